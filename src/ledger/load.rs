@@ -1,0 +1,834 @@
+//! Loading: bytes of a log (JSON Lines or one JSON array) → events, problems and the chain state.
+//!
+//! Records are parsed in chunks on all cores; each chunk interns its own strings and checks the
+//! chain inside itself. Chunks are then merged in order (line numbers, interned ids and the chain
+//! links between chunks are fixed up), so the result is exactly that of a sequential pass.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::chain::{self, GENESIS};
+use super::event::{LedgerEvent, NO_ACCOUNT, TypeMap, flags};
+use super::ledger::{Integrity, Ledger, RawSource};
+use super::problem::{MAX_LINE, Problem, ProblemKind};
+use super::record::{Fields, parse_record};
+
+/// How to read a log.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    pub types: TypeMap,
+}
+
+/// Progress of a load, shared with whoever shows it; `cancel` stops the load early.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub bytes_total: AtomicU64,
+    pub bytes_done: AtomicU64,
+    pub events: AtomicU64,
+    pub cancel: AtomicBool,
+}
+
+impl Progress {
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Why a log could not be opened at all (a bad line is a problem, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: the load was interrupted")]
+    Cancelled { path: String },
+}
+
+/// Size of the pieces a JSON Lines file is cut into for parsing in parallel.
+const CHUNK: usize = 4 << 20;
+/// Size of the windows of a file mapped at once: bounds the memory the raw text occupies.
+const WINDOW: usize = 256 << 20;
+
+/// Loads a log file. The file is read once; what stays in memory is the compact events and their
+/// indexes, and raw records are read back from the file when asked for.
+pub fn load_file(
+    path: &Path,
+    options: &LoadOptions,
+    progress: Option<&Progress>,
+) -> Result<Ledger, LoadError> {
+    let name = path.display().to_string();
+    let io = |source| LoadError::Io {
+        path: name.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::other("is a directory, not a log file")));
+    }
+    let len = meta.len() as usize;
+    if let Some(p) = progress {
+        p.bytes_total.store(len as u64, Ordering::Relaxed);
+    }
+    let mut builder = Builder::new(name.clone(), options.clone());
+    if len > 0 {
+        // SAFETY: the map is only read. A log is append-only; a writer that truncates the file
+        // while it loads is outside what rewind can defend against.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let bytes: &[u8] = &map;
+        if first_byte(bytes) == Some(b'[') {
+            builder.add_array(bytes, 0, progress);
+        } else {
+            let mut start = 0;
+            while start < len {
+                if progress.is_some_and(Progress::cancelled) {
+                    return Err(LoadError::Cancelled { path: name });
+                }
+                let mut end = (start + WINDOW).min(len);
+                if end < len {
+                    end = match memchr::memrchr(b'\n', &bytes[start..end]) {
+                        Some(i) => start + i + 1,
+                        None => memchr::memchr(b'\n', &bytes[end..])
+                            .map(|i| end + i + 1)
+                            .unwrap_or(len),
+                    };
+                }
+                builder.add_lines(&bytes[start..end], start as u64, progress);
+                // What is parsed need not stay resident: the events hold offsets into the file.
+                let _ = map.advise_range(memmap2::Advice::Sequential, start, end - start);
+                // SAFETY: DontNeed on a read-only shared file mapping only drops pages from this
+                // process; reading them again faults them in from the page cache.
+                let _ = unsafe {
+                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                };
+                start = end;
+            }
+        }
+        builder.finish_tail(bytes);
+    }
+    if progress.is_some_and(Progress::cancelled) {
+        return Err(LoadError::Cancelled { path: name });
+    }
+    let raw = RawSource::File(file);
+    Ok(builder.build(raw, len as u64, progress))
+}
+
+/// Loads a log held in memory (the bundled sample, tests, text from a pipe).
+pub fn load_bytes(name: &str, bytes: Vec<u8>, options: &LoadOptions) -> Ledger {
+    let mut builder = Builder::new(name.to_string(), options.clone());
+    if first_byte(&bytes) == Some(b'[') {
+        builder.add_array(&bytes, 0, None);
+    } else {
+        builder.add_lines(&bytes, 0, None);
+    }
+    builder.finish_tail(&bytes);
+    let len = bytes.len() as u64;
+    builder.build(RawSource::Memory(bytes), len, None)
+}
+
+fn first_byte(bytes: &[u8]) -> Option<u8> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Whether a sealed log starts here: the first record that parses carries `prev` and `hash`.
+fn detect_sealed(bytes: &[u8]) -> bool {
+    for line in bytes.split(|b| *b == b'\n').take(1000) {
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        if let Ok(fields) = parse_record(text.trim_end_matches('\r')) {
+            return fields.seal.is_some();
+        }
+    }
+    false
+}
+
+/// A string table local to one chunk, borrowing from the input where it can.
+#[derive(Default)]
+struct LocalNames<'a> {
+    ids: FxHashMap<Cow<'a, str>, u32>,
+    names: Vec<Cow<'a, str>>,
+}
+
+impl<'a> LocalNames<'a> {
+    fn intern(&mut self, name: Cow<'a, str>) -> u32 {
+        if let Some(&id) = self.ids.get(&name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.ids.insert(name, id);
+        id
+    }
+}
+
+/// The link of the chain a chunk's next record must continue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Link {
+    /// Start of a chunk: the link is checked when the chunks are merged.
+    Open,
+    /// The chain is already broken just before (a bad line): the next record is not compared.
+    Unknown,
+    Hash([u8; 32]),
+}
+
+/// What one chunk of records became.
+struct ChunkOut<'a> {
+    /// Lines the chunk spans (records plus blank lines).
+    lines: u64,
+    /// Events with chunk-local line numbers (0-based) and chunk-local string ids.
+    events: Vec<LedgerEvent>,
+    id_hashes: Vec<u64>,
+    seqs: Vec<u64>,
+    problems: Vec<Problem>,
+    accounts: LocalNames<'a>,
+    types: LocalNames<'a>,
+    /// The first sealed record's `prev` and its local line, to be checked against the chunk before.
+    head: Option<(u64, [u8; 32])>,
+    tail: Link,
+}
+
+/// No `seq` member.
+pub(crate) const NO_SEQ: u64 = u64::MAX;
+
+/// One record to parse: where it is and which line it starts on (local to its chunk).
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    line: u64,
+}
+
+struct ChunkParser<'a> {
+    bytes: &'a [u8],
+    base_offset: u64,
+    sealed: bool,
+    out: ChunkOut<'a>,
+    link: Link,
+}
+
+impl<'a> ChunkParser<'a> {
+    fn new(bytes: &'a [u8], base_offset: u64, sealed: bool) -> Self {
+        ChunkParser {
+            bytes,
+            base_offset,
+            sealed,
+            out: ChunkOut {
+                lines: 0,
+                events: Vec::new(),
+                id_hashes: Vec::new(),
+                seqs: Vec::new(),
+                problems: Vec::new(),
+                accounts: LocalNames::default(),
+                types: LocalNames::default(),
+                head: None,
+                tail: Link::Open,
+            },
+            link: Link::Open,
+        }
+    }
+
+    fn broken(&mut self, line: u64, message: &str) {
+        self.out
+            .problems
+            .push(Problem::line(line, ProblemKind::ChainBroken, message));
+        self.link = Link::Unknown;
+    }
+
+    /// One record: a line of JSON Lines or an element of an array.
+    fn record(&mut self, span: Span) {
+        let raw = &self.bytes[span.start..span.end];
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            if self.sealed && !raw.is_empty() {
+                self.broken(span.line, "whitespace between the records of a sealed log");
+            }
+            return;
+        }
+        if raw.len() > MAX_LINE {
+            self.bad(
+                span.line,
+                ProblemKind::LineTooLong,
+                format!("the record is {} bytes, over the 1 MiB limit", raw.len()),
+            );
+            return;
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text,
+            Err(e) => {
+                self.bad(
+                    span.line,
+                    ProblemKind::InvalidUtf8,
+                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+                );
+                return;
+            }
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let fields = match parse_record(text) {
+            Ok(fields) => fields,
+            Err(e) => {
+                self.bad(span.line, e.kind, e.message);
+                return;
+            }
+        };
+        let mut event_flags = 0;
+        if self.sealed {
+            self.check_seal(span.line, raw, &fields);
+            event_flags |= flags::SEALED;
+        }
+        self.push_event(span, raw.len(), fields, event_flags);
+    }
+
+    fn bad(&mut self, line: u64, kind: ProblemKind, message: String) {
+        self.out.problems.push(Problem::line(line, kind, message));
+        if self.sealed {
+            self.broken(line, "this line is not a valid record, so the chain breaks here");
+        }
+    }
+
+    fn check_seal(&mut self, line: u64, raw: &[u8], fields: &Fields) {
+        let Some(seal) = fields.seal else {
+            self.broken(line, "a record without `prev`/`hash` in a sealed log");
+            return;
+        };
+        let mut faults = Vec::new();
+        match chain::record_hash(raw) {
+            None => faults.push("`prev` and `hash` must be the last two members"),
+            Some(h) if h != seal.hash => {
+                faults.push("the hash does not match the record's bytes (the record was altered)")
+            }
+            Some(_) => {}
+        }
+        match self.link {
+            Link::Open => self.out.head = Some((line, seal.prev)),
+            Link::Hash(h) if h != seal.prev => faults.push(
+                "`prev` is not the hash of the record before (a record was inserted, removed or moved)",
+            ),
+            Link::Hash(_) | Link::Unknown => {}
+        }
+        if faults.is_empty() {
+            self.link = Link::Hash(seal.hash);
+        } else {
+            self.out
+                .problems
+                .push(Problem::line(line, ProblemKind::ChainBroken, faults.join("; ")));
+            // Go on from the record's own hash, so that one altered record is one problem.
+            self.link = Link::Hash(seal.hash);
+        }
+    }
+
+    fn push_event(&mut self, span: Span, len: usize, fields: Fields<'a>, mut event_flags: u8) {
+        let account = self.out.accounts.intern(fields.account);
+        let to = match fields.to {
+            Some(to) => self.out.accounts.intern(to),
+            None => NO_ACCOUNT,
+        };
+        let kind = self.out.types.intern(fields.kind);
+        if fields.amount.is_some() {
+            event_flags |= flags::HAS_AMOUNT;
+        }
+        let id_hash = match &fields.id {
+            Some(id) => {
+                event_flags |= flags::HAS_ID;
+                id_hash(id)
+            }
+            None => 0,
+        };
+        if let Some(seq) = fields.seq {
+            if self.out.seqs.is_empty() {
+                self.out.seqs.resize(self.out.events.len(), NO_SEQ);
+            }
+            self.out.seqs.push(seq);
+        } else if !self.out.seqs.is_empty() {
+            self.out.seqs.push(NO_SEQ);
+        }
+        self.out.id_hashes.push(id_hash);
+        self.out.events.push(LedgerEvent {
+            ts: fields.ts,
+            amount: fields.amount.unwrap_or_default(),
+            offset: self.base_offset + span.start as u64,
+            line: span.line,
+            len: len as u32,
+            account,
+            to,
+            kind: kind as u16,
+            flags: event_flags,
+        });
+    }
+
+    fn finish(mut self, lines: u64) -> ChunkOut<'a> {
+        self.out.lines = lines;
+        self.out.tail = self.link;
+        self.out
+    }
+}
+
+/// A 64-bit hash of an event id; equal hashes are compared on the ids themselves.
+pub(crate) fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    id.hash(&mut h);
+    // 0 means "no id".
+    h.finish().max(1)
+}
+
+/// Parses the lines of one chunk (which starts at a line start).
+fn parse_line_chunk(bytes: &[u8], base_offset: u64, sealed: bool) -> ChunkOut<'_> {
+    let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+    let mut start = 0;
+    let mut line = 0u64;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..])
+            .map(|i| start + i)
+            .unwrap_or(bytes.len());
+        parser.record(Span { start, end, line });
+        line += 1;
+        start = end + 1;
+    }
+    parser.finish(line)
+}
+
+/// Accumulates chunks in order and builds the ledger.
+pub(crate) struct Builder {
+    name: String,
+    options: LoadOptions,
+    sealed: Option<bool>,
+    /// Lines before the next chunk.
+    lines: u64,
+    events: Vec<LedgerEvent>,
+    id_hashes: Vec<u64>,
+    seqs: Vec<u64>,
+    problems: Vec<Problem>,
+    accounts: super::ledger::Names,
+    types: super::ledger::Names,
+    link: Link,
+    /// The last line had no newline (a torn tail, or just a hand-written file).
+    unterminated_tail: bool,
+}
+
+impl Builder {
+    pub(crate) fn new(name: String, options: LoadOptions) -> Builder {
+        Builder {
+            name,
+            options,
+            sealed: None,
+            lines: 0,
+            events: Vec::new(),
+            id_hashes: Vec::new(),
+            seqs: Vec::new(),
+            problems: Vec::new(),
+            accounts: Default::default(),
+            types: Default::default(),
+            link: Link::Hash(GENESIS),
+            unterminated_tail: false,
+        }
+    }
+
+    fn sealed(&mut self, bytes: &[u8]) -> bool {
+        *self.sealed.get_or_insert_with(|| detect_sealed(bytes))
+    }
+
+    /// Adds a run of whole lines (the last one may lack its newline), parsed in parallel.
+    fn add_lines(&mut self, bytes: &[u8], base_offset: u64, progress: Option<&Progress>) {
+        let sealed = self.sealed(bytes);
+        let mut cuts = vec![0];
+        let mut at = CHUNK;
+        while at < bytes.len() {
+            match memchr::memchr(b'\n', &bytes[at..]) {
+                Some(i) => {
+                    cuts.push(at + i + 1);
+                    at += i + 1 + CHUNK;
+                }
+                None => break,
+            }
+        }
+        cuts.push(bytes.len());
+        cuts.dedup();
+        let chunks: Vec<ChunkOut> = cuts
+            .par_windows(2)
+            .map(|w| {
+                let out = parse_line_chunk(&bytes[w[0]..w[1]], base_offset + w[0] as u64, sealed);
+                if let Some(p) = progress {
+                    p.bytes_done
+                        .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
+                    p.events
+                        .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+                }
+                out
+            })
+            .collect();
+        for chunk in chunks {
+            self.merge(chunk);
+        }
+    }
+
+    /// Adds a log written as one JSON array: each element is a record, on the line it starts on.
+    fn add_array(&mut self, bytes: &[u8], base_offset: u64, progress: Option<&Progress>) {
+        let (spans, lines, faults) = split_array(bytes);
+        let sealed = {
+            let first = spans
+                .iter()
+                .find_map(|s| std::str::from_utf8(&bytes[s.start..s.end]).ok())
+                .unwrap_or("");
+            *self
+                .sealed
+                .get_or_insert_with(|| parse_record(first).is_ok_and(|f| f.seal.is_some()))
+        };
+        let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+        for span in spans {
+            parser.record(span);
+        }
+        parser.out.problems.extend(faults);
+        let out = parser.finish(lines);
+        if let Some(p) = progress {
+            p.bytes_done.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            p.events.fetch_add(out.events.len() as u64, Ordering::Relaxed);
+        }
+        self.merge(out);
+    }
+
+    fn merge(&mut self, chunk: ChunkOut) {
+        let base = self.lines;
+        let account_map: Vec<u32> = chunk
+            .accounts
+            .names
+            .iter()
+            .map(|n| self.accounts.intern(n))
+            .collect();
+        let type_map: Vec<u32> = chunk
+            .types
+            .names
+            .iter()
+            .map(|n| self.types.intern(n))
+            .collect();
+        if let Some((line, prev)) = chunk.head
+            && let Link::Hash(h) = self.link
+            && h != prev
+        {
+            self.problems.push(Problem::line(
+                base + line + 1,
+                ProblemKind::ChainBroken,
+                if h == GENESIS {
+                    "the first record's `prev` is not 64 zeros (the start of the log was cut off)"
+                } else {
+                    "`prev` is not the hash of the record before (a record was inserted, removed or moved)"
+                },
+            ));
+        }
+        match chunk.tail {
+            Link::Open => {}
+            tail => self.link = tail,
+        }
+        let had_seqs = !self.seqs.is_empty();
+        if !chunk.seqs.is_empty() && !had_seqs {
+            self.seqs.resize(self.events.len(), NO_SEQ);
+        }
+        for (i, mut event) in chunk.events.into_iter().enumerate() {
+            event.line += base + 1;
+            event.account = account_map[event.account as usize];
+            if event.to != NO_ACCOUNT {
+                event.to = account_map[event.to as usize];
+            }
+            let Ok(kind) = u16::try_from(type_map[event.kind as usize]) else {
+                self.problems.push(Problem::line(
+                    event.line,
+                    ProblemKind::BadField,
+                    "more than 65,536 distinct event types: this one cannot be told apart",
+                ));
+                continue;
+            };
+            event.kind = kind;
+            if !self.seqs.is_empty() {
+                self.seqs
+                    .push(chunk.seqs.get(i).copied().unwrap_or(NO_SEQ));
+            }
+            self.id_hashes.push(chunk.id_hashes[i]);
+            self.events.push(event);
+        }
+        self.problems.extend(chunk.problems.into_iter().map(|mut p| {
+            p.line += base + 1;
+            p
+        }));
+        self.lines += chunk.lines;
+    }
+
+    /// Looks at the very end of the input: a last line without a newline.
+    fn finish_tail(&mut self, bytes: &[u8]) {
+        let last_nl = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+        let tail = &bytes[last_nl..];
+        if tail.iter().all(u8::is_ascii_whitespace) || first_byte(bytes) == Some(b'[') {
+            return;
+        }
+        self.unterminated_tail = true;
+        let line = self.lines;
+        let bad = self
+            .problems
+            .iter()
+            .rposition(|p| p.line == line && p.kind.is_bad_line());
+        if let Some(i) = bad {
+            let p = &mut self.problems[i];
+            p.message = format!(
+                "the last line is incomplete (no newline at its end, an interrupted write?): {}",
+                p.message
+            );
+            p.kind = ProblemKind::TornTail;
+        } else if self.sealed == Some(true) {
+            self.problems.push(Problem::line(
+                line,
+                ProblemKind::TornTail,
+                "the last record has no newline at its end: the write may have been interrupted \
+                 before it was acknowledged (`rewind repair` moves it aside)",
+            ));
+        }
+    }
+
+    pub(crate) fn build(self, raw: RawSource, source_len: u64, progress: Option<&Progress>) -> Ledger {
+        let integrity = match self.sealed {
+            Some(true) => match self
+                .problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::ChainBroken)
+                .map(|p| p.line)
+                .min()
+            {
+                Some(line) => Integrity::Broken { line },
+                None => Integrity::Sealed,
+            },
+            _ => Integrity::Unsealed,
+        };
+        if let Some(p) = progress {
+            p.events.store(self.events.len() as u64, Ordering::Relaxed);
+        }
+        Ledger::index(super::ledger::Parts {
+            name: self.name,
+            types_map: self.options.types,
+            events: self.events,
+            id_hashes: self.id_hashes,
+            seqs: self.seqs,
+            problems: self.problems,
+            accounts: self.accounts,
+            types: self.types,
+            integrity,
+            raw,
+            source_len,
+            lines: self.lines,
+            unterminated_tail: self.unterminated_tail,
+        })
+    }
+}
+
+/// Cuts a JSON array into its elements. Returns the spans (lines 0-based), the number of lines, and
+/// problems for text that is not part of any element.
+fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
+    let mut spans = Vec::new();
+    let mut faults = Vec::new();
+    let mut line = 0u64;
+    let mut i = 0;
+    let n = bytes.len();
+    // Skip a byte-order mark and whitespace up to `[`.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        i = 3;
+    }
+    let skip_ws = |i: &mut usize, line: &mut u64| {
+        while *i < n && bytes[*i].is_ascii_whitespace() {
+            if bytes[*i] == b'\n' {
+                *line += 1;
+            }
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i, &mut line);
+    debug_assert_eq!(bytes.get(i), Some(&b'['));
+    i += 1;
+    let mut closed = false;
+    loop {
+        skip_ws(&mut i, &mut line);
+        if i >= n {
+            break;
+        }
+        if bytes[i] == b']' {
+            i += 1;
+            closed = true;
+            break;
+        }
+        if bytes[i] == b',' {
+            i += 1;
+            continue;
+        }
+        // One element: scan to the comma or bracket that ends it at depth 0.
+        let start = i;
+        let start_line = line;
+        let mut depth = 0i32;
+        let mut in_string = false;
+        while i < n {
+            let c = bytes[i];
+            if in_string {
+                match c {
+                    b'\\' => i += 1,
+                    b'"' => in_string = false,
+                    b'\n' => line += 1,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b',' | b']' if depth == 0 => break,
+                    b'\n' => line += 1,
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        let mut end = i.min(n);
+        while end > start && bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        spans.push(Span {
+            start,
+            end,
+            line: start_line,
+        });
+    }
+    if !closed {
+        faults.push(Problem::line(
+            line + 1,
+            ProblemKind::BadJson,
+            "the JSON array is not closed with `]` (the file was cut off?)",
+        ));
+    } else {
+        skip_ws(&mut i, &mut line);
+        if i < n {
+            faults.push(Problem::line(
+                line + 1,
+                ProblemKind::BadJson,
+                "text after the end of the JSON array",
+            ));
+        }
+    }
+    // Lines spanned by the whole text.
+    let total_lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    (spans, total_lines, faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Ledger {
+        load_bytes("test.jsonl", text.as_bytes().to_vec(), &LoadOptions::default())
+    }
+
+    fn kinds(l: &Ledger) -> Vec<(u64, &'static str)> {
+        l.problems().iter().map(|p| (p.line, p.kind.name())).collect()
+    }
+
+    #[test]
+    fn bad_lines_are_problems_and_loading_goes_on() {
+        let text = "{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n\
+                    not json\n\
+                    \n\
+                    {\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"x\",\"timestamp\":2}\n\
+                    {\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":7,\"timestamp\":3}\n";
+        let l = load(text);
+        assert_eq!(l.len(), 2);
+        assert_eq!(kinds(&l), vec![(2, "bad-json"), (4, "bad-amount")]);
+        assert_eq!(l.event(1).line, 5);
+    }
+
+    #[test]
+    fn invalid_utf8_and_long_lines() {
+        let mut bytes = b"{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":1,\"amount\":1}\n".to_vec();
+        bytes.extend_from_slice(b"{\"accountId\":\"\xff\",\"type\":\"DEPOSIT\",\"timestamp\":1}\n");
+        let long = format!(
+            "{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":1,\"meta\":\"{}\"}}\n",
+            "x".repeat(MAX_LINE)
+        );
+        bytes.extend_from_slice(long.as_bytes());
+        bytes.extend_from_slice(b"{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":2,\"amount\":1}\n");
+        let l = load_bytes("t", bytes, &LoadOptions::default());
+        assert_eq!(l.len(), 2);
+        assert_eq!(kinds(&l), vec![(2, "invalid-utf8"), (3, "line-too-long")]);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let text = "\u{feff}{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\r\n\
+                    {\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":2}\r\n";
+        let l = load(text);
+        assert_eq!(l.len(), 2);
+        assert!(l.problems().is_empty(), "{:?}", l.problems());
+    }
+
+    #[test]
+    fn a_json_array_gives_each_element_its_line() {
+        let text = "[\n  {\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1},\n  \
+                    {\"accountId\":\"a\",\n   \"type\":\"WITHDRAW\",\"amount\":2,\"timestamp\":2},\n  \
+                    {\"type\":\"DEPOSIT\",\"timestamp\":3},\n  {\"accountId\":\"b\",\"type\":\"DEPOSIT\",\"amount\":\"1.5\",\"timestamp\":4}\n]\n";
+        let l = load(text);
+        assert_eq!(l.len(), 3);
+        let lines: Vec<u64> = (0..l.len()).map(|i| l.event(i).line).collect();
+        assert_eq!(lines, vec![2, 3, 6]);
+        assert_eq!(kinds(&l), vec![(5, "missing-field")]);
+    }
+
+    #[test]
+    fn a_cut_off_array_is_reported() {
+        let l = load("[{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1},\n{\"accountId\":\"a\"");
+        assert_eq!(l.len(), 1);
+        assert!(kinds(&l).iter().any(|(_, k)| *k == "bad-json"));
+    }
+
+    #[test]
+    fn an_unterminated_bad_last_line_is_a_torn_tail() {
+        let l = load("{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n{\"accountId\":\"a\",\"ty");
+        assert_eq!(kinds(&l), vec![(2, "torn-tail")]);
+        // A hand-written file whose last line just lacks a newline is fine.
+        let l = load("{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}");
+        assert!(l.problems().is_empty());
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn chunked_parsing_matches_one_chunk() {
+        // Many lines, so that the file spans several chunks, with bad lines everywhere.
+        let mut text = String::new();
+        for i in 0..200_000u64 {
+            if i % 997 == 0 {
+                text.push_str("{broken\n");
+            } else {
+                text.push_str(&format!(
+                    "{{\"accountId\":\"acc-{}\",\"type\":\"DEPOSIT\",\"amount\":\"{}.01\",\"timestamp\":{}}}\n",
+                    i % 13,
+                    i % 100,
+                    1_000 + i
+                ));
+            }
+        }
+        assert!(text.len() > 2 * CHUNK);
+        let whole = load(&text);
+        let single = parse_line_chunk(text.as_bytes(), 0, false);
+        assert_eq!(whole.len(), single.events.len());
+        assert_eq!(whole.problems().len(), single.problems.len());
+        for (p, q) in whole.problems().iter().zip(&single.problems) {
+            assert_eq!(p.line, q.line + 1);
+        }
+        for i in 0..whole.len() {
+            assert_eq!(whole.event(i).line, single.events[i].line + 1);
+            assert_eq!(whole.event(i).offset, single.events[i].offset);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The core of rewind: reading a log, replaying it to any moment, checking its chain.
+//!
+//! Nothing in here knows about terminals; the command line and the explorer both ask these types.
+
+pub mod chain;
+pub mod event;
+mod ledger;
+pub mod load;
+pub mod money;
+pub mod problem;
+pub mod record;
+pub mod replay;
+pub mod time;
+
+pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
+pub use ledger::{Integrity, Ledger, Posting, RawSource};
+pub use load::{LoadError, LoadOptions, Progress, load_bytes, load_file};
+pub use money::Money;
+pub use problem::{Problem, ProblemKind};
+pub use replay::{AccountState, Moment};
+pub use time::Millis;

@@ -1,0 +1,326 @@
+//! Exact decimal amounts.
+//!
+//! Every amount and balance is a [`Money`]: a 96-bit decimal mantissa with a scale (28 significant
+//! digits and more), parsed from the text of the log, never through binary floating point. Sums are
+//! checked: an overflow is reported, never wrapped or rounded.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+/// An exact decimal amount of money (or a balance).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+/// Why a piece of text is not an amount.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("empty amount")]
+    Empty,
+    #[error("`{0}` is not a decimal number")]
+    Syntax(String),
+    #[error("`{0}` has more digits than an exact amount can hold (28 significant digits)")]
+    OutOfRange(String),
+}
+
+/// The largest number of digits after the decimal point an amount may have.
+const MAX_SCALE: u32 = 28;
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Parses a decimal number: an optional sign, digits, an optional fraction and an optional
+    /// exponent (`-12.50`, `100`, `1.5e3`). Anything else (`NaN`, `inf`, `1,000`, ` 5`, `.5`) is
+    /// refused, as is a value that cannot be held exactly.
+    pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        let syntax = || MoneyError::Syntax(truncate_for_message(text));
+        let range = || MoneyError::OutOfRange(truncate_for_message(text));
+        let bytes = text.as_bytes();
+        if bytes.is_empty() {
+            return Err(MoneyError::Empty);
+        }
+        let mut i = 0;
+        let negative = match bytes[0] {
+            b'-' => {
+                i = 1;
+                true
+            }
+            b'+' => {
+                i = 1;
+                false
+            }
+            _ => false,
+        };
+        // Mantissa digits, leading zeros skipped, so that `000.10` is fine.
+        let mut mantissa: u128 = 0;
+        let mut digits = 0u32; // significant digits kept in `mantissa`
+        let mut scale: i64 = 0;
+        let int_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            push_digit(&mut mantissa, &mut digits, bytes[i]).ok_or_else(range)?;
+            i += 1;
+        }
+        if i == int_start {
+            return Err(syntax());
+        }
+        if i < bytes.len() && bytes[i] == b'.' {
+            i += 1;
+            let frac_start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                push_digit(&mut mantissa, &mut digits, bytes[i]).ok_or_else(range)?;
+                scale += 1;
+                i += 1;
+            }
+            if i == frac_start {
+                return Err(syntax());
+            }
+        }
+        if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+            i += 1;
+            let exp_negative = match bytes.get(i) {
+                Some(b'-') => {
+                    i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    i += 1;
+                    false
+                }
+                _ => false,
+            };
+            let exp_start = i;
+            let mut exponent: i64 = 0;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                exponent = exponent
+                    .checked_mul(10)
+                    .and_then(|e| e.checked_add(i64::from(bytes[i] - b'0')))
+                    .filter(|e| *e < 1_000_000)
+                    .ok_or_else(range)?;
+                i += 1;
+            }
+            if i == exp_start {
+                return Err(syntax());
+            }
+            scale += if exp_negative { exponent } else { -exponent };
+        }
+        if i != bytes.len() {
+            return Err(syntax());
+        }
+        // A negative scale multiplies the mantissa: 1.5e3 is 1500.
+        while scale < 0 {
+            if mantissa != 0 {
+                push_digit(&mut mantissa, &mut digits, b'0').ok_or_else(range)?;
+            }
+            scale += 1;
+        }
+        if scale > i64::from(MAX_SCALE) {
+            // Trailing zeros past the 28th decimal place carry no value: drop them exactly.
+            while scale > i64::from(MAX_SCALE) && mantissa % 10 == 0 && mantissa != 0 {
+                mantissa /= 10;
+                scale -= 1;
+            }
+            if mantissa == 0 {
+                scale = i64::from(MAX_SCALE);
+            }
+            if scale > i64::from(MAX_SCALE) {
+                return Err(range());
+            }
+        }
+        let signed = if negative {
+            -(mantissa as i128)
+        } else {
+            mantissa as i128
+        };
+        let value = Decimal::try_from_i128_with_scale(signed, scale as u32).map_err(|_| range())?;
+        Ok(Money(value).normalized_zero())
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0
+            .checked_add(other.0)
+            .map(|d| Money(d).normalized_zero())
+    }
+
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0
+            .checked_sub(other.0)
+            .map(|d| Money(d).normalized_zero())
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0.is_sign_positive() && !self.0.is_zero()
+    }
+
+    /// The same amount with the opposite sign.
+    pub fn neg(self) -> Money {
+        Money(-self.0).normalized_zero()
+    }
+
+    pub fn abs(self) -> Money {
+        Money(self.0.abs())
+    }
+
+    /// `+12.50` for a positive amount, `-12.50` for a negative one, `0.00` for zero.
+    pub fn signed_string(self) -> String {
+        if self.is_positive() {
+            format!("+{self}")
+        } else {
+            self.to_string()
+        }
+    }
+
+    /// The decimal, for code that needs its arithmetic (charts scale balances to rows).
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// Zero never carries a sign: `-0.00` prints as `0.00`.
+    fn normalized_zero(mut self) -> Money {
+        if self.0.is_zero() {
+            self.0.set_sign_positive(true);
+        }
+        self
+    }
+}
+
+fn push_digit(mantissa: &mut u128, digits: &mut u32, digit: u8) -> Option<()> {
+    let d = u128::from(digit - b'0');
+    if *mantissa == 0 && d == 0 {
+        return Some(()); // leading zero: no significant digit yet
+    }
+    *digits += 1;
+    if *digits > 29 {
+        return None;
+    }
+    *mantissa = *mantissa * 10 + d;
+    // The mantissa of a decimal is 96 bits.
+    if *mantissa >= 1u128 << 96 {
+        return None;
+    }
+    Some(())
+}
+
+fn truncate_for_message(text: &str) -> String {
+    const LIMIT: usize = 40;
+    if text.chars().count() <= LIMIT {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}…")
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for Money {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Money::parse(s)
+    }
+}
+
+impl serde::Serialize for Money {
+    /// Amounts are JSON strings, so that no reader rounds them through a float.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    #[test]
+    fn ten_tenths_make_exactly_one() {
+        let mut sum = Money::ZERO;
+        for _ in 0..10 {
+            sum = sum.checked_add(m("0.1")).unwrap();
+        }
+        assert_eq!(sum, m("1"));
+        assert_eq!(sum.to_string(), "1.0");
+    }
+
+    #[test]
+    fn large_values_survive_a_round_trip() {
+        for text in [
+            "9007199254740993.07",
+            "90071992547409.93",
+            "12345678901234567890.12345678",
+            "-0.0000000000000000000000000001",
+        ] {
+            assert_eq!(m(text).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn sums_are_exact_where_floats_are_not() {
+        // 0.1 + 0.2 is 0.30000000000000004 in f64.
+        assert_eq!(m("0.1").checked_add(m("0.2")).unwrap().to_string(), "0.3");
+        let big = m("9007199254740993.07").checked_add(m("0.01")).unwrap();
+        assert_eq!(big.to_string(), "9007199254740993.08");
+    }
+
+    #[test]
+    fn accepts_json_number_forms() {
+        assert_eq!(m("100").to_string(), "100");
+        assert_eq!(m("-12.50").to_string(), "-12.50");
+        assert_eq!(m("1.5e3").to_string(), "1500");
+        assert_eq!(m("25E-2").to_string(), "0.25");
+        assert_eq!(m("+7").to_string(), "7");
+        assert_eq!(m("000.10").to_string(), "0.10");
+        assert_eq!(m("0e5").to_string(), "0");
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_exact_decimal() {
+        for bad in [
+            "", "abc", "NaN", "inf", "-", "1,000", " 5", "5 ", ".5", "5.", "1e", "0x10", "1.2.3",
+            "--1",
+        ] {
+            assert!(Money::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        for too_big in ["1e999", "123456789012345678901234567890", "1e29"] {
+            assert!(
+                matches!(Money::parse(too_big), Err(MoneyError::OutOfRange(_))),
+                "{too_big} should be out of range"
+            );
+        }
+    }
+
+    #[test]
+    fn overflow_is_reported_not_wrapped() {
+        let max = m("79228162514264337593543950335");
+        assert!(max.checked_add(m("1")).is_none());
+        assert!(max.neg().checked_sub(m("1")).is_none());
+    }
+
+    #[test]
+    fn zero_has_no_sign() {
+        assert_eq!(m("-0.00").to_string(), "0.00");
+        assert_eq!(m("5.00").checked_sub(m("5")).unwrap().to_string(), "0.00");
+        assert!(!m("-0").is_negative());
+    }
+
+    #[test]
+    fn signed_strings() {
+        assert_eq!(m("12.5").signed_string(), "+12.5");
+        assert_eq!(m("-3").signed_string(), "-3");
+        assert_eq!(m("0").signed_string(), "0");
+    }
+}

@@ -1,0 +1,603 @@
+//! One record of a log (a JSON object) read into typed fields, with SPEC.md's aliases.
+//!
+//! Values are first taken as raw JSON text (`&RawValue`), so an amount written as a JSON number is
+//! parsed from its digits and never passes through `f64`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::money::Money;
+use super::problem::ProblemKind;
+use super::time::{Millis, parse_time};
+
+/// Which member a key names, and its rank among the aliases (lower wins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Member {
+    Account(u8),
+    Type(u8),
+    Amount,
+    Time(u8),
+    Id(u8),
+    To(u8),
+    Seq,
+    Prev,
+    Hash,
+}
+
+/// The alias table of SPEC.md, in order of precedence.
+pub const ALIASES: &[(&str, &[&str])] = &[
+    ("accountId", &["accountId", "account", "account_id"]),
+    ("type", &["type", "eventType", "event_type"]),
+    ("amount", &["amount"]),
+    (
+        "timestamp",
+        &["timestamp", "time", "ts", "createdAt", "created_at"],
+    ),
+    ("eventId", &["eventId", "id", "event_id"]),
+    ("to", &["to", "toAccountId", "to_account"]),
+    ("seq", &["seq"]),
+];
+
+fn member_of(key: &str) -> Option<Member> {
+    Some(match key {
+        "accountId" => Member::Account(0),
+        "account" => Member::Account(1),
+        "account_id" => Member::Account(2),
+        "type" => Member::Type(0),
+        "eventType" => Member::Type(1),
+        "event_type" => Member::Type(2),
+        "amount" => Member::Amount,
+        "timestamp" => Member::Time(0),
+        "time" => Member::Time(1),
+        "ts" => Member::Time(2),
+        "createdAt" => Member::Time(3),
+        "created_at" => Member::Time(4),
+        "eventId" => Member::Id(0),
+        "id" => Member::Id(1),
+        "event_id" => Member::Id(2),
+        "to" => Member::To(0),
+        "toAccountId" => Member::To(1),
+        "to_account" => Member::To(2),
+        "seq" => Member::Seq,
+        "prev" => Member::Prev,
+        "hash" => Member::Hash,
+        _ => return None,
+    })
+}
+
+/// A value kept with the rank of the alias it came from.
+#[derive(Clone, Copy, Default)]
+struct Slot<'a> {
+    rank: u8,
+    value: Option<&'a RawValue>,
+}
+
+impl<'a> Slot<'a> {
+    fn offer(&mut self, rank: u8, value: &'a RawValue) {
+        if self.value.is_none() || rank < self.rank {
+            self.rank = rank;
+            self.value = Some(value);
+        }
+    }
+}
+
+/// The members rewind reads, as raw JSON text. Everything else in the object is skipped here and
+/// shown from the raw record when asked for.
+#[derive(Clone, Copy, Default)]
+pub struct RawRecord<'a> {
+    account: Slot<'a>,
+    kind: Slot<'a>,
+    amount: Slot<'a>,
+    time: Slot<'a>,
+    id: Slot<'a>,
+    to: Slot<'a>,
+    seq: Slot<'a>,
+    prev: Slot<'a>,
+    hash: Slot<'a>,
+}
+
+/// A key that borrows from the input when it can.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for RawRecord<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RecordVisitor;
+        impl<'de> Visitor<'de> for RecordVisitor {
+            type Value = RawRecord<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object (one event)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut record = RawRecord::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let Some(member) = member_of(&key.0) else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    let value: &'de RawValue = map.next_value()?;
+                    match member {
+                        Member::Account(r) => record.account.offer(r, value),
+                        Member::Type(r) => record.kind.offer(r, value),
+                        Member::Amount => record.amount.offer(0, value),
+                        Member::Time(r) => record.time.offer(r, value),
+                        Member::Id(r) => record.id.offer(r, value),
+                        Member::To(r) => record.to.offer(r, value),
+                        Member::Seq => record.seq.offer(0, value),
+                        Member::Prev => record.prev.offer(0, value),
+                        Member::Hash => record.hash.offer(0, value),
+                    }
+                }
+                Ok(record)
+            }
+        }
+        deserializer.deserialize_map(RecordVisitor)
+    }
+}
+
+/// The fields of one event, checked and typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fields<'a> {
+    pub account: Cow<'a, str>,
+    pub kind: Cow<'a, str>,
+    pub amount: Option<Money>,
+    pub ts: Millis,
+    pub id: Option<Cow<'a, str>>,
+    pub to: Option<Cow<'a, str>>,
+    pub seq: Option<u64>,
+    /// `prev` and `hash` of a sealed record.
+    pub seal: Option<Seal>,
+}
+
+/// The chain members of a sealed record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seal {
+    pub prev: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+/// Why a record cannot become an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordError {
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+fn fail<T>(kind: ProblemKind, message: impl Into<String>) -> Result<T, RecordError> {
+    Err(RecordError {
+        kind,
+        message: message.into(),
+    })
+}
+
+/// The text of a JSON string value, borrowed when it has no escapes.
+pub fn json_string(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+}
+
+fn is_number(raw: &RawValue) -> bool {
+    raw.get()
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
+}
+
+/// A string, or a number taken as its digits (ids and accounts are sometimes numbers).
+fn name_of<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
+    if is_number(raw) {
+        return Some(Cow::Borrowed(raw.get()));
+    }
+    json_string(raw)
+}
+
+fn hex32(raw: &RawValue) -> Option<[u8; 32]> {
+    let text = raw.get().strip_prefix('"')?.strip_suffix('"')?.as_bytes();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in text.chunks_exact(2).enumerate() {
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+fn alias_list(canonical: &str) -> String {
+    ALIASES
+        .iter()
+        .find(|(c, _)| *c == canonical)
+        .map(|(_, all)| all.join("/"))
+        .unwrap_or_else(|| canonical.to_string())
+}
+
+/// Parses one record (a JSON object in UTF-8) into typed fields.
+pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
+    let raw: RawRecord = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return fail(ProblemKind::BadJson, json_error_message(&e)),
+    };
+    let account = match raw.account.value {
+        None => return fail(ProblemKind::MissingField, missing("accountId")),
+        Some(v) if v.get() == "null" => return fail(ProblemKind::MissingField, missing("accountId")),
+        Some(v) => match name_of(v) {
+            Some(a) if !a.trim().is_empty() => a,
+            Some(_) => return fail(ProblemKind::MissingField, "the account is empty"),
+            None => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!("account {} is not a string", shorten(v.get())),
+                );
+            }
+        },
+    };
+    let kind = match raw.kind.value {
+        None => return fail(ProblemKind::MissingField, missing("type")),
+        Some(v) if v.get() == "null" => return fail(ProblemKind::MissingField, missing("type")),
+        Some(v) => match json_string(v) {
+            Some(t) if !t.trim().is_empty() => t,
+            Some(_) => return fail(ProblemKind::MissingField, "the event type is empty"),
+            None => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!("type {} is not a string", shorten(v.get())),
+                );
+            }
+        },
+    };
+    let ts = match raw.time.value {
+        None => return fail(ProblemKind::MissingField, missing("timestamp")),
+        Some(v) if v.get() == "null" => return fail(ProblemKind::MissingField, missing("timestamp")),
+        Some(v) => parse_time_value(v)?,
+    };
+    let amount = match raw.amount.value {
+        None => None,
+        Some(v) if v.get() == "null" => None,
+        Some(v) => Some(parse_amount_value(v)?),
+    };
+    let id = match raw.id.value {
+        None => None,
+        Some(v) if v.get() == "null" => None,
+        Some(v) => match name_of(v) {
+            Some(id) => Some(id),
+            None => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!("event id {} is not a string", shorten(v.get())),
+                );
+            }
+        },
+    };
+    let to = match raw.to.value {
+        None => None,
+        Some(v) if v.get() == "null" => None,
+        Some(v) => match name_of(v) {
+            Some(to) if to.trim().is_empty() => None,
+            Some(to) => Some(to),
+            None => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!("`to` {} is not an account", shorten(v.get())),
+                );
+            }
+        },
+    };
+    let seq = match raw.seq.value {
+        None => None,
+        Some(v) if v.get() == "null" => None,
+        Some(v) => match name_of(v).and_then(|s| s.parse::<u64>().ok()) {
+            Some(n) => Some(n),
+            None => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!("seq {} is not a non-negative integer", shorten(v.get())),
+                );
+            }
+        },
+    };
+    let seal = match (raw.prev.value, raw.hash.value) {
+        (None, None) => None,
+        (Some(p), Some(h)) => match (hex32(p), hex32(h)) {
+            (Some(prev), Some(hash)) => Some(Seal { prev, hash }),
+            _ => {
+                return fail(
+                    ProblemKind::ChainBroken,
+                    "`prev` and `hash` must be 64 lowercase hex digits",
+                );
+            }
+        },
+        _ => {
+            return fail(
+                ProblemKind::ChainBroken,
+                "a sealed record needs both `prev` and `hash`",
+            );
+        }
+    };
+    Ok(Fields {
+        account,
+        kind,
+        amount,
+        ts,
+        id,
+        to,
+        seq,
+        seal,
+    })
+}
+
+fn missing(canonical: &str) -> String {
+    format!("missing {} ({})", canonical, alias_list(canonical))
+}
+
+fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+fn parse_time_value(v: &RawValue) -> Result<Millis, RecordError> {
+    let text = v.get();
+    if is_number(v) {
+        return match text.parse::<i64>() {
+            Ok(ms) => Ok(ms),
+            Err(_) => fail(
+                ProblemKind::BadTime,
+                format!("time {} is not an integer of epoch milliseconds", shorten(text)),
+            ),
+        };
+    }
+    match json_string(v) {
+        Some(s) => parse_time(&s).map_err(|e| RecordError {
+            kind: ProblemKind::BadTime,
+            message: e.to_string(),
+        }),
+        None => fail(
+            ProblemKind::BadTime,
+            format!("time {} is neither a string nor epoch milliseconds", shorten(text)),
+        ),
+    }
+}
+
+fn parse_amount_value(v: &RawValue) -> Result<Money, RecordError> {
+    let text = v.get();
+    let digits = if is_number(v) {
+        Cow::Borrowed(text)
+    } else if let Some(s) = json_string(v) {
+        s
+    } else {
+        return fail(
+            ProblemKind::BadAmount,
+            format!("amount {} is neither a number nor a decimal string", shorten(text)),
+        );
+    };
+    Money::parse(&digits).map_err(|e| RecordError {
+        kind: ProblemKind::BadAmount,
+        message: format!("amount: {e}"),
+    })
+}
+
+/// serde_json's message without its "at line 1 column N" tail (the line is the log's line),
+/// keeping the column.
+pub fn json_error_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let base = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    match e.classify() {
+        serde_json::error::Category::Data => format!("not an event: {base}"),
+        _ => format!("invalid JSON: {base} (column {})", e.column()),
+    }
+}
+
+/// Every member of a record in order, with its raw JSON text: for showing an event whole.
+pub fn members(text: &str) -> Result<Vec<(String, String)>, String> {
+    struct Members(Vec<(String, String)>);
+    impl<'de> de::Deserialize<'de> for Members {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Members;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(key) = map.next_key::<Key<'de>>()? {
+                        let value: &'de RawValue = map.next_value()?;
+                        out.push((key.0.into_owned(), value.get().to_string()));
+                    }
+                    Ok(Members(out))
+                }
+            }
+            deserializer.deserialize_map(V)
+        }
+    }
+    serde_json::from_str::<Members>(text)
+        .map(|m| m.0)
+        .map_err(|e| json_error_message(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_fields() {
+        let f = parse_record(
+            r#"{"seq":3,"eventId":"e-1","accountId":"acc-1","type":"DEPOSIT","amount":"100.00","timestamp":"2024-03-01T12:00:00.000Z","meta":{"k":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.account, "acc-1");
+        assert_eq!(f.kind, "DEPOSIT");
+        assert_eq!(f.amount.unwrap().to_string(), "100.00");
+        assert_eq!(f.ts, 1_709_294_400_000);
+        assert_eq!(f.id.as_deref(), Some("e-1"));
+        assert_eq!(f.seq, Some(3));
+        assert_eq!(f.seal, None);
+    }
+
+    #[test]
+    fn every_alias_is_accepted() {
+        for (canonical, aliases) in ALIASES {
+            for alias in *aliases {
+                let mut obj = serde_json::json!({
+                    "accountId": "a", "type": "DEPOSIT", "timestamp": 1, "amount": 1,
+                    "eventId": "x", "to": "b", "seq": 1
+                });
+                let map = obj.as_object_mut().unwrap();
+                let value = map.remove(*canonical).unwrap();
+                map.insert((*alias).to_string(), value.clone());
+                let text = obj.to_string();
+                let f = parse_record(&text).unwrap_or_else(|e| panic!("{alias}: {e:?}"));
+                match *canonical {
+                    "accountId" => assert_eq!(f.account, "a"),
+                    "type" => assert_eq!(f.kind, "DEPOSIT"),
+                    "timestamp" => assert_eq!(f.ts, 1),
+                    "eventId" => assert_eq!(f.id.as_deref(), Some("x")),
+                    "to" => assert_eq!(f.to.as_deref(), Some("b")),
+                    "amount" => assert_eq!(f.amount.unwrap().to_string(), "1"),
+                    "seq" => assert_eq!(f.seq, Some(1)),
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_alias_in_the_table_wins() {
+        let f = parse_record(
+            r#"{"account":"second","accountId":"first","ts":5,"timestamp":7,"eventType":"X","type":"Y"}"#,
+        )
+        .unwrap();
+        assert_eq!(f.account, "first");
+        assert_eq!(f.ts, 7);
+        assert_eq!(f.kind, "Y");
+        let f = parse_record(r#"{"account_id":"c","account":"b","type":"T","time":1}"#).unwrap();
+        assert_eq!(f.account, "b");
+    }
+
+    #[test]
+    fn field_names_are_case_sensitive() {
+        let e = parse_record(r#"{"AccountId":"a","type":"T","timestamp":1}"#).unwrap_err();
+        assert_eq!(e.kind, ProblemKind::MissingField);
+        assert!(e.message.contains("accountId"), "{}", e.message);
+    }
+
+    #[test]
+    fn number_amounts_are_read_from_their_digits() {
+        let f = parse_record(
+            r#"{"accountId":"a","type":"DEPOSIT","timestamp":1,"amount":9007199254740993.07}"#,
+        )
+        .unwrap();
+        assert_eq!(f.amount.unwrap().to_string(), "9007199254740993.07");
+    }
+
+    #[test]
+    fn node_format_epoch_millis() {
+        let f = parse_record(
+            r#"{"accountId":"acc-1","type":"DEPOSIT","amount":1000,"timestamp":1709294400000}"#,
+        )
+        .unwrap();
+        assert_eq!(f.ts, 1_709_294_400_000);
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded() {
+        let f = parse_record(r#"{"accountId":"a\u0041\"","type":"DEP\u004fSIT","timestamp":1}"#)
+            .unwrap();
+        assert_eq!(f.account, "aA\"");
+        assert_eq!(f.kind, "DEPOSIT");
+    }
+
+    #[test]
+    fn numeric_ids_and_accounts() {
+        let f = parse_record(r#"{"accountId":42,"type":"T","timestamp":1,"id":7,"to":43}"#).unwrap();
+        assert_eq!(f.account, "42");
+        assert_eq!(f.id.as_deref(), Some("7"));
+        assert_eq!(f.to.as_deref(), Some("43"));
+    }
+
+    #[test]
+    fn bad_records_say_why() {
+        let cases = [
+            ("{not json", ProblemKind::BadJson),
+            ("[1,2]", ProblemKind::BadJson),
+            (r#"{"type":"T","timestamp":1}"#, ProblemKind::MissingField),
+            (r#"{"accountId":"a","timestamp":1}"#, ProblemKind::MissingField),
+            (r#"{"accountId":"a","type":"T"}"#, ProblemKind::MissingField),
+            (r#"{"accountId":"","type":"T","timestamp":1}"#, ProblemKind::MissingField),
+            (r#"{"accountId":"a","type":"T","timestamp":"noon"}"#, ProblemKind::BadTime),
+            (r#"{"accountId":"a","type":"T","timestamp":1.5}"#, ProblemKind::BadTime),
+            (r#"{"accountId":"a","type":"T","timestamp":true}"#, ProblemKind::BadTime),
+            (r#"{"accountId":"a","type":"T","timestamp":1,"amount":"ten"}"#, ProblemKind::BadAmount),
+            (r#"{"accountId":"a","type":"T","timestamp":1,"amount":[1]}"#, ProblemKind::BadAmount),
+            (r#"{"accountId":"a","type":"T","timestamp":1,"amount":1e999}"#, ProblemKind::BadAmount),
+            (r#"{"accountId":{},"type":"T","timestamp":1}"#, ProblemKind::BadField),
+            (r#"{"accountId":"a","type":5,"timestamp":1}"#, ProblemKind::BadField),
+            (r#"{"accountId":"a","type":"T","timestamp":1,"seq":-1}"#, ProblemKind::BadField),
+            (r#"{"accountId":"a","type":"T","timestamp":1,"hash":"00"}"#, ProblemKind::ChainBroken),
+        ];
+        for (text, kind) in cases {
+            let e = parse_record(text).unwrap_err();
+            assert_eq!(e.kind, kind, "{text}: {}", e.message);
+            assert!(!e.message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn null_members_count_as_absent() {
+        let f = parse_record(
+            r#"{"accountId":"a","type":"T","timestamp":1,"amount":null,"to":null,"id":null}"#,
+        )
+        .unwrap();
+        assert_eq!(f.amount, None);
+        assert_eq!(f.to, None);
+        assert_eq!(f.id, None);
+    }
+
+    #[test]
+    fn members_keep_order_and_raw_text() {
+        let m = members(r#"{"b":1.10,"a":{"x":[1, 2]},"c":"s"}"#).unwrap();
+        assert_eq!(
+            m,
+            vec![
+                ("b".to_string(), "1.10".to_string()),
+                ("a".to_string(), r#"{"x":[1, 2]}"#.to_string()),
+                ("c".to_string(), r#""s""#.to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! Moments: UTC milliseconds since the Unix epoch.
+//!
+//! The log may give a time as an RFC 3339 string with any offset, a naive
+//! `YYYY-MM-DD HH:MM[:SS[.fff]]` string (taken as UTC), or an integer of epoch milliseconds. Inside,
+//! every moment is an `i64` of UTC milliseconds; digits below the millisecond are cut off.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// UTC milliseconds since 1970-01-01T00:00:00Z.
+pub type Millis = i64;
+
+pub const MS_PER_SECOND: i64 = 1_000;
+pub const MS_PER_MINUTE: i64 = 60 * MS_PER_SECOND;
+pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
+pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a time (use RFC 3339 like 2024-03-01T12:00:00Z, `2024-03-01 12:00`, or epoch milliseconds)")]
+pub struct TimeError {
+    pub text: String,
+}
+
+fn error(text: &str) -> TimeError {
+    let mut shown: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        shown.push('…');
+    }
+    TimeError { text: shown }
+}
+
+/// Parses a time written as text: RFC 3339, the naive form, or a string of epoch-millisecond digits.
+pub fn parse_time(text: &str) -> Result<Millis, TimeError> {
+    let trimmed = text.trim();
+    if let Some(ms) = parse_fast(trimmed.as_bytes()) {
+        return Ok(ms);
+    }
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return trimmed.parse::<i64>().map_err(|_| error(text));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
+        return Ok(t.with_timezone(&Utc).timestamp_millis());
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(trimmed, format) {
+            return Ok(t.and_utc().timestamp_millis());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis());
+    }
+    Err(error(text))
+}
+
+/// The fast path for the forms nearly every log uses:
+/// `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH:MM]`. Returns `None` for anything else (the slow path
+/// then decides).
+fn parse_fast(b: &[u8]) -> Option<Millis> {
+    fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
+        let mut v = 0i64;
+        for &c in b.get(at..at + n)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    }
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' {
+        return None;
+    }
+    let year = digits(b, 0, 4)?;
+    let month = digits(b, 5, 2)?;
+    let day = digits(b, 8, 2)?;
+    let hour = digits(b, 11, 2)?;
+    let minute = digits(b, 14, 2)?;
+    let mut i = 16;
+    let mut second = 0;
+    let mut millis = 0;
+    if b.get(i) == Some(&b':') {
+        second = digits(b, i + 1, 2)?;
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                if i - start < 3 {
+                    millis = millis * 10 + i64::from(b[i] - b'0');
+                }
+                i += 1;
+            }
+            let n = i - start;
+            if n == 0 {
+                return None;
+            }
+            for _ in n..3 {
+                millis *= 10;
+            }
+        }
+    }
+    let offset_minutes = match b.get(i) {
+        None => 0,
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let h = digits(b, i + 1, 2)?;
+            let m = digits(b, i + 4, 2)?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let total = h * 60 + m;
+            if sign == b'-' { -total } else { total }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let local = days * MS_PER_DAY
+        + hour * MS_PER_HOUR
+        + minute * MS_PER_MINUTE
+        + second * MS_PER_SECOND
+        + millis;
+    Some(local - offset_minutes * MS_PER_MINUTE)
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2024-03-01T12:00:00.000Z`: the one way rewind writes a moment.
+pub fn format_time(ms: Millis) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => format!("{ms}ms"),
+    }
+}
+
+/// A shorter form for narrow columns: `2024-03-01 12:00:00`.
+pub fn format_time_short(ms: Millis) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => format!("{ms}ms"),
+    }
+}
+
+/// A signed offset such as `-15m`, `+2h`, `-1d`, `+30s`, `-500ms` or `+1w`, in milliseconds.
+/// Returns `None` when the text is not of that form.
+pub fn parse_relative(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'-' => (-1, &text[1..]),
+        b'+' => (1, &text[1..]),
+        _ => return None,
+    };
+    let split = rest.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = rest.split_at(split);
+    if number.is_empty() {
+        return None;
+    }
+    let n: i64 = number.parse().ok()?;
+    let unit_ms = match unit {
+        "ms" => 1,
+        "s" => MS_PER_SECOND,
+        "m" | "min" => MS_PER_MINUTE,
+        "h" => MS_PER_HOUR,
+        "d" => MS_PER_DAY,
+        "w" => 7 * MS_PER_DAY,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms)?.checked_mul(sign)
+}
+
+/// A time given by a person: an absolute time in any accepted form, or an offset from `base`.
+pub fn parse_user_time(text: &str, base: Millis) -> Result<Millis, TimeError> {
+    if let Some(delta) = parse_relative(text) {
+        return base.checked_add(delta).ok_or_else(|| error(text));
+    }
+    parse_time(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Millis = 1_709_294_400_000; // 2024-03-01T12:00:00Z
+
+    #[test]
+    fn rfc3339_with_any_offset_is_normalised_to_utc() {
+        assert_eq!(parse_time("2024-03-01T12:00:00Z").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01T12:00:00.000Z").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01T13:00:00+01:00").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01T06:30:00-05:30").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01t12:00:00z").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01T12:00:00.123Z").unwrap(), T + 123);
+        assert_eq!(parse_time("2024-03-01T12:00:00.1Z").unwrap(), T + 100);
+        // Below the millisecond is cut off, not rounded.
+        assert_eq!(parse_time("2024-03-01T12:00:00.123999Z").unwrap(), T + 123);
+    }
+
+    #[test]
+    fn naive_times_are_utc() {
+        assert_eq!(parse_time("2024-03-01 12:00").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01 12:00:00").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01 12:00:00.250").unwrap(), T + 250);
+        assert_eq!(parse_time("2024-03-01T12:00:00").unwrap(), T);
+        assert_eq!(parse_time("2024-03-01").unwrap(), T - 12 * MS_PER_HOUR);
+    }
+
+    #[test]
+    fn epoch_millisecond_digits() {
+        assert_eq!(parse_time("1709294400000").unwrap(), T);
+        assert_eq!(parse_time("0").unwrap(), 0);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for text in [
+            "1999-12-31T23:59:59.999Z",
+            "2000-02-29T00:00:00Z",
+            "2024-12-31T23:59:59+14:00",
+            "1970-01-01T00:00:00Z",
+            "1969-07-20T20:17:40Z",
+            "2038-01-19T03:14:08-12:00",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(text).unwrap().timestamp_millis();
+            assert_eq!(parse_fast(text.as_bytes()), Some(chrono), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_time() {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "2023-02-29 00:00",
+            "2024-03-01T25:00:00Z",
+            "2024-03-01T12:00:00+1",
+            "12:00",
+            "2024-03-01T12:00:00.Z",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        assert_eq!(format_time(T + 7), "2024-03-01T12:00:00.007Z");
+        assert_eq!(parse_time(&format_time(T + 7)).unwrap(), T + 7);
+        assert_eq!(format_time_short(T), "2024-03-01 12:00:00");
+    }
+
+    #[test]
+    fn relative_offsets() {
+        assert_eq!(parse_relative("-15m"), Some(-15 * MS_PER_MINUTE));
+        assert_eq!(parse_relative("+2h"), Some(2 * MS_PER_HOUR));
+        assert_eq!(parse_relative("-1d"), Some(-MS_PER_DAY));
+        assert_eq!(parse_relative("+30s"), Some(30_000));
+        assert_eq!(parse_relative("-500ms"), Some(-500));
+        assert_eq!(parse_relative("+1w"), Some(7 * MS_PER_DAY));
+        for bad in ["15m", "-m", "-15", "-15y", "", "-1.5h"] {
+            assert_eq!(parse_relative(bad), None, "{bad}");
+        }
+        assert_eq!(parse_user_time("-1h", T).unwrap(), T - MS_PER_HOUR);
+        assert_eq!(parse_user_time("2024-03-01 12:00", 0).unwrap(), T);
+        assert!(parse_user_time("soon", T).is_err());
+    }
+}

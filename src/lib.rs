@@ -1,0 +1,3 @@
+//! rewind: a time-travelling explorer for event-sourced ledgers.
+
+pub mod ledger;
