@@ -125,7 +125,13 @@ mod tests {
         assert_eq!(from_hex("xyz"), None);
         let d = Digest256 { seq: 12, hash: h };
         let e: ExpectedDigest = d.to_string().parse().unwrap();
-        assert_eq!(e, ExpectedDigest { seq: Some(12), hash: h });
+        assert_eq!(
+            e,
+            ExpectedDigest {
+                seq: Some(12),
+                hash: h
+            }
+        );
         let e: ExpectedDigest = to_hex(&h).parse().unwrap();
         assert_eq!(e.seq, None);
         assert!("12:abc".parse::<ExpectedDigest>().is_err());

@@ -102,10 +102,10 @@ pub fn delta_for(event: &LedgerEvent, effect: Effect, account: AccountId) -> Opt
     }
     match effect {
         Effect::Credit | Effect::Open if event.account == account => Some(event.amount),
-        Effect::Debit if event.account == account => Some(event.amount.neg()),
+        Effect::Debit if event.account == account => Some(-event.amount),
         Effect::Transfer if event.to == NO_ACCOUNT => None,
         Effect::Transfer if event.account == account && event.to == account => Some(Money::ZERO),
-        Effect::Transfer if event.account == account => Some(event.amount.neg()),
+        Effect::Transfer if event.account == account => Some(-event.amount),
         Effect::Transfer if event.to == account => Some(event.amount),
         _ => None,
     }
@@ -128,8 +128,7 @@ pub fn normalize_type(name: &str) -> String {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             // fooBar -> FOO_BAR, HTTPRequest -> HTTP_REQUEST, Account2Opened -> ACCOUNT2_OPENED
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
-            {
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
                 out.push('_');
             }
         }
@@ -242,11 +241,7 @@ impl TypeMap {
             (line, e.message().to_string())
         })?;
         let mut map = TypeMap::default();
-        let find_line = |key: &str| {
-            text.find(key)
-                .map(line_of)
-                .unwrap_or(1)
-        };
+        let find_line = |key: &str| text.find(key).map(line_of).unwrap_or(1);
         for (key, value) in &table {
             let effect = match key.as_str() {
                 "credit" => Effect::Credit,
@@ -272,10 +267,7 @@ impl TypeMap {
             })?;
             for name in names {
                 let name = name.as_str().ok_or_else(|| {
-                    (
-                        find_line(key),
-                        format!("`{key}` must contain only strings"),
-                    )
+                    (find_line(key), format!("`{key}` must contain only strings"))
                 })?;
                 if normalize_type(name).is_empty() {
                     return Err((find_line(key), format!("`{key}` has an empty type name")));
@@ -347,7 +339,8 @@ mod tests {
 
     #[test]
     fn a_bad_mapping_names_its_line() {
-        let (line, message) = TypeMap::from_toml_str("credit = [\"A\"]\nspend = [\"B\"]\n").unwrap_err();
+        let (line, message) =
+            TypeMap::from_toml_str("credit = [\"A\"]\nspend = [\"B\"]\n").unwrap_err();
         assert_eq!(line, 2);
         assert!(message.contains("spend"), "{message}");
         let (line, _) = TypeMap::from_toml_str("credit = [\"A\"]\n\ndebit = \"B\"\n").unwrap_err();
@@ -368,7 +361,11 @@ mod tests {
             account,
             to,
             kind: 0,
-            flags: if amount.is_some() { flags::HAS_AMOUNT } else { 0 },
+            flags: if amount.is_some() {
+                flags::HAS_AMOUNT
+            } else {
+                0
+            },
         };
         let e = ev(1, NO_ACCOUNT, Some(m("5")));
         assert_eq!(delta_for(&e, Effect::Credit, 1), Some(m("5")));
@@ -377,7 +374,11 @@ mod tests {
         assert_eq!(delta_for(&e, Effect::Close, 1), None);
         assert_eq!(delta_for(&e, Effect::Unknown, 1), None);
         assert_eq!(delta_for(&e, Effect::Credit, 2), None);
-        assert_eq!(delta_for(&e, Effect::Transfer, 1), None, "transfer without to");
+        assert_eq!(
+            delta_for(&e, Effect::Transfer, 1),
+            None,
+            "transfer without to"
+        );
         let t = ev(1, 2, Some(m("5")));
         assert_eq!(delta_for(&t, Effect::Transfer, 1), Some(m("-5")));
         assert_eq!(delta_for(&t, Effect::Transfer, 2), Some(m("5")));

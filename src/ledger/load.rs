@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::chain::{self, GENESIS};
 use super::event::{LedgerEvent, NO_ACCOUNT, TypeMap, flags};
-use super::ledger::{Integrity, Ledger, RawSource};
+use super::index::{Integrity, Ledger, RawSource};
 use super::problem::{MAX_LINE, Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 
@@ -106,7 +106,11 @@ pub fn load_file(
                 // SAFETY: DontNeed on a read-only shared file mapping only drops pages from this
                 // process; reading them again faults them in from the page cache.
                 let _ = unsafe {
-                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
                 };
                 start = end;
             }
@@ -294,7 +298,10 @@ impl<'a> ChunkParser<'a> {
     fn bad(&mut self, line: u64, kind: ProblemKind, message: String) {
         self.out.problems.push(Problem::line(line, kind, message));
         if self.sealed {
-            self.broken(line, "this line is not a valid record, so the chain breaks here");
+            self.broken(
+                line,
+                "this line is not a valid record, so the chain breaks here",
+            );
         }
     }
 
@@ -321,9 +328,11 @@ impl<'a> ChunkParser<'a> {
         if faults.is_empty() {
             self.link = Link::Hash(seal.hash);
         } else {
-            self.out
-                .problems
-                .push(Problem::line(line, ProblemKind::ChainBroken, faults.join("; ")));
+            self.out.problems.push(Problem::line(
+                line,
+                ProblemKind::ChainBroken,
+                faults.join("; "),
+            ));
             // Go on from the record's own hash, so that one altered record is one problem.
             self.link = Link::Hash(seal.hash);
         }
@@ -411,8 +420,8 @@ pub(crate) struct Builder {
     id_hashes: Vec<u64>,
     seqs: Vec<u64>,
     problems: Vec<Problem>,
-    accounts: super::ledger::Names,
-    types: super::ledger::Names,
+    accounts: super::index::Names,
+    types: super::index::Names,
     link: Link,
     /// The last line had no newline (a torn tail, or just a hand-written file).
     unterminated_tail: bool,
@@ -493,8 +502,10 @@ impl Builder {
         parser.out.problems.extend(faults);
         let out = parser.finish(lines);
         if let Some(p) = progress {
-            p.bytes_done.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            p.events.fetch_add(out.events.len() as u64, Ordering::Relaxed);
+            p.bytes_done
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            p.events
+                .fetch_add(out.events.len() as u64, Ordering::Relaxed);
         }
         self.merge(out);
     }
@@ -551,16 +562,16 @@ impl Builder {
             };
             event.kind = kind;
             if !self.seqs.is_empty() {
-                self.seqs
-                    .push(chunk.seqs.get(i).copied().unwrap_or(NO_SEQ));
+                self.seqs.push(chunk.seqs.get(i).copied().unwrap_or(NO_SEQ));
             }
             self.id_hashes.push(chunk.id_hashes[i]);
             self.events.push(event);
         }
-        self.problems.extend(chunk.problems.into_iter().map(|mut p| {
-            p.line += base + 1;
-            p
-        }));
+        self.problems
+            .extend(chunk.problems.into_iter().map(|mut p| {
+                p.line += base + 1;
+                p
+            }));
         self.lines += chunk.lines;
     }
 
@@ -594,7 +605,12 @@ impl Builder {
         }
     }
 
-    pub(crate) fn build(self, raw: RawSource, source_len: u64, progress: Option<&Progress>) -> Ledger {
+    pub(crate) fn build(
+        self,
+        raw: RawSource,
+        source_len: u64,
+        progress: Option<&Progress>,
+    ) -> Ledger {
         let integrity = match self.sealed {
             Some(true) => match self
                 .problems
@@ -611,7 +627,7 @@ impl Builder {
         if let Some(p) = progress {
             p.events.store(self.events.len() as u64, Ordering::Relaxed);
         }
-        Ledger::index(super::ledger::Parts {
+        Ledger::index(super::index::Parts {
             name: self.name,
             types_map: self.options.types,
             events: self.events,
@@ -729,11 +745,18 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Ledger {
-        load_bytes("test.jsonl", text.as_bytes().to_vec(), &LoadOptions::default())
+        load_bytes(
+            "test.jsonl",
+            text.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        )
     }
 
     fn kinds(l: &Ledger) -> Vec<(u64, &'static str)> {
-        l.problems().iter().map(|p| (p.line, p.kind.name())).collect()
+        l.problems()
+            .iter()
+            .map(|p| (p.line, p.kind.name()))
+            .collect()
     }
 
     #[test]
@@ -751,14 +774,17 @@ mod tests {
 
     #[test]
     fn invalid_utf8_and_long_lines() {
-        let mut bytes = b"{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":1,\"amount\":1}\n".to_vec();
+        let mut bytes =
+            b"{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":1,\"amount\":1}\n".to_vec();
         bytes.extend_from_slice(b"{\"accountId\":\"\xff\",\"type\":\"DEPOSIT\",\"timestamp\":1}\n");
         let long = format!(
             "{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":1,\"meta\":\"{}\"}}\n",
             "x".repeat(MAX_LINE)
         );
         bytes.extend_from_slice(long.as_bytes());
-        bytes.extend_from_slice(b"{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":2,\"amount\":1}\n");
+        bytes.extend_from_slice(
+            b"{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"timestamp\":2,\"amount\":1}\n",
+        );
         let l = load_bytes("t", bytes, &LoadOptions::default());
         assert_eq!(l.len(), 2);
         assert_eq!(kinds(&l), vec![(2, "invalid-utf8"), (3, "line-too-long")]);
@@ -787,14 +813,18 @@ mod tests {
 
     #[test]
     fn a_cut_off_array_is_reported() {
-        let l = load("[{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1},\n{\"accountId\":\"a\"");
+        let l = load(
+            "[{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1},\n{\"accountId\":\"a\"",
+        );
         assert_eq!(l.len(), 1);
         assert!(kinds(&l).iter().any(|(_, k)| *k == "bad-json"));
     }
 
     #[test]
     fn an_unterminated_bad_last_line_is_a_torn_tail() {
-        let l = load("{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n{\"accountId\":\"a\",\"ty");
+        let l = load(
+            "{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n{\"accountId\":\"a\",\"ty",
+        );
         assert_eq!(kinds(&l), vec![(2, "torn-tail")]);
         // A hand-written file whose last line just lacks a newline is fine.
         let l = load("{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}");

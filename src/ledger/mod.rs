@@ -4,7 +4,7 @@
 
 pub mod chain;
 pub mod event;
-mod ledger;
+mod index;
 pub mod load;
 pub mod money;
 pub mod problem;
@@ -13,7 +13,7 @@ pub mod replay;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
-pub use ledger::{Integrity, Ledger, Posting, RawSource};
+pub use index::{Integrity, Ledger, Posting, RawSource};
 pub use load::{LoadError, LoadOptions, Progress, load_bytes, load_file};
 pub use money::Money;
 pub use problem::{Problem, ProblemKind};

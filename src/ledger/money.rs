@@ -115,7 +115,7 @@ impl Money {
         }
         if scale > i64::from(MAX_SCALE) {
             // Trailing zeros past the 28th decimal place carry no value: drop them exactly.
-            while scale > i64::from(MAX_SCALE) && mantissa % 10 == 0 && mantissa != 0 {
+            while scale > i64::from(MAX_SCALE) && mantissa.is_multiple_of(10) && mantissa != 0 {
                 mantissa /= 10;
                 scale -= 1;
             }
@@ -157,11 +157,6 @@ impl Money {
 
     pub fn is_positive(self) -> bool {
         self.0.is_sign_positive() && !self.0.is_zero()
-    }
-
-    /// The same amount with the opposite sign.
-    pub fn neg(self) -> Money {
-        Money(-self.0).normalized_zero()
     }
 
     pub fn abs(self) -> Money {
@@ -221,6 +216,14 @@ fn truncate_for_message(text: &str) -> String {
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::ops::Neg for Money {
+    type Output = Money;
+    /// The same amount with the opposite sign.
+    fn neg(self) -> Money {
+        Money(-self.0).normalized_zero()
     }
 }
 
@@ -307,7 +310,7 @@ mod tests {
     fn overflow_is_reported_not_wrapped() {
         let max = m("79228162514264337593543950335");
         assert!(max.checked_add(m("1")).is_none());
-        assert!(max.neg().checked_sub(m("1")).is_none());
+        assert!((-max).checked_sub(m("1")).is_none());
     }
 
     #[test]

@@ -249,7 +249,9 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let account = match raw.account.value {
         None => return fail(ProblemKind::MissingField, missing("accountId")),
-        Some(v) if v.get() == "null" => return fail(ProblemKind::MissingField, missing("accountId")),
+        Some(v) if v.get() == "null" => {
+            return fail(ProblemKind::MissingField, missing("accountId"));
+        }
         Some(v) => match name_of(v) {
             Some(a) if !a.trim().is_empty() => a,
             Some(_) => return fail(ProblemKind::MissingField, "the account is empty"),
@@ -277,7 +279,9 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let ts = match raw.time.value {
         None => return fail(ProblemKind::MissingField, missing("timestamp")),
-        Some(v) if v.get() == "null" => return fail(ProblemKind::MissingField, missing("timestamp")),
+        Some(v) if v.get() == "null" => {
+            return fail(ProblemKind::MissingField, missing("timestamp"));
+        }
         Some(v) => parse_time_value(v)?,
     };
     let amount = match raw.amount.value {
@@ -374,7 +378,10 @@ fn parse_time_value(v: &RawValue) -> Result<Millis, RecordError> {
             Ok(ms) => Ok(ms),
             Err(_) => fail(
                 ProblemKind::BadTime,
-                format!("time {} is not an integer of epoch milliseconds", shorten(text)),
+                format!(
+                    "time {} is not an integer of epoch milliseconds",
+                    shorten(text)
+                ),
             ),
         };
     }
@@ -385,7 +392,10 @@ fn parse_time_value(v: &RawValue) -> Result<Millis, RecordError> {
         }),
         None => fail(
             ProblemKind::BadTime,
-            format!("time {} is neither a string nor epoch milliseconds", shorten(text)),
+            format!(
+                "time {} is neither a string nor epoch milliseconds",
+                shorten(text)
+            ),
         ),
     }
 }
@@ -399,7 +409,10 @@ fn parse_amount_value(v: &RawValue) -> Result<Money, RecordError> {
     } else {
         return fail(
             ProblemKind::BadAmount,
-            format!("amount {} is neither a number nor a decimal string", shorten(text)),
+            format!(
+                "amount {} is neither a number nor a decimal string",
+                shorten(text)
+            ),
         );
     };
     Money::parse(&digits).map_err(|e| RecordError {
@@ -544,7 +557,8 @@ mod tests {
 
     #[test]
     fn numeric_ids_and_accounts() {
-        let f = parse_record(r#"{"accountId":42,"type":"T","timestamp":1,"id":7,"to":43}"#).unwrap();
+        let f =
+            parse_record(r#"{"accountId":42,"type":"T","timestamp":1,"id":7,"to":43}"#).unwrap();
         assert_eq!(f.account, "42");
         assert_eq!(f.id.as_deref(), Some("7"));
         assert_eq!(f.to.as_deref(), Some("43"));
@@ -556,19 +570,55 @@ mod tests {
             ("{not json", ProblemKind::BadJson),
             ("[1,2]", ProblemKind::BadJson),
             (r#"{"type":"T","timestamp":1}"#, ProblemKind::MissingField),
-            (r#"{"accountId":"a","timestamp":1}"#, ProblemKind::MissingField),
+            (
+                r#"{"accountId":"a","timestamp":1}"#,
+                ProblemKind::MissingField,
+            ),
             (r#"{"accountId":"a","type":"T"}"#, ProblemKind::MissingField),
-            (r#"{"accountId":"","type":"T","timestamp":1}"#, ProblemKind::MissingField),
-            (r#"{"accountId":"a","type":"T","timestamp":"noon"}"#, ProblemKind::BadTime),
-            (r#"{"accountId":"a","type":"T","timestamp":1.5}"#, ProblemKind::BadTime),
-            (r#"{"accountId":"a","type":"T","timestamp":true}"#, ProblemKind::BadTime),
-            (r#"{"accountId":"a","type":"T","timestamp":1,"amount":"ten"}"#, ProblemKind::BadAmount),
-            (r#"{"accountId":"a","type":"T","timestamp":1,"amount":[1]}"#, ProblemKind::BadAmount),
-            (r#"{"accountId":"a","type":"T","timestamp":1,"amount":1e999}"#, ProblemKind::BadAmount),
-            (r#"{"accountId":{},"type":"T","timestamp":1}"#, ProblemKind::BadField),
-            (r#"{"accountId":"a","type":5,"timestamp":1}"#, ProblemKind::BadField),
-            (r#"{"accountId":"a","type":"T","timestamp":1,"seq":-1}"#, ProblemKind::BadField),
-            (r#"{"accountId":"a","type":"T","timestamp":1,"hash":"00"}"#, ProblemKind::ChainBroken),
+            (
+                r#"{"accountId":"","type":"T","timestamp":1}"#,
+                ProblemKind::MissingField,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":"noon"}"#,
+                ProblemKind::BadTime,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1.5}"#,
+                ProblemKind::BadTime,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":true}"#,
+                ProblemKind::BadTime,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"amount":"ten"}"#,
+                ProblemKind::BadAmount,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"amount":[1]}"#,
+                ProblemKind::BadAmount,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"amount":1e999}"#,
+                ProblemKind::BadAmount,
+            ),
+            (
+                r#"{"accountId":{},"type":"T","timestamp":1}"#,
+                ProblemKind::BadField,
+            ),
+            (
+                r#"{"accountId":"a","type":5,"timestamp":1}"#,
+                ProblemKind::BadField,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"seq":-1}"#,
+                ProblemKind::BadField,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"hash":"00"}"#,
+                ProblemKind::ChainBroken,
+            ),
         ];
         for (text, kind) in cases {
             let e = parse_record(text).unwrap_err();

@@ -2,7 +2,7 @@
 //! here replays the log from the start.
 
 use super::event::{AccountId, Effect};
-use super::ledger::{Ledger, Posting};
+use super::index::{Ledger, Posting};
 use super::money::Money;
 use super::time::Millis;
 
@@ -127,7 +127,11 @@ impl Ledger {
         };
         AccountState {
             account,
-            balance: if k == 0 { Money::ZERO } else { list[k - 1].balance },
+            balance: if k == 0 {
+                Money::ZERO
+            } else {
+                list[k - 1].balance
+            },
             events: k,
             exists: k > 0,
             closed,
@@ -193,12 +197,27 @@ mod tests {
     #[test]
     fn as_of_time_is_inclusive_to_the_millisecond() {
         let l = ledger(LOG);
-        assert_eq!(bal(&l, "a", Moment::Time(t("2024-03-01T10:00:00Z") - 1)), "0");
-        assert_eq!(bal(&l, "a", Moment::Time(t("2024-03-01T10:00:00Z"))), "100.00");
+        assert_eq!(
+            bal(&l, "a", Moment::Time(t("2024-03-01T10:00:00Z") - 1)),
+            "0"
+        );
+        assert_eq!(
+            bal(&l, "a", Moment::Time(t("2024-03-01T10:00:00Z"))),
+            "100.00"
+        );
         // The late event (recorded last, stamped 10:30) counts as of 10:30.
-        assert_eq!(bal(&l, "a", Moment::Time(t("2024-03-01T10:30:00Z"))), "101.00");
-        assert_eq!(bal(&l, "a", Moment::Time(t("2024-03-01T11:00:00Z"))), "71.00");
-        assert_eq!(bal(&l, "a", Moment::Time(t("2024-03-01T12:00:00Z"))), "51.00");
+        assert_eq!(
+            bal(&l, "a", Moment::Time(t("2024-03-01T10:30:00Z"))),
+            "101.00"
+        );
+        assert_eq!(
+            bal(&l, "a", Moment::Time(t("2024-03-01T11:00:00Z"))),
+            "71.00"
+        );
+        assert_eq!(
+            bal(&l, "a", Moment::Time(t("2024-03-01T12:00:00Z"))),
+            "51.00"
+        );
         assert_eq!(bal(&l, "b", Moment::Time(t("2024-03-01T12:00:00Z"))), "25");
         assert_eq!(l.included(Moment::Time(t("2024-03-01T11:59:59.999Z"))), 3);
         assert_eq!(l.included(Moment::Time(t("2024-03-01T12:00:00Z"))), 5);
@@ -212,7 +231,10 @@ mod tests {
         assert_eq!(bal(&l, "a", Moment::Seq(5)), "51.00");
         assert_eq!(bal(&l, "a", Moment::Seq(99)), "51.00");
         assert_eq!(bal(&l, "b", Moment::Seq(2)), "0");
-        assert!(!l.account_at(l.find_account("b").unwrap(), Moment::Seq(2)).exists);
+        assert!(
+            !l.account_at(l.find_account("b").unwrap(), Moment::Seq(2))
+                .exists
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
 pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a time (use RFC 3339 like 2024-03-01T12:00:00Z, `2024-03-01 12:00`, or epoch milliseconds)")]
+#[error(
+    "`{text}` is not a time (use RFC 3339 like 2024-03-01T12:00:00Z, `2024-03-01 12:00`, or epoch milliseconds)"
+)]
 pub struct TimeError {
     pub text: String,
 }
@@ -51,7 +53,11 @@ pub fn parse_time(text: &str) -> Result<Millis, TimeError> {
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis());
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp_millis());
     }
     Err(error(text))
 }
@@ -256,7 +262,9 @@ mod tests {
             "1969-07-20T20:17:40Z",
             "2038-01-19T03:14:08-12:00",
         ] {
-            let chrono = DateTime::parse_from_rfc3339(text).unwrap().timestamp_millis();
+            let chrono = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .timestamp_millis();
             assert_eq!(parse_fast(text.as_bytes()), Some(chrono), "{text}");
         }
     }

@@ -244,7 +244,9 @@ impl Ledger {
                     e.line,
                     i,
                     ProblemKind::UnknownType,
-                    format!("unknown event type `{type_name}`: it moves no money (map it with --types)"),
+                    format!(
+                        "unknown event type `{type_name}`: it moves no money (map it with --types)"
+                    ),
                 ));
             }
             if e.has_amount() && e.amount.is_negative() {
@@ -252,7 +254,10 @@ impl Ledger {
                     e.line,
                     i,
                     ProblemKind::NegativeAmount,
-                    format!("negative amount {} on a {type_name}: applied as written", e.amount),
+                    format!(
+                        "negative amount {} on a {type_name}: applied as written",
+                        e.amount
+                    ),
                 ));
             }
             if effect.needs_amount() && !e.has_amount() {
@@ -354,8 +359,7 @@ impl Ledger {
                     ProblemKind::DuplicateSeq,
                     format!(
                         "seq {} was already used at line {}",
-                        w[1].0,
-                        self.events[w[0].1 as usize].line
+                        w[1].0, self.events[w[0].1 as usize].line
                     ),
                 ));
             }

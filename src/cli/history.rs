@@ -1,0 +1,191 @@
+//! `rewind history`: one account's statement.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::output::{Align, Table};
+use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
+use crate::ledger::time::format_time;
+use crate::ledger::{AccountId, Ledger, Millis, Money};
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// Log file.
+    pub file: String,
+    /// The account.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+    /// Only events at or after this time.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub from: Option<String>,
+    /// Only events at or before this time.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub to: Option<String>,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// One line of a statement.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StatementRow {
+    pub seq: u64,
+    pub line: u64,
+    pub timestamp: String,
+    pub event_id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The change to this account's balance.
+    pub amount: Money,
+    /// The balance right after the event.
+    pub balance: Money,
+    /// The other account of a transfer.
+    pub counterparty: Option<String>,
+}
+
+/// The statement of `account`: every event touching it with `from <= time <= to`, in time order,
+/// with the balance after each.
+pub fn statement(
+    ledger: &Ledger,
+    account: AccountId,
+    from: Option<Millis>,
+    to: Option<Millis>,
+) -> Vec<StatementRow> {
+    ledger
+        .postings(account)
+        .iter()
+        .filter(|p| {
+            let ts = ledger.event(p.event as usize).ts;
+            from.is_none_or(|f| ts >= f) && to.is_none_or(|t| ts <= t)
+        })
+        .map(|p| {
+            let i = p.event as usize;
+            let e = ledger.event(i);
+            let other = if e.account == account {
+                e.to_account()
+            } else {
+                Some(e.account)
+            };
+            StatementRow {
+                seq: ledger.seq_of(i),
+                line: e.line,
+                timestamp: format_time(e.ts),
+                event_id: ledger.event_id(i),
+                kind: ledger.type_name(e.kind).to_string(),
+                amount: ledger.delta(i, account),
+                balance: p.balance,
+                counterparty: other
+                    .filter(|o| *o != account)
+                    .map(|o| ledger.account_name(o).to_string()),
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    account_id: &'a str,
+    from: Option<String>,
+    to: Option<String>,
+    rows: &'a [StatementRow],
+}
+
+pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
+    let ledger = open(Some(&args.file), options)?;
+    let account = find_account(&ledger, &args.account)?;
+    let from = args
+        .from
+        .as_deref()
+        .map(|t| parse_cli_time(&ledger, t, "--from"))
+        .transpose()?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|t| parse_cli_time(&ledger, t, "--to"))
+        .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(Failure::usage(format!(
+            "--from {} is after --to {}",
+            format_time(f),
+            format_time(t)
+        )));
+    }
+    let rows = statement(&ledger, account, from, to);
+    let stdout = std::io::stdout();
+    if args.json {
+        let report = Report {
+            account_id: &args.account,
+            from: from.map(format_time),
+            to: to.map(format_time),
+            rows: &rows,
+        };
+        println!("{}", serde_json::to_string(&report).expect("serializable"));
+    } else if args.csv {
+        write_csv(stdout.lock(), &rows).map_err(|e| Failure::usage(format!("writing CSV: {e}")))?;
+    } else {
+        print!("{}", render_text(&rows));
+    }
+    note_problems(&ledger);
+    Ok(0)
+}
+
+/// Writes statement rows as CSV with a header line.
+pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "seq",
+        "line",
+        "timestamp",
+        "eventId",
+        "type",
+        "amount",
+        "balance",
+        "counterparty",
+    ])?;
+    for r in rows {
+        w.write_record([
+            r.seq.to_string(),
+            r.line.to_string(),
+            r.timestamp.clone(),
+            r.event_id.clone().unwrap_or_default(),
+            r.kind.clone(),
+            r.amount.to_string(),
+            r.balance.to_string(),
+            r.counterparty.clone().unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn render_text(rows: &[StatementRow]) -> String {
+    let mut table = Table::new(&[
+        ("SEQ", Align::Right),
+        ("TIME", Align::Left),
+        ("TYPE", Align::Left),
+        ("AMOUNT", Align::Right),
+        ("BALANCE", Align::Right),
+        ("", Align::Left),
+    ]);
+    for r in rows {
+        table.push(vec![
+            r.seq.to_string(),
+            r.timestamp.clone(),
+            r.kind.clone(),
+            r.amount.signed_string(),
+            r.balance.to_string(),
+            r.counterparty
+                .as_ref()
+                .map(|c| format!("↔ {c}"))
+                .unwrap_or_default(),
+        ]);
+    }
+    table.render()
+}

@@ -1,0 +1,160 @@
+//! The command line: parse, open the source, hand over to one subcommand, map the outcome to an
+//! exit status (0 success, 1 something wrong was found, 2 the request could not be done).
+
+mod balance;
+mod check;
+mod history;
+pub mod output;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::ledger::{Ledger, LoadOptions, Millis, TypeMap, load_bytes, load_file, time};
+
+/// The sample log bundled in the binary, opened when no file is given.
+pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
+pub const SAMPLE: &[u8] = include_bytes!("../../assets/sample.jsonl");
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rewind",
+    version,
+    about = "Time-travelling explorer for event-sourced ledgers",
+    long_about = "Time-travelling explorer for event-sourced ledgers.\n\n\
+        `rewind FILE` opens the explorer on a log; `rewind` alone opens the bundled sample. \
+        The subcommands give the same answers to scripts.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Log to explore (JSON Lines or a JSON array); the bundled sample when absent.
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub options: SourceOptions,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Balances as of a moment (default: the end of the log).
+    Balance(balance::BalanceArgs),
+    /// One account's statement: seq, time, type, signed amount, balance after.
+    History(history::HistoryArgs),
+    /// Every problem in the log, with line numbers (exit 1 when there is any).
+    Check(check::CheckArgs),
+}
+
+/// How to read a source; shared by every command that reads a log.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SourceOptions {
+    /// Extra event type names (TOML: credit/debit/open/close/transfer/ignore = [names]).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub types: Option<PathBuf>,
+}
+
+/// What went wrong, and the exit status it means.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// The request could not be done (exit 2).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The command worked and found something wrong (exit 1).
+    pub fn found(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+/// The outcome of a command: `Ok(code)` after printing its answer, or a failure to report.
+pub type Outcome = Result<u8, Failure>;
+
+/// Runs a headless command.
+pub fn run(command: Command, options: &SourceOptions) -> Outcome {
+    match command {
+        Command::Balance(args) => balance::run(args, options),
+        Command::History(args) => history::run(args, options),
+        Command::Check(args) => check::run(args, options),
+    }
+}
+
+/// The options as a loader wants them (reads `--types`).
+pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
+    let types = match &options.types {
+        Some(path) => TypeMap::from_toml_file(path).map_err(|e| Failure::usage(e.to_string()))?,
+        None => TypeMap::default(),
+    };
+    Ok(LoadOptions { types })
+}
+
+/// Opens a source: a file path, or the bundled sample when `source` is `None`.
+pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Failure> {
+    let load = load_options(options)?;
+    match source {
+        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), &load)),
+        Some(path) => {
+            load_file(path.as_ref(), &load, None).map_err(|e| Failure::usage(e.to_string()))
+        }
+    }
+}
+
+/// Parses a time given on the command line: any form of the log, or an offset such as `-15m`
+/// from the last event.
+pub fn parse_cli_time(ledger: &Ledger, text: &str, flag: &str) -> Result<Millis, Failure> {
+    let base = ledger.last_time().unwrap_or(0);
+    time::parse_user_time(text, base).map_err(|e| Failure::usage(format!("{flag}: {e}")))
+}
+
+/// Looks up an account by name, suggesting near names when it is not there.
+pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::AccountId, Failure> {
+    if let Some(a) = ledger.find_account(name) {
+        return Ok(a);
+    }
+    let lower = name.to_lowercase();
+    let mut near: Vec<(usize, &str)> = ledger
+        .accounts_sorted()
+        .iter()
+        .map(|&a| ledger.account_name(a))
+        .filter_map(|n| {
+            let candidate = n.to_lowercase();
+            let distance = strsim::levenshtein(&lower, &candidate);
+            let close = distance <= 2 || candidate.contains(&lower) || lower.contains(&candidate);
+            close.then_some((distance, n))
+        })
+        .collect();
+    near.sort();
+    let near: Vec<&str> = near.into_iter().take(3).map(|(_, n)| n).collect();
+    let hint = if near.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", near.join(", "))
+    };
+    Err(Failure::usage(format!(
+        "{}: no account `{name}` in the log{hint}",
+        ledger.name()
+    )))
+}
+
+/// Tells on stderr that a log has problems, for commands that still answer.
+pub fn note_problems(ledger: &Ledger) {
+    let n = ledger.problems().len();
+    if n > 0 {
+        eprintln!(
+            "rewind: note: {} has {n} problem{}; `rewind check` lists them",
+            ledger.name(),
+            if n == 1 { "" } else { "s" }
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! Text from a log is data, never terminal control.
+
+use std::borrow::Cow;
+
+/// The text with every control character shown escaped: `\n`, `\t`, `\r`, `\e` for ESC and
+/// `\u{..}` for the others (C0, DEL, C1 and the bidirectional overrides), so that a log cannot move
+/// the cursor, clear the screen or set a window title when it is printed.
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain"), "plain");
+        assert!(matches!(escape_control("plain"), Cow::Borrowed(_)));
+        assert_eq!(escape_control("a\u{1b}[2Jb"), "a\\e[2Jb");
+        assert_eq!(escape_control("t\u{1b}]0;owned\u{7}"), "t\\e]0;owned\\u{7}");
+        assert_eq!(escape_control("x\ny\tz\r"), "x\\ny\\tz\\r");
+        assert_eq!(escape_control("\u{9b}31m"), "\\u{9b}31m");
+        assert_eq!(escape_control("\u{7f}"), "\\u{7f}");
+        assert_eq!(escape_control("abc\u{202e}def"), "abc\\u{202e}def");
+        assert_eq!(escape_control("naïve €"), "naïve €");
+    }
+}
