@@ -81,7 +81,7 @@ mod tests {
         t.push(vec!["x\u{1b}[2J".into(), "-5".into()]);
         assert_eq!(
             t.render(),
-            "ACCOUNT   BALANCE\nacc-1      900.00\nx\\e[2J         -5\n"
+            "ACCOUNT  BALANCE\nacc-1     900.00\nx\\e[2J        -5\n"
         );
     }
 }
