@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
-use super::load::NO_SEQ;
+use super::load::{NO_SEQ, RecordSpan, Records};
 use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
@@ -118,44 +118,18 @@ pub struct AccountIndex {
     pub(crate) status_changes: Vec<(u32, bool)>,
 }
 
-/// What a loader hands over to be indexed.
-pub(crate) struct Parts {
-    pub name: String,
-    pub types_map: TypeMap,
-    pub events: Vec<LedgerEvent>,
-    pub id_hashes: Vec<u64>,
-    pub seqs: Vec<u64>,
-    pub problems: Vec<Problem>,
-    pub accounts: Names,
-    pub types: Names,
-    pub integrity: Integrity,
-    pub raw: RawSource,
-    pub source_len: u64,
-    pub lines: u64,
-    pub unterminated_tail: bool,
-}
-
 /// A loaded log with its indexes. Nothing here writes to the source.
 pub struct Ledger {
     pub(crate) name: String,
     pub(crate) types_map: TypeMap,
-    pub(crate) events: Vec<LedgerEvent>,
-    /// Hash of each event's id (0: none), to find duplicates.
-    pub(crate) id_hashes: Vec<u64>,
-    /// Each record's own `seq` member (empty when no record has one).
-    pub(crate) seqs: Vec<u64>,
-    pub(crate) accounts: Names,
-    pub(crate) types: Names,
+    /// What was read, in recorded order.
+    pub(crate) records: Records,
     pub(crate) effects: Vec<Effect>,
-    /// Problems found while reading lines (they never change once found).
-    pub(crate) line_problems: Vec<Problem>,
-    /// All problems, sorted by line.
+    /// All problems (those of the lines and those about events), sorted by line.
     pub(crate) problems: Vec<Problem>,
     pub(crate) integrity: Integrity,
     pub(crate) raw: RawSource,
     pub(crate) source_len: u64,
-    pub(crate) lines: u64,
-    pub(crate) unterminated_tail: bool,
     /// Event indexes sorted by (timestamp, recorded position).
     pub(crate) time_order: Vec<u32>,
     /// For each event, its position in `time_order`.
@@ -166,55 +140,67 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub(crate) fn index(parts: Parts) -> Ledger {
+    pub(crate) fn index(
+        name: String,
+        types_map: TypeMap,
+        records: Records,
+        raw: RawSource,
+        source_len: u64,
+    ) -> Ledger {
         let mut ledger = Ledger {
-            name: parts.name,
-            types_map: parts.types_map,
-            events: parts.events,
-            id_hashes: parts.id_hashes,
-            seqs: parts.seqs,
-            accounts: parts.accounts,
-            types: parts.types,
+            name,
+            types_map,
+            records,
             effects: Vec::new(),
-            line_problems: parts.problems,
             problems: Vec::new(),
-            integrity: parts.integrity,
-            raw: parts.raw,
-            source_len: parts.source_len,
-            lines: parts.lines,
-            unterminated_tail: parts.unterminated_tail,
+            integrity: Integrity::Unsealed,
+            raw,
+            source_len,
             time_order: Vec::new(),
             time_rank: Vec::new(),
             account_index: Vec::new(),
             sorted_accounts: Vec::new(),
         };
-        ledger.order_by_seq();
         ledger.reindex();
         ledger
     }
 
     /// When every record carries a `seq`, the recorded order is the order of `seq`.
     fn order_by_seq(&mut self) {
-        if self.seqs.is_empty() || self.seqs.contains(&NO_SEQ) || self.seqs.is_sorted() {
+        if self.records.seqs.is_empty()
+            || self.records.seqs.contains(&NO_SEQ)
+            || self.records.seqs.is_sorted()
+        {
             return;
         }
-        let mut perm: Vec<u32> = (0..self.events.len() as u32).collect();
-        perm.sort_by_key(|&i| self.seqs[i as usize]);
-        self.events = perm.iter().map(|&i| self.events[i as usize]).collect();
-        self.id_hashes = perm.iter().map(|&i| self.id_hashes[i as usize]).collect();
-        self.seqs = perm.iter().map(|&i| self.seqs[i as usize]).collect();
+        let mut perm: Vec<u32> = (0..self.records.events.len() as u32).collect();
+        perm.sort_by_key(|&i| self.records.seqs[i as usize]);
+        self.records.events = perm
+            .iter()
+            .map(|&i| self.records.events[i as usize])
+            .collect();
+        self.records.id_hashes = perm
+            .iter()
+            .map(|&i| self.records.id_hashes[i as usize])
+            .collect();
+        self.records.seqs = perm
+            .iter()
+            .map(|&i| self.records.seqs[i as usize])
+            .collect();
     }
 
     /// Recomputes everything derived from the events: the effect of each type, the problems about
     /// events, the time order and every account's running balances.
     pub(crate) fn reindex(&mut self) {
-        self.effects = (0..self.types.len() as u32)
-            .map(|t| self.types_map.effect(self.types.get(t)))
+        self.order_by_seq();
+        self.integrity = self.records.integrity();
+        self.effects = (0..self.records.types.len() as u32)
+            .map(|t| self.types_map.effect(self.records.types.get(t)))
             .collect();
-        for e in &mut self.events {
+        for e in &mut self.records.events {
             e.flags &= !flags::PROBLEM;
         }
-        let mut problems = self.line_problems.clone();
+        let mut problems = self.records.problems.clone();
         self.event_facts(&mut problems);
         self.duplicate_ids(&mut problems);
         self.duplicate_seqs(&mut problems);
@@ -222,23 +208,28 @@ impl Ledger {
         self.replay_accounts(&mut problems);
         for p in &problems {
             if let Some(i) = p.event {
-                self.events[i as usize].flags |= flags::PROBLEM;
+                self.records.events[i as usize].flags |= flags::PROBLEM;
             }
         }
         problems.sort_by_key(|p| (p.line, p.kind));
         self.problems = problems;
-        let mut sorted: Vec<AccountId> = (0..self.accounts.len() as u32).collect();
-        sorted.sort_by(|a, b| self.accounts.get(*a).cmp(self.accounts.get(*b)));
+        let mut sorted: Vec<AccountId> = (0..self.records.accounts.len() as u32).collect();
+        sorted.sort_by(|a, b| {
+            self.records
+                .accounts
+                .get(*a)
+                .cmp(self.records.accounts.get(*b))
+        });
         self.sorted_accounts = sorted;
     }
 
     /// Problems about single events, and out-of-order timestamps, in recorded order.
     fn event_facts(&self, problems: &mut Vec<Problem>) {
         let mut previous: Option<&LedgerEvent> = None;
-        for (i, e) in self.events.iter().enumerate() {
+        for (i, e) in self.records.events.iter().enumerate() {
             let i = i as u32;
             let effect = self.effects[e.kind as usize];
-            let type_name = self.types.get(u32::from(e.kind));
+            let type_name = self.records.types.get(u32::from(e.kind));
             if effect == Effect::Unknown {
                 problems.push(Problem::event(
                     e.line,
@@ -297,6 +288,7 @@ impl Ledger {
     /// Events whose id an earlier event already used.
     fn duplicate_ids(&self, problems: &mut Vec<Problem>) {
         let mut pairs: Vec<(u64, u32)> = self
+            .records
             .id_hashes
             .iter()
             .enumerate()
@@ -319,14 +311,14 @@ impl Ledger {
                     };
                     match first_by_id.iter().find(|(seen, _)| *seen == id) {
                         Some(&(_, first)) => {
-                            let e = &self.events[i as usize];
+                            let e = &self.records.events[i as usize];
                             problems.push(Problem::event(
                                 e.line,
                                 i,
                                 ProblemKind::DuplicateId,
                                 format!(
                                     "event id `{id}` was already used at line {}",
-                                    self.events[first as usize].line
+                                    self.records.events[first as usize].line
                                 ),
                             ));
                         }
@@ -339,10 +331,11 @@ impl Ledger {
     }
 
     fn duplicate_seqs(&self, problems: &mut Vec<Problem>) {
-        if self.seqs.is_empty() {
+        if self.records.seqs.is_empty() {
             return;
         }
         let mut pairs: Vec<(u64, u32)> = self
+            .records
             .seqs
             .iter()
             .enumerate()
@@ -352,14 +345,14 @@ impl Ledger {
         pairs.sort_unstable();
         for w in pairs.windows(2) {
             if w[0].0 == w[1].0 {
-                let e = &self.events[w[1].1 as usize];
+                let e = &self.records.events[w[1].1 as usize];
                 problems.push(Problem::event(
                     e.line,
                     w[1].1,
                     ProblemKind::DuplicateSeq,
                     format!(
                         "seq {} was already used at line {}",
-                        w[1].0, self.events[w[0].1 as usize].line
+                        w[1].0, self.records.events[w[0].1 as usize].line
                     ),
                 ));
             }
@@ -367,8 +360,8 @@ impl Ledger {
     }
 
     fn order_in_time(&mut self) {
-        let mut order: Vec<u32> = (0..self.events.len() as u32).collect();
-        let events = &self.events;
+        let mut order: Vec<u32> = (0..self.records.events.len() as u32).collect();
+        let events = &self.records.events;
         if !events.is_sorted_by_key(|e| e.ts) {
             // Stable: events with the same time keep their recorded order.
             order.par_sort_by_key(|&i| events[i as usize].ts);
@@ -383,12 +376,12 @@ impl Ledger {
 
     /// Replays every account in time order: running balances, overdrafts, events after a close.
     fn replay_accounts(&mut self, problems: &mut Vec<Problem>) {
-        let n_accounts = self.accounts.len();
+        let n_accounts = self.records.accounts.len();
         let mut index: Vec<AccountIndex> = vec![AccountIndex::default(); n_accounts];
         let mut balance = vec![Money::ZERO; n_accounts];
         let mut closed = vec![false; n_accounts];
         for &i in &self.time_order {
-            let e = &self.events[i as usize];
+            let e = &self.records.events[i as usize];
             let effect = self.effects[e.kind as usize];
             let mut touched = [e.account, NO_ACCOUNT];
             if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
@@ -396,7 +389,7 @@ impl Ledger {
             }
             for account in touched.into_iter().filter(|a| *a != NO_ACCOUNT) {
                 let a = account as usize;
-                let name = self.accounts.get(account);
+                let name = self.records.accounts.get(account);
                 if closed[a] && effect != Effect::Open {
                     problems.push(Problem::event(
                         e.line,
@@ -462,7 +455,7 @@ impl Ledger {
         events
             .into_iter()
             .map(|i| {
-                let e = &self.events[i as usize];
+                let e = &self.records.events[i as usize];
                 if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
                     && let Some(next) = balance.checked_add(d)
                 {
@@ -473,6 +466,27 @@ impl Ledger {
             .collect()
     }
 
+    /// Adds lines a file gained after it was loaded (`bytes` starts at `offset` in the file and
+    /// ends with a newline), then brings every index up to date.
+    pub fn extend_lines(&mut self, bytes: &[u8], offset: u64) {
+        self.records.add_lines(bytes, offset, None);
+        self.source_len = offset + bytes.len() as u64;
+        self.reindex();
+    }
+
+    /// Adds records that arrived after the load from a source held in memory (new database rows):
+    /// their text is appended to the raw text, and every index is brought up to date.
+    pub fn extend_records(&mut self, bytes: &[u8], records: &[RecordSpan]) {
+        let RawSource::Memory(raw) = &mut self.raw else {
+            panic!("extend_records is for sources held in memory");
+        };
+        let base = raw.len();
+        raw.extend_from_slice(bytes);
+        self.records.add_records(bytes, base as u64, records, None);
+        self.source_len = raw.len() as u64;
+        self.reindex();
+    }
+
     // ----- simple accessors -----
 
     /// The name the log was opened by (a path or a URL without password).
@@ -481,20 +495,20 @@ impl Ledger {
     }
 
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.records.events.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.records.events.is_empty()
     }
 
     /// The `i`-th event in recorded order.
     pub fn event(&self, i: usize) -> &LedgerEvent {
-        &self.events[i]
+        &self.records.events[i]
     }
 
     pub fn events(&self) -> &[LedgerEvent] {
-        &self.events
+        &self.records.events
     }
 
     pub fn problems(&self) -> &[Problem] {
@@ -507,7 +521,7 @@ impl Ledger {
 
     /// Lines in the source (records, bad lines and blank lines).
     pub fn line_count(&self) -> u64 {
-        self.lines
+        self.records.lines
     }
 
     /// Bytes of the source that were read.
@@ -516,15 +530,15 @@ impl Ledger {
     }
 
     pub fn account_count(&self) -> usize {
-        self.accounts.len()
+        self.records.accounts.len()
     }
 
     pub fn account_name(&self, account: AccountId) -> &str {
-        self.accounts.get(account)
+        self.records.accounts.get(account)
     }
 
     pub fn find_account(&self, name: &str) -> Option<AccountId> {
-        self.accounts.find(name)
+        self.records.accounts.find(name)
     }
 
     /// Every account, sorted by name.
@@ -533,7 +547,7 @@ impl Ledger {
     }
 
     pub fn type_name(&self, kind: TypeId) -> &str {
-        self.types.get(u32::from(kind))
+        self.records.types.get(u32::from(kind))
     }
 
     pub fn effect(&self, kind: TypeId) -> Effect {
@@ -542,7 +556,7 @@ impl Ledger {
 
     /// The event's position in the log: its own `seq` member, or its 1-based place in recorded order.
     pub fn seq_of(&self, i: usize) -> u64 {
-        match self.seqs.get(i) {
+        match self.records.seqs.get(i) {
             Some(&s) if s != NO_SEQ => s,
             _ => i as u64 + 1,
         }
@@ -550,7 +564,7 @@ impl Ledger {
 
     /// The raw text of the `i`-th event as it stands in the source.
     pub fn raw(&self, i: usize) -> std::io::Result<Vec<u8>> {
-        let e = &self.events[i];
+        let e = &self.records.events[i];
         self.raw.read(e.offset, e.len)
     }
 
@@ -564,7 +578,7 @@ impl Ledger {
 
     /// The event's id, read back from its record.
     pub fn event_id(&self, i: usize) -> Option<String> {
-        if self.events[i].flags & flags::HAS_ID == 0 {
+        if self.records.events[i].flags & flags::HAS_ID == 0 {
             return None;
         }
         let text = self.raw_text(i);
@@ -575,12 +589,12 @@ impl Ledger {
 
     /// The change the `i`-th event makes to `account` (zero when it moves no money there).
     pub fn delta(&self, i: usize, account: AccountId) -> Money {
-        let e = &self.events[i];
+        let e = &self.records.events[i];
         delta_for(e, self.effects[e.kind as usize], account).unwrap_or(Money::ZERO)
     }
 
     /// Where the source ended when it was read, and whether its last line lacked a newline.
     pub fn tail_state(&self) -> (u64, bool) {
-        (self.source_len, self.unterminated_tail)
+        (self.source_len, self.records.unterminated_tail)
     }
 }

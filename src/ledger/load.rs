@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::chain::{self, GENESIS};
 use super::event::{LedgerEvent, NO_ACCOUNT, TypeMap, flags};
-use super::index::{Integrity, Ledger, RawSource};
+use super::index::{Integrity, Ledger, Names, RawSource};
 use super::problem::{MAX_LINE, Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 
@@ -84,7 +84,7 @@ pub fn load_file(
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let bytes: &[u8] = &map;
         if first_byte(bytes) == Some(b'[') {
-            builder.add_array(bytes, 0, progress);
+            builder.records.add_array(bytes, 0, progress);
         } else {
             let mut start = 0;
             while start < len {
@@ -100,7 +100,9 @@ pub fn load_file(
                             .unwrap_or(len),
                     };
                 }
-                builder.add_lines(&bytes[start..end], start as u64, progress);
+                builder
+                    .records
+                    .add_lines(&bytes[start..end], start as u64, progress);
                 // What is parsed need not stay resident: the events hold offsets into the file.
                 let _ = map.advise_range(memmap2::Advice::Sequential, start, end - start);
                 // SAFETY: DontNeed on a read-only shared file mapping only drops pages from this
@@ -115,7 +117,7 @@ pub fn load_file(
                 start = end;
             }
         }
-        builder.finish_tail(bytes);
+        builder.records.finish_tail(bytes);
     }
     if progress.is_some_and(Progress::cancelled) {
         return Err(LoadError::Cancelled { path: name });
@@ -128,11 +130,11 @@ pub fn load_file(
 pub fn load_bytes(name: &str, bytes: Vec<u8>, options: &LoadOptions) -> Ledger {
     let mut builder = Builder::new(name.to_string(), options.clone());
     if first_byte(&bytes) == Some(b'[') {
-        builder.add_array(&bytes, 0, None);
+        builder.records.add_array(&bytes, 0, None);
     } else {
-        builder.add_lines(&bytes, 0, None);
+        builder.records.add_lines(&bytes, 0, None);
     }
-    builder.finish_tail(&bytes);
+    builder.records.finish_tail(&bytes);
     let len = bytes.len() as u64;
     builder.build(RawSource::Memory(bytes), len, None)
 }
@@ -409,48 +411,67 @@ fn parse_line_chunk(bytes: &[u8], base_offset: u64, sealed: bool) -> ChunkOut<'_
     parser.finish(line)
 }
 
-/// Accumulates chunks in order and builds the ledger.
-pub(crate) struct Builder {
-    name: String,
-    options: LoadOptions,
-    sealed: Option<bool>,
-    /// Lines before the next chunk.
-    lines: u64,
-    events: Vec<LedgerEvent>,
-    id_hashes: Vec<u64>,
-    seqs: Vec<u64>,
-    problems: Vec<Problem>,
-    accounts: super::index::Names,
-    types: super::index::Names,
+/// Everything read from a source so far, in recorded order, before indexing. The ledger keeps it,
+/// so that records arriving later (a growing file, new rows) go through the very same steps.
+#[derive(Debug)]
+pub(crate) struct Records {
+    /// Whether the log is sealed (decided by its first record).
+    pub sealed: Option<bool>,
+    /// Lines (or rows) read so far.
+    pub lines: u64,
+    pub events: Vec<LedgerEvent>,
+    /// Hash of each event's id (0: none), to find duplicates.
+    pub id_hashes: Vec<u64>,
+    /// Each record's own `seq` member (empty when no record has one).
+    pub seqs: Vec<u64>,
+    /// Problems found while reading lines (they never change once found).
+    pub problems: Vec<Problem>,
+    pub accounts: Names,
+    pub types: Names,
+    /// The hash the next sealed record must name as `prev`.
     link: Link,
     /// The last line had no newline (a torn tail, or just a hand-written file).
-    unterminated_tail: bool,
+    pub unterminated_tail: bool,
 }
 
-impl Builder {
-    pub(crate) fn new(name: String, options: LoadOptions) -> Builder {
-        Builder {
-            name,
-            options,
+impl Default for Records {
+    fn default() -> Self {
+        Records {
             sealed: None,
             lines: 0,
             events: Vec::new(),
             id_hashes: Vec::new(),
             seqs: Vec::new(),
             problems: Vec::new(),
-            accounts: Default::default(),
-            types: Default::default(),
+            accounts: Names::default(),
+            types: Names::default(),
             link: Link::Hash(GENESIS),
             unterminated_tail: false,
         }
     }
+}
 
+/// One record of a source that is not a text file (a database row rendered as a JSON object):
+/// where its text is in the buffer, and the number that stands for its line.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordSpan {
+    pub start: usize,
+    pub end: usize,
+    pub line: u64,
+}
+
+impl Records {
     fn sealed(&mut self, bytes: &[u8]) -> bool {
         *self.sealed.get_or_insert_with(|| detect_sealed(bytes))
     }
 
     /// Adds a run of whole lines (the last one may lack its newline), parsed in parallel.
-    fn add_lines(&mut self, bytes: &[u8], base_offset: u64, progress: Option<&Progress>) {
+    pub(crate) fn add_lines(
+        &mut self,
+        bytes: &[u8],
+        base_offset: u64,
+        progress: Option<&Progress>,
+    ) {
         let sealed = self.sealed(bytes);
         let mut cuts = vec![0];
         let mut at = CHUNK;
@@ -479,12 +500,18 @@ impl Builder {
             })
             .collect();
         for chunk in chunks {
-            self.merge(chunk);
+            let base = self.lines;
+            self.merge(chunk, base);
         }
     }
 
     /// Adds a log written as one JSON array: each element is a record, on the line it starts on.
-    fn add_array(&mut self, bytes: &[u8], base_offset: u64, progress: Option<&Progress>) {
+    pub(crate) fn add_array(
+        &mut self,
+        bytes: &[u8],
+        base_offset: u64,
+        progress: Option<&Progress>,
+    ) {
         let (spans, lines, faults) = split_array(bytes);
         let sealed = {
             let first = spans
@@ -507,11 +534,46 @@ impl Builder {
             p.events
                 .fetch_add(out.events.len() as u64, Ordering::Relaxed);
         }
-        self.merge(out);
+        let base = self.lines;
+        self.merge(out, base);
     }
 
-    fn merge(&mut self, chunk: ChunkOut) {
-        let base = self.lines;
+    /// Adds records whose line numbers are given (rows of a database: the line is the row's
+    /// position). `base_offset` is where `bytes` starts in the ledger's raw text.
+    pub(crate) fn add_records(
+        &mut self,
+        bytes: &[u8],
+        base_offset: u64,
+        records: &[RecordSpan],
+        progress: Option<&Progress>,
+    ) {
+        let sealed = match records.first() {
+            Some(r) => self.sealed(&bytes[r.start..r.end]),
+            None => return,
+        };
+        let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+        for r in records {
+            // `merge` adds one to chunk-local lines.
+            parser.record(Span {
+                start: r.start,
+                end: r.end,
+                line: r.line.saturating_sub(1),
+            });
+        }
+        let last = records.iter().map(|r| r.line).max().unwrap_or(0);
+        let out = parser.finish(0);
+        if let Some(p) = progress {
+            p.bytes_done
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            p.events
+                .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+        }
+        self.merge(out, 0);
+        self.lines = self.lines.max(last);
+    }
+
+    /// Merges a parsed chunk whose lines are counted from `base`.
+    fn merge(&mut self, chunk: ChunkOut, base: u64) {
         let account_map: Vec<u32> = chunk
             .accounts
             .names
@@ -542,8 +604,7 @@ impl Builder {
             Link::Open => {}
             tail => self.link = tail,
         }
-        let had_seqs = !self.seqs.is_empty();
-        if !chunk.seqs.is_empty() && !had_seqs {
+        if !chunk.seqs.is_empty() && self.seqs.is_empty() {
             self.seqs.resize(self.events.len(), NO_SEQ);
         }
         for (i, mut event) in chunk.events.into_iter().enumerate() {
@@ -576,7 +637,7 @@ impl Builder {
     }
 
     /// Looks at the very end of the input: a last line without a newline.
-    fn finish_tail(&mut self, bytes: &[u8]) {
+    pub(crate) fn finish_tail(&mut self, bytes: &[u8]) {
         let last_nl = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
         let tail = &bytes[last_nl..];
         if tail.iter().all(u8::is_ascii_whitespace) || first_byte(bytes) == Some(b'[') {
@@ -605,43 +666,60 @@ impl Builder {
         }
     }
 
-    pub(crate) fn build(
-        self,
-        raw: RawSource,
-        source_len: u64,
-        progress: Option<&Progress>,
-    ) -> Ledger {
-        let integrity = match self.sealed {
-            Some(true) => match self
-                .problems
-                .iter()
-                .filter(|p| p.kind == ProblemKind::ChainBroken)
-                .map(|p| p.line)
-                .min()
-            {
-                Some(line) => Integrity::Broken { line },
-                None => Integrity::Sealed,
-            },
-            _ => Integrity::Unsealed,
-        };
-        if let Some(p) = progress {
-            p.events.store(self.events.len() as u64, Ordering::Relaxed);
+    /// Whether the history is tamper-evident, from the chain problems found so far.
+    pub(crate) fn integrity(&self) -> Integrity {
+        if self.sealed != Some(true) {
+            return Integrity::Unsealed;
         }
-        Ledger::index(super::index::Parts {
-            name: self.name,
-            types_map: self.options.types,
-            events: self.events,
-            id_hashes: self.id_hashes,
-            seqs: self.seqs,
-            problems: self.problems,
-            accounts: self.accounts,
-            types: self.types,
-            integrity,
-            raw,
-            source_len,
-            lines: self.lines,
-            unterminated_tail: self.unterminated_tail,
-        })
+        match self
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::ChainBroken)
+            .map(|p| p.line)
+            .min()
+        {
+            Some(line) => Integrity::Broken { line },
+            None => Integrity::Sealed,
+        }
+    }
+}
+
+/// Reads a source piece by piece, then builds the ledger.
+pub struct Builder {
+    name: String,
+    options: LoadOptions,
+    records: Records,
+}
+
+impl Builder {
+    pub fn new(name: String, options: LoadOptions) -> Builder {
+        Builder {
+            name,
+            options,
+            records: Records::default(),
+        }
+    }
+
+    /// Adds records whose line numbers are given (see [`RecordSpan`]).
+    pub fn add_records(
+        &mut self,
+        bytes: &[u8],
+        base_offset: u64,
+        records: &[RecordSpan],
+        progress: Option<&Progress>,
+    ) {
+        self.records
+            .add_records(bytes, base_offset, records, progress);
+    }
+
+    /// Indexes what was read. `raw` holds the records' text at the offsets they were read from;
+    /// `source_len` is how far the source was read.
+    pub fn build(self, raw: RawSource, source_len: u64, progress: Option<&Progress>) -> Ledger {
+        if let Some(p) = progress {
+            p.events
+                .store(self.records.events.len() as u64, Ordering::Relaxed);
+        }
+        Ledger::index(self.name, self.options.types, self.records, raw, source_len)
     }
 }
 

@@ -45,17 +45,21 @@ impl Ledger {
     }
 
     pub fn first_time(&self) -> Option<Millis> {
-        self.time_order.first().map(|&i| self.events[i as usize].ts)
+        self.time_order
+            .first()
+            .map(|&i| self.records.events[i as usize].ts)
     }
 
     pub fn last_time(&self) -> Option<Millis> {
-        self.time_order.last().map(|&i| self.events[i as usize].ts)
+        self.time_order
+            .last()
+            .map(|&i| self.records.events[i as usize].ts)
     }
 
     /// How many events have a timestamp `<= t`.
     pub fn count_at(&self, t: Millis) -> usize {
         self.time_order
-            .partition_point(|&i| self.events[i as usize].ts <= t)
+            .partition_point(|&i| self.records.events[i as usize].ts <= t)
     }
 
     /// How many events a moment includes.
@@ -74,7 +78,7 @@ impl Ledger {
             Moment::End => self.last_time(),
             Moment::Seq(_) => {
                 let n = self.included(moment);
-                self.events[..n].iter().map(|e| e.ts).max()
+                self.records.events[..n].iter().map(|e| e.ts).max()
             }
         }
     }
@@ -99,7 +103,7 @@ impl Ledger {
                 &index.time,
                 index
                     .time
-                    .partition_point(|p| self.events[p.event as usize].ts <= t),
+                    .partition_point(|p| self.records.events[p.event as usize].ts <= t),
             ),
             Moment::Seq(n) => {
                 let list = index.recorded.as_ref().unwrap_or(&index.time);
@@ -117,7 +121,7 @@ impl Ledger {
         } else {
             // Recorded order of an account with late events: replay its open/close events.
             list[..k].iter().fold(false, |closed, p| {
-                let e = &self.events[p.event as usize];
+                let e = &self.records.events[p.event as usize];
                 match self.effect(e.kind) {
                     Effect::Close if e.account == account => true,
                     Effect::Open if e.account == account => false,
@@ -274,5 +278,63 @@ mod tests {
         assert_eq!(l.account_at(a, Moment::Time(1)).balance.to_string(), "10");
         assert_eq!(l.problems().len(), 1);
         assert_eq!(l.problems()[0].kind.name(), "after-close");
+    }
+
+    #[test]
+    fn extending_gives_what_loading_everything_gives() {
+        let (first, rest) = LOG.split_at(LOG.match_indices('\n').nth(1).unwrap().0 + 1);
+        let mut grown = ledger(first);
+        grown.extend_lines(rest.as_bytes(), first.len() as u64);
+        let whole = ledger(LOG);
+        assert_eq!(grown.len(), whole.len());
+        assert_eq!(grown.problems(), whole.problems());
+        for m in [
+            Moment::End,
+            Moment::Seq(3),
+            Moment::Time(t("2024-03-01T10:30:00Z")),
+        ] {
+            assert_eq!(grown.balances_at(m), whole.balances_at(m));
+        }
+        assert_eq!(grown.event(4).line, 5);
+    }
+
+    #[test]
+    fn records_keep_the_line_numbers_they_are_given() {
+        use crate::ledger::{Builder, LoadOptions, RawSource, RecordSpan};
+        let rows = [
+            (
+                7u64,
+                r#"{"accountId":"a","type":"DEPOSIT","amount":5,"timestamp":1}"#,
+            ),
+            (9, r#"{"accountId":"a","type":"NOPE","timestamp":2}"#),
+        ];
+        let mut text = Vec::new();
+        let mut spans = Vec::new();
+        for (line, row) in rows {
+            spans.push(RecordSpan {
+                start: text.len(),
+                end: text.len() + row.len(),
+                line,
+            });
+            text.extend_from_slice(row.as_bytes());
+        }
+        let mut b = Builder::new("db".into(), LoadOptions::default());
+        b.add_records(&text, 0, &spans, None);
+        let mut l = b.build(RawSource::Memory(text.clone()), text.len() as u64, None);
+        assert_eq!(l.event(0).line, 7);
+        assert_eq!(l.problems()[0].line, 9);
+        let more = br#"{"accountId":"a","type":"WITHDRAW","amount":2,"timestamp":3}"#;
+        l.extend_records(
+            more,
+            &[RecordSpan {
+                start: 0,
+                end: more.len(),
+                line: 12,
+            }],
+        );
+        assert_eq!(l.event(2).line, 12);
+        assert_eq!(l.raw_text(2).as_bytes(), more);
+        let a = l.find_account("a").unwrap();
+        assert_eq!(l.account_at(a, Moment::End).balance.to_string(), "3");
     }
 }
