@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod ledger;
+pub mod source;
 pub mod text;
 pub mod tui;

@@ -10,7 +10,7 @@ use crate::ledger::{AccountState, Ledger, Moment, Money};
 
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
-    /// Log file.
+    /// Log file, or a postgres:// URL (with --preset or --query).
     pub file: String,
     /// Only this account.
     #[arg(long, value_name = "ID")]

@@ -9,7 +9,7 @@ use crate::text::escape_control;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Log file.
+    /// Log file, or a postgres:// URL (with --preset or --query).
     pub file: String,
     /// Print JSON.
     #[arg(long)]

@@ -10,7 +10,7 @@ use crate::ledger::{AccountId, Ledger, Millis, Money};
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
-    /// Log file.
+    /// Log file, or a postgres:// URL (with --preset or --query).
     pub file: String,
     /// The account.
     #[arg(long, value_name = "ID")]

@@ -8,9 +8,10 @@ pub mod output;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ledger::{Ledger, LoadOptions, Millis, TypeMap, load_bytes, load_file, time};
+use crate::source::pg::{self, Layout, PgSource};
 
 /// The sample log bundled in the binary, opened when no file is given.
 pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
@@ -29,7 +30,8 @@ pub const SAMPLE: &[u8] = include_bytes!("../../assets/sample.jsonl");
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Log to explore (JSON Lines or a JSON array); the bundled sample when absent.
+    /// Log to explore (JSON Lines or a JSON array, or a postgres:// URL); the bundled sample when
+    /// absent.
     pub file: Option<String>,
     #[command(flatten)]
     pub options: SourceOptions,
@@ -51,6 +53,25 @@ pub struct SourceOptions {
     /// Extra event type names (TOML: credit/debit/open/close/transfer/ignore = [names]).
     #[arg(long, value_name = "FILE", global = true)]
     pub types: Option<PathBuf>,
+    /// For a postgres:// URL: the store's schema (`eventsourcing` also needs --table).
+    #[arg(long, value_enum, global = true, conflicts_with = "query")]
+    pub preset: Option<Preset>,
+    /// For a postgres:// URL with `--preset eventsourcing`: the table of stored events.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub table: Option<String>,
+    /// For a postgres:// URL: a SELECT whose columns use the canonical names (seq, accountId, type,
+    /// amount, timestamp, eventId, to, meta; a `data` JSON column is read too), ordered by seq.
+    #[arg(long, value_name = "SQL", global = true)]
+    pub query: Option<String>,
+}
+
+/// Event stores whose schema rewind knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    /// Message DB (`message_store.messages`).
+    MessageDb,
+    /// The Python `eventsourcing` library (`--table NAME`, JSON in `state`).
+    Eventsourcing,
 }
 
 /// What went wrong, and the exit status it means.
@@ -99,14 +120,64 @@ pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
     Ok(LoadOptions { types })
 }
 
-/// Opens a source: a file path, or the bundled sample when `source` is `None`.
+/// The PostgreSQL source a URL and the options name; `Ok(None)` when `source` is not a URL.
+pub fn database(source: &str, options: &SourceOptions) -> Result<Option<PgSource>, Failure> {
+    if !pg::is_url(source) {
+        if options.preset.is_some() || options.table.is_some() || options.query.is_some() {
+            return Err(Failure::usage(format!(
+                "{source}: --preset, --table and --query are for postgres:// URLs"
+            )));
+        }
+        return Ok(None);
+    }
+    let shown = pg::mask(source);
+    let layout = match (options.preset, &options.table, &options.query) {
+        (Some(Preset::MessageDb), None, None) => Layout::MessageDb,
+        (Some(Preset::MessageDb), Some(_), _) => {
+            return Err(Failure::usage(format!(
+                "{shown}: --table is for --preset eventsourcing (Message DB's table is \
+                 message_store.messages)"
+            )));
+        }
+        (Some(Preset::Eventsourcing), Some(table), None) => Layout::Eventsourcing {
+            table: table.clone(),
+        },
+        (Some(Preset::Eventsourcing), None, _) => {
+            return Err(Failure::usage(format!(
+                "{shown}: --preset eventsourcing needs --table NAME (the stored events table)"
+            )));
+        }
+        (None, None, Some(sql)) => Layout::Query { sql: sql.clone() },
+        (None, Some(_), _) => {
+            return Err(Failure::usage(format!(
+                "{shown}: --table goes with --preset eventsourcing"
+            )));
+        }
+        _ => {
+            return Err(Failure::usage(format!(
+                "{shown}: say where the events are: --preset message-db, \
+                 --preset eventsourcing --table NAME, or --query SQL"
+            )));
+        }
+    };
+    PgSource::new(source, layout)
+        .map(Some)
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.
 pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Failure> {
     let load = load_options(options)?;
     match source {
         None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), &load)),
-        Some(path) => {
-            load_file(path.as_ref(), &load, None).map_err(|e| Failure::usage(e.to_string()))
-        }
+        Some(source) => match database(source, options)? {
+            Some(db) => db
+                .load(&load, None)
+                .map_err(|e| Failure::usage(e.to_string())),
+            None => {
+                load_file(source.as_ref(), &load, None).map_err(|e| Failure::usage(e.to_string()))
+            }
+        },
     }
 }
 

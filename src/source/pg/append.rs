@@ -1,0 +1,1 @@
+//! Appends through a store's own write API.

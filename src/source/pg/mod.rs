@@ -1,0 +1,175 @@
+//! Event stores in PostgreSQL: Message DB, the Python `eventsourcing` library, or any SELECT.
+//!
+//! Rows are streamed in order with a binary `COPY (SELECT …) TO STDOUT` inside a READ ONLY
+//! transaction, rendered one by one as canonical JSON records ([`layout`]) and handed to the
+//! ledger's [`Builder`] in batches: nothing downstream knows the events came from a database, and a
+//! problem's "line" is the row's position (Message DB's `global_position`).
+
+pub mod append;
+mod copy;
+pub mod digest;
+mod error;
+pub mod follow;
+pub mod layout;
+mod url;
+
+use std::io;
+
+use postgres::{Client, IsolationLevel, Transaction};
+
+use crate::ledger::{Builder, Ledger, LoadOptions, Progress, RawSource, RecordSpan};
+use copy::TupleReader;
+pub use error::{PgError, PgErrorKind, Stage};
+pub use follow::{FollowOptions, Follower};
+pub use layout::{Filter, Layout};
+pub use url::{CONNECT_TIMEOUT, PgUrl, is_url, mask};
+
+/// Rows handed to the ledger at once (the progress moves per batch).
+const BATCH: usize = 16_384;
+
+/// A PostgreSQL database and where the events are in it.
+#[derive(Clone, Debug)]
+pub struct PgSource {
+    pub url: PgUrl,
+    pub layout: Layout,
+}
+
+impl PgSource {
+    pub fn new(url: &str, layout: Layout) -> Result<PgSource, PgError> {
+        Ok(PgSource {
+            url: PgUrl::parse(url)?,
+            layout,
+        })
+    }
+
+    /// The name a ledger read from here carries: the URL without its password.
+    pub fn name(&self) -> &str {
+        self.url.display()
+    }
+
+    pub(crate) fn connect(&self) -> Result<Client, PgError> {
+        self.url.connect()
+    }
+
+    /// An error of the client during a read, with what the source expected.
+    pub(crate) fn read_error(&self, e: &postgres::Error) -> PgError {
+        self.url
+            .error(Stage::Read, e)
+            .with_hint(&self.layout.expects())
+    }
+
+    /// An I/O error while streaming rows (the client's errors come wrapped in it).
+    pub(crate) fn stream_error(&self, e: io::Error) -> PgError {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+        {
+            Some(pg) => self.read_error(pg),
+            None => {
+                let mut err = PgError::new(
+                    PgErrorKind::Connect,
+                    self.name(),
+                    format!("the read failed: {e}"),
+                );
+                err.redact(self.url.password());
+                err
+            }
+        }
+    }
+
+    /// Reads every row into a ledger.
+    pub fn load(
+        &self,
+        options: &LoadOptions,
+        progress: Option<&Progress>,
+    ) -> Result<Ledger, PgError> {
+        let mut client = self.connect()?;
+        let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
+            .map_err(|e| self.read_error(&e))?;
+        let mut builder = Builder::new(self.name().to_string(), options.clone());
+        let mut raw = Vec::new();
+        self.stream(
+            &mut tx,
+            &Filter::default(),
+            &mut raw,
+            |bytes, base, spans| {
+                if progress.is_some_and(Progress::cancelled) {
+                    return false;
+                }
+                builder.add_records(bytes, base, spans, progress);
+                true
+            },
+        )?;
+        if progress.is_some_and(Progress::cancelled) {
+            return Err(PgError::new(
+                PgErrorKind::Cancelled,
+                self.name(),
+                "the read was interrupted",
+            ));
+        }
+        tx.commit().map_err(|e| self.read_error(&e))?;
+        let len = raw.len() as u64;
+        Ok(builder.build(RawSource::Memory(raw), len, progress))
+    }
+
+    /// Streams the rows the filter selects, rendering them at the end of `raw` (one record per
+    /// line) and handing each batch to `sink(batch bytes, their offset in raw, spans)`; a sink that
+    /// returns `false` stops the read. Returns the number of rows.
+    pub(crate) fn stream(
+        &self,
+        tx: &mut Transaction,
+        filter: &Filter,
+        raw: &mut Vec<u8>,
+        mut sink: impl FnMut(&[u8], u64, &[RecordSpan]) -> bool,
+    ) -> Result<u64, PgError> {
+        let sql = format!(
+            "COPY ({}) TO STDOUT (FORMAT binary)",
+            self.layout.select(filter)
+        );
+        let reader = tx.copy_out(&sql).map_err(|e| self.read_error(&e))?;
+        let mut tuples = TupleReader::new(reader, false).map_err(|e| self.stream_error(e))?;
+        let mut spans: Vec<RecordSpan> = Vec::with_capacity(BATCH);
+        let mut batch_start = raw.len();
+        let mut rows = 0u64;
+        loop {
+            let tuple = tuples.next_tuple().map_err(|e| self.stream_error(e))?;
+            if let Some(t) = &tuple {
+                rows += 1;
+                let start = raw.len() - batch_start;
+                let line = self.layout.render(t, rows, raw);
+                spans.push(RecordSpan {
+                    start,
+                    end: raw.len() - batch_start,
+                    line,
+                });
+                raw.push(b'\n');
+            }
+            if (tuple.is_none() || spans.len() == BATCH) && !spans.is_empty() {
+                let go_on = sink(&raw[batch_start..], batch_start as u64, &spans);
+                spans.clear();
+                batch_start = raw.len();
+                if !go_on {
+                    break;
+                }
+            }
+            if tuple.is_none() {
+                break;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// Starts a READ ONLY transaction with the settings rows are rendered under (times in UTC).
+pub(crate) fn read_only(
+    client: &mut Client,
+    isolation: IsolationLevel,
+) -> Result<Transaction<'_>, postgres::Error> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(isolation)
+        .read_only(true)
+        .start()?;
+    tx.batch_execute("SET LOCAL TIME ZONE 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'")?;
+    Ok(tx)
+}
