@@ -554,6 +554,11 @@ fn render_query(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
         out.extend_from_slice(row.as_bytes());
         return ordinal;
     };
+    // A NULL column gives nothing: `data` may fill it in.
+    let members: Vec<_> = members
+        .into_iter()
+        .filter(|(k, v)| v.get() != "null" || canonical(k).is_none())
+        .collect();
     let mut given: Vec<&'static str> = members.iter().filter_map(|(k, _)| canonical(k)).collect();
     let data = members
         .iter()
