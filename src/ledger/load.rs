@@ -604,7 +604,9 @@ impl Records {
             Link::Open => {}
             tail => self.link = tail,
         }
-        if !chunk.seqs.is_empty() && self.seqs.is_empty() {
+        // Once any record has a `seq`, every event gets an entry (NO_SEQ when it has none).
+        let track_seqs = !chunk.seqs.is_empty() || !self.seqs.is_empty();
+        if track_seqs && self.seqs.len() < self.events.len() {
             self.seqs.resize(self.events.len(), NO_SEQ);
         }
         for (i, mut event) in chunk.events.into_iter().enumerate() {
@@ -622,7 +624,7 @@ impl Records {
                 continue;
             };
             event.kind = kind;
-            if !self.seqs.is_empty() {
+            if track_seqs {
                 self.seqs.push(chunk.seqs.get(i).copied().unwrap_or(NO_SEQ));
             }
             self.id_hashes.push(chunk.id_hashes[i]);
@@ -908,6 +910,16 @@ mod tests {
         let l = load("{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}");
         assert!(l.problems().is_empty());
         assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn seqs_of_the_first_chunk_order_the_log() {
+        let l = load(
+            "{\"seq\":2,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":2}\n\
+             {\"seq\":1,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n",
+        );
+        assert_eq!((l.seq_of(0), l.seq_of(1)), (1, 2));
+        assert_eq!(l.event(0).line, 2);
     }
 
     #[test]
