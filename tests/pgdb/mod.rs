@@ -117,7 +117,12 @@ impl TestDb {
 }
 
 /// Writes one message through Message DB's own `write_message`; returns its stream position.
-pub fn write_message(c: &mut Client, stream: &str, kind: &str, data: &str) -> i64 {
+pub fn write_message(
+    c: &mut impl postgres::GenericClient,
+    stream: &str,
+    kind: &str,
+    data: &str,
+) -> i64 {
     let id = uuid_v4();
     c.query_one(
         "SELECT message_store.write_message($1, $2, $3, $4::text::jsonb)",
