@@ -166,8 +166,8 @@ impl Follower {
         let mut raw = Vec::new();
         source.stream(&mut tx, &filter, &mut raw, |_, base, spans| {
             batch.spans.extend(spans.iter().map(|s| RecordSpan {
-                start: s.start + base as usize,
-                end: s.end + base as usize,
+                start: s.start + base,
+                end: s.end + base,
                 line: s.line,
             }));
             true

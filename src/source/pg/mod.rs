@@ -77,29 +77,38 @@ impl PgSource {
         }
     }
 
-    /// Reads every row into a ledger.
+    /// Reads every row into a ledger. One thread reads and renders rows while this one parses
+    /// the batches already rendered, so the server, the reading and the parsing overlap.
     pub fn load(
         &self,
         options: &LoadOptions,
         progress: Option<&Progress>,
     ) -> Result<Ledger, PgError> {
-        let mut client = self.connect()?;
-        let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
-            .map_err(|e| self.read_error(&e))?;
         let mut builder = Builder::new(self.name().to_string(), options.clone());
         let mut raw = Vec::new();
-        self.stream(
-            &mut tx,
-            &Filter::default(),
-            &mut raw,
-            |bytes, base, spans| {
+        let read = std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(4);
+            let reader = scope.spawn(move || -> Result<(), PgError> {
+                let mut client = self.connect()?;
+                let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
+                    .map_err(|e| self.read_error(&e))?;
+                let mut buf = Vec::new();
+                self.stream(&mut tx, &Filter::default(), &mut buf, |buf, _, spans| {
+                    send.send((std::mem::take(buf), spans.to_vec())).is_ok()
+                })?;
+                drop(send);
+                tx.commit().map_err(|e| self.read_error(&e))
+            });
+            for (bytes, spans) in receive {
                 if progress.is_some_and(Progress::cancelled) {
-                    return false;
+                    break;
                 }
-                builder.add_records(bytes, base, spans, progress);
-                true
-            },
-        )?;
+                let base = raw.len();
+                builder.add_records(&bytes, base as u64, &spans, progress);
+                raw.extend_from_slice(&bytes);
+            }
+            reader.join().expect("the reading thread does not panic")
+        });
         if progress.is_some_and(Progress::cancelled) {
             return Err(PgError::new(
                 PgErrorKind::Cancelled,
@@ -107,20 +116,21 @@ impl PgSource {
                 "the read was interrupted",
             ));
         }
-        tx.commit().map_err(|e| self.read_error(&e))?;
+        read?;
         let len = raw.len() as u64;
         Ok(builder.build(RawSource::Memory(raw), len, progress))
     }
 
     /// Streams the rows the filter selects, rendering them at the end of `raw` (one record per
-    /// line) and handing each batch to `sink(batch bytes, their offset in raw, spans)`; a sink that
-    /// returns `false` stops the read. Returns the number of rows.
+    /// line) and handing each batch to `sink(raw, where the batch starts in raw, spans relative to
+    /// that start)`; the sink may take the buffer. A sink that returns `false` stops the read.
+    /// Returns the number of rows.
     pub(crate) fn stream(
         &self,
         tx: &mut Transaction,
         filter: &Filter,
         raw: &mut Vec<u8>,
-        mut sink: impl FnMut(&[u8], u64, &[RecordSpan]) -> bool,
+        mut sink: impl FnMut(&mut Vec<u8>, usize, &[RecordSpan]) -> bool,
     ) -> Result<u64, PgError> {
         let sql = format!(
             "COPY ({}) TO STDOUT (FORMAT binary)",
@@ -145,7 +155,7 @@ impl PgSource {
                 raw.push(b'\n');
             }
             if (tuple.is_none() || spans.len() == BATCH) && !spans.is_empty() {
-                let go_on = sink(&raw[batch_start..], batch_start as u64, &spans);
+                let go_on = sink(raw, batch_start, &spans);
                 spans.clear();
                 batch_start = raw.len();
                 if !go_on {
