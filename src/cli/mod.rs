@@ -3,6 +3,7 @@
 
 mod balance;
 mod check;
+pub mod database;
 mod history;
 pub mod output;
 
@@ -121,7 +122,7 @@ pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
 }
 
 /// The PostgreSQL source a URL and the options name; `Ok(None)` when `source` is not a URL.
-pub fn database(source: &str, options: &SourceOptions) -> Result<Option<PgSource>, Failure> {
+pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSource>, Failure> {
     if !pg::is_url(source) {
         if options.preset.is_some() || options.table.is_some() || options.query.is_some() {
             return Err(Failure::usage(format!(
@@ -170,7 +171,7 @@ pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Fai
     let load = load_options(options)?;
     match source {
         None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), &load)),
-        Some(source) => match database(source, options)? {
+        Some(source) => match pg_source(source, options)? {
             Some(db) => db
                 .load(&load, None)
                 .map_err(|e| Failure::usage(e.to_string())),

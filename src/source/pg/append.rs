@@ -1,1 +1,184 @@
-//! Appends through a store's own write API.
+//! Appends through a store's own write API, so that its concurrency rules are the ones that hold.
+//!
+//! For Message DB that is `message_store.write_message(id, stream_name, type, data, metadata,
+//! expected_version)`: the event goes to the stream `CATEGORY-ACCOUNT` (category `account` unless
+//! told otherwise) with `data = {"accountId", "amount", "to"}`, and an expected version makes the
+//! store refuse the write when the stream has moved on. Message DB stamps the time itself.
+
+use postgres::types::ToSql;
+
+use super::{Layout, PgError, PgErrorKind, PgSource, Stage};
+use crate::ledger::Money;
+
+/// One event to append.
+#[derive(Clone, Debug, Default)]
+pub struct NewEvent {
+    pub account: String,
+    pub kind: String,
+    pub amount: Option<Money>,
+    pub to: Option<String>,
+    /// The message id (a UUID); a new one when `None`.
+    pub id: Option<String>,
+    /// Written to `metadata` as string members.
+    pub meta: Vec<(String, String)>,
+    /// The stream's version the write expects (its last message's position; -1 for a new stream).
+    pub expected_version: Option<i64>,
+    /// The stream category; `account` when `None`.
+    pub category: Option<String>,
+}
+
+/// Where an appended event landed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub id: String,
+    pub stream: String,
+    /// The message's position in its stream (the stream's new version).
+    pub position: i64,
+    /// The message's position in the whole store.
+    pub global_position: i64,
+}
+
+impl NewEvent {
+    /// The stream the event goes to.
+    pub fn stream(&self) -> String {
+        format!(
+            "{}-{}",
+            self.category.as_deref().unwrap_or("account"),
+            self.account
+        )
+    }
+
+    /// The message's `data` (a JSON object; the amount keeps its exact digits).
+    pub fn data(&self) -> String {
+        let mut out = String::from("{\"accountId\":");
+        out.push_str(&serde_json::to_string(&self.account).expect("a string"));
+        if let Some(amount) = self.amount {
+            out.push_str(",\"amount\":");
+            out.push_str(&amount.to_string());
+        }
+        if let Some(to) = &self.to {
+            out.push_str(",\"to\":");
+            out.push_str(&serde_json::to_string(to).expect("a string"));
+        }
+        out.push('}');
+        out
+    }
+
+    /// The message's `metadata` (`None` without `meta`).
+    pub fn metadata(&self) -> Option<String> {
+        if self.meta.is_empty() {
+            return None;
+        }
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .meta
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        Some(serde_json::Value::Object(map).to_string())
+    }
+}
+
+/// Appends one event through Message DB's `write_message`. A stream that is not at
+/// `expected_version` makes the store refuse the write ([`PgErrorKind::Conflict`]); nothing is
+/// written then.
+pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> {
+    if source.layout != Layout::MessageDb {
+        return Err(PgError::new(
+            PgErrorKind::Usage,
+            source.name(),
+            "appending is for --preset message-db (the store's write_message); other stores \
+             are written by their own applications",
+        ));
+    }
+    if event.account.is_empty() || event.kind.is_empty() {
+        return Err(PgError::new(
+            PgErrorKind::Usage,
+            source.name(),
+            "an event needs an account and a type",
+        ));
+    }
+    let mut client = source.connect()?;
+    let url = &source.url;
+    let err = |e: postgres::Error| {
+        let mut e = url
+            .error(Stage::Write, &e)
+            .with_hint(&source.layout.expects());
+        if e.message.contains("Wrong expected version") {
+            e.kind = PgErrorKind::Conflict;
+            e.message = format!(
+                "the store refused the append, nothing was written: {}",
+                e.message
+                    .trim_start_matches("the server refused the write: ")
+                    .trim()
+            );
+        }
+        e
+    };
+    let mut tx = client.transaction().map_err(err)?;
+    // Message DB's functions call each other without a schema.
+    tx.batch_execute("SET LOCAL search_path = message_store, public")
+        .map_err(err)?;
+    let id: String = match &event.id {
+        Some(id) => id.clone(),
+        None => tx
+            .query_one("SELECT gen_random_uuid()::text", &[])
+            .map_err(err)?
+            .get(0),
+    };
+    let stream = event.stream();
+    let data = event.data();
+    let metadata = event.metadata();
+    let params: [&(dyn ToSql + Sync); 6] = [
+        &id,
+        &stream,
+        &event.kind,
+        &data,
+        &metadata,
+        &event.expected_version,
+    ];
+    let position: i64 = tx
+        .query_one(
+            "SELECT message_store.write_message($1::varchar, $2::varchar, $3::varchar, \
+             $4::text::jsonb, $5::text::jsonb, $6::bigint)",
+            &params,
+        )
+        .map_err(err)?
+        .get(0);
+    let global_position: i64 = tx
+        .query_one(
+            "SELECT global_position FROM message_store.messages WHERE id = $1::text::uuid",
+            &[&id],
+        )
+        .map_err(err)?
+        .get(0);
+    tx.commit().map_err(err)?;
+    Ok(Appended {
+        id,
+        stream,
+        position,
+        global_position,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_keeps_the_amount_digits() {
+        let e = NewEvent {
+            account: "acc-\"1".to_string(),
+            kind: "Deposited".to_string(),
+            amount: Some(Money::parse("9007199254740993.07").unwrap()),
+            to: Some("acc-2".to_string()),
+            meta: vec![("by".to_string(), "ann".to_string())],
+            ..NewEvent::default()
+        };
+        assert_eq!(
+            e.data(),
+            r#"{"accountId":"acc-\"1","amount":9007199254740993.07,"to":"acc-2"}"#
+        );
+        assert_eq!(e.metadata().as_deref(), Some(r#"{"by":"ann"}"#));
+        assert_eq!(e.stream(), "account-acc-\"1");
+    }
+}

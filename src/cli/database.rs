@@ -1,0 +1,163 @@
+//! The database side of `verify` and `append`: what they do when their source is a postgres://
+//! URL. `verify` and `append` call these after [`super::pg_source`] found a database source.
+
+use serde::Serialize;
+
+use super::{Failure, Outcome};
+use crate::ledger::Money;
+use crate::ledger::chain::{ExpectedDigest, to_hex};
+use crate::source::pg::append::{self, NewEvent};
+use crate::source::pg::digest::{self, Check};
+use crate::source::pg::{PgError, PgErrorKind, PgSource};
+
+fn failure(e: PgError) -> Failure {
+    match e.kind {
+        PgErrorKind::Conflict => Failure::found(e.to_string()),
+        _ => Failure::usage(e.to_string()),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyReport<'a> {
+    source: &'a str,
+    rows: u64,
+    digest: String,
+    expected: Option<String>,
+    matches: Option<bool>,
+}
+
+/// `rewind verify URL [--expect DIGEST]`: prints the digest of the rows (`SEQ:HASH`); with
+/// `--expect`, exit 1 unless the rows up to the kept digest's position are unchanged.
+pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
+    let expected: Option<ExpectedDigest> = match expect {
+        Some(text) => Some(
+            text.parse()
+                .map_err(|e: String| Failure::usage(format!("--expect: {e}")))?,
+        ),
+        None => None,
+    };
+    let report = digest::digest(db, expected.as_ref()).map_err(failure)?;
+    let verdict = report.check.map(|c| match c {
+        Check::Matches { seq } => Ok(format!("the rows up to seq {seq} are unchanged")),
+        Check::Differs { seq, found } => Err(format!(
+            "the rows up to seq {seq} do not match the kept digest (now {seq}:{}): a row up to \
+             there was changed, removed or inserted",
+            to_hex(&found)
+        )),
+        Check::Missing {
+            seq,
+            last: Some(last),
+        } if last < seq => Err(format!(
+            "the rows end at seq {last}, before the kept digest's seq {seq}: rows were removed"
+        )),
+        Check::Missing { seq, .. } => Err(format!(
+            "there is no row at seq {seq}, the kept digest's position: it was removed"
+        )),
+        Check::NotFound => Err(
+            "no row's digest is the kept one: a row up to it was changed, removed or inserted"
+                .to_string(),
+        ),
+    });
+    if json {
+        let out = VerifyReport {
+            source: db.name(),
+            rows: report.rows,
+            digest: report.head_text(),
+            expected: expect.map(str::to_string),
+            matches: verdict.as_ref().map(Result::is_ok),
+        };
+        println!("{}", serde_json::to_string(&out).expect("serializable"));
+    } else if !matches!(verdict, Some(Err(_))) {
+        println!("{}", report.head_text());
+    }
+    match verdict {
+        None => {
+            eprintln!(
+                "rewind: {}: {} rows, unsealed (the database does not chain its rows): keep this \
+                 digest and check it later with --expect",
+                db.name(),
+                report.rows
+            );
+            Ok(0)
+        }
+        Some(Ok(note)) => {
+            eprintln!("rewind: {}: {note}", db.name());
+            Ok(0)
+        }
+        Some(Err(message)) if json => {
+            eprintln!("rewind: {}: {message}", db.name());
+            Ok(1)
+        }
+        Some(Err(message)) => Err(Failure::found(format!("{}: {message}", db.name()))),
+    }
+}
+
+/// What `append` was asked to write.
+#[derive(Clone, Debug, Default)]
+pub struct AppendRequest {
+    pub account: String,
+    pub kind: String,
+    pub amount: Option<String>,
+    pub to: Option<String>,
+    pub at: Option<String>,
+    pub id: Option<String>,
+    pub meta: Vec<String>,
+    pub expect_seq: Option<i64>,
+}
+
+/// `rewind append URL --preset message-db …`: one message through `write_message`;
+/// `--expect-seq` is the stream version the write expects (its last message's position, -1 for a
+/// new stream). Prints the message as it now reads.
+pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
+    if request.at.is_some() {
+        return Err(Failure::usage(format!(
+            "{}: --at cannot be used here: Message DB stamps each message with the time it is \
+             written",
+            db.name()
+        )));
+    }
+    let amount = match &request.amount {
+        Some(text) => {
+            Some(Money::parse(text).map_err(|e| Failure::usage(format!("--amount {text}: {e}")))?)
+        }
+        None => None,
+    };
+    let mut meta = Vec::new();
+    for pair in &request.meta {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("--meta {pair}: use KEY=VALUE")))?;
+        meta.push((k.to_string(), v.to_string()));
+    }
+    let event = NewEvent {
+        account: request.account.clone(),
+        kind: request.kind.clone(),
+        amount,
+        to: request.to.clone(),
+        id: request.id.clone(),
+        meta,
+        expected_version: request.expect_seq,
+        category: None,
+    };
+    let done = append::append(db, &event).map_err(failure)?;
+    // Written by hand: the amount's digits must not pass through a float.
+    let quote = |s: &str| serde_json::to_string(s).expect("a string");
+    println!(
+        "{{\"seq\":{},\"eventId\":{},\"stream\":{},\"position\":{},\"type\":{},\"data\":{}}}",
+        done.global_position,
+        quote(&done.id),
+        quote(&done.stream),
+        done.position,
+        quote(&event.kind),
+        event.data()
+    );
+    eprintln!(
+        "rewind: {}: appended at seq {} (stream {} is now at version {})",
+        db.name(),
+        done.global_position,
+        done.stream,
+        done.position
+    );
+    Ok(0)
+}

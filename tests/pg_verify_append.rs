@@ -1,0 +1,171 @@
+//! Tamper evidence and appends on a Message DB database, against a real server.
+
+mod pgdb;
+
+use rewind::ledger::chain::{ExpectedDigest, to_hex};
+use rewind::ledger::{LoadOptions, Moment, Money};
+use rewind::source::pg::append::{NewEvent, append};
+use rewind::source::pg::digest::{Check, digest};
+use rewind::source::pg::{Layout, PgErrorKind, PgSource};
+use sha2::{Digest, Sha256};
+
+use pgdb::write_message;
+
+/// The digest computed here from the documented encoding, with plain queries.
+fn independent_digest(c: &mut postgres::Client) -> String {
+    let rows = c
+        .query(
+            "SELECT global_position::text, position::text, id::text, stream_name, type, \
+             to_char(time, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), data::text, metadata::text \
+             FROM message_store.messages ORDER BY global_position",
+            &[],
+        )
+        .unwrap();
+    let mut h = [0u8; 32];
+    let mut seq = String::from("0");
+    for row in &rows {
+        let mut bytes = 8i16.to_be_bytes().to_vec();
+        for i in 0..8 {
+            match row.get::<_, Option<String>>(i) {
+                Some(text) => {
+                    bytes.extend_from_slice(&(text.len() as i32).to_be_bytes());
+                    bytes.extend_from_slice(text.as_bytes());
+                }
+                None => bytes.extend_from_slice(&(-1i32).to_be_bytes()),
+            }
+        }
+        let mut sha = Sha256::new();
+        sha.update(h);
+        sha.update(&bytes);
+        h = sha.finalize().into();
+        seq = row.get(0);
+    }
+    format!("{seq}:{}", to_hex(&h))
+}
+
+fn check(source: &PgSource, kept: &str) -> Check {
+    let expected: ExpectedDigest = kept.parse().unwrap();
+    digest(source, Some(&expected)).unwrap().check.unwrap()
+}
+
+#[test]
+fn verify_catches_an_update_and_a_delete() {
+    let Some(db) = pgdb::message_db("verify") else {
+        return;
+    };
+    let mut c = db.client();
+    for (stream, amount) in [
+        ("account-a", "10"),
+        ("account-b", "2.50"),
+        ("account-a", "1"),
+    ] {
+        write_message(
+            &mut c,
+            stream,
+            "Deposited",
+            &format!(r#"{{"amount":{amount}}}"#),
+        );
+    }
+    c.batch_execute(
+        "UPDATE message_store.messages SET metadata = '{\"by\": \"ann\"}' WHERE global_position = 3",
+    )
+    .unwrap();
+    let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
+    let report = digest(&source, None).unwrap();
+    let kept = report.head_text();
+    assert_eq!(report.rows, 3);
+    assert!(kept.starts_with("3:"), "{kept}");
+    assert_eq!(kept, independent_digest(&mut c));
+    assert_eq!(check(&source, &kept), Check::Matches { seq: 3 });
+    // A hash alone is found among the rows' chain.
+    let hash_only = kept.split_once(':').unwrap().1;
+    assert_eq!(check(&source, hash_only), Check::Matches { seq: 3 });
+
+    // New rows do not change what a kept digest proves.
+    write_message(&mut c, "account-b", "Withdrawn", r#"{"amount":0.5}"#);
+    assert_eq!(check(&source, &kept), Check::Matches { seq: 3 });
+    let kept4 = digest(&source, None).unwrap().head_text();
+
+    // An UPDATE with plain SQL, however small, is caught.
+    c.batch_execute(
+        "UPDATE message_store.messages SET data = '{\"amount\": 2.51}' WHERE global_position = 2",
+    )
+    .unwrap();
+    assert!(matches!(
+        check(&source, &kept),
+        Check::Differs { seq: 3, .. }
+    ));
+    // Even put back as it was, it is the same again (the digest is of the content).
+    c.batch_execute(
+        "UPDATE message_store.messages SET data = '{\"amount\": 2.50}' WHERE global_position = 2",
+    )
+    .unwrap();
+    assert_eq!(check(&source, &kept), Check::Matches { seq: 3 });
+
+    // A DELETE before the kept position, and of the kept position itself.
+    c.batch_execute("DELETE FROM message_store.messages WHERE global_position = 1")
+        .unwrap();
+    assert!(matches!(
+        check(&source, &kept),
+        Check::Differs { seq: 3, .. }
+    ));
+    c.batch_execute("DELETE FROM message_store.messages WHERE global_position = 4")
+        .unwrap();
+    assert_eq!(
+        check(&source, &kept4),
+        Check::Missing {
+            seq: 4,
+            last: Some(3)
+        }
+    );
+    let hash_only = kept4.split_once(':').unwrap().1;
+    assert_eq!(check(&source, hash_only), Check::NotFound);
+}
+
+#[test]
+fn appends_go_through_write_message_with_its_version_check() {
+    let Some(db) = pgdb::message_db("append") else {
+        return;
+    };
+    let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
+    let event = |kind: &str, amount: &str, expected: Option<i64>| NewEvent {
+        account: "acc-1".to_string(),
+        kind: kind.to_string(),
+        amount: Some(Money::parse(amount).unwrap()),
+        expected_version: expected,
+        meta: vec![("by".to_string(), "test".to_string())],
+        ..NewEvent::default()
+    };
+    let first = append(
+        &source,
+        &event("AccountOpened", "9007199254740993.07", Some(-1)),
+    )
+    .unwrap();
+    assert_eq!(
+        (first.stream.as_str(), first.position, first.global_position),
+        ("account-acc-1", 0, 1)
+    );
+    let second = append(&source, &event("Withdrawn", "0.07", Some(0))).unwrap();
+    assert_eq!(second.position, 1);
+    // A writer that expects an older version is refused, and writes nothing.
+    let e = append(&source, &event("Withdrawn", "1", Some(0))).unwrap_err();
+    assert_eq!(e.kind, PgErrorKind::Conflict, "{e}");
+    assert!(e.message.contains("Wrong expected version"), "{e}");
+    let ledger = source.load(&LoadOptions::default(), None).unwrap();
+    assert_eq!(ledger.len(), 2);
+    let states = ledger.balances_at(Moment::End);
+    assert_eq!(states[0].balance.to_string(), "9007199254740993.00");
+    assert!(ledger.raw_text(0).contains(r#""meta":{"by": "test"}"#));
+    // Another preset has no write API here.
+    let other = PgSource::new(
+        &db.url,
+        Layout::Query {
+            sql: "SELECT 1".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        append(&other, &event("X", "1", None)).unwrap_err().kind,
+        PgErrorKind::Usage
+    );
+}
