@@ -101,11 +101,15 @@ pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
 
 /// Opens a source: a file path, or the bundled sample when `source` is `None`.
 pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Failure> {
-    let load = load_options(options)?;
+    open_with(source, &load_options(options)?)
+}
+
+/// Opens a source with options already read.
+pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Failure> {
     match source {
-        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), &load)),
+        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), load)),
         Some(path) => {
-            load_file(path.as_ref(), &load, None).map_err(|e| Failure::usage(e.to_string()))
+            load_file(path.as_ref(), load, None).map_err(|e| Failure::usage(e.to_string()))
         }
     }
 }
