@@ -3,6 +3,7 @@
 
 mod balance;
 mod check;
+mod generate;
 mod history;
 pub mod output;
 
@@ -43,6 +44,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
+    /// A deterministic synthetic log on stdout, for demos and benchmarks.
+    Generate(generate::GenerateArgs),
 }
 
 /// How to read a source; shared by every command that reads a log.
@@ -87,6 +90,7 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
         Command::Check(args) => check::run(args, options),
+        Command::Generate(args) => generate::run(args),
     }
 }
 

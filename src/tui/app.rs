@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::Action;
 use super::keymap::{self, Context};
 use super::ui::layout::{self, Areas};
+use super::ui::timeline::density;
 use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
 use crate::ledger::{AccountId, Ledger, Millis};
 
@@ -66,6 +67,8 @@ pub struct App {
     pub status: Option<String>,
     /// The terminal size the layout is computed for.
     pub size: (u16, u16),
+    /// Events per column of the timeline, for the current width (computed on resize, not per frame).
+    pub density: Vec<usize>,
     pub quit: bool,
 }
 
@@ -84,8 +87,10 @@ impl App {
             events_offset: 0,
             status: None,
             size,
+            density: Vec::new(),
             quit: false,
         };
+        app.refresh_density();
         app.go_last();
         app.keep_in_view();
         app
@@ -148,7 +153,17 @@ impl App {
 
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
+        self.refresh_density();
         self.keep_in_view();
+    }
+
+    /// Recounts the timeline's density strip for the current width.
+    pub fn refresh_density(&mut self) {
+        let width = self.areas().timeline.width.saturating_sub(2) as usize;
+        self.density = match (self.ledger.first_time(), self.ledger.last_time()) {
+            (Some(first), Some(last)) => density(&self.ledger, first, last, width),
+            _ => Vec::new(),
+        };
     }
 
     fn prompt_key(&mut self, event: KeyEvent) {

@@ -11,7 +11,7 @@ mod help;
 mod hints;
 pub mod layout;
 mod statement;
-mod timeline;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

@@ -62,7 +62,13 @@ impl Widget for Timeline<'_> {
         if width == 0 || inner.height == 0 {
             return;
         }
-        let counts = density(ledger, first, last, width);
+        let computed;
+        let counts = if app.density.len() == width {
+            &app.density
+        } else {
+            computed = density(ledger, first, last, width);
+            &computed
+        };
         let max = counts.iter().copied().max().unwrap_or(0).max(1);
         let strip: String = counts
             .iter()
