@@ -4,6 +4,7 @@
 mod balance;
 mod check;
 pub mod database;
+mod generate;
 mod history;
 pub mod output;
 
@@ -46,6 +47,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
+    /// A deterministic synthetic log on stdout, for demos and benchmarks.
+    Generate(generate::GenerateArgs),
 }
 
 /// How to read a source; shared by every command that reads a log.
@@ -109,6 +112,7 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
         Command::Check(args) => check::run(args, options),
+        Command::Generate(args) => generate::run(args),
     }
 }
 
@@ -169,16 +173,23 @@ pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSourc
 /// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.
 pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Failure> {
     let load = load_options(options)?;
+    if let Some(source) = source
+        && let Some(db) = pg_source(source, options)?
+    {
+        return db
+            .load(&load, None)
+            .map_err(|e| Failure::usage(e.to_string()));
+    }
+    open_with(source, &load)
+}
+
+/// Opens a file (or the bundled sample) with options already read.
+pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Failure> {
     match source {
-        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), &load)),
-        Some(source) => match pg_source(source, options)? {
-            Some(db) => db
-                .load(&load, None)
-                .map_err(|e| Failure::usage(e.to_string())),
-            None => {
-                load_file(source.as_ref(), &load, None).map_err(|e| Failure::usage(e.to_string()))
-            }
-        },
+        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), load)),
+        Some(path) => {
+            load_file(path.as_ref(), load, None).map_err(|e| Failure::usage(e.to_string()))
+        }
     }
 }
 

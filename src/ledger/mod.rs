@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod generate;
 mod index;
 pub mod load;
 pub mod money;

@@ -172,6 +172,11 @@ impl Money {
         }
     }
 
+    /// An amount from a decimal.
+    pub fn from_decimal(value: Decimal) -> Money {
+        Money(value).normalized_zero()
+    }
+
     /// The decimal, for code that needs its arithmetic (charts scale balances to rows).
     pub fn as_decimal(self) -> Decimal {
         self.0

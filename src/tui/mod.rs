@@ -1,10 +1,12 @@
-//! The explorer.
+//! The explorer: a keyboard-driven terminal UI over a [`Ledger`](crate::ledger::Ledger).
+//!
+//! Input → [`Action`](action::Action) → [`App::update`](app::App::update) → state → `ui::render`.
 
-use crate::cli::{Outcome, SourceOptions};
+pub mod action;
+pub mod app;
+pub mod keymap;
+mod run;
+pub mod theme;
+pub mod ui;
 
-/// Opens the explorer on a log (the bundled sample when `file` is `None`).
-pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
-    let ledger = crate::cli::open(file, options)?;
-    println!("{}: {} events", ledger.name(), ledger.len());
-    Ok(0)
-}
+pub use run::run;

@@ -1,0 +1,37 @@
+//! `rewind generate`: a deterministic synthetic log on stdout.
+
+use clap::Args;
+
+use super::{Failure, Outcome};
+use crate::ledger::generate::{GenerateOptions, generate};
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of events.
+    #[arg(long, value_name = "N")]
+    pub events: u64,
+    /// Number of accounts.
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u64).range(1..))]
+    pub accounts: u64,
+    /// Seed: the same seed gives the same bytes.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Write a sealed (hash-chained) log.
+    #[arg(long)]
+    pub sealed: bool,
+}
+
+pub fn run(args: GenerateArgs) -> Outcome {
+    let options = GenerateOptions {
+        events: args.events,
+        accounts: args.accounts,
+        seed: args.seed,
+        sealed: args.sealed,
+    };
+    match generate(options, std::io::stdout().lock()) {
+        Ok(()) => Ok(0),
+        // The reader stopped early (`| head`): not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(Failure::usage(format!("writing the log: {e}"))),
+    }
+}

@@ -1,0 +1,90 @@
+//! What a person can ask of the explorer. Keys map to these (see `keymap.rs`); the app handles
+//! actions, never key codes.
+
+/// One request of the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    /// Close the view or prompt on top.
+    Back,
+    /// Open the selection: an event's details, an account's statement.
+    Open,
+    NextPane,
+    PrevPane,
+    /// One event back in time.
+    StepBack,
+    StepForward,
+    /// A screen of events back in time.
+    PageBack,
+    PageForward,
+    HourBack,
+    HourForward,
+    DayBack,
+    DayForward,
+    /// The first moment of the log.
+    First,
+    /// The last moment of the log.
+    Last,
+    /// Type a time to jump to.
+    JumpPrompt,
+    /// Move in the focused list.
+    Up,
+    Down,
+    ListPageUp,
+    ListPageDown,
+    ListTop,
+    ListBottom,
+}
+
+impl Action {
+    /// What the action does, for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "show / hide this help",
+            Action::Back => "back: close the view or prompt on top",
+            Action::Open => "open the selection (event details, account statement)",
+            Action::NextPane => "focus the next pane",
+            Action::PrevPane => "focus the previous pane",
+            Action::StepBack => "one event back in time",
+            Action::StepForward => "one event forward in time",
+            Action::PageBack => "a screen of events back in time",
+            Action::PageForward => "a screen of events forward in time",
+            Action::HourBack => "one hour back in time",
+            Action::HourForward => "one hour forward in time",
+            Action::DayBack => "one day back in time",
+            Action::DayForward => "one day forward in time",
+            Action::First => "first moment of the log",
+            Action::Last => "last moment of the log",
+            Action::JumpPrompt => "jump to a time (2024-03-14 15:59, -15m, +2h, -1d, epoch ms…)",
+            Action::Up => "move up in the list",
+            Action::Down => "move down in the list",
+            Action::ListPageUp => "a page up in the list",
+            Action::ListPageDown => "a page down in the list",
+            Action::ListTop => "top of the list",
+            Action::ListBottom => "bottom of the list",
+        }
+    }
+
+    /// A short label for the hint line.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Back => "back",
+            Action::Open => "open",
+            Action::NextPane => "pane",
+            Action::PrevPane => "pane",
+            Action::StepBack | Action::StepForward => "step",
+            Action::PageBack | Action::PageForward => "page",
+            Action::HourBack | Action::HourForward => "hour",
+            Action::DayBack | Action::DayForward => "day",
+            Action::First | Action::Last => "first/last",
+            Action::JumpPrompt => "jump to time",
+            Action::Up | Action::Down => "move",
+            Action::ListPageUp | Action::ListPageDown => "page",
+            Action::ListTop | Action::ListBottom => "top/bottom",
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The terminal: set up and restore, the input loop, loading in the background with progress.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::DefaultTerminal;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
+
+use super::app::App;
+use super::theme::Theme;
+use super::ui;
+use super::ui::layout::centered;
+use crate::cli::{self, Failure, Outcome, SourceOptions};
+use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
+use crate::source::pg::{PgErrorKind, PgSource};
+
+/// How long the loop waits for input before it looks around (a growing file, for instance).
+const TICK: Duration = Duration::from_millis(250);
+
+/// Opens the explorer on a log (the bundled sample when `file` is `None`).
+pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
+    let load_options = cli::load_options(options)?;
+    let database = match file {
+        Some(source) => cli::pg_source(source, options)?,
+        None => None,
+    };
+    // A file that cannot be read is said plainly, before the terminal is touched.
+    if let Some(path) = file
+        && database.is_none()
+    {
+        check_readable(Path::new(path))?;
+    }
+    let theme = Theme::from_env();
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| Failure::usage(format!("cannot set up the terminal: {e}")))?;
+    let outcome = match database {
+        Some(db) => session_database(&mut terminal, db, load_options, theme),
+        None => session(&mut terminal, file, load_options, theme),
+    };
+    ratatui::restore();
+    outcome
+}
+
+fn check_readable(path: &Path) -> Result<(), Failure> {
+    let name = path.display();
+    let file = File::open(path).map_err(|e| Failure::usage(format!("{name}: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Failure::usage(format!("{name}: {e}")))?;
+    if meta.is_dir() {
+        return Err(Failure::usage(format!(
+            "{name}: is a directory, not a log file"
+        )));
+    }
+    Ok(())
+}
+
+fn session(
+    terminal: &mut DefaultTerminal,
+    file: Option<&str>,
+    load_options: LoadOptions,
+    theme: Theme,
+) -> Outcome {
+    let ledger = match file {
+        None => cli::open_with(None, &load_options)?,
+        Some(path) => match load_with_progress(terminal, PathBuf::from(path), load_options, theme)?
+        {
+            Some(ledger) => ledger,
+            None => return Ok(0),
+        },
+    };
+    explore(terminal, ledger, theme)
+}
+
+/// The explorer on a PostgreSQL event store, read in the background while the screen shows
+/// progress.
+fn session_database(
+    terminal: &mut DefaultTerminal,
+    db: PgSource,
+    load_options: LoadOptions,
+    theme: Theme,
+) -> Outcome {
+    let progress = Arc::new(Progress::default());
+    let worker = {
+        let progress = Arc::clone(&progress);
+        let db = db.clone();
+        std::thread::spawn(move || db.load(&load_options, Some(&progress)))
+    };
+    let name = db.name().to_string();
+    if !wait_for(terminal, &worker, &name, &progress, theme)? {
+        return Ok(0);
+    }
+    match worker.join() {
+        Ok(Ok(ledger)) => explore(terminal, ledger, theme),
+        Ok(Err(e)) if e.kind == PgErrorKind::Cancelled => Ok(0),
+        Ok(Err(e)) => Err(Failure::usage(e.to_string())),
+        Err(_) => Err(Failure::usage(format!(
+            "{name}: the load failed unexpectedly"
+        ))),
+    }
+}
+
+fn explore(terminal: &mut DefaultTerminal, ledger: Ledger, theme: Theme) -> Outcome {
+    let size = terminal
+        .size()
+        .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
+    let mut app = App::new(ledger, (size.width, size.height));
+    event_loop(terminal, &mut app, theme)
+}
+
+/// Shows the progress of a load until it ends; `false` when the user quit (the load is told to
+/// stop, and has stopped).
+fn wait_for<T>(
+    terminal: &mut DefaultTerminal,
+    worker: &std::thread::JoinHandle<T>,
+    name: &str,
+    progress: &Progress,
+    theme: Theme,
+) -> Result<bool, Failure> {
+    while !worker.is_finished() {
+        draw_loading(terminal, name, progress, theme)?;
+        if event::poll(Duration::from_millis(50)).map_err(terminal_error)?
+            && let Event::Key(key) = event::read().map_err(terminal_error)?
+            && key.kind == KeyEventKind::Press
+        {
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+                progress.cancel.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+    Ok(!progress.cancelled())
+}
+
+/// Loads in a background thread while the screen shows progress. `None` when the user quit.
+fn load_with_progress(
+    terminal: &mut DefaultTerminal,
+    path: PathBuf,
+    options: LoadOptions,
+    theme: Theme,
+) -> Result<Option<Ledger>, Failure> {
+    let progress = Arc::new(Progress::default());
+    let worker = {
+        let progress = Arc::clone(&progress);
+        let path = path.clone();
+        std::thread::spawn(move || load_file(&path, &options, Some(&progress)))
+    };
+    let name = path.display().to_string();
+    while !worker.is_finished() {
+        draw_loading(terminal, &name, &progress, theme)?;
+        if event::poll(Duration::from_millis(50)).map_err(terminal_error)?
+            && let Event::Key(key) = event::read().map_err(terminal_error)?
+            && key.kind == KeyEventKind::Press
+        {
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+                progress.cancel.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+    match worker.join() {
+        Ok(Ok(ledger)) => Ok(Some(ledger)),
+        Ok(Err(LoadError::Cancelled { .. })) => Ok(None),
+        Ok(Err(e)) => Err(Failure::usage(e.to_string())),
+        Err(_) => Err(Failure::usage(format!(
+            "{name}: the load failed unexpectedly"
+        ))),
+    }
+}
+
+fn terminal_error(e: std::io::Error) -> Failure {
+    Failure::usage(format!("terminal: {e}"))
+}
+
+fn draw_loading(
+    terminal: &mut DefaultTerminal,
+    name: &str,
+    progress: &Progress,
+    theme: Theme,
+) -> Result<(), Failure> {
+    let total = progress.bytes_total.load(Ordering::Relaxed);
+    let done = progress.bytes_done.load(Ordering::Relaxed).min(total);
+    let events = progress.events.load(Ordering::Relaxed);
+    terminal
+        .draw(|frame| {
+            let area = centered(frame.area(), 72, 7);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border_focused())
+                .title(Span::styled(" rewind · loading ", theme.title()));
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let [what, bar, help] = Layout::vertical([
+                Constraint::Length(2),
+                Constraint::Length(1),
+                Constraint::Length(1),
+            ])
+            .areas(inner);
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::from(ui::fit(name, inner.width as usize)),
+                    Line::from(Span::styled(
+                        format!(
+                            "{} of {} MB · {} events",
+                            done / 1_000_000,
+                            total / 1_000_000,
+                            ui::group(events as usize)
+                        ),
+                        theme.muted(),
+                    )),
+                ]),
+                what,
+            );
+            let ratio = if total == 0 {
+                0.0
+            } else {
+                done as f64 / total as f64
+            };
+            frame.render_widget(
+                Gauge::default()
+                    .gauge_style(theme.slider_past())
+                    .ratio(ratio),
+                bar,
+            );
+            frame.render_widget(
+                Paragraph::new(Span::styled("q or Ctrl-C to stop", theme.muted())),
+                help,
+            );
+        })
+        .map(|_| ())
+        .map_err(terminal_error)
+}
+
+/// Reads input and redraws until the user quits. Every key waiting in the input queue is applied
+/// before the next frame is drawn, so a burst of keys costs one redraw.
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: Theme) -> Outcome {
+    loop {
+        terminal
+            .draw(|frame| ui::draw(frame, app, theme))
+            .map_err(terminal_error)?;
+        if app.quit {
+            return Ok(0);
+        }
+        if !event::poll(TICK).map_err(terminal_error)? {
+            continue;
+        }
+        loop {
+            match event::read().map_err(terminal_error)? {
+                Event::Key(key) if key.kind != KeyEventKind::Release => app.key(key),
+                Event::Resize(width, height) => app.resize(width, height),
+                _ => {}
+            }
+            if app.quit || !event::poll(Duration::ZERO).map_err(terminal_error)? {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The accounts pane: every account with its balance as of the cursor.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+
+use super::fit;
+use crate::ledger::Moment;
+use crate::ledger::time::format_time;
+use crate::tui::app::{App, Pane};
+use crate::tui::theme::Theme;
+
+pub struct Accounts<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for Accounts<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, theme) = (self.app, self.theme);
+        let ledger = &app.ledger;
+        let focused = app.focus == Pane::Accounts;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if focused {
+                theme.border_focused()
+            } else {
+                theme.border()
+            })
+            .title(Line::from(vec![
+                Span::styled(" Accounts ", theme.title()),
+                Span::styled(format!("{} ", ledger.account_count()), theme.muted()),
+            ]));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let rows_available = inner.height.saturating_sub(1) as usize;
+        let moment = Moment::Time(app.cursor.time);
+        let cursor_event = app.cursor_event().map(|i| ledger.event(i));
+        let name_width = inner.width.saturating_sub(2 + 12 + 5 + 11 + 4) as usize;
+        let rows: Vec<Row> = ledger
+            .accounts_sorted()
+            .iter()
+            .enumerate()
+            .skip(app.account_offset)
+            .take(rows_available)
+            .map(|(index, &account)| {
+                let state = ledger.account_at(account, moment);
+                let touched = cursor_event.is_some_and(|e| e.account == account || e.to == account);
+                let gutter = if !state.exists {
+                    " "
+                } else if touched {
+                    "●"
+                } else if state.closed {
+                    "✕"
+                } else {
+                    " "
+                };
+                let (balance, balance_style) = if !state.exists {
+                    ("—".to_string(), theme.future())
+                } else if state.balance.is_negative() {
+                    (state.balance.to_string(), theme.negative())
+                } else {
+                    (state.balance.to_string(), theme.base())
+                };
+                let last = match state.last_event {
+                    Some(i) => short_time(ledger.event(i as usize).ts),
+                    None => "not yet".to_string(),
+                };
+                let row_style = if index == app.account_sel && focused {
+                    theme.selected()
+                } else if !state.exists {
+                    theme.future()
+                } else {
+                    Style::default()
+                };
+                let marker = if index == app.account_sel {
+                    "▸"
+                } else {
+                    gutter
+                };
+                Row::new(vec![
+                    Cell::from(marker),
+                    Cell::from(fit(ledger.account_name(account), name_width)),
+                    Cell::from(Text::from(balance).alignment(Alignment::Right))
+                        .style(balance_style),
+                    Cell::from(Text::from(state.events.to_string()).alignment(Alignment::Right)),
+                    Cell::from(last),
+                ])
+                .style(row_style)
+            })
+            .collect();
+        let header = Row::new(vec![
+            Cell::from(""),
+            Cell::from("ACCOUNT"),
+            Cell::from(Text::from("BALANCE").alignment(Alignment::Right)),
+            Cell::from(Text::from("EVTS").alignment(Alignment::Right)),
+            Cell::from("LAST"),
+        ])
+        .style(theme.header());
+        Table::new(
+            rows,
+            [
+                Constraint::Length(1),
+                Constraint::Fill(1),
+                Constraint::Length(12),
+                Constraint::Length(5),
+                Constraint::Length(11),
+            ],
+        )
+        .header(header)
+        .render(inner, buf);
+    }
+}
+
+/// `03-14 15:59` for narrow columns.
+fn short_time(ts: i64) -> String {
+    let full = format_time(ts);
+    full.get(5..16).map(|s| s.replace('T', " ")).unwrap_or(full)
+}

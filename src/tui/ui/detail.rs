@@ -1,0 +1,258 @@
+//! The details of the event at the cursor: every field as written, its line, the raw record, and
+//! whether the hash chain holds there.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::{field_line, fit};
+use crate::ledger::chain::{self, GENESIS, to_hex};
+use crate::ledger::record::{members, parse_record};
+use crate::ledger::time::format_time;
+use crate::ledger::{AccountId, Effect, Integrity, Ledger, ProblemKind};
+use crate::text::escape_control;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub struct Detail<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+    pub scroll: usize,
+}
+
+/// What the chain says about one record.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChainStatus {
+    Unsealed,
+    /// Hash matches the bytes and `prev` names the record before.
+    Holds {
+        prev: [u8; 32],
+        hash: [u8; 32],
+    },
+    Broken {
+        reason: String,
+    },
+}
+
+/// Checks the chain at event `i` from the raw records (this one and the one before).
+pub fn chain_status(ledger: &Ledger, i: usize) -> ChainStatus {
+    if ledger.integrity() == Integrity::Unsealed {
+        return ChainStatus::Unsealed;
+    }
+    let e = ledger.event(i);
+    if let Some(p) = ledger
+        .problems()
+        .iter()
+        .find(|p| p.line == e.line && p.kind == ProblemKind::ChainBroken)
+    {
+        return ChainStatus::Broken {
+            reason: p.message.clone(),
+        };
+    }
+    let raw = ledger.raw_text(i);
+    let Some(seal) = parse_record(&raw).ok().and_then(|f| f.seal) else {
+        return ChainStatus::Broken {
+            reason: "the record has no `prev`/`hash`".into(),
+        };
+    };
+    if chain::record_hash(raw.as_bytes()) != Some(seal.hash) {
+        return ChainStatus::Broken {
+            reason: "the hash does not match the record's bytes".into(),
+        };
+    }
+    let expected_prev = if i == 0 {
+        Some(GENESIS)
+    } else {
+        parse_record(&ledger.raw_text(i - 1))
+            .ok()
+            .and_then(|f| f.seal)
+            .map(|s| s.hash)
+    };
+    if expected_prev != Some(seal.prev) {
+        return ChainStatus::Broken {
+            reason: "`prev` is not the hash of the record before".into(),
+        };
+    }
+    ChainStatus::Holds {
+        prev: seal.prev,
+        hash: seal.hash,
+    }
+}
+
+fn balance_line(
+    ledger: &Ledger,
+    i: usize,
+    account: AccountId,
+    theme: Theme,
+) -> Option<Line<'static>> {
+    let after = ledger.balance_after(i, account)?;
+    let delta = ledger.delta(i, account);
+    let before = after.checked_sub(delta)?;
+    let style = if after.is_negative() {
+        theme.negative()
+    } else {
+        theme.base()
+    };
+    Some(field_line(
+        "balance",
+        vec![
+            Span::raw(format!("{} ", fit(ledger.account_name(account), 30))),
+            Span::raw(format!("{before} → ")),
+            Span::styled(after.to_string(), style),
+            Span::styled(format!("  ({})", delta.signed_string()), theme.muted()),
+        ],
+        theme,
+    ))
+}
+
+impl Widget for Detail<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, theme) = (self.app, self.theme);
+        let ledger = &app.ledger;
+        let Some(i) = app.cursor_event() else {
+            Paragraph::new("No event at the cursor (before the first event).").render(area, buf);
+            return;
+        };
+        let e = ledger.event(i);
+        let pos = app.cursor.pos.unwrap_or(0);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused())
+            .title(Line::from(vec![
+                Span::styled(" Event ", theme.title()),
+                Span::styled(
+                    format!(
+                        "line {} · seq {} · {} of {} in time order ",
+                        e.line,
+                        ledger.seq_of(i),
+                        pos + 1,
+                        ledger.len()
+                    ),
+                    theme.muted(),
+                ),
+            ]));
+        let effect = ledger.effect(e.kind);
+        let mut lines = vec![
+            field_line("time", vec![Span::raw(format_time(e.ts))], theme),
+            field_line(
+                "account",
+                vec![Span::raw(
+                    escape_control(ledger.account_name(e.account)).into_owned(),
+                )],
+                theme,
+            ),
+            field_line(
+                "type",
+                vec![
+                    Span::raw(escape_control(ledger.type_name(e.kind)).into_owned()),
+                    Span::styled(format!("  ({})", effect.name()), theme.muted()),
+                ],
+                theme,
+            ),
+            field_line(
+                "amount",
+                vec![Span::raw(if e.has_amount() {
+                    e.amount.to_string()
+                } else {
+                    "—".to_string()
+                })],
+                theme,
+            ),
+        ];
+        if let Some(to) = e.to_account() {
+            lines.push(field_line(
+                "to",
+                vec![Span::raw(
+                    escape_control(ledger.account_name(to)).into_owned(),
+                )],
+                theme,
+            ));
+        }
+        lines.extend(balance_line(ledger, i, e.account, theme));
+        if effect == Effect::Transfer
+            && let Some(to) = e.to_account()
+            && to != e.account
+        {
+            lines.extend(balance_line(ledger, i, to, theme));
+        }
+        lines.push(Line::default());
+        let problems: Vec<_> = ledger
+            .problems()
+            .iter()
+            .filter(|p| p.line == e.line)
+            .collect();
+        if problems.is_empty() {
+            lines.push(field_line(
+                "problems",
+                vec![Span::styled("none", theme.muted())],
+                theme,
+            ));
+        }
+        for p in problems {
+            lines.push(field_line(
+                "problem",
+                vec![
+                    Span::styled(format!("! {} ", p.kind), theme.warning()),
+                    Span::raw(escape_control(&p.message).into_owned()),
+                ],
+                theme,
+            ));
+        }
+        match chain_status(ledger, i) {
+            ChainStatus::Unsealed => lines.push(field_line(
+                "chain",
+                vec![Span::styled("unsealed log: no hash chain", theme.muted())],
+                theme,
+            )),
+            ChainStatus::Holds { prev, hash } => {
+                lines.push(field_line(
+                    "chain",
+                    vec![Span::styled(
+                        "✓ verified: the hash matches the record's bytes and `prev` names the record before",
+                        theme.ok(),
+                    )],
+                    theme,
+                ));
+                lines.push(field_line("prev", vec![Span::raw(to_hex(&prev))], theme));
+                lines.push(field_line("hash", vec![Span::raw(to_hex(&hash))], theme));
+            }
+            ChainStatus::Broken { reason } => lines.push(field_line(
+                "chain",
+                vec![Span::styled(
+                    format!("✗ BROKEN here: {}", escape_control(&reason)),
+                    theme.error(),
+                )],
+                theme,
+            )),
+        }
+        lines.push(Line::default());
+        let raw = ledger.raw_text(i);
+        lines.push(Line::from(Span::styled(
+            "Fields as written in the log",
+            theme.header(),
+        )));
+        match members(&raw) {
+            Ok(members) => {
+                for (key, value) in members {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {:<14} ", fit(&key, 14)), theme.key()),
+                        Span::raw(escape_control(&value).into_owned()),
+                    ]));
+                }
+            }
+            Err(e) => lines.push(Line::from(Span::styled(e, theme.error()))),
+        }
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!("Raw line {}", e.line),
+            theme.header(),
+        )));
+        lines.push(Line::from(escape_control(&raw).into_owned()));
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((self.scroll.min(u16::MAX as usize) as u16, 0))
+            .render(area, buf);
+    }
+}

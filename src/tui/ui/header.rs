@@ -1,0 +1,120 @@
+//! Two lines on top: what is open, and where the cursor is.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::fit;
+use crate::ledger::Integrity;
+use crate::ledger::time::format_time;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub struct Header<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, theme) = (self.app, self.theme);
+        let ledger = &app.ledger;
+        let width = area.width as usize;
+        let mut first = vec![
+            Span::styled(" rewind ", theme.title()),
+            Span::raw(fit(ledger.name(), width / 3)),
+            Span::styled(" · ", theme.muted()),
+            Span::raw(format!("{} events", group(ledger.len()))),
+            Span::styled(" · ", theme.muted()),
+            Span::raw(format!("{} accounts", group(ledger.account_count()))),
+            Span::styled(" · ", theme.muted()),
+        ];
+        first.push(match ledger.integrity() {
+            Integrity::Sealed => Span::styled("✓ sealed, chain verified", theme.ok()),
+            Integrity::Unsealed => {
+                Span::styled("unsealed: history not tamper-evident", theme.warning())
+            }
+            Integrity::Broken { line } => {
+                Span::styled(format!("✗ chain BROKEN at line {line}"), theme.error())
+            }
+        });
+        let problems = ledger.problems().len();
+        first.push(Span::styled(" · ", theme.muted()));
+        first.push(if problems == 0 {
+            Span::styled("no problems", theme.muted())
+        } else {
+            Span::styled(
+                format!(
+                    "⚠ {} problem{}",
+                    group(problems),
+                    if problems == 1 { "" } else { "s" }
+                ),
+                theme.warning(),
+            )
+        });
+
+        let cursor = app.cursor;
+        let mut second = vec![Span::styled(" as of ", theme.muted())];
+        if ledger.is_empty() {
+            second.push(Span::raw("— (the log has no events)"));
+        } else {
+            second.push(Span::styled(format_time(cursor.time), theme.header()));
+            second.push(Span::styled(" · ", theme.muted()));
+            match (cursor.pos, app.cursor_event()) {
+                (Some(pos), Some(i)) => {
+                    second.push(Span::raw(format!(
+                        "event {} of {}",
+                        group(pos + 1),
+                        group(ledger.len())
+                    )));
+                    let e = ledger.event(i);
+                    second.push(Span::styled(" · ", theme.muted()));
+                    let summary = format!(
+                        "{} {} line {}",
+                        ledger.type_name(e.kind),
+                        ledger.account_name(e.account),
+                        e.line
+                    );
+                    second.push(Span::raw(fit(&summary, width / 2)));
+                }
+                _ => second.push(Span::styled("before the first event", theme.muted())),
+            }
+        }
+        Line::from(first).render(Rect { height: 1, ..area }, buf);
+        if area.height > 1 {
+            Line::from(second).render(
+                Rect {
+                    y: area.y + 1,
+                    height: 1,
+                    ..area
+                },
+                buf,
+            );
+        }
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::group(0), "0");
+        assert_eq!(super::group(999), "999");
+        assert_eq!(super::group(1000), "1,000");
+        assert_eq!(super::group(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,73 @@
+//! The bottom line: the most useful keys for where the user is, or the prompt being typed, or a
+//! message.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::key_spans;
+use crate::text::escape_control;
+use crate::tui::app::App;
+use crate::tui::keymap;
+use crate::tui::theme::Theme;
+
+pub struct Hints<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for Hints<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, theme) = (self.app, self.theme);
+        if let Some(prompt) = &app.prompt {
+            let mut spans = vec![
+                Span::styled(" jump to time: ", theme.key()),
+                Span::raw(escape_control(&prompt.input).into_owned()),
+                Span::styled("▏", theme.slider_cursor()),
+            ];
+            match &prompt.error {
+                Some(error) => spans.push(Span::styled(format!("  {error}"), theme.error())),
+                None => spans.push(Span::styled(
+                    "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
+                    theme.muted(),
+                )),
+            }
+            Line::from(spans).render(area, buf);
+            return;
+        }
+        if let Some(status) = &app.status {
+            Line::from(Span::styled(
+                format!(" {}", escape_control(status)),
+                theme.warning(),
+            ))
+            .render(area, buf);
+            return;
+        }
+        // As many hints as fit, always ending with help and quit.
+        let all = keymap::hints(app.context());
+        let (tail, head): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|(_, what)| matches!(*what, "help" | "quit"));
+        let width = |pairs: &[(String, &str)]| -> usize {
+            pairs
+                .iter()
+                .map(|(k, w)| k.chars().count() + w.chars().count() + 4)
+                .sum::<usize>()
+                + 1
+        };
+        let mut shown: Vec<(String, &str)> = Vec::new();
+        for pair in head {
+            let mut trial = shown.clone();
+            trial.push(pair);
+            if width(&trial) + width(&tail) > area.width as usize {
+                break;
+            }
+            shown = trial;
+        }
+        shown.extend(tail);
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(key_spans(&shown, theme));
+        Line::from(spans).render(area, buf);
+    }
+}

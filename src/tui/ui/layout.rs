@@ -1,0 +1,75 @@
+//! Where each part of the screen goes, as a pure function of the terminal size; the app uses it to
+//! know how many rows a page has, the drawing code to place the widgets.
+
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+
+/// Below this size the explorer shows a "window too small" message instead of its screen.
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Width from which the accounts and events panes stand side by side.
+const SIDE_BY_SIDE: u16 = 110;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub too_small: bool,
+    pub header: Rect,
+    /// Between header and timeline: the panes, or a full view (details, statement).
+    pub body: Rect,
+    pub accounts: Rect,
+    pub events: Rect,
+    pub timeline: Rect,
+    pub hints: Rect,
+}
+
+pub fn areas(area: Rect) -> Areas {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return Areas {
+            too_small: true,
+            ..Areas::default()
+        };
+    }
+    let [header, body, timeline, hints] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(6),
+        Constraint::Length(5),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let (direction, constraints) = if area.width >= SIDE_BY_SIDE {
+        (
+            Direction::Horizontal,
+            [Constraint::Length(46), Constraint::Min(40)],
+        )
+    } else {
+        (
+            Direction::Vertical,
+            [Constraint::Percentage(40), Constraint::Percentage(60)],
+        )
+    };
+    let [accounts, events] = Layout::default()
+        .direction(direction)
+        .constraints(constraints)
+        .areas(body);
+    Areas {
+        too_small: false,
+        header,
+        body,
+        accounts,
+        events,
+        timeline,
+        hints,
+    }
+}
+
+/// A rectangle of at most `width` × `height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

@@ -1,0 +1,132 @@
+//! Drawing: a pure function of the app state. Nothing here changes the state or does I/O beyond
+//! reading a record's text back from the log for the details view.
+
+mod accounts;
+mod chart;
+mod detail;
+mod events;
+mod header;
+pub use header::group;
+mod help;
+mod hints;
+pub mod layout;
+mod statement;
+pub mod timeline;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthChar;
+
+use super::app::{App, View};
+use super::theme::Theme;
+use crate::text::escape_control;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
+    let area = frame.area();
+    render(app, theme, area, frame.buffer_mut());
+}
+
+/// Renders the screen into a buffer (the terminal's, or a test's).
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let areas = layout::areas(area);
+    if areas.too_small {
+        let message = format!(
+            "window too small: {}×{}, rewind needs at least {}×{}",
+            area.width,
+            area.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        );
+        Paragraph::new(message)
+            .style(theme.warning())
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+        return;
+    }
+    header::Header { app, theme }.render(areas.header, buf);
+    match &app.view {
+        View::Main => {
+            accounts::Accounts { app, theme }.render(areas.accounts, buf);
+            events::Events { app, theme }.render(areas.events, buf);
+        }
+        View::Detail { scroll } => detail::Detail {
+            app,
+            theme,
+            scroll: *scroll,
+        }
+        .render(areas.body, buf),
+        View::Statement { account, scroll } => statement::Statement {
+            app,
+            theme,
+            account: *account,
+            scroll: *scroll,
+        }
+        .render(areas.body, buf),
+    }
+    timeline::Timeline { app, theme }.render(areas.timeline, buf);
+    hints::Hints { app, theme }.render(areas.hints, buf);
+    if let Some(scroll) = app.help {
+        help::Help { theme, scroll }.render(area, buf);
+    }
+}
+
+/// Log text made safe to draw and cut to `width` columns with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    let text = escape_control(text);
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.into_owned();
+    }
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `key label` pairs as styled spans: `←/→ step · t jump`.
+pub fn key_spans(pairs: &[(String, &str)], theme: Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (i, (keys, what)) in pairs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted()));
+        }
+        spans.push(Span::styled(keys.clone(), theme.key()));
+        spans.push(Span::raw(format!(" {what}")));
+    }
+    spans
+}
+
+/// A line of label and value, for the details views.
+pub fn field_line(label: &str, value: Vec<Span<'static>>, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{label:<10} "), theme.muted())];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_cuts_and_escapes() {
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit("a long account name", 8), "a long …");
+        assert_eq!(fit("x\u{1b}[2J", 10), "x\\e[2J");
+        assert_eq!(fit("日本語テキスト", 7), "日本語…");
+        assert_eq!(fit("abc", 0), "");
+    }
+}

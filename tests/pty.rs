@@ -1,0 +1,163 @@
+//! The real binary in a pseudo-terminal: keys typed as a person would, the screen read back through
+//! a terminal emulator.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+/// A running `rewind` in a pseudo-terminal.
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rewind"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        let child = pty.slave.spawn_command(cmd).expect("rewind starts");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let _master = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Session {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (or fails after a generous timeout).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.contents();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {text:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // A lone Esc is told apart from an escape sequence by a short pause.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn exit_code(mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "rewind did not exit");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+#[test]
+fn explore_the_sample_in_a_real_terminal() {
+    let mut s = Session::start(&[], 120, 36);
+    s.wait_for("797 events");
+    s.wait_for("event 797 of 797");
+    // Jump to a minute after the duplicated withdrawal.
+    s.send("t");
+    s.wait_for("jump to time:");
+    s.send("2024-03-14 16:00:30\r");
+    let screen = s.wait_for("as of 2024-03-14T16:00:30.000Z");
+    assert!(screen.contains("-187.60"), "{screen}");
+    // One event back: before the retry, the balance was still positive.
+    s.send("h");
+    let screen = s.wait_for("event 403 of 797");
+    assert!(screen.contains("212.40"), "{screen}");
+    // A bad time is refused inline.
+    s.send("tnot a time\r");
+    s.wait_for("is not a time");
+    s.send("\x1b");
+    // The event's details, then back.
+    s.send("\r");
+    s.wait_for("Fields as written in the log");
+    s.send("\x1b");
+    s.wait_for("Events in time order");
+    // Help, then quit.
+    s.send("?");
+    s.wait_for("Keys");
+    s.send("\x1b");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn a_log_that_cannot_be_read_is_one_clear_line() {
+    let out = common::rewind().arg("/no/such/log.jsonl").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/no/such/log.jsonl"), "{err}");
+}
+
+#[test]
+fn a_file_opens_in_the_explorer_and_the_terminal_is_restored() {
+    let (_dir, path) = common::log_file(
+        "small.jsonl",
+        "{\"accountId\":\"acc-1\",\"type\":\"DEPOSIT\",\"amount\":1000,\"timestamp\":1709294400000}\n",
+    );
+    let mut s = Session::start(&[path.to_str().unwrap()], 100, 30);
+    s.wait_for("1 events");
+    s.wait_for("unsealed");
+    s.send("q");
+    let screen = s.screen.clone();
+    assert_eq!(s.exit_code(), 0);
+    // Leaving the alternate screen brings back the main one, which this session left empty.
+    let parser = screen.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "still on the alternate screen"
+    );
+    assert!(
+        !parser.screen().contents().contains("rewind"),
+        "{}",
+        parser.screen().contents()
+    );
+}
