@@ -344,7 +344,10 @@ fn the_eventsourcing_library_table() {
             Ok("1"),
             "REWIND_TEST_PYTHON must name a Python with the eventsourcing package"
         );
-        eprintln!("note: REWIND_TEST_PYTHON is not set: the eventsourcing test was not run");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"note: REWIND_TEST_PYTHON is not set: the eventsourcing test did not run\n",
+        );
         return;
     };
     let script = r#"

@@ -6,6 +6,7 @@
 //! `REWIND_REQUIRE_PG=1` (as `.ci/run` sets), where a missing URL fails them.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use postgres::{Client, NoTls};
@@ -18,8 +19,10 @@ pub fn server_url(test: &str) -> Option<String> {
             if std::env::var("REWIND_REQUIRE_PG").as_deref() == Ok("1") {
                 panic!("REWIND_REQUIRE_PG=1 but REWIND_TEST_PG_URL is not set");
             }
-            eprintln!(
-                "note: {test} needs a PostgreSQL server and was not run: set REWIND_TEST_PG_URL \
+            // Written past the test harness's capture, so that it shows in a plain `cargo test`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nnote: {test} needs a PostgreSQL server and did not run: set REWIND_TEST_PG_URL \
                  (and REWIND_TEST_MESSAGE_DB_TEMPLATE), or run .ci/run"
             );
             None
