@@ -108,8 +108,8 @@ impl Layout {
         let pos = self.position();
         match self {
             Layout::MessageDb => format!(
-                "SELECT global_position, position, id, stream_name, type, time, data::text, \
-                 metadata::text FROM message_store.messages{} ORDER BY global_position",
+                "SELECT global_position, position, id, stream_name, type, time, data, metadata \
+                 FROM message_store.messages{} ORDER BY global_position",
                 filter.clause(pos)
             ),
             Layout::Eventsourcing { table } => format!(
@@ -314,12 +314,23 @@ pub(crate) fn top_members<'a>(json: &'a str, wanted: &[&str]) -> Option<Vec<Opti
     de::DeserializeSeed::deserialize(Wanted(wanted), &mut d).ok()
 }
 
+/// A `jsonb` field in binary form (a version byte, 1, then the JSON text), or a `json`/`text`
+/// field holding JSON.
+fn jsonb_text<'a>(t: &Tuple<'a>, i: usize) -> Option<&'a str> {
+    let bytes = t.get(i)?;
+    let text = match bytes.split_first() {
+        Some((1, rest)) => rest,
+        _ => bytes,
+    };
+    std::str::from_utf8(text).ok()
+}
+
 /// Message DB: account = `data.accountId`, else the id part of `stream_name` (after the first
 /// `-`); type = `type`; amount = `data.amount`; time = `time` (UTC); seq = `global_position`;
 /// event id = `id`; transfer target = `data.to`; `metadata` is shown as meta.
 fn render_message_db(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
     let seq = t.int(0).and_then(|n| u64::try_from(n).ok());
-    let data = t.text(6);
+    let data = jsonb_text(t, 6);
     let members = data
         .and_then(|d| top_members(d, &["accountId", "amount", "to"]))
         .unwrap_or_else(|| vec![None; 3]);
@@ -372,7 +383,7 @@ fn render_message_db(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
         key(out, "data");
         out.extend_from_slice(data.as_bytes());
     }
-    if let Some(meta) = t.text(7) {
+    if let Some(meta) = jsonb_text(t, 7) {
         key(out, "meta");
         out.extend_from_slice(meta.as_bytes());
     }
@@ -644,8 +655,8 @@ mod tests {
             text(stream),
             text("Deposited"),
             Some(micros.to_be_bytes().to_vec()),
-            data.and_then(text),
-            text(r#"{"correlationStreamName": "x"}"#),
+            data.map(|d| [&[1u8][..], d.as_bytes()].concat()),
+            Some(b"\x01{\"correlationStreamName\": \"x\"}".to_vec()),
         ]
     }
 
