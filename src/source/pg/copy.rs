@@ -1,7 +1,7 @@
 //! Reading PostgreSQL's binary COPY format: a header, then one tuple per row, each field a 32-bit
 //! length (-1 for NULL) and its bytes. The rows stream from the server as they are produced.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::ops::Range;
 
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -17,6 +17,8 @@ pub struct TupleReader<R> {
     wire: Vec<u8>,
     /// Whether to keep each tuple's wire bytes (for digests).
     keep_wire: bool,
+    /// Bytes of the input's buffer that the last tuple, read in place, still occupies.
+    pending: usize,
     /// Bytes read so far.
     pub bytes: u64,
 }
@@ -62,7 +64,7 @@ impl<'a> Tuple<'a> {
     }
 }
 
-impl<R: Read> TupleReader<R> {
+impl<R: BufRead> TupleReader<R> {
     /// Reads and checks the header.
     pub fn new(mut input: R, keep_wire: bool) -> io::Result<TupleReader<R>> {
         let mut header = [0u8; 19];
@@ -81,12 +83,36 @@ impl<R: Read> TupleReader<R> {
             fields: Vec::new(),
             wire: Vec::with_capacity(4096),
             keep_wire,
+            pending: 0,
             bytes: 19 + u64::from(extension),
         })
     }
 
     /// The next row, or `None` at the end of the stream.
     pub fn next_tuple(&mut self) -> io::Result<Option<Tuple<'_>>> {
+        self.input.consume(std::mem::take(&mut self.pending));
+        self.fields.clear();
+        // A row is nearly always whole in the input's buffer (the server sends one message per
+        // row): then it is read in place, without a copy.
+        let whole = whole_tuple(self.input.fill_buf()?, &mut self.fields);
+        match whole {
+            Whole::End => {
+                self.input.consume(2);
+                self.bytes += 2;
+                return Ok(None);
+            }
+            Whole::Tuple(len) => {
+                let chunk = &self.input.fill_buf()?[..len];
+                self.pending = len;
+                self.bytes += len as u64;
+                return Ok(Some(Tuple {
+                    buf: chunk,
+                    fields: &self.fields,
+                    wire: chunk,
+                }));
+            }
+            Whole::Partial => self.fields.clear(),
+        }
         self.buf.clear();
         self.fields.clear();
         self.wire.clear();
@@ -133,6 +159,45 @@ impl<R: Read> TupleReader<R> {
     }
 }
 
+enum Whole {
+    /// A whole tuple of this many bytes is at the start of the buffer (field ranges filled in).
+    Tuple(usize),
+    /// The end-of-data marker.
+    End,
+    /// The buffer holds only part of the next tuple (or nothing).
+    Partial,
+}
+
+/// Reads the field ranges of the tuple at the start of `chunk`, if it is all there.
+fn whole_tuple(chunk: &[u8], fields: &mut Vec<Option<Range<usize>>>) -> Whole {
+    let Some(count) = chunk.get(..2) else {
+        return Whole::Partial;
+    };
+    let count = i16::from_be_bytes([count[0], count[1]]);
+    if count < 0 {
+        return Whole::End;
+    }
+    let mut at = 2;
+    for _ in 0..count {
+        let Some(len) = chunk.get(at..at + 4) else {
+            return Whole::Partial;
+        };
+        let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+        at += 4;
+        if len < 0 {
+            fields.push(None);
+            continue;
+        }
+        let end = at + len as usize;
+        if end > chunk.len() {
+            return Whole::Partial;
+        }
+        fields.push(Some(at..end));
+        at = end;
+    }
+    Whole::Tuple(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +242,29 @@ mod tests {
         assert_eq!(t.text(1), Some(""));
         assert!(r.next_tuple().unwrap().is_none());
         assert_eq!(r.bytes, bytes.len() as u64);
+    }
+
+    #[test]
+    fn tuples_split_across_buffers_are_read_whole() {
+        let seven = 7i64.to_be_bytes();
+        let bytes = stream(&[
+            vec![Some(&seven[..]), Some(b"abcdefghij"), None],
+            vec![Some(&seven[..]), Some(b"xyz"), Some(b"")],
+        ]);
+        for capacity in 1..bytes.len() {
+            let input = std::io::BufReader::with_capacity(capacity, &bytes[..]);
+            let mut r = TupleReader::new(input, true).unwrap();
+            let t = r.next_tuple().unwrap().unwrap();
+            assert_eq!(
+                (t.int(0), t.text(1), t.get(2)),
+                (Some(7), Some("abcdefghij"), None)
+            );
+            assert_eq!(t.wire.len(), 2 + 12 + 14 + 4);
+            let t = r.next_tuple().unwrap().unwrap();
+            assert_eq!((t.text(1), t.text(2)), (Some("xyz"), Some("")));
+            assert!(r.next_tuple().unwrap().is_none(), "capacity {capacity}");
+            assert_eq!(r.bytes, bytes.len() as u64);
+        }
     }
 
     #[test]
