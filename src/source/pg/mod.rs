@@ -85,7 +85,7 @@ impl PgSource {
         progress: Option<&Progress>,
     ) -> Result<Ledger, PgError> {
         let mut builder = Builder::new(self.name().to_string(), options.clone());
-        let mut raw = Vec::new();
+        let mut batches: Vec<Vec<u8>> = Vec::new();
         let read = std::thread::scope(|scope| {
             let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(4);
             let reader = scope.spawn(move || -> Result<(), PgError> {
@@ -99,13 +99,14 @@ impl PgSource {
                 drop(send);
                 tx.commit().map_err(|e| self.read_error(&e))
             });
+            let mut base = 0;
             for (bytes, spans) in receive {
                 if progress.is_some_and(Progress::cancelled) {
                     break;
                 }
-                let base = raw.len();
                 builder.add_records(&bytes, base as u64, &spans, progress);
-                raw.extend_from_slice(&bytes);
+                base += bytes.len();
+                batches.push(bytes);
             }
             reader.join().expect("the reading thread does not panic")
         });
@@ -117,6 +118,11 @@ impl PgSource {
             ));
         }
         read?;
+        // Put together once, at its final size.
+        let mut raw = Vec::with_capacity(batches.iter().map(Vec::len).sum());
+        for batch in batches {
+            raw.extend_from_slice(&batch);
+        }
         let len = raw.len() as u64;
         Ok(builder.build(RawSource::Memory(raw), len, progress))
     }
