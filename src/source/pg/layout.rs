@@ -62,6 +62,15 @@ pub fn quote_name(name: &str) -> String {
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 impl Layout {
+    /// The table whose planner statistics estimate the number of rows (for progress).
+    pub fn table(&self) -> Option<String> {
+        match self {
+            Layout::MessageDb => Some("message_store.messages".to_string()),
+            Layout::Eventsourcing { table } => Some(quote_name(table)),
+            Layout::Query { .. } => None,
+        }
+    }
+
     /// What the source reads, for messages.
     pub fn describe(&self) -> String {
         match self {

@@ -14,6 +14,7 @@ pub mod layout;
 mod url;
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use postgres::{Client, IsolationLevel, Transaction};
 
@@ -78,7 +79,8 @@ impl PgSource {
     }
 
     /// Reads every row into a ledger. One thread reads and renders rows while this one parses
-    /// the batches already rendered, so the server, the reading and the parsing overlap.
+    /// the batches already rendered, so the server, the reading and the parsing overlap. `progress`
+    /// counts events and bytes; its total is estimated from the planner's row count.
     pub fn load(
         &self,
         options: &LoadOptions,
@@ -86,12 +88,26 @@ impl PgSource {
     ) -> Result<Ledger, PgError> {
         let mut builder = Builder::new(self.name().to_string(), options.clone());
         let mut batches: Vec<Vec<u8>> = Vec::new();
+        let estimate = AtomicU64::new(0);
+        let estimate = &estimate;
         let read = std::thread::scope(|scope| {
             let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(4);
             let reader = scope.spawn(move || -> Result<(), PgError> {
                 let mut client = self.connect()?;
                 let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
                     .map_err(|e| self.read_error(&e))?;
+                if let Some(table) = self.layout.table() {
+                    // The planner's estimate, for progress only (0 when unknown or not there).
+                    let rows = tx
+                        .query_one(
+                            "SELECT coalesce((SELECT greatest(reltuples, 0)::bigint FROM pg_class \
+                             WHERE oid = to_regclass($1)), 0)",
+                            &[&table],
+                        )
+                        .map(|r| r.get::<_, i64>(0))
+                        .unwrap_or(0);
+                    estimate.store(rows.max(0) as u64, Ordering::Relaxed);
+                }
                 let mut buf = Vec::new();
                 self.stream(&mut tx, &Filter::default(), &mut buf, |buf, _, spans| {
                     send.send((std::mem::take(buf), spans.to_vec())).is_ok()
@@ -100,13 +116,23 @@ impl PgSource {
                 tx.commit().map_err(|e| self.read_error(&e))
             });
             let mut base = 0;
+            let mut rows = 0;
             for (bytes, spans) in receive {
                 if progress.is_some_and(Progress::cancelled) {
                     break;
                 }
                 builder.add_records(&bytes, base as u64, &spans, progress);
                 base += bytes.len();
+                rows += spans.len() as u64;
                 batches.push(bytes);
+                if let Some(p) = progress {
+                    // Bytes to expect: the rows the planner expects at the size seen so far.
+                    let expected = estimate.load(Ordering::Relaxed).max(rows) * base as u64 / rows;
+                    p.bytes_total.store(expected, Ordering::Relaxed);
+                }
+            }
+            if let Some(p) = progress {
+                p.bytes_total.store(base as u64, Ordering::Relaxed);
             }
             reader.join().expect("the reading thread does not panic")
         });
