@@ -3,9 +3,10 @@
 
 mod pgdb;
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use rewind::ledger::{Ledger, LoadOptions, Moment};
+use rewind::ledger::{Ledger, LoadOptions, Moment, Progress};
 use rewind::source::pg::{FollowOptions, Follower, Layout, PgSource};
 
 use pgdb::write_message;
@@ -59,8 +60,14 @@ fn follow_adds_new_rows_and_waits_for_late_commits() {
     write_message(&mut c, "account-a", "Deposited", r#"{"amount":10}"#);
     write_message(&mut c, "account-b", "Deposited", r#"{"amount":1.5}"#);
     let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
-    let mut ledger = source.load(&LoadOptions::default(), None).unwrap();
+    let progress = Progress::default();
+    let mut ledger = source
+        .load(&LoadOptions::default(), Some(&progress))
+        .unwrap();
     assert_eq!(ledger.len(), 2);
+    assert_eq!(progress.events.load(Ordering::Relaxed), 2);
+    let done = progress.bytes_done.load(Ordering::Relaxed);
+    assert!(done > 0 && done == progress.bytes_total.load(Ordering::Relaxed));
     let options = FollowOptions {
         grace: Duration::from_millis(50),
         max_wait: Duration::from_secs(600),
