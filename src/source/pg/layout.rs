@@ -199,6 +199,18 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Writes a JSON string from bytes that should be UTF-8 (the record is checked as a whole later:
+/// bytes that are not UTF-8 make it an `invalid-utf8` problem, as in a file).
+fn push_text(out: &mut Vec<u8>, b: &[u8]) {
+    if b.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(b);
+        out.push(b'"');
+    } else {
+        push_str(out, &String::from_utf8_lossy(b));
+    }
+}
+
 /// Writes `"key":`, after a comma unless it is the first member.
 fn key(out: &mut Vec<u8>, name: &str) {
     if out.last() != Some(&b'{') {
@@ -325,23 +337,22 @@ pub(crate) fn top_members<'a>(json: &'a str, wanted: &[&str]) -> Option<Vec<Opti
 
 /// A `jsonb` field in binary form (a version byte, 1, then the JSON text), or a `json`/`text`
 /// field holding JSON.
-fn jsonb_text<'a>(t: &Tuple<'a>, i: usize) -> Option<&'a str> {
+fn jsonb_text<'a>(t: &Tuple<'a>, i: usize) -> Option<&'a [u8]> {
     let bytes = t.get(i)?;
-    let text = match bytes.split_first() {
+    Some(match bytes.split_first() {
         Some((1, rest)) => rest,
         _ => bytes,
-    };
-    std::str::from_utf8(text).ok()
+    })
 }
 
 /// The raw text of some top-level members of a JSON object, by a plain scan (no allocation): the
 /// fast path for the documents of a JSON column. `None` when the scan meets anything it does not
 /// handle (a key with escapes, text that is not an object), and the caller asks serde instead.
 fn scan_members<'a, const N: usize>(
-    json: &'a str,
+    json: &'a [u8],
     wanted: [&str; N],
-) -> Option<[Option<&'a str>; N]> {
-    let b = json.as_bytes();
+) -> Option<[Option<&'a [u8]>; N]> {
+    let b = json;
     let ws = |i: &mut usize| {
         while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
             *i += 1;
@@ -409,7 +420,7 @@ fn scan_members<'a, const N: usize>(
         }
         let key_end = string_end(i)?;
         let key = &json[i + 1..key_end - 1];
-        if key.contains('\\') {
+        if key.contains(&b'\\') {
             return None;
         }
         i = key_end;
@@ -420,7 +431,7 @@ fn scan_members<'a, const N: usize>(
         i += 1;
         ws(&mut i);
         let end = value_end(i)?;
-        if let Some(k) = wanted.iter().position(|w| *w == key)
+        if let Some(k) = wanted.iter().position(|w| w.as_bytes() == key)
             && found[k].is_none()
         {
             found[k] = Some(&json[i..end]);
@@ -440,14 +451,16 @@ fn scan_members<'a, const N: usize>(
 
 /// Some top-level members of a JSON document as raw text: the plain scan, else serde.
 fn members_of<'a, const N: usize>(
-    json: &'a str,
+    json: &'a [u8],
     wanted: [&str; N],
-) -> Option<[Option<&'a str>; N]> {
+) -> Option<[Option<&'a [u8]>; N]> {
     if let Some(found) = scan_members(json, wanted) {
         return Some(found);
     }
-    let found = top_members(json, &wanted)?;
-    Some(std::array::from_fn(|i| found[i].map(RawValue::get)))
+    let found = top_members(std::str::from_utf8(json).ok()?, &wanted)?;
+    Some(std::array::from_fn(|i| {
+        found[i].map(|v| v.get().as_bytes())
+    }))
 }
 
 /// Message DB: account = `data.accountId`, else the id part of `stream_name` (after the first
@@ -468,29 +481,30 @@ fn render_message_db(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
         key(out, "eventId");
         push_uuid(out, id);
     }
-    let stream = t.text(3);
-    match (members[0], stream.and_then(|s| s.split_once('-'))) {
-        (Some(account), _) if account != "null" => {
+    let stream = t.get(3);
+    let stream_id = stream.and_then(|s| memchr::memchr(b'-', s).map(|i| &s[i + 1..]));
+    match (members[0], stream_id) {
+        (Some(account), _) if account != b"null" => {
             key(out, "accountId");
-            out.extend_from_slice(account.as_bytes());
+            out.extend_from_slice(account);
         }
-        (_, Some((_, id))) if !id.is_empty() => {
+        (_, Some(id)) if !id.is_empty() => {
             key(out, "accountId");
-            push_str(out, id);
+            push_text(out, id);
         }
         _ => {}
     }
-    if let Some(kind) = t.text(4) {
+    if let Some(kind) = t.get(4) {
         key(out, "type");
-        push_str(out, kind);
+        push_text(out, kind);
     }
     if let Some(amount) = members[1] {
         key(out, "amount");
-        out.extend_from_slice(amount.as_bytes());
+        out.extend_from_slice(amount);
     }
     if let Some(to) = members[2] {
         key(out, "to");
-        out.extend_from_slice(to.as_bytes());
+        out.extend_from_slice(to);
     }
     if let Some(time) = t.int(5) {
         key(out, "timestamp");
@@ -498,7 +512,7 @@ fn render_message_db(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
     }
     if let Some(stream) = stream {
         key(out, "stream");
-        push_str(out, stream);
+        push_text(out, stream);
     }
     if let Some(position) = t.int(1) {
         key(out, "position");
@@ -506,11 +520,11 @@ fn render_message_db(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
     }
     if let Some(data) = data {
         key(out, "data");
-        out.extend_from_slice(data.as_bytes());
+        out.extend_from_slice(data);
     }
     if let Some(meta) = jsonb_text(t, 7) {
         key(out, "meta");
-        out.extend_from_slice(meta.as_bytes());
+        out.extend_from_slice(meta);
     }
     out.push(b'}');
     seq.unwrap_or(ordinal)
@@ -894,11 +908,14 @@ mod tests {
                     .map(|v| v.map(|r| r.get().to_string()))
                     .collect::<Vec<_>>()
             });
-            let scan = members_of(doc, ["accountId", "amount", "to"])
-                .map(|m| m.iter().map(|v| v.map(str::to_string)).collect::<Vec<_>>());
+            let scan = members_of(doc.as_bytes(), ["accountId", "amount", "to"]).map(|m| {
+                m.iter()
+                    .map(|v| v.map(|b| String::from_utf8(b.to_vec()).unwrap()))
+                    .collect::<Vec<_>>()
+            });
             assert_eq!(scan, serde, "{doc}");
         }
-        assert_eq!(scan_members(r#"{"a\u0041": 1}"#, ["x"]), None);
+        assert_eq!(scan_members(br#"{"a\u0041": 1}"#, ["x"]), None);
     }
 
     #[test]
