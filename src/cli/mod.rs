@@ -4,7 +4,7 @@
 mod balance;
 mod check;
 mod generate;
-mod history;
+pub mod history;
 pub mod output;
 
 use std::path::PathBuf;

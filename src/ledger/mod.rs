@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
@@ -11,6 +12,7 @@ pub mod money;
 pub mod problem;
 pub mod record;
 pub mod replay;
+pub mod search;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};

@@ -4,19 +4,22 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
+};
 use ratatui::DefaultTerminal;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 
-use super::app::App;
+use super::app::{App, Follow};
 use super::theme::Theme;
 use super::ui;
 use super::ui::layout::centered;
 use crate::cli::{self, Failure, Outcome, SourceOptions};
+use crate::ledger::follow::{FileFollower, FollowEvent, Follower};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
 
 /// How long the loop waits for input before it looks around (a growing file, for instance).
@@ -32,7 +35,12 @@ pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init()
         .map_err(|e| Failure::usage(format!("cannot set up the terminal: {e}")))?;
+    // The mouse is a bonus: a terminal that refuses it still gets the explorer.
+    let mouse = crossterm::execute!(std::io::stdout(), EnableMouseCapture).is_ok();
     let outcome = session(&mut terminal, file, load_options, theme);
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    }
     ratatui::restore();
     outcome
 }
@@ -68,8 +76,17 @@ fn session(
     let size = terminal
         .size()
         .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
+    // A file is followed as it grows; the bundled sample is not a file.
+    let follower = file.and_then(|path| FileFollower::new(Path::new(path), &ledger).ok());
     let mut app = App::new(ledger, (size.width, size.height));
-    event_loop(terminal, &mut app, theme)
+    let mut follower: Option<Box<dyn Follower>> = match follower {
+        Some(f) if !f.stopped() => {
+            app.follow = Follow::On { added: 0 };
+            Some(Box::new(f))
+        }
+        _ => None,
+    };
+    event_loop(terminal, &mut app, theme, &mut follower)
 }
 
 /// Loads in a background thread while the screen shows progress. `None` when the user quit.
@@ -173,8 +190,15 @@ fn draw_loading(
 }
 
 /// Reads input and redraws until the user quits. Every key waiting in the input queue is applied
-/// before the next frame is drawn, so a burst of keys costs one redraw.
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: Theme) -> Outcome {
+/// before the next frame is drawn, so a burst of keys costs one redraw. Between keys, the source is
+/// polled for new events.
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    theme: Theme,
+    follower: &mut Option<Box<dyn Follower>>,
+) -> Outcome {
+    let mut last_poll = Instant::now();
     loop {
         terminal
             .draw(|frame| ui::draw(frame, app, theme))
@@ -182,17 +206,31 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: Theme) -> Ou
         if app.quit {
             return Ok(0);
         }
-        if !event::poll(TICK).map_err(terminal_error)? {
-            continue;
-        }
-        loop {
-            match event::read().map_err(terminal_error)? {
-                Event::Key(key) if key.kind != KeyEventKind::Release => app.key(key),
-                Event::Resize(width, height) => app.resize(width, height),
-                _ => {}
+        if event::poll(TICK).map_err(terminal_error)? {
+            loop {
+                match event::read().map_err(terminal_error)? {
+                    Event::Key(key) if key.kind != KeyEventKind::Release => app.key(key),
+                    Event::Mouse(mouse) => app.mouse(mouse),
+                    Event::Resize(width, height) => app.resize(width, height),
+                    _ => {}
+                }
+                if app.quit || !event::poll(Duration::ZERO).map_err(terminal_error)? {
+                    break;
+                }
             }
-            if app.quit || !event::poll(Duration::ZERO).map_err(terminal_error)? {
-                break;
+        }
+        if let Some(f) = follower.as_mut()
+            && last_poll.elapsed() >= TICK
+        {
+            last_poll = Instant::now();
+            let at_end = app.at_end();
+            match f.poll(&mut app.ledger) {
+                FollowEvent::Unchanged => {}
+                FollowEvent::Grew { events } => app.grew(events, at_end),
+                FollowEvent::Changed { reason } => {
+                    app.source_changed(reason);
+                    *follower = None;
+                }
             }
         }
     }
