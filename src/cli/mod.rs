@@ -1,10 +1,14 @@
 //! The command line: parse, open the source, hand over to one subcommand, map the outcome to an
 //! exit status (0 success, 1 something wrong was found, 2 the request could not be done).
 
+mod append;
 mod balance;
 mod check;
 mod history;
 pub mod output;
+mod repair;
+mod seal;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -43,6 +47,14 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
+    /// Appends one sealed event; prints it and the new head digest.
+    Append(append::AppendArgs),
+    /// Moves a torn last line (a crash mid-write) to FILE.torn; never touches complete records.
+    Repair(repair::RepairArgs),
+    /// Checks the hash chain; prints the head digest or the first broken record.
+    Verify(verify::VerifyArgs),
+    /// Writes a sealed copy of an unsealed log; never changes IN.
+    Seal(seal::SealArgs),
 }
 
 /// How to read a source; shared by every command that reads a log.
@@ -87,6 +99,10 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
         Command::Check(args) => check::run(args, options),
+        Command::Append(args) => append::run(args, options),
+        Command::Repair(args) => repair::run(args, options),
+        Command::Verify(args) => verify::run(args, options),
+        Command::Seal(args) => seal::run(args, options),
     }
 }
 

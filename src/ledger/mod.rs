@@ -10,6 +10,8 @@ pub mod money;
 pub mod problem;
 pub mod record;
 pub mod replay;
+pub mod snapshot;
+pub mod store;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
