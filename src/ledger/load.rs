@@ -677,7 +677,9 @@ impl Records {
                  the records before it were removed, or they were never sealed",
             ));
         }
-        if !chunk.seqs.is_empty() && self.seqs.is_empty() {
+        // Either no record so far had a `seq` (the list is empty), or the list has one per event.
+        let keep_seqs = !chunk.seqs.is_empty() || !self.seqs.is_empty();
+        if keep_seqs && self.seqs.len() < self.events.len() {
             self.seqs.resize(self.events.len(), NO_SEQ);
         }
         for (i, mut event) in chunk.events.into_iter().enumerate() {
@@ -695,7 +697,7 @@ impl Records {
                 continue;
             };
             event.kind = kind;
-            if !self.seqs.is_empty() {
+            if keep_seqs {
                 self.seqs.push(chunk.seqs.get(i).copied().unwrap_or(NO_SEQ));
             }
             self.id_hashes.push(chunk.id_hashes[i]);
@@ -1020,6 +1022,15 @@ mod tests {
             Resume { prev: h2, ..resume },
         );
         assert_eq!(wrong.unwrap().integrity(), Integrity::Broken { line: 2 });
+    }
+
+    #[test]
+    fn records_keep_their_own_seq_from_the_first_chunk_on() {
+        let l = load(
+            "{\"seq\":1000,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n\
+             {\"seq\":1002,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":2}\n",
+        );
+        assert_eq!((l.seq_of(0), l.seq_of(1)), (1000, 1002));
     }
 
     #[test]
