@@ -8,6 +8,7 @@ mod history;
 pub mod output;
 mod repair;
 mod seal;
+mod snapshot;
 mod verify;
 
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Writes a sealed copy of an unsealed log; never changes IN.
     Seal(seal::SealArgs),
+    /// Saves balances as of a moment next to a sealed log; `balance` uses a valid one.
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 /// How to read a source; shared by every command that reads a log.
@@ -103,6 +106,7 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Repair(args) => repair::run(args, options),
         Command::Verify(args) => verify::run(args, options),
         Command::Seal(args) => seal::run(args, options),
+        Command::Snapshot(args) => snapshot::run(args, options),
     }
 }
 
@@ -129,8 +133,17 @@ pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Fai
 /// Parses a time given on the command line: any form of the log, or an offset such as `-15m`
 /// from the last event.
 pub fn parse_cli_time(ledger: &Ledger, text: &str, flag: &str) -> Result<Millis, Failure> {
-    let base = ledger.last_time().unwrap_or(0);
-    time::parse_user_time(text, base).map_err(|e| Failure::usage(format!("{flag}: {e}")))
+    parse_cli_time_from(ledger.last_time(), text, flag)
+}
+
+/// [`parse_cli_time`] with the last event's time given.
+pub fn parse_cli_time_from(
+    last_time: Option<Millis>,
+    text: &str,
+    flag: &str,
+) -> Result<Millis, Failure> {
+    time::parse_user_time(text, last_time.unwrap_or(0))
+        .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
 /// Looks up an account by name, suggesting near names when it is not there.
@@ -138,11 +151,20 @@ pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::Accoun
     if let Some(a) = ledger.find_account(name) {
         return Ok(a);
     }
+    Err(no_such_account(
+        ledger.name(),
+        ledger
+            .accounts_sorted()
+            .iter()
+            .map(|&a| ledger.account_name(a)),
+        name,
+    ))
+}
+
+/// The error for an account that is not in the log, suggesting near names among `names`.
+pub fn no_such_account<'a>(log: &str, names: impl Iterator<Item = &'a str>, name: &str) -> Failure {
     let lower = name.to_lowercase();
-    let mut near: Vec<(usize, &str)> = ledger
-        .accounts_sorted()
-        .iter()
-        .map(|&a| ledger.account_name(a))
+    let mut near: Vec<(usize, &str)> = names
         .filter_map(|n| {
             let candidate = n.to_lowercase();
             let distance = strsim::levenshtein(&lower, &candidate);
@@ -157,10 +179,7 @@ pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::Accoun
     } else {
         format!(" (did you mean {}?)", near.join(", "))
     };
-    Err(Failure::usage(format!(
-        "{}: no account `{name}` in the log{hint}",
-        ledger.name()
-    )))
+    Failure::usage(format!("{log}: no account `{name}` in the log{hint}"))
 }
 
 /// Tells on stderr that a log has problems, for commands that still answer.
