@@ -58,7 +58,7 @@ fn event(args: &AppendArgs) -> Result<NewEvent, Failure> {
     let amount = match &args.amount {
         None => None,
         Some(text) => {
-            Some(Money::parse(text.trim()).map_err(|e| Failure::usage(format!("--amount: {e}")))?)
+            Some(Money::parse(text).map_err(|e| Failure::usage(format!("--amount: {e}")))?)
         }
     };
     let at = match &args.at {
