@@ -315,8 +315,8 @@ impl Snapshot {
     }
 }
 
-/// The snapshots next to a log, newest (furthest into the log) first. A file that cannot be read
-/// as a snapshot comes with the reason.
+/// The snapshots next to a log, newest (furthest into the log) first, after the files that
+/// cannot be read as snapshots (each with the reason).
 pub fn list(log: &Path) -> Vec<(PathBuf, Result<Snapshot, String>)> {
     let Ok(entries) = fs::read_dir(snapshot_dir(log)) else {
         return Vec::new();
@@ -337,9 +337,10 @@ pub fn list(log: &Path) -> Vec<(PathBuf, Result<Snapshot, String>)> {
             (p, snapshot)
         })
         .collect();
+    // Unreadable ones first, so that they are reported whichever snapshot answers.
     found.sort_by_key(|(p, s)| {
         (
-            std::cmp::Reverse(s.as_ref().map_or(0, |s| s.offset)),
+            std::cmp::Reverse(s.as_ref().map_or(u64::MAX, |s| s.offset)),
             p.clone(),
         )
     });
