@@ -35,7 +35,7 @@ fn balance_is_the_same_with_and_without_a_snapshot() {
     let (code, out, err) = run(&["snapshot", p, "--at", "2024-03-15T00:00:00Z"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with(&format!("saved {p}.snapshots/")), "{out}");
-    assert!(out.contains("head "), "{out}");
+    assert!(out.contains("bound to "), "{out}");
     let covered: Vec<Vec<&str>> = vec![
         vec![],
         vec!["--json"],

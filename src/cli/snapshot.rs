@@ -31,7 +31,8 @@ struct Report {
     line: u64,
     offset: u64,
     up_to: String,
-    head: String,
+    /// The digest of the last record the snapshot holds (not the log's head).
+    digest: String,
 }
 
 pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
@@ -60,7 +61,7 @@ pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
         line: snapshot.line,
         offset: snapshot.offset,
         up_to: format_time(snapshot.max_timestamp_ms),
-        head: format!("{}:{}", snapshot.seq, snapshot.hash),
+        digest: format!("{}:{}", snapshot.seq, snapshot.hash),
     };
     if args.json {
         println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -77,7 +78,7 @@ pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
                 report.up_to
             ))
         );
-        println!("head {}", report.head);
+        println!("bound to {}", report.digest);
     }
     Ok(0)
 }
