@@ -157,7 +157,10 @@ fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
     s.send("dab");
     let screen = s.wait_for("What changed from mark a");
     assert!(screen.contains("-800.00"), "{screen}");
-    assert!(screen.contains("2 events between the two moments"), "{screen}");
+    assert!(
+        screen.contains("2 events between the two moments"),
+        "{screen}"
+    );
     s.send("\x1b");
     s.wait_for("Events in time order");
     s.send("q");

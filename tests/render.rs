@@ -263,7 +263,7 @@ fn control_characters_never_reach_the_buffer() {
 
 #[test]
 fn main_screen_snapshot() {
-    let mut app = sample_app(120, 36);
+    let mut app = sample_app(130, 36);
     at(&mut app, "2024-03-14T16:00:30Z");
     insta::assert_snapshot!(text(&draw(&app, COLOR)));
 }
@@ -324,7 +324,7 @@ fn an_active_filter_says_how_many_events_it_hides() {
     let screen = text(&draw(&app, COLOR));
     let hidden = app.ledger.len() - app.listed();
     assert!(
-        screen.contains(&format!("filter account:ivan · {hidden} hidden")),
+        screen.contains(&format!("{hidden} hidden by filter account:ivan")),
         "{screen}"
     );
     let events_x = 47;
@@ -437,4 +437,11 @@ fn a_changed_log_is_flagged_loudly() {
         .chars()
         .count() as u16;
     assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn narrow_screens_stack_the_panes() {
+    let mut app = sample_app(100, 36);
+    at(&mut app, "2024-03-14T16:00:30Z");
+    insta::assert_snapshot!(text(&draw(&app, COLOR)));
 }

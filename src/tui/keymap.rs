@@ -139,8 +139,10 @@ use Context as C;
 #[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     // Moving in time works in every view.
+    // (The hint line shows the hinted keys in this order, as many as fit.)
     bind(C::Global, &[key(KeyCode::Left), ch('h')], A::StepBack, true),
     bind(C::Global, &[key(KeyCode::Right), ch('l')], A::StepForward, true),
+    bind(C::Global, &[ch('t')], A::JumpPrompt, true),
     bind(C::Global, &[ch('[')], A::HourBack, true),
     bind(C::Global, &[ch(']')], A::HourForward, true),
     bind(C::Global, &[ch('{')], A::DayBack, true),
@@ -149,7 +151,6 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Global, &[ch('L'), ctrl('f')], A::PageForward, false),
     bind(C::Global, &[key(KeyCode::Home), ch('g')], A::First, true),
     bind(C::Global, &[key(KeyCode::End), ch('G')], A::Last, true),
-    bind(C::Global, &[ch('t')], A::JumpPrompt, true),
     // Investigating.
     bind(C::Global, &[ch('/')], A::Search, true),
     bind(C::Global, &[ch('n')], A::NextMatch, false),

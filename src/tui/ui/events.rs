@@ -79,9 +79,9 @@ impl Widget for Events<'_> {
             let hidden = ledger.len() - app.listed();
             title.push(Span::styled(
                 format!(
-                    "· filter {} · {} hidden ",
-                    fit(&filter.text, 40),
-                    group(hidden)
+                    "· {} hidden by filter {} ",
+                    group(hidden),
+                    fit(&filter.text, (area.width as usize / 3).max(12))
                 ),
                 theme.warning(),
             ));

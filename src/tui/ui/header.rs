@@ -84,25 +84,33 @@ impl Widget for Header<'_> {
         if ledger.is_empty() {
             second.push(Span::raw("— (the log has no events)"));
         } else {
-            second.push(Span::styled(
-                match app.order {
-                    Order::Time => format_time(cursor.time),
-                    Order::Recorded => format!(
-                        "seq {} ({})",
-                        cursor.pos.map_or(0, |p| p + 1),
-                        format_time(cursor.time)
-                    ),
-                },
-                theme.header(),
-            ));
-            second.push(Span::styled(" · ", theme.muted()));
-            match (cursor.pos, app.cursor_event()) {
-                (Some(pos), Some(i)) => {
-                    second.push(Span::raw(format!(
-                        "event {} of {}",
-                        group(pos + 1),
-                        group(ledger.len())
-                    )));
+            match app.order {
+                Order::Time => {
+                    second.push(Span::styled(format_time(cursor.time), theme.header()));
+                    second.push(Span::styled(" · ", theme.muted()));
+                    if let Some(pos) = cursor.pos {
+                        second.push(Span::raw(format!(
+                            "event {} of {}",
+                            group(pos + 1),
+                            group(ledger.len())
+                        )));
+                    }
+                }
+                Order::Recorded => {
+                    second.push(Span::styled(
+                        format!(
+                            "seq {} of {}",
+                            group(cursor.pos.map_or(0, |p| p + 1)),
+                            group(ledger.len())
+                        ),
+                        theme.header(),
+                    ));
+                    second.push(Span::styled(" · ", theme.muted()));
+                    second.push(Span::raw(format_time(cursor.time)));
+                }
+            }
+            match app.cursor_event() {
+                Some(i) => {
                     let e = ledger.event(i);
                     second.push(Span::styled(" · ", theme.muted()));
                     let summary = format!(
@@ -113,7 +121,12 @@ impl Widget for Header<'_> {
                     );
                     second.push(Span::raw(fit(&summary, width / 2)));
                 }
-                _ => second.push(Span::styled("before the first event", theme.muted())),
+                None => {
+                    if app.order == Order::Recorded {
+                        second.push(Span::styled(" · ", theme.muted()));
+                    }
+                    second.push(Span::styled("before the first event", theme.muted()));
+                }
             }
         }
         Line::from(first).render(Rect { height: 1, ..area }, buf);

@@ -8,7 +8,7 @@ pub const MIN_WIDTH: u16 = 50;
 pub const MIN_HEIGHT: u16 = 18;
 
 /// Width from which the accounts and events panes stand side by side.
-const SIDE_BY_SIDE: u16 = 110;
+const SIDE_BY_SIDE: u16 = 124;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Areas {

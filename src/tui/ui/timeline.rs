@@ -125,7 +125,8 @@ impl Widget for Timeline<'_> {
         if inner.height > 3 {
             let left = format_time_short(first);
             let right = format_time_short(last);
-            let mid = format!("▲ {}", format_time_short(app.cursor.time));
+            let cursor_label = format_time_short(app.cursor.time);
+            let mid = format!("▲ {cursor_label}");
             let mut line = vec![' '; width];
             let mut put = |text: &str, at: usize| {
                 for (k, c) in text.chars().enumerate() {
@@ -140,7 +141,8 @@ impl Widget for Timeline<'_> {
             // Under the cursor when it fits between the end labels; otherwise as near as it can.
             let lo = left.chars().count() + 1;
             let hi = width.saturating_sub(right.chars().count() + 1 + mid_len);
-            if lo <= hi {
+            // At either end the end label already says the cursor's time.
+            if lo <= hi && cursor_label != left && cursor_label != right {
                 put(&mid, cursor_col.clamp(lo, hi));
             }
             let text: String = line.into_iter().collect();
