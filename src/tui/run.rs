@@ -84,7 +84,13 @@ fn session(
             app.follow = Follow::On { added: 0 };
             Some(Box::new(f))
         }
-        _ => None,
+        Some(_) => {
+            app.status = Some(
+                "the last line has no newline, so the log is not followed for new events".into(),
+            );
+            None
+        }
+        None => None,
     };
     event_loop(terminal, &mut app, theme, &mut follower)
 }
