@@ -546,6 +546,11 @@ impl Ledger {
         &self.sorted_accounts
     }
 
+    /// Distinct event type names in the log.
+    pub fn type_count(&self) -> usize {
+        self.records.types.len()
+    }
+
     pub fn type_name(&self, kind: TypeId) -> &str {
         self.records.types.get(u32::from(kind))
     }

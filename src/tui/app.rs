@@ -898,8 +898,9 @@ impl App {
     /// Recomputes what depends on the order (filter rows, search and problem positions).
     fn refresh_positions(&mut self) {
         self.visible = self.filter.as_ref().map(|f| {
+            let plan = f.plan(&self.ledger);
             (0..self.ledger.len())
-                .filter(|&pos| f.matches(&self.ledger, self.ledger.event(self.event_at(pos))))
+                .filter(|&pos| plan.matches(self.ledger.event(self.event_at(pos))))
                 .map(|p| p as u32)
                 .collect()
         });

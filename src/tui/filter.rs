@@ -107,25 +107,63 @@ impl Filter {
         Ok(f)
     }
 
-    /// Whether an event passes.
+    /// The filter resolved against a ledger: which accounts and types pass, looked up once, so
+    /// that testing an event is a few array reads.
+    pub fn plan(&self, ledger: &Ledger) -> Plan {
+        let accounts = (!self.accounts.is_empty()).then(|| {
+            (0..ledger.account_count() as u32)
+                .map(|a| {
+                    let name = ledger.account_name(a).to_lowercase();
+                    self.accounts.iter().any(|part| name.contains(part.as_str()))
+                })
+                .collect()
+        });
+        let types = (!self.types.is_empty()).then(|| {
+            (0..ledger.type_count())
+                .map(|t| {
+                    let name = normalize_type(ledger.type_name(t as u16));
+                    self.types.iter().any(|part| name.contains(part.as_str()))
+                })
+                .collect()
+        });
+        Plan {
+            accounts,
+            types,
+            min: self.min,
+            max: self.max,
+            from: self.from,
+            to: self.to,
+        }
+    }
+
+    /// Whether an event passes (for one event; use [`Filter::plan`] for many).
     pub fn matches(&self, ledger: &Ledger, e: &LedgerEvent) -> bool {
-        if !self.accounts.is_empty() {
-            let name = ledger.account_name(e.account).to_lowercase();
-            let to = e
-                .to_account()
-                .map(|t| ledger.account_name(t).to_lowercase());
-            let hit = self.accounts.iter().any(|a| {
-                name.contains(a.as_str()) || to.as_deref().is_some_and(|t| t.contains(a.as_str()))
-            });
-            if !hit {
+        self.plan(ledger).matches(e)
+    }
+}
+
+/// A [`Filter`] resolved against one ledger.
+pub struct Plan {
+    accounts: Option<Vec<bool>>,
+    types: Option<Vec<bool>>,
+    min: Option<(Money, bool)>,
+    max: Option<(Money, bool)>,
+    from: Option<Millis>,
+    to: Option<Millis>,
+}
+
+impl Plan {
+    pub fn matches(&self, e: &LedgerEvent) -> bool {
+        if let Some(accounts) = &self.accounts {
+            let hit = |a: u32| accounts.get(a as usize).copied().unwrap_or(false);
+            if !hit(e.account) && !e.to_account().is_some_and(hit) {
                 return false;
             }
         }
-        if !self.types.is_empty() {
-            let kind = normalize_type(ledger.type_name(e.kind));
-            if !self.types.iter().any(|t| kind.contains(t.as_str())) {
-                return false;
-            }
+        if let Some(types) = &self.types
+            && !types.get(e.kind as usize).copied().unwrap_or(false)
+        {
+            return false;
         }
         if self.min.is_some() || self.max.is_some() {
             if !e.has_amount() {
