@@ -1053,8 +1053,6 @@ impl App {
         }
         let (x, y) = (event.column, event.row);
         let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
-        // The first row of a pane's list: below the border and the column titles.
-        let row_in = |r: Rect| (y >= r.y + 2).then(|| (y - r.y - 2) as usize);
         match event.kind {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let delta = if event.kind == MouseEventKind::ScrollDown {
@@ -1077,36 +1075,42 @@ impl App {
                 let timeline = areas.timeline;
                 if inside(timeline) {
                     self.click_timeline(x.saturating_sub(timeline.x + 1) as usize);
-                } else if self.view != View::Main {
-                } else if inside(areas.accounts) {
-                    self.focus = Pane::Accounts;
-                    if let Some(row) = row_in(areas.accounts) {
-                        let k = self.account_offset + row;
-                        if k < self.ledger.account_count() {
-                            self.account_sel = k;
-                        }
-                    }
-                } else if inside(areas.problems) {
-                    self.focus = Pane::Problems;
-                    if let Some(row) = row_in(areas.problems) {
-                        let k = self.problem_offset + row;
-                        if k < self.ledger.problems().len() {
-                            self.problem_sel = k;
-                        }
-                    }
-                } else if inside(areas.events) {
-                    self.focus = Pane::Events;
-                    if let Some(row) = row_in(areas.events) {
-                        let k = self.events_offset + row;
-                        if k < self.listed() {
-                            self.set_pos(self.listed_pos(k));
-                        }
-                    }
+                } else if self.view == View::Main {
+                    self.click_pane(&areas, x, y);
                 }
             }
             _ => {}
         }
         self.keep_in_view();
+    }
+
+    /// A click in one of the main screen's panes: focus it and select the row.
+    fn click_pane(&mut self, areas: &Areas, x: u16, y: u16) {
+        let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        // The first row of a pane's list: below the border and the column titles.
+        let row_in = |r: Rect| (y >= r.y + 2).then(|| (y - r.y - 2) as usize);
+        if inside(areas.accounts) {
+            self.focus = Pane::Accounts;
+            if let Some(k) = row_in(areas.accounts).map(|r| self.account_offset + r)
+                && k < self.ledger.account_count()
+            {
+                self.account_sel = k;
+            }
+        } else if inside(areas.problems) {
+            self.focus = Pane::Problems;
+            if let Some(k) = row_in(areas.problems).map(|r| self.problem_offset + r)
+                && k < self.ledger.problems().len()
+            {
+                self.problem_sel = k;
+            }
+        } else if inside(areas.events) {
+            self.focus = Pane::Events;
+            if let Some(k) = row_in(areas.events).map(|r| self.events_offset + r)
+                && k < self.listed()
+            {
+                self.set_pos(self.listed_pos(k));
+            }
+        }
     }
 
     fn click_timeline(&mut self, column: usize) {

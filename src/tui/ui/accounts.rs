@@ -30,7 +30,7 @@ impl Widget for Accounts<'_> {
             })
             .title(Line::from(vec![
                 Span::styled(" Accounts ", theme.title()),
-                Span::styled(format!("{} ", ledger.account_count()), theme.muted()),
+                Span::styled(format!("{} ", super::group(ledger.account_count())), theme.muted()),
             ]));
         let inner = block.inner(area);
         block.render(area, buf);
