@@ -1,13 +1,42 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 use rewind::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let args = Cli::parse();
+    let args = match Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line, like every other refusal: what was wrong, and where to look.
+            let text = e.render().to_string();
+            let reason: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let reason = reason.join(" ");
+            let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
+            eprintln!("rewind: {reason} (`rewind --help` shows the usage)");
+            return ExitCode::from(2);
+        }
+    };
     let outcome = match args.command {
-        Some(command) => cli::run(command, &args.options),
+        Some(command) => {
+            // Like other command-line tools, stop quietly when the reader of stdout goes away
+            // (`rewind generate … | head`).
+            #[cfg(unix)]
+            // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            }
+            cli::run(command, &args.options)
+        }
         None => rewind::tui::run(args.file.as_deref(), &args.options),
     };
     match outcome {

@@ -313,6 +313,11 @@ fn errors_are_one_line_and_exit_2() {
         ],
         vec!["check", "/no/such/file.jsonl"],
         vec!["balance", p, "--types", "/no/such/types.toml"],
+        vec!["balance"],
+        vec!["balance", p, "--seq", "abc"],
+        vec!["balance", p, "--at", "1", "--seq", "2"],
+        vec!["history", p],
+        vec!["frobnicate", "--now"],
     ] {
         let (code, out, err) = run(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -404,4 +409,23 @@ fn the_bundled_sample_tells_its_story() {
     assert_eq!(dana("2024-03-14 15:59"), "612.40");
     assert_eq!(dana("2024-03-14 15:59:59"), "212.40");
     assert_eq!(dana("2024-03-14 16:00:59"), "-187.60");
+}
+
+#[test]
+fn a_closed_pipe_stops_quietly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args(["generate", "--events", "200000", "--accounts", "10"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

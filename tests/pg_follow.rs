@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rewind::ledger::{Ledger, LoadOptions, Moment, Progress};
-use rewind::source::pg::{FollowOptions, Follower, Layout, PgSource};
+use rewind::source::pg::{FollowOptions, Layout, PgFollower, PgSource};
 
 use pgdb::write_message;
 
@@ -30,9 +30,9 @@ fn seqs(ledger: &Ledger) -> Vec<u64> {
 
 /// Polls until `done` holds, for at most ten seconds (the server is local; this bounds a failure).
 fn poll_until(
-    follower: &mut Follower,
+    follower: &mut PgFollower,
     ledger: &mut Ledger,
-    mut done: impl FnMut(&Follower, &Ledger) -> bool,
+    mut done: impl FnMut(&PgFollower, &Ledger) -> bool,
 ) {
     let start = Instant::now();
     loop {
@@ -73,7 +73,7 @@ fn follow_adds_new_rows_and_waits_for_late_commits() {
         max_wait: Duration::from_secs(600),
         ..FollowOptions::default()
     };
-    let mut follower = Follower::new(&source, &ledger, options).unwrap();
+    let mut follower = PgFollower::new(&source, &ledger, options).unwrap();
     assert_eq!(follower.poll(&mut ledger).unwrap(), 0);
     assert_eq!(follower.watermark(), 2);
 
@@ -150,7 +150,7 @@ fn a_hole_at_load_time_is_waited_for_too() {
         max_wait: Duration::from_secs(600),
         ..FollowOptions::default()
     };
-    let mut follower = Follower::new(&source, &ledger, options).unwrap();
+    let mut follower = PgFollower::new(&source, &ledger, options).unwrap();
     assert_eq!(follower.waiting(), vec![2]);
     std::thread::sleep(Duration::from_millis(100));
     follower.poll(&mut ledger).unwrap();

@@ -1,5 +1,6 @@
 //! Tamper evidence and appends on a Message DB database, against a real server.
 
+mod common;
 mod pgdb;
 
 use rewind::ledger::chain::{ExpectedDigest, to_hex};
@@ -168,4 +169,101 @@ fn appends_go_through_write_message_with_its_version_check() {
         append(&other, &event("X", "1", None)).unwrap_err().kind,
         PgErrorKind::Usage
     );
+}
+
+#[test]
+fn verify_and_append_on_the_command_line() {
+    let Some(db) = pgdb::message_db("cli_verify_append") else {
+        return;
+    };
+    let url = db.url.as_str();
+    let mdb = ["--preset", "message-db"];
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&mdb);
+        common::run(&all)
+    };
+    // Appends through write_message; --expect-seq counts the stream's messages.
+    let (code, out, err) = run(&[
+        "append",
+        url,
+        "--account",
+        "acc-1",
+        "--type",
+        "Deposited",
+        "--amount",
+        "9007199254740993.07",
+        "--expect-seq",
+        "0",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(r#""amount":9007199254740993.07"#), "{out}");
+    let (code, _, err) = run(&[
+        "append",
+        url,
+        "--account",
+        "acc-1",
+        "--type",
+        "Withdrawn",
+        "--amount",
+        "0.07",
+        "--expect-seq",
+        "0",
+    ]);
+    assert_eq!(code, 2, "a stale --expect-seq is refused");
+    assert!(err.contains("Wrong expected version"), "{err}");
+    let (code, _, err) = run(&[
+        "append",
+        url,
+        "--account",
+        "acc-1",
+        "--type",
+        "Withdrawn",
+        "--amount",
+        "0.07",
+        "--expect-seq",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&["balance", url, "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        common::json(&out)["accounts"][0]["balance"],
+        "9007199254740993.00"
+    );
+
+    // The digest, kept and checked.
+    let (code, out, err) = run(&["verify", url]);
+    assert_eq!(code, 0, "{err}");
+    let kept = out.trim().to_string();
+    assert!(kept.starts_with("2:"), "{kept}");
+    let (code, out, _) = run(&["verify", url, "--expect", &kept]);
+    assert_eq!((code, out.trim()), (0, kept.as_str()));
+    db.sql("UPDATE message_store.messages SET data = '{\"amount\": 1}' WHERE global_position = 1");
+    let (code, _, err) = run(&["verify", url, "--expect", &kept]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("changed, removed or inserted"), "{err}");
+    let (code, out, _) = run(&["verify", url, "--expect", &kept, "--json"]);
+    assert_eq!(code, 1);
+    assert_eq!(common::json(&out)["matches"], false);
+
+    // Commands for log files refuse a database, without showing its password.
+    let password = {
+        let config: postgres::Config = url.parse().unwrap();
+        String::from_utf8(config.get_password().unwrap().to_vec()).unwrap()
+    };
+    for args in [
+        vec!["seal", url, "--out", "x.jsonl"],
+        vec!["repair", url],
+        vec!["snapshot", url],
+    ] {
+        let (code, out, err) = common::run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(
+            !out.contains(&password) && !err.contains(&password),
+            "{err}"
+        );
+    }
 }

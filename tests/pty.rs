@@ -129,6 +129,45 @@ fn explore_the_sample_in_a_real_terminal() {
 }
 
 #[test]
+fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
+    let mut s = Session::start(&[], 130, 42);
+    s.wait_for("event 797 of 797");
+    // Search the whole log for the ATM authorisation code (it is only in `meta`).
+    s.send("/A7Q2K9");
+    s.wait_for("2 matches");
+    s.send("\r");
+    s.wait_for("/A7Q2K9: match 1 of 2");
+    s.wait_for("event 403 of 797");
+    s.send("n");
+    s.wait_for("event 404 of 797");
+    // The next problem after it: the late purchase; back to the overdraft.
+    s.send("e");
+    s.wait_for("line 549: out-of-order");
+    s.send("E");
+    s.wait_for("line 404: overdraft");
+    // Two marks around the duplicate, then the diff between them.
+    s.send("t2024-03-14 15:58\r");
+    s.wait_for("as of 2024-03-14T15:58:00.000Z");
+    s.send("ma");
+    s.wait_for("mark a set");
+    s.send("t2024-03-14 16:01\r");
+    s.wait_for("as of 2024-03-14T16:01:00.000Z");
+    s.send("mb");
+    s.wait_for("mark b set");
+    s.send("dab");
+    let screen = s.wait_for("What changed from mark a");
+    assert!(screen.contains("-800.00"), "{screen}");
+    assert!(
+        screen.contains("2 events between the two moments"),
+        "{screen}"
+    );
+    s.send("\x1b");
+    s.wait_for("Events in time order");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
 fn a_log_that_cannot_be_read_is_one_clear_line() {
     let out = common::rewind().arg("/no/such/log.jsonl").output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -179,7 +179,7 @@ fn the_detail_view_of_a_tampered_record_says_broken() {
 fn the_statement_lists_events_up_to_the_cursor_with_a_chart() {
     let mut app = sample_app(130, 40);
     at(&mut app, "2024-03-14T16:00:30Z");
-    app.update(Action::NextPane);
+    app.update(Action::PrevPane);
     for _ in 0..3 {
         app.update(Action::Down);
     }
@@ -212,7 +212,7 @@ fn help_is_generated_from_the_keymap() {
 
 #[test]
 fn tiny_terminals_do_not_panic() {
-    for (w, h) in [(20, 5), (1, 1), (49, 40), (130, 15), (50, 16), (80, 24)] {
+    for (w, h) in [(20, 5), (1, 1), (49, 40), (130, 15), (50, 18), (80, 24)] {
         let mut app = sample_app(w, h);
         for action in [
             Action::StepBack,
@@ -223,7 +223,7 @@ fn tiny_terminals_do_not_panic() {
         ] {
             app.update(action);
             let screen = text(&draw(&app, COLOR));
-            if w < 50 || h < 16 {
+            if w < 50 || h < 18 {
                 assert!(screen.contains("window") || w * h < 30, "{w}x{h}: {screen}");
             }
         }
@@ -263,7 +263,185 @@ fn control_characters_never_reach_the_buffer() {
 
 #[test]
 fn main_screen_snapshot() {
-    let mut app = sample_app(120, 36);
+    let mut app = sample_app(130, 36);
+    at(&mut app, "2024-03-14T16:00:30Z");
+    insta::assert_snapshot!(text(&draw(&app, COLOR)));
+}
+
+fn key(app: &mut App, c: char) {
+    app.key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    ));
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, c);
+    }
+}
+
+fn enter(app: &mut App) {
+    app.key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+}
+
+#[test]
+fn search_matches_are_highlighted_and_counted() {
+    let mut app = sample_app(130, 42);
+    keys(&mut app, "/dana");
+    enter(&mut app);
+    let buf = draw(&app, COLOR);
+    let screen = text(&buf);
+    assert!(screen.contains("/dana 52 matches"), "{screen}");
+    // A row of the events pane (right of the accounts pane) with Dana on it.
+    let (x, y) = (3..buf.area.height)
+        .find_map(|y| {
+            let line: String = (47..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            line.find("cust-dana")
+                .map(|at| (47 + line[..at + 5].chars().count() as u16, y))
+        })
+        .unwrap();
+    assert_eq!(
+        buf[(x, y)].style().bg,
+        COLOR.highlight().bg,
+        "the match is highlighted"
+    );
+    // Without colour the highlight is still visible.
+    let buf = draw(&app, NO_COLOR);
+    assert!(buf[(x, y)].modifier.contains(Modifier::UNDERLINED));
+}
+
+#[test]
+fn an_active_filter_says_how_many_events_it_hides() {
+    let mut app = sample_app(130, 42);
+    keys(&mut app, "faccount:ivan");
+    enter(&mut app);
+    let screen = text(&draw(&app, COLOR));
+    let hidden = app.ledger.len() - app.listed();
+    assert!(
+        screen.contains(&format!("{hidden} hidden by filter account:ivan")),
+        "{screen}"
+    );
+    let events_x = 47;
+    for line in screen.lines().skip(4).take(20) {
+        let events: String = line.chars().skip(events_x).collect();
+        if events.contains("03-") {
+            assert!(events.contains("cust-ivan"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn problems_show_in_their_pane_and_on_the_timeline() {
+    let mut app = sample_app(130, 42);
+    keys(&mut app, "ma");
+    let buf = draw(&app, COLOR);
+    let screen = text(&buf);
+    assert!(screen.contains("Problems 3"), "{screen}");
+    for (line, kind) in [
+        ("343", "unknown-type"),
+        ("404", "overdraft"),
+        ("549", "out-of-order"),
+    ] {
+        assert!(
+            screen.lines().any(|l| l.contains(line) && l.contains(kind)),
+            "{line} {kind}: {screen}"
+        );
+    }
+    // The timeline's marker row has a `!` per problem column and the mark's letter.
+    let timeline = app.areas().timeline;
+    let markers: String = (timeline.x + 1..timeline.x + timeline.width - 1)
+        .map(|x| buf[(x, timeline.y + 2)].symbol().to_string())
+        .collect();
+    assert_eq!(markers.matches('!').count(), 3, "{markers}");
+    assert!(markers.ends_with('a'), "{markers}");
+}
+
+#[test]
+fn the_diff_view_lists_changed_accounts_and_the_events_between() {
+    let mut app = sample_app(130, 42);
+    app.jump_to_time(parse_time("2024-03-14T15:58:00Z").unwrap());
+    keys(&mut app, "ma");
+    app.jump_to_time(parse_time("2024-03-14T16:01:00Z").unwrap());
+    keys(&mut app, "mb");
+    keys(&mut app, "dab");
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("What changed from mark a"), "{screen}");
+    assert!(
+        screen.contains("1 account changed balance, 2 events between the two moments"),
+        "{screen}"
+    );
+    let dana = screen
+        .lines()
+        .find(|l| l.contains("cust-dana") && l.contains("-800.00"))
+        .unwrap();
+    assert!(
+        dana.contains("612.40") && dana.contains("-187.60"),
+        "{dana}"
+    );
+    let rows = screen
+        .lines()
+        .filter(|l| l.contains("WITHDRAW") && l.contains("-400.00"))
+        .count();
+    assert_eq!(rows, 2, "{screen}");
+}
+
+#[test]
+fn recorded_order_is_said_in_the_header_and_the_pane() {
+    let mut app = sample_app(130, 42);
+    keys(&mut app, "eee");
+    key(&mut app, 'o');
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains("RECORDED ORDER · as of seq 549"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Events in RECORDED order (seq)"),
+        "{screen}"
+    );
+    // Where it was written: the late purchase of the 19th sits among events of the 20th.
+    let y = screen.lines().position(|l| l.contains("▶")).unwrap();
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[y].contains("03-19 23:47:10"), "{}", lines[y]);
+    assert!(lines[y - 1].contains("03-20"), "{}", lines[y - 1]);
+}
+
+#[test]
+fn a_changed_log_is_flagged_loudly() {
+    let mut app = sample_app(130, 42);
+    app.source_changed("bytes already read changed in sample.jsonl".into());
+    let buf = draw(&app, COLOR);
+    let screen = text(&buf);
+    assert!(
+        screen.contains("✗ LOG CHANGED ON DISK: view frozen"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("bytes already read changed in sample.jsonl"),
+        "{screen}"
+    );
+    let y = row_of(&buf, "LOG CHANGED").unwrap();
+    let x = text(&buf)
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .find("LOG")
+        .unwrap();
+    let x = text(&buf).lines().nth(y as usize).unwrap()[..x]
+        .chars()
+        .count() as u16;
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn narrow_screens_stack_the_panes() {
+    let mut app = sample_app(100, 36);
     at(&mut app, "2024-03-14T16:00:30Z");
     insta::assert_snapshot!(text(&draw(&app, COLOR)));
 }

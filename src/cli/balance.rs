@@ -1,12 +1,18 @@
 //! `rewind balance`: balances as of a moment.
 
+use std::path::Path;
+
 use clap::Args;
 use serde::Serialize;
 
 use super::output::{Align, Table};
-use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
-use crate::ledger::time::format_time;
-use crate::ledger::{AccountState, Ledger, Moment, Money};
+use super::{
+    Failure, Outcome, SourceOptions, find_account, load_options, no_such_account, note_problems,
+    open, parse_cli_time, parse_cli_time_from,
+};
+use crate::ledger::snapshot::{self, NamedState, Resumed};
+use crate::ledger::time::{self, format_time};
+use crate::ledger::{Ledger, Moment, Money, ProblemKind};
 
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
@@ -30,6 +36,9 @@ pub struct BalanceArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Replay the whole log even when a snapshot (`rewind snapshot`) could answer.
+    #[arg(long)]
+    pub no_snapshot: bool,
 }
 
 #[derive(Serialize)]
@@ -65,39 +74,226 @@ pub fn moment(ledger: &Ledger, at: Option<&str>, seq: Option<u64>) -> Result<Mom
     })
 }
 
+/// What `balance` answers, however it was computed.
+struct Answer {
+    as_of: AsOf,
+    states: Vec<NamedState>,
+    /// Events in the whole log.
+    total: usize,
+}
+
+impl Answer {
+    fn report(&self) -> Report<'_> {
+        Report {
+            as_of: AsOf {
+                timestamp: self.as_of.timestamp.clone(),
+                seq: self.as_of.seq,
+            },
+            accounts: self
+                .states
+                .iter()
+                .map(|s| AccountRow {
+                    account_id: &s.account_id,
+                    balance: s.balance,
+                    events: s.events,
+                    exists: s.exists,
+                    closed: s.closed,
+                })
+                .collect(),
+        }
+    }
+}
+
 pub fn run(args: BalanceArgs, options: &SourceOptions) -> Outcome {
+    let answer = match from_snapshot(&args, options)? {
+        Some(answer) => answer,
+        None => full_replay(&args, options)?,
+    };
+    let report = answer.report();
+    if args.json {
+        println!("{}", serde_json::to_string(&report).expect("serializable"));
+    } else {
+        print!("{}", render_text(answer.total, &report));
+    }
+    Ok(0)
+}
+
+fn full_replay(args: &BalanceArgs, options: &SourceOptions) -> Result<Answer, Failure> {
     let ledger = open(Some(&args.file), options)?;
     let moment = moment(&ledger, args.at.as_deref(), args.seq)?;
-    let states: Vec<AccountState> = match &args.account {
-        Some(name) => vec![ledger.account_at(find_account(&ledger, name)?, moment)],
-        None => ledger.balances_at(moment),
-    };
-    let report = Report {
-        as_of: AsOf {
-            timestamp: ledger.time_of(moment).map(format_time),
-            seq: ledger.included(moment),
-        },
-        accounts: states
-            .iter()
-            .map(|s| AccountRow {
-                account_id: ledger.account_name(s.account),
+    let states = match &args.account {
+        Some(name) => {
+            let a = find_account(&ledger, name)?;
+            let s = ledger.account_at(a, moment);
+            vec![NamedState {
+                account_id: ledger.account_name(a).to_string(),
                 balance: s.balance,
                 events: s.events,
                 exists: s.exists,
                 closed: s.closed,
-            })
-            .collect(),
+            }]
+        }
+        None => snapshot::full_states(&ledger, moment),
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
-    } else {
-        print!("{}", render_text(&ledger, &report));
-    }
     note_problems(&ledger);
-    Ok(0)
+    Ok(Answer {
+        as_of: AsOf {
+            timestamp: ledger.time_of(moment).map(format_time),
+            seq: ledger.included(moment),
+        },
+        states,
+        total: ledger.len(),
+    })
 }
 
-fn render_text(ledger: &Ledger, report: &Report) -> String {
+/// The moment asked for when it does not depend on the log (not relative to its last event).
+fn absolute_moment(at: Option<&str>, seq: Option<u64>) -> Option<Moment> {
+    match (at, seq) {
+        (Some(t), _) if time::parse_relative(t).is_some() => None,
+        (Some(t), _) => time::parse_time(t).ok().map(Moment::Time),
+        (None, Some(n)) => Some(Moment::Seq(n)),
+        (None, None) => Some(Moment::End),
+    }
+}
+
+/// The answer from the newest valid snapshot that covers the moment, reading only the records
+/// after it; `None` (after saying why on stderr) when there is none.
+fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<Answer>, Failure> {
+    // Snapshots sit next to a log file; a database has none.
+    if args.no_snapshot || crate::source::pg::is_url(&args.file) {
+        return Ok(None);
+    }
+    let log = Path::new(&args.file);
+    let candidates = snapshot::list(log);
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let load = load_options(options)?;
+    let ignored = |path: &Path, why: &str| {
+        eprintln!(
+            "rewind: note: snapshot {} ignored: {}",
+            crate::text::escape_control(&path.display().to_string()),
+            crate::text::escape_control(why)
+        );
+    };
+    let not_covering = |path: &Path, s: &snapshot::Snapshot| {
+        ignored(
+            path,
+            &format!(
+                "it holds the first {} records (up to {}), more than the moment asked for includes",
+                s.records,
+                format_time(s.max_timestamp_ms)
+            ),
+        );
+    };
+    let absolute = absolute_moment(args.at.as_deref(), args.seq);
+    for (path, snap) in candidates {
+        let snap = match snap {
+            Ok(s) => s,
+            Err(why) => {
+                ignored(&path, &format!("not a snapshot ({why})"));
+                continue;
+            }
+        };
+        if let Some(m) = absolute
+            && !snap.covers(m)
+        {
+            not_covering(&path, &snap);
+            continue;
+        }
+        let resumed = match Resumed::open(log, &load, snap) {
+            Ok(r) => r,
+            Err(why) => {
+                ignored(&path, &why);
+                continue;
+            }
+        };
+        let moment = match (&args.at, args.seq) {
+            (Some(t), _) => Moment::Time(parse_cli_time_from(resumed.last_time(), t, "--at")?),
+            (None, Some(n)) => Moment::Seq(n),
+            (None, None) => Moment::End,
+        };
+        if !resumed.snapshot.covers(moment) {
+            not_covering(&path, &resumed.snapshot);
+            continue;
+        }
+        let states = match &args.account {
+            Some(name) => match resumed.state(name, moment) {
+                Ok(Some(s)) => Ok(vec![s]),
+                Ok(None) => {
+                    return Err(no_such_account(
+                        &args.file,
+                        resumed.account_names().into_iter(),
+                        name,
+                    ));
+                }
+                Err(why) => Err(why),
+            },
+            None => resumed.states(moment),
+        };
+        let states = match states {
+            Ok(states) => states,
+            Err(why) => {
+                ignored(&path, &why);
+                continue;
+            }
+        };
+        note_snapshot(&args.file, &path, &resumed);
+        return Ok(Some(Answer {
+            as_of: AsOf {
+                timestamp: resumed.time_of(moment).map(format_time),
+                seq: resumed.included(moment),
+            },
+            states,
+            total: resumed.len(),
+        }));
+    }
+    Ok(None)
+}
+
+/// Says on stderr that a snapshot answered, and what is known of the log's problems.
+fn note_snapshot(file: &str, path: &Path, resumed: &Resumed) {
+    let s = &resumed.snapshot;
+    eprintln!(
+        "rewind: note: from snapshot {} (the first {} records, up to seq {}) and the {} records \
+         after it; --no-snapshot replays the whole log",
+        crate::text::escape_control(&path.display().to_string()),
+        s.records,
+        s.seq,
+        resumed.tail.len()
+    );
+    // Problems that depend on the records before (an overdraft, an event after a close) are not
+    // known without them: count only those the records after the snapshot show by themselves.
+    let after = resumed
+        .tail
+        .problems()
+        .iter()
+        .filter(|p| {
+            p.kind.is_bad_line()
+                || matches!(
+                    p.kind,
+                    ProblemKind::UnknownType
+                        | ProblemKind::NegativeAmount
+                        | ProblemKind::MissingAmount
+                        | ProblemKind::OutOfOrder
+                        | ProblemKind::DuplicateId
+                        | ProblemKind::DuplicateSeq
+                )
+        })
+        .count();
+    if s.problems + after > 0 {
+        eprintln!(
+            "rewind: note: {} has at least {} problems ({} up to seq {} when the snapshot was \
+             taken, {after} after it); `rewind check` lists them all",
+            crate::text::escape_control(file),
+            s.problems + after,
+            s.problems,
+            s.seq
+        );
+    }
+}
+
+fn render_text(total: usize, report: &Report) -> String {
     let mut out = format!(
         "as of {} · {} of {} events\n",
         report
@@ -106,7 +302,7 @@ fn render_text(ledger: &Ledger, report: &Report) -> String {
             .as_deref()
             .unwrap_or("the start (no events)"),
         report.as_of.seq,
-        ledger.len()
+        total
     );
     let mut table = Table::new(&[
         ("ACCOUNT", Align::Left),

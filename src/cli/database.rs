@@ -8,13 +8,11 @@ use crate::ledger::Money;
 use crate::ledger::chain::{ExpectedDigest, to_hex};
 use crate::source::pg::append::{self, NewEvent};
 use crate::source::pg::digest::{self, Check};
-use crate::source::pg::{PgError, PgErrorKind, PgSource};
+use crate::source::pg::{PgError, PgSource};
 
+/// Every error is exit 2: what was asked was not done (a refused append wrote nothing).
 fn failure(e: PgError) -> Failure {
-    match e.kind {
-        PgErrorKind::Conflict => Failure::found(e.to_string()),
-        _ => Failure::usage(e.to_string()),
-    }
+    Failure::usage(e.to_string())
 }
 
 #[derive(Serialize)]
@@ -103,12 +101,15 @@ pub struct AppendRequest {
     pub at: Option<String>,
     pub id: Option<String>,
     pub meta: Vec<String>,
-    pub expect_seq: Option<i64>,
+    /// How many messages the account's stream must hold (0: a new stream).
+    pub expect_seq: Option<u64>,
+    pub json: bool,
 }
 
-/// `rewind append URL --preset message-db …`: one message through `write_message`;
-/// `--expect-seq` is the stream version the write expects (its last message's position, -1 for a
-/// new stream). Prints the message as it now reads.
+/// `rewind append URL --preset message-db …`: one message through `write_message`.
+/// `--expect-seq N` is the number of messages the account's stream must hold, which Message DB
+/// checks as the expected version `N - 1` (0 is a new stream, as 0 is an empty log). Prints the
+/// message as it now reads.
 pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
     if request.at.is_some() {
         return Err(Failure::usage(format!(
@@ -137,13 +138,13 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         to: request.to.clone(),
         id: request.id.clone(),
         meta,
-        expected_version: request.expect_seq,
+        expected_version: request.expect_seq.map(|n| n as i64 - 1),
         category: None,
     };
     let done = append::append(db, &event).map_err(failure)?;
     // Written by hand: the amount's digits must not pass through a float.
     let quote = |s: &str| serde_json::to_string(s).expect("a string");
-    println!(
+    let record = format!(
         "{{\"seq\":{},\"eventId\":{},\"stream\":{},\"position\":{},\"type\":{},\"data\":{}}}",
         done.global_position,
         quote(&done.id),
@@ -152,12 +153,21 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         quote(&event.kind),
         event.data()
     );
+    if request.json {
+        println!(
+            "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}",
+            done.position
+        );
+    } else {
+        println!("{record}");
+    }
     eprintln!(
-        "rewind: {}: appended at seq {} (stream {} is now at version {})",
+        "rewind: {}: appended at seq {}; stream {} now holds {} message{}",
         db.name(),
         done.global_position,
         done.stream,
-        done.position
+        done.position + 1,
+        if done.position == 0 { "" } else { "s" }
     );
     Ok(0)
 }

@@ -95,6 +95,22 @@ struct Report<'a> {
     rows: &'a [StatementRow],
 }
 
+/// The JSON `rewind history --json` prints: the account, the window and the rows.
+pub fn statement_json(
+    account: &str,
+    from: Option<Millis>,
+    to: Option<Millis>,
+    rows: &[StatementRow],
+) -> String {
+    let report = Report {
+        account_id: account,
+        from: from.map(format_time),
+        to: to.map(format_time),
+        rows,
+    };
+    serde_json::to_string(&report).expect("serializable")
+}
+
 pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
     let ledger = open(Some(&args.file), options)?;
     let account = find_account(&ledger, &args.account)?;
@@ -120,13 +136,7 @@ pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
     let rows = statement(&ledger, account, from, to);
     let stdout = std::io::stdout();
     if args.json {
-        let report = Report {
-            account_id: &args.account,
-            from: from.map(format_time),
-            to: to.map(format_time),
-            rows: &rows,
-        };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", statement_json(&args.account, from, to, &rows));
     } else if args.csv {
         write_csv(stdout.lock(), &rows).map_err(|e| Failure::usage(format!("writing CSV: {e}")))?;
     } else {

@@ -1,12 +1,17 @@
 //! The command line: parse, open the source, hand over to one subcommand, map the outcome to an
 //! exit status (0 success, 1 something wrong was found, 2 the request could not be done).
 
+mod append;
 mod balance;
 mod check;
 pub mod database;
 mod generate;
-mod history;
+pub mod history;
 pub mod output;
+mod repair;
+mod seal;
+mod snapshot;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -47,6 +52,16 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
+    /// Appends one sealed event; prints it and the new head digest.
+    Append(append::AppendArgs),
+    /// Moves a torn last line (a crash mid-write) to FILE.torn; never touches complete records.
+    Repair(repair::RepairArgs),
+    /// Checks the hash chain; prints the head digest or the first broken record.
+    Verify(verify::VerifyArgs),
+    /// Writes a sealed copy of an unsealed log; never changes IN.
+    Seal(seal::SealArgs),
+    /// Saves balances as of a moment next to a sealed log; `balance` uses a valid one.
+    Snapshot(snapshot::SnapshotArgs),
     /// A deterministic synthetic log on stdout, for demos and benchmarks.
     Generate(generate::GenerateArgs),
 }
@@ -112,8 +127,34 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
         Command::Check(args) => check::run(args, options),
+        Command::Append(args) => append::run(args, options),
+        Command::Repair(args) => {
+            files_only(&args.file, "repair")?;
+            repair::run(args, options)
+        }
+        Command::Verify(args) => verify::run(args, options),
+        Command::Seal(args) => {
+            files_only(&args.input, "seal")?;
+            seal::run(args, options)
+        }
+        Command::Snapshot(args) => {
+            files_only(&args.file, "snapshot")?;
+            snapshot::run(args, options)
+        }
         Command::Generate(args) => generate::run(args),
     }
+}
+
+/// Refuses a database URL for a command that works on log files (and never echoes its password).
+fn files_only(source: &str, command: &str) -> Result<(), Failure> {
+    if pg::is_url(source) {
+        return Err(Failure::usage(format!(
+            "{}: `rewind {command}` works on log files; a database keeps its own history \
+             (`rewind verify` gives its digest)",
+            pg::mask(source)
+        )));
+    }
+    Ok(())
 }
 
 /// The options as a loader wants them (reads `--types`).
@@ -196,8 +237,17 @@ pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Fai
 /// Parses a time given on the command line: any form of the log, or an offset such as `-15m`
 /// from the last event.
 pub fn parse_cli_time(ledger: &Ledger, text: &str, flag: &str) -> Result<Millis, Failure> {
-    let base = ledger.last_time().unwrap_or(0);
-    time::parse_user_time(text, base).map_err(|e| Failure::usage(format!("{flag}: {e}")))
+    parse_cli_time_from(ledger.last_time(), text, flag)
+}
+
+/// [`parse_cli_time`] with the last event's time given.
+pub fn parse_cli_time_from(
+    last_time: Option<Millis>,
+    text: &str,
+    flag: &str,
+) -> Result<Millis, Failure> {
+    time::parse_user_time(text, last_time.unwrap_or(0))
+        .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
 /// Looks up an account by name, suggesting near names when it is not there.
@@ -205,11 +255,20 @@ pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::Accoun
     if let Some(a) = ledger.find_account(name) {
         return Ok(a);
     }
+    Err(no_such_account(
+        ledger.name(),
+        ledger
+            .accounts_sorted()
+            .iter()
+            .map(|&a| ledger.account_name(a)),
+        name,
+    ))
+}
+
+/// The error for an account that is not in the log, suggesting near names among `names`.
+pub fn no_such_account<'a>(log: &str, names: impl Iterator<Item = &'a str>, name: &str) -> Failure {
     let lower = name.to_lowercase();
-    let mut near: Vec<(usize, &str)> = ledger
-        .accounts_sorted()
-        .iter()
-        .map(|&a| ledger.account_name(a))
+    let mut near: Vec<(usize, &str)> = names
         .filter_map(|n| {
             let candidate = n.to_lowercase();
             let distance = strsim::levenshtein(&lower, &candidate);
@@ -224,10 +283,7 @@ pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::Accoun
     } else {
         format!(" (did you mean {}?)", near.join(", "))
     };
-    Err(Failure::usage(format!(
-        "{}: no account `{name}` in the log{hint}",
-        ledger.name()
-    )))
+    Failure::usage(format!("{log}: no account `{name}` in the log{hint}"))
 }
 
 /// Tells on stderr that a log has problems, for commands that still answer.

@@ -32,6 +32,22 @@ pub fn hashed_part(line: &[u8]) -> Option<&[u8]> {
     (&line[at..at + HASH_MEMBER.len()] == HASH_MEMBER).then_some(&line[..at])
 }
 
+/// Seals a record: `body` is the record's JSON object without its closing brace (`{"seq":1,…`, at
+/// least one member); the result is the whole line (without newline) ending with `"prev"` and
+/// `"hash"`, and the new hash.
+pub fn seal_line(body: &str, prev: &[u8; 32]) -> (String, [u8; 32]) {
+    let mut line = String::with_capacity(body.len() + 160);
+    line.push_str(body);
+    line.push_str(",\"prev\":\"");
+    line.push_str(&to_hex(prev));
+    line.push('"');
+    let hash: [u8; 32] = Sha256::digest(line.as_bytes()).into();
+    line.push_str(",\"hash\":\"");
+    line.push_str(&to_hex(&hash));
+    line.push_str("\"}");
+    (line, hash)
+}
+
 /// Lowercase hex of a hash.
 pub fn to_hex(hash: &[u8; 32]) -> String {
     let mut s = String::with_capacity(64);
@@ -108,6 +124,23 @@ mod tests {
         let line = format!(r#"{body},"hash":"{}"}}"#, to_hex(&expected));
         assert_eq!(record_hash(line.as_bytes()), Some(expected));
         assert_eq!(hashed_part(line.as_bytes()), Some(body.as_bytes()));
+    }
+
+    #[test]
+    fn sealing_a_body_gives_a_line_that_checks() {
+        let (line, hash) = seal_line(r#"{"seq":1,"accountId":"a""#, &GENESIS);
+        assert!(
+            line.starts_with(r#"{"seq":1,"accountId":"a","prev":"0000"#),
+            "{line}"
+        );
+        assert_eq!(record_hash(line.as_bytes()), Some(hash));
+        let fields = crate::ledger::record::parse_record(&line);
+        assert!(
+            fields.is_err(),
+            "no type or time: not an event, but the seal is well formed"
+        );
+        let (next, _) = seal_line(r#"{"seq":2"#, &hash);
+        assert!(next.contains(&format!(r#""prev":"{}""#, to_hex(&hash))));
     }
 
     #[test]

@@ -76,12 +76,12 @@ impl RawSource {
 }
 
 #[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
 #[cfg(not(unix))]
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = file.try_clone()?;
     f.seek(SeekFrom::Start(offset))?;
@@ -544,6 +544,11 @@ impl Ledger {
     /// Every account, sorted by name.
     pub fn accounts_sorted(&self) -> &[AccountId] {
         &self.sorted_accounts
+    }
+
+    /// Distinct event type names in the log.
+    pub fn type_count(&self) -> usize {
+        self.records.types.len()
     }
 
     pub fn type_name(&self, kind: TypeId) -> &str {

@@ -63,6 +63,38 @@ pub fn load_file(
     options: &LoadOptions,
     progress: Option<&Progress>,
 ) -> Result<Ledger, LoadError> {
+    load_file_at(path, options, progress, None)
+}
+
+/// Where to start reading a sealed log other than at its beginning (the records after a
+/// snapshot): the lines before are taken as read, and the chain continues from `prev`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resume {
+    /// The byte offset of the first line to read (0, or just after a newline).
+    pub offset: u64,
+    /// The line number of that line (1-based).
+    pub line: u64,
+    /// The hash the first record must name as `prev`.
+    pub prev: [u8; 32],
+}
+
+/// Loads the part of a sealed log file from `resume.offset` on. Events keep their offsets in the
+/// file and their line numbers in it; a first record that does not chain to `resume.prev` is a
+/// `chain-broken` problem, as anywhere else.
+pub fn load_file_from(
+    path: &Path,
+    options: &LoadOptions,
+    resume: Resume,
+) -> Result<Ledger, LoadError> {
+    load_file_at(path, options, None, Some(resume))
+}
+
+fn load_file_at(
+    path: &Path,
+    options: &LoadOptions,
+    progress: Option<&Progress>,
+    resume: Option<Resume>,
+) -> Result<Ledger, LoadError> {
     let name = path.display().to_string();
     let io = |source| LoadError::Io {
         path: name.clone(),
@@ -78,15 +110,28 @@ pub fn load_file(
         p.bytes_total.store(len as u64, Ordering::Relaxed);
     }
     let mut builder = Builder::new(name.clone(), options.clone());
+    let first = match resume {
+        Some(r) if r.offset > len as u64 => {
+            return Err(io(std::io::Error::other(format!(
+                "the file is {len} bytes, shorter than the offset {} to read from",
+                r.offset
+            ))));
+        }
+        Some(r) => {
+            builder.records.resume_at(r);
+            r.offset as usize
+        }
+        None => 0,
+    };
     if len > 0 {
         // SAFETY: the map is only read. A log is append-only; a writer that truncates the file
         // while it loads is outside what rewind can defend against.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let bytes: &[u8] = &map;
-        if first_byte(bytes) == Some(b'[') {
+        if resume.is_none() && first_byte(bytes) == Some(b'[') {
             builder.records.add_array(bytes, 0, progress);
         } else {
-            let mut start = 0;
+            let mut start = first;
             while start < len {
                 if progress.is_some_and(Progress::cancelled) {
                     return Err(LoadError::Cancelled { path: name });
@@ -203,6 +248,8 @@ struct ChunkOut<'a> {
     /// The first sealed record's `prev` and its local line, to be checked against the chunk before.
     head: Option<(u64, [u8; 32])>,
     tail: Link,
+    /// In a log read as unsealed, the local line of the first record that carries a seal.
+    stray_seal: Option<u64>,
 }
 
 /// No `seq` member.
@@ -240,6 +287,7 @@ impl<'a> ChunkParser<'a> {
                 types: LocalNames::default(),
                 head: None,
                 tail: Link::Open,
+                stray_seal: None,
             },
             link: Link::Open,
         }
@@ -293,6 +341,8 @@ impl<'a> ChunkParser<'a> {
         if self.sealed {
             self.check_seal(span.line, raw, &fields);
             event_flags |= flags::SEALED;
+        } else if fields.seal.is_some() && self.out.stray_seal.is_none() {
+            self.out.stray_seal = Some(span.line);
         }
         self.push_event(span, raw.len(), fields, event_flags);
     }
@@ -432,6 +482,8 @@ pub(crate) struct Records {
     link: Link,
     /// The last line had no newline (a torn tail, or just a hand-written file).
     pub unterminated_tail: bool,
+    /// In a log whose first record is unsealed, the line of the first record that is sealed.
+    stray_seal: Option<u64>,
 }
 
 impl Default for Records {
@@ -447,6 +499,7 @@ impl Default for Records {
             types: Names::default(),
             link: Link::Hash(GENESIS),
             unterminated_tail: false,
+            stray_seal: None,
         }
     }
 }
@@ -461,6 +514,13 @@ pub struct RecordSpan {
 }
 
 impl Records {
+    /// Starts the records as if the lines before `resume.line` had been read from a sealed log.
+    fn resume_at(&mut self, resume: Resume) {
+        self.sealed = Some(true);
+        self.lines = resume.line.saturating_sub(1);
+        self.link = Link::Hash(resume.prev);
+    }
+
     fn sealed(&mut self, bytes: &[u8]) -> bool {
         *self.sealed.get_or_insert_with(|| detect_sealed(bytes))
     }
@@ -604,9 +664,22 @@ impl Records {
             Link::Open => {}
             tail => self.link = tail,
         }
-        // Once any record has a `seq`, every event gets an entry (NO_SEQ when it has none).
-        let track_seqs = !chunk.seqs.is_empty() || !self.seqs.is_empty();
-        if track_seqs && self.seqs.len() < self.events.len() {
+        if let Some(line) = chunk.stray_seal
+            && self.stray_seal.is_none()
+        {
+            // Stripping the seal from the first records must not turn a sealed log into an
+            // unsealed one that nobody questions.
+            self.stray_seal = Some(base + line + 1);
+            self.problems.push(Problem::line(
+                base + line + 1,
+                ProblemKind::ChainBroken,
+                "a sealed record in a log whose first record has no `prev`/`hash`: the seals of \
+                 the records before it were removed, or they were never sealed",
+            ));
+        }
+        // Either no record so far had a `seq` (the list is empty), or the list has one per event.
+        let keep_seqs = !chunk.seqs.is_empty() || !self.seqs.is_empty();
+        if keep_seqs && self.seqs.len() < self.events.len() {
             self.seqs.resize(self.events.len(), NO_SEQ);
         }
         for (i, mut event) in chunk.events.into_iter().enumerate() {
@@ -624,7 +697,7 @@ impl Records {
                 continue;
             };
             event.kind = kind;
-            if track_seqs {
+            if keep_seqs {
                 self.seqs.push(chunk.seqs.get(i).copied().unwrap_or(NO_SEQ));
             }
             self.id_hashes.push(chunk.id_hashes[i]);
@@ -670,7 +743,7 @@ impl Records {
 
     /// Whether the history is tamper-evident, from the chain problems found so far.
     pub(crate) fn integrity(&self) -> Integrity {
-        if self.sealed != Some(true) {
+        if self.sealed != Some(true) && self.stray_seal.is_none() {
             return Integrity::Unsealed;
         }
         match self
@@ -913,13 +986,67 @@ mod tests {
     }
 
     #[test]
-    fn seqs_of_the_first_chunk_order_the_log() {
-        let l = load(
-            "{\"seq\":2,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":2}\n\
-             {\"seq\":1,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n",
+    fn a_log_read_from_an_offset_keeps_its_lines_and_chain() {
+        let (first, h1) = chain::seal_line(
+            r#"{"seq":1,"accountId":"a","type":"DEPOSIT","amount":"5","timestamp":1"#,
+            &GENESIS,
         );
-        assert_eq!((l.seq_of(0), l.seq_of(1)), (1, 2));
-        assert_eq!(l.event(0).line, 2);
+        let (second, h2) = chain::seal_line(
+            r#"{"seq":2,"accountId":"a","type":"DEPOSIT","amount":"7","timestamp":2"#,
+            &h1,
+        );
+        let (third, _) = chain::seal_line(
+            r#"{"seq":3,"accountId":"b","type":"DEPOSIT","amount":"1","timestamp":3"#,
+            &h2,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        std::fs::write(&path, format!("{first}\n{second}\n{third}\n")).unwrap();
+        let offset = first.len() as u64 + 1;
+        let resume = Resume {
+            offset,
+            line: 2,
+            prev: h1,
+        };
+        let tail = load_file_from(&path, &LoadOptions::default(), resume).unwrap();
+        assert_eq!(tail.len(), 2);
+        assert_eq!(tail.event(0).line, 2);
+        assert_eq!(tail.event(0).offset, offset);
+        assert_eq!(tail.raw_text(1), third);
+        assert_eq!(tail.integrity(), Integrity::Sealed);
+        assert!(tail.problems().is_empty(), "{:?}", tail.problems());
+        // A tail that does not chain to the given hash is broken at its first line.
+        let wrong = load_file_from(
+            &path,
+            &LoadOptions::default(),
+            Resume { prev: h2, ..resume },
+        );
+        assert_eq!(wrong.unwrap().integrity(), Integrity::Broken { line: 2 });
+    }
+
+    #[test]
+    fn records_keep_their_own_seq_from_the_first_chunk_on() {
+        let l = load(
+            "{\"seq\":1000,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n\
+             {\"seq\":1002,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":2}\n",
+        );
+        assert_eq!((l.seq_of(0), l.seq_of(1)), (1000, 1002));
+    }
+
+    #[test]
+    fn a_log_whose_first_seals_were_stripped_is_broken_not_unsealed() {
+        let (first, h1) = chain::seal_line(
+            r#"{"seq":1,"accountId":"a","type":"DEPOSIT","amount":"5","timestamp":1"#,
+            &GENESIS,
+        );
+        let (second, _) = chain::seal_line(
+            r#"{"seq":2,"accountId":"a","type":"DEPOSIT","amount":"7","timestamp":2"#,
+            &h1,
+        );
+        let stripped = first.split(",\"prev\"").next().unwrap().to_string() + "}";
+        let l = load(&format!("{stripped}\n{second}\n"));
+        assert_eq!(l.integrity(), Integrity::Broken { line: 2 });
+        assert_eq!(kinds(&l), vec![(2, "chain-broken")]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
@@ -11,11 +12,17 @@ pub mod money;
 pub mod problem;
 pub mod record;
 pub mod replay;
+pub mod search;
+pub mod snapshot;
+pub mod store;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use index::{Integrity, Ledger, Posting, RawSource};
-pub use load::{Builder, LoadError, LoadOptions, Progress, RecordSpan, load_bytes, load_file};
+pub use load::{
+    Builder, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
+    load_file_from,
+};
 pub use money::Money;
 pub use problem::{Problem, ProblemKind};
 pub use replay::{AccountState, Moment};

@@ -33,8 +33,26 @@ pub enum Action {
     Down,
     ListPageUp,
     ListPageDown,
-    ListTop,
-    ListBottom,
+    /// Search every field of every event.
+    Search,
+    NextMatch,
+    PrevMatch,
+    /// Move the cursor to the next problem.
+    NextProblem,
+    PrevProblem,
+    /// Narrow the events pane by account, type, amount and time.
+    Filter,
+    ClearFilter,
+    /// Switch between time order and recorded order.
+    ToggleOrder,
+    /// Set a named mark at the cursor (the letter comes next).
+    SetMark,
+    /// Jump to a mark (the letter comes next).
+    JumpMark,
+    /// What changed between two marks, or a mark and the cursor (letters come next).
+    Diff,
+    /// Write the focused statement, or the diff's events, to CSV and JSON files.
+    Export,
 }
 
 impl Action {
@@ -62,8 +80,20 @@ impl Action {
             Action::Down => "move down in the list",
             Action::ListPageUp => "a page up in the list",
             Action::ListPageDown => "a page down in the list",
-            Action::ListTop => "top of the list",
-            Action::ListBottom => "bottom of the list",
+            Action::Search => "search every field of every event (as you type; Enter keeps it)",
+            Action::NextMatch => "next match (moves the cursor there)",
+            Action::PrevMatch => "previous match",
+            Action::NextProblem => "next problem (moves the cursor to its event)",
+            Action::PrevProblem => "previous problem",
+            Action::Filter => {
+                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME"
+            }
+            Action::ClearFilter => "clear the filters",
+            Action::ToggleOrder => "time order ⇄ recorded order (by seq)",
+            Action::SetMark => "m then a letter: set a mark at the cursor",
+            Action::JumpMark => "' then a letter: jump to that mark",
+            Action::Diff => "d, a mark, then a mark or . (cursor): what changed between them",
+            Action::Export => "export the statement (or the diff's events) to CSV and JSON",
         }
     }
 
@@ -84,7 +114,16 @@ impl Action {
             Action::JumpPrompt => "jump to time",
             Action::Up | Action::Down => "move",
             Action::ListPageUp | Action::ListPageDown => "page",
-            Action::ListTop | Action::ListBottom => "top/bottom",
+            Action::Search => "search",
+            Action::NextMatch | Action::PrevMatch => "match",
+            Action::NextProblem | Action::PrevProblem => "problem",
+            Action::Filter => "filter",
+            Action::ClearFilter => "clear filter",
+            Action::ToggleOrder => "order",
+            Action::SetMark => "mark",
+            Action::JumpMark => "go to mark",
+            Action::Diff => "diff",
+            Action::Export => "export",
         }
     }
 }

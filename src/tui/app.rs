@@ -1,23 +1,45 @@
-//! The explorer's state and how actions change it. No I/O happens here: the terminal loop feeds
-//! actions in and draws the state out, and tests drive it the same way without a terminal.
+//! The explorer's state and how actions change it. The terminal loop feeds input in and draws the
+//! state out; tests drive it the same way without a terminal. The only I/O here is reading records
+//! back from the log (search) and writing exports the user asked for.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
 
 use super::action::Action;
+use super::diff::{Diff, Point};
+use super::export::{export_events, export_statement};
+use super::filter::Filter;
 use super::keymap::{self, Context};
 use super::ui::layout::{self, Areas};
-use super::ui::timeline::density;
+use super::ui::timeline::{column_of, density};
+use crate::ledger::search::Query;
 use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
-use crate::ledger::{AccountId, Ledger, Millis};
+use crate::ledger::{AccountId, Ledger, Millis, Moment, Posting};
 
-/// The time cursor: a moment, and the event selected at it.
+/// Logs up to this many events are searched as you type; larger ones when you press Enter.
+pub const INCREMENTAL_SEARCH_LIMIT: usize = 2_000_000;
+
+/// The time cursor.
 ///
-/// The state shown is "as of `time`" (inclusive). `pos` is the selected event's place in time order:
-/// the last event at or before `time`, or `None` before the first event.
+/// In time order the state shown is "as of `time`" (inclusive) and `pos` is the last event at or
+/// before it in time order (`None` before the first event). In recorded order the state is "as of
+/// seq `pos + 1`" and `time` is that event's timestamp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub time: Millis,
     pub pos: Option<usize>,
+}
+
+/// How the events are ordered on screen and what a step means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// By timestamp: where each event belongs in time (the default).
+    Time,
+    /// As recorded in the log (by seq): where each event was written.
+    Recorded,
 }
 
 /// The panes of the main screen, in `Tab` order.
@@ -25,6 +47,7 @@ pub struct Cursor {
 pub enum Pane {
     Accounts,
     Events,
+    Problems,
 }
 
 /// What fills the space between the header and the timeline.
@@ -40,35 +63,98 @@ pub enum View {
         account: AccountId,
         scroll: Option<usize>,
     },
+    /// What changed between two moments.
+    Diff {
+        diff: Box<Diff>,
+        scroll: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    Jump,
+    Search,
+    Filter,
 }
 
 /// A line the user is typing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
+    pub kind: PromptKind,
     pub input: String,
     pub error: Option<String>,
+}
+
+/// A key that waits for a second one (a mark's letter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    SetMark,
+    JumpMark,
+    DiffFrom,
+    DiffTo(char),
+}
+
+/// The current search and its matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    /// Matching events, indexes in recorded order, ascending.
+    pub events: Vec<u32>,
+    /// The same as positions in the current order, ascending.
+    pub positions: Vec<u32>,
+}
+
+/// Whether the source is being followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Follow {
+    Off,
+    /// New events are added as they arrive.
+    On {
+        added: usize,
+    },
+    /// The source changed in a way that is not an append: the view is frozen.
+    Stopped {
+        reason: String,
+    },
 }
 
 /// The whole state of the explorer.
 pub struct App {
     pub ledger: Ledger,
     pub cursor: Cursor,
+    pub order: Order,
     pub focus: Pane,
     pub view: View,
     pub help: Option<usize>,
     pub prompt: Option<Prompt>,
+    pub pending: Option<Pending>,
     /// Selected row of the accounts pane (an index into the sorted accounts).
     pub account_sel: usize,
-    /// First visible row of the accounts pane.
     pub account_offset: usize,
-    /// First visible row of the events pane (a position in time order).
+    /// First visible row of the events pane (an index into the listed events).
     pub events_offset: usize,
+    pub problem_sel: usize,
+    pub problem_offset: usize,
+    pub filter: Option<Filter>,
+    /// Positions (in the current order) that pass the filter, when there is one.
+    pub visible: Option<Vec<u32>>,
+    pub search: Option<Search>,
+    /// The search before the one being typed, restored by `Esc`.
+    saved_search: Option<Search>,
+    /// Each problem's position in the current order, sorted: `(position, problem index)`.
+    pub problem_positions: Vec<(u32, u32)>,
+    pub marks: BTreeMap<char, Moment>,
+    pub follow: Follow,
+    /// Where exports are written.
+    pub export_dir: PathBuf,
     /// A one-line message for the user (cleared by the next key).
     pub status: Option<String>,
     /// The terminal size the layout is computed for.
     pub size: (u16, u16),
-    /// Events per column of the timeline, for the current width (computed on resize, not per frame).
+    /// Events per column of the timeline, for the current width.
     pub density: Vec<usize>,
+    /// Timeline columns holding a problem.
+    pub problem_columns: Vec<bool>,
     pub quit: bool,
 }
 
@@ -78,19 +164,32 @@ impl App {
         let mut app = App {
             ledger,
             cursor: Cursor { time: 0, pos: None },
+            order: Order::Time,
             focus: Pane::Events,
             view: View::Main,
             help: None,
             prompt: None,
+            pending: None,
             account_sel: 0,
             account_offset: 0,
             events_offset: 0,
+            problem_sel: 0,
+            problem_offset: 0,
+            filter: None,
+            visible: None,
+            search: None,
+            saved_search: None,
+            problem_positions: Vec::new(),
+            marks: BTreeMap::new(),
+            follow: Follow::Off,
+            export_dir: PathBuf::from("."),
             status: None,
             size,
             density: Vec::new(),
+            problem_columns: Vec::new(),
             quit: false,
         };
-        app.refresh_density();
+        app.refresh_derived();
         app.go_last();
         app.keep_in_view();
         app
@@ -98,7 +197,7 @@ impl App {
 
     /// The screen areas for the current size.
     pub fn areas(&self) -> Areas {
-        layout::areas(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1))
+        layout::areas(Rect::new(0, 0, self.size.0, self.size.1))
     }
 
     /// The context whose keys apply now.
@@ -106,16 +205,108 @@ impl App {
         match (&self.view, self.focus) {
             (View::Detail { .. }, _) => Context::Detail,
             (View::Statement { .. }, _) => Context::Statement,
+            (View::Diff { .. }, _) => Context::Diff,
             (View::Main, Pane::Accounts) => Context::Accounts,
             (View::Main, Pane::Events) => Context::Events,
+            (View::Main, Pane::Problems) => Context::Problems,
+        }
+    }
+
+    // ----- positions in the current order -----
+
+    /// The event at a position of the current order (its index in recorded order).
+    pub fn event_at(&self, pos: usize) -> usize {
+        match self.order {
+            Order::Time => self.ledger.time_order()[pos] as usize,
+            Order::Recorded => pos,
+        }
+    }
+
+    /// The position of an event in the current order.
+    pub fn pos_of(&self, event: usize) -> usize {
+        match self.order {
+            Order::Time => self.ledger.time_rank(event),
+            Order::Recorded => event,
         }
     }
 
     /// The event selected by the cursor (its index in recorded order).
     pub fn cursor_event(&self) -> Option<usize> {
-        self.cursor
-            .pos
-            .map(|p| self.ledger.time_order()[p] as usize)
+        self.cursor.pos.map(|p| self.event_at(p))
+    }
+
+    /// The moment the state is shown as of.
+    pub fn moment(&self) -> Moment {
+        match self.order {
+            Order::Time => Moment::Time(self.cursor.time),
+            Order::Recorded => Moment::Seq(self.cursor.pos.map_or(0, |p| p as u64 + 1)),
+        }
+    }
+
+    /// Whether the event at a position is after the cursor ("in the future").
+    pub fn is_future(&self, pos: usize) -> bool {
+        match self.order {
+            Order::Time => self.ledger.event(self.event_at(pos)).ts > self.cursor.time,
+            Order::Recorded => self.cursor.pos.is_none_or(|c| pos > c),
+        }
+    }
+
+    /// The account's balance right after an event, replaying in the current order.
+    pub fn balance_after(&self, event: usize, account: AccountId) -> Option<crate::ledger::Money> {
+        match self.order {
+            Order::Time => self.ledger.balance_after(event, account),
+            Order::Recorded => self.ledger.balance_after_recorded(event, account),
+        }
+    }
+
+    /// An account's postings in the current order and how many of them the cursor includes.
+    pub fn statement_rows(&self, account: AccountId) -> (&[Posting], usize) {
+        match self.order {
+            Order::Time => {
+                let list = self.ledger.postings(account);
+                let k = list.partition_point(|p| {
+                    self.ledger.event(p.event as usize).ts <= self.cursor.time
+                });
+                (list, k)
+            }
+            Order::Recorded => {
+                let list = self.ledger.postings_recorded(account);
+                let n = self.cursor.pos.map_or(0, |p| p + 1);
+                (list, list.partition_point(|p| (p.event as usize) < n))
+            }
+        }
+    }
+
+    /// Rows of the events pane: all positions, or those that pass the filter.
+    pub fn listed(&self) -> usize {
+        match &self.visible {
+            Some(v) => v.len(),
+            None => self.ledger.len(),
+        }
+    }
+
+    /// The position shown at row `k` of the events pane.
+    pub fn listed_pos(&self, k: usize) -> usize {
+        match &self.visible {
+            Some(v) => v[k] as usize,
+            None => k,
+        }
+    }
+
+    /// The row of the events pane at or just before the cursor.
+    pub fn cursor_row(&self) -> usize {
+        let Some(pos) = self.cursor.pos else { return 0 };
+        match &self.visible {
+            Some(v) => v.partition_point(|&p| p as usize <= pos).saturating_sub(1),
+            None => pos,
+        }
+    }
+
+    /// Whether an event matches the current search.
+    pub fn is_match(&self, event: usize) -> bool {
+        self.search
+            .as_ref()
+            .is_some_and(|s| s.events.binary_search(&(event as u32)).is_ok())
     }
 
     /// The account selected in the accounts pane.
@@ -129,11 +320,13 @@ impl App {
     pub fn key(&mut self, event: KeyEvent) {
         if self.prompt.is_some() {
             self.prompt_key(event);
-            self.keep_in_view();
-            return;
-        }
-        self.status = None;
-        if let Some(scroll) = self.help.as_mut() {
+        } else if let Some(pending) = self.pending.take() {
+            if let KeyCode::Char(c) = event.code {
+                self.pending_key(pending, c);
+            } else if event.code != KeyCode::Esc {
+                self.status = Some("marks are letters a–z".into());
+            }
+        } else if let Some(scroll) = self.help.as_mut() {
             match event.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -144,26 +337,19 @@ impl App {
                 }
                 _ => {}
             }
-            return;
+        } else {
+            self.status = None;
+            if let Some(action) = keymap::action_for(self.context(), &event) {
+                self.update(action);
+            }
         }
-        if let Some(action) = keymap::action_for(self.context(), &event) {
-            self.update(action);
-        }
+        self.keep_in_view();
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
-        self.refresh_density();
+        self.refresh_timeline();
         self.keep_in_view();
-    }
-
-    /// Recounts the timeline's density strip for the current width.
-    pub fn refresh_density(&mut self) {
-        let width = self.areas().timeline.width.saturating_sub(2) as usize;
-        self.density = match (self.ledger.first_time(), self.ledger.last_time()) {
-            (Some(first), Some(last)) => density(&self.ledger, first, last, width),
-            _ => Vec::new(),
-        };
     }
 
     fn prompt_key(&mut self, event: KeyEvent) {
@@ -171,28 +357,81 @@ impl App {
             return;
         };
         let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let kind = prompt.kind;
         match event.code {
-            KeyCode::Esc => self.prompt = None,
-            KeyCode::Char('c') if ctrl => self.prompt = None,
+            KeyCode::Esc => self.cancel_prompt(),
+            KeyCode::Char('c') if ctrl => self.cancel_prompt(),
+            KeyCode::Enter => {
+                let input = prompt.input.clone();
+                match kind {
+                    PromptKind::Jump => self.submit_jump(&input),
+                    PromptKind::Search => self.submit_search(&input),
+                    PromptKind::Filter => self.submit_filter(&input),
+                }
+            }
             KeyCode::Char('u') if ctrl => {
                 prompt.input.clear();
                 prompt.error = None;
-            }
-            KeyCode::Enter => {
-                let input = prompt.input.clone();
-                self.submit_jump(&input);
+                self.typed(kind);
             }
             KeyCode::Backspace => {
                 prompt.input.pop();
                 prompt.error = None;
+                self.typed(kind);
             }
             KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                if prompt.input.chars().count() < 64 {
+                if prompt.input.chars().count() < 200 {
                     prompt.input.push(c);
                 }
                 prompt.error = None;
+                self.typed(kind);
             }
             _ => {}
+        }
+    }
+
+    /// After a key changed the prompt's text: searching as you type.
+    fn typed(&mut self, kind: PromptKind) {
+        if kind == PromptKind::Search && self.ledger.len() <= INCREMENTAL_SEARCH_LIMIT {
+            let input = self
+                .prompt
+                .as_ref()
+                .map(|p| p.input.clone())
+                .unwrap_or_default();
+            self.run_search(&input);
+        }
+    }
+
+    fn cancel_prompt(&mut self) {
+        if let Some(p) = self.prompt.take()
+            && p.kind == PromptKind::Search
+        {
+            self.search = self.saved_search.take();
+        }
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind) {
+        let input = match kind {
+            PromptKind::Filter => self
+                .filter
+                .as_ref()
+                .map(|f| f.text.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        if kind == PromptKind::Search {
+            self.saved_search = self.search.clone();
+        }
+        self.prompt = Some(Prompt {
+            kind,
+            input,
+            error: None,
+        });
+    }
+
+    fn prompt_error(&mut self, error: String) {
+        if let Some(p) = self.prompt.as_mut() {
+            p.error = Some(error);
         }
     }
 
@@ -207,11 +446,106 @@ impl App {
                 self.jump_to_time(t);
                 self.status = Some(format!("jumped to {}", format_time(t)));
             }
-            Err(e) => {
-                if let Some(p) = self.prompt.as_mut() {
-                    p.error = Some(e.to_string());
+            Err(e) => self.prompt_error(e.to_string()),
+        }
+    }
+
+    fn submit_search(&mut self, input: &str) {
+        self.prompt = None;
+        self.saved_search = None;
+        self.run_search(input);
+        match &self.search {
+            None => {}
+            Some(s) if s.events.is_empty() => {
+                self.status = Some(format!("no event contains “{}”", s.query));
+            }
+            Some(_) => self.next_match(true, true),
+        }
+    }
+
+    fn submit_filter(&mut self, input: &str) {
+        if input.trim().is_empty() {
+            self.prompt = None;
+            self.set_filter(None);
+            return;
+        }
+        match Filter::parse(input, self.cursor.time) {
+            Ok(f) => {
+                self.prompt = None;
+                self.set_filter(Some(f));
+            }
+            Err(e) => self.prompt_error(e),
+        }
+    }
+
+    fn pending_key(&mut self, pending: Pending, c: char) {
+        let is_mark = c.is_ascii_lowercase();
+        match pending {
+            Pending::SetMark if is_mark => {
+                let moment = self.moment();
+                self.marks.insert(c, moment);
+                self.status = Some(format!("mark {c} set at {}", self.moment_label(moment)));
+            }
+            Pending::JumpMark if is_mark => match self.marks.get(&c).copied() {
+                Some(moment) => {
+                    self.go_to_moment(moment);
+                    self.status = Some(format!("at mark {c}: {}", self.moment_label(moment)));
+                }
+                None => self.no_mark(c),
+            },
+            Pending::DiffFrom if is_mark => {
+                if self.marks.contains_key(&c) {
+                    self.pending = Some(Pending::DiffTo(c));
+                    self.status = Some(format!(
+                        "diff from mark {c} to: another mark's letter, or . for the cursor"
+                    ));
+                } else {
+                    self.no_mark(c);
                 }
             }
+            Pending::DiffTo(from) if is_mark || c == '.' => {
+                let to = if c == '.' {
+                    Some(self.moment())
+                } else {
+                    self.marks.get(&c).copied()
+                };
+                match (self.marks.get(&from).copied(), to) {
+                    (Some(a), Some(b)) => {
+                        let diff = Diff::between(
+                            &self.ledger,
+                            Point {
+                                name: from,
+                                moment: a,
+                            },
+                            Point { name: c, moment: b },
+                        );
+                        self.view = View::Diff {
+                            diff: Box::new(diff),
+                            scroll: 0,
+                        };
+                    }
+                    _ => self.no_mark(c),
+                }
+            }
+            _ => self.status = Some("marks are letters a–z".into()),
+        }
+    }
+
+    fn no_mark(&mut self, c: char) {
+        let set: Vec<String> = self.marks.keys().map(|k| k.to_string()).collect();
+        self.status = Some(if set.is_empty() {
+            format!("no mark {c}: set one with m then a letter")
+        } else {
+            format!("no mark {c} (marks: {})", set.join(" "))
+        });
+    }
+
+    /// `2024-03-14T15:59:00.000Z`, or `seq 402` for a moment of the recorded order.
+    pub fn moment_label(&self, moment: Moment) -> String {
+        match moment {
+            Moment::Time(t) => format_time(t),
+            Moment::Seq(n) => format!("seq {n}"),
+            Moment::End => "the end".into(),
         }
     }
 
@@ -229,12 +563,8 @@ impl App {
             }
             Action::Back => self.back(),
             Action::Open => self.open(),
-            Action::NextPane | Action::PrevPane => {
-                self.focus = match self.focus {
-                    Pane::Accounts => Pane::Events,
-                    Pane::Events => Pane::Accounts,
-                }
-            }
+            Action::NextPane => self.cycle_pane(1),
+            Action::PrevPane => self.cycle_pane(2),
             Action::StepBack => self.step(-1),
             Action::StepForward => self.step(1),
             Action::PageBack => self.step(-(self.page_rows() as i64)),
@@ -245,20 +575,44 @@ impl App {
             Action::DayForward => self.shift_time(MS_PER_DAY),
             Action::First => self.go_first(),
             Action::Last => self.go_last(),
-            Action::JumpPrompt => {
-                self.prompt = Some(Prompt {
-                    input: String::new(),
-                    error: None,
-                })
-            }
+            Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
             Action::Up => self.move_in_list(-1),
             Action::Down => self.move_in_list(1),
             Action::ListPageUp => self.move_in_list(-(self.page_rows() as i64)),
             Action::ListPageDown => self.move_in_list(self.page_rows() as i64),
-            Action::ListTop => self.move_in_list(i64::MIN / 2),
-            Action::ListBottom => self.move_in_list(i64::MAX / 2),
+            Action::Search => self.open_prompt(PromptKind::Search),
+            Action::NextMatch => self.next_match(true, false),
+            Action::PrevMatch => self.next_match(false, false),
+            Action::NextProblem => self.next_problem(true),
+            Action::PrevProblem => self.next_problem(false),
+            Action::Filter => self.open_prompt(PromptKind::Filter),
+            Action::ClearFilter => {
+                if self.filter.is_some() {
+                    self.set_filter(None);
+                    self.status = Some("filters cleared".into());
+                }
+            }
+            Action::ToggleOrder => self.toggle_order(),
+            Action::SetMark => self.pending = Some(Pending::SetMark),
+            Action::JumpMark => self.pending = Some(Pending::JumpMark),
+            Action::Diff => {
+                if self.marks.is_empty() {
+                    self.status = Some("no marks yet: set one with m then a letter".into());
+                } else {
+                    self.pending = Some(Pending::DiffFrom);
+                    let marks: Vec<String> = self.marks.keys().map(|k| k.to_string()).collect();
+                    self.status = Some(format!("diff from which mark? ({})", marks.join(" ")));
+                }
+            }
+            Action::Export => self.export(),
         }
         self.keep_in_view();
+    }
+
+    fn cycle_pane(&mut self, by: usize) {
+        let panes = [Pane::Accounts, Pane::Events, Pane::Problems];
+        let i = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
+        self.focus = panes[(i + by) % panes.len()];
     }
 
     fn back(&mut self) {
@@ -266,15 +620,21 @@ impl App {
             self.help = None;
         } else if self.view != View::Main {
             self.view = View::Main;
+        } else if self.search.is_some() {
+            self.search = None;
+            self.status = Some("search cleared".into());
         }
     }
 
     fn open(&mut self) {
-        match (&self.view, self.focus) {
-            (View::Main, Pane::Events) if self.cursor.pos.is_some() => {
+        if self.view != View::Main {
+            return;
+        }
+        match self.focus {
+            Pane::Events if self.cursor.pos.is_some() => {
                 self.view = View::Detail { scroll: 0 };
             }
-            (View::Main, Pane::Accounts) => {
+            Pane::Accounts => {
                 if let Some(account) = self.selected_account() {
                     self.view = View::Statement {
                         account,
@@ -282,14 +642,15 @@ impl App {
                     };
                 }
             }
+            Pane::Problems => self.jump_to_problem(self.problem_sel),
             _ => {}
         }
     }
 
-    /// Moves in the focused list: the events list moves the time cursor; other lists scroll.
+    /// Moves in the focused list (the events list moves the time cursor).
     fn move_in_list(&mut self, delta: i64) {
         let statement_rows = match self.view {
-            View::Statement { account, .. } => self.statement_len(account),
+            View::Statement { account, .. } => self.statement_rows(account).1,
             _ => 0,
         };
         match &mut self.view {
@@ -301,21 +662,22 @@ impl App {
                         self.account_sel = add_clamped(self.account_sel, delta, n - 1);
                     }
                 }
+                Pane::Problems => {
+                    let n = self.ledger.problems().len();
+                    if n > 0 {
+                        self.problem_sel = add_clamped(self.problem_sel, delta, n - 1);
+                    }
+                }
             },
-            View::Detail { scroll } => *scroll = add_clamped(*scroll, delta, usize::MAX / 2),
+            View::Detail { scroll } | View::Diff { scroll, .. } => {
+                *scroll = add_clamped(*scroll, delta, usize::MAX / 2)
+            }
             View::Statement { scroll, .. } => {
                 let last = statement_rows.saturating_sub(1);
-                let current = scroll.unwrap_or(last);
-                let next = add_clamped(current, delta, last);
+                let next = add_clamped(scroll.unwrap_or(last), delta, last);
                 *scroll = if next >= last { None } else { Some(next) };
             }
         }
-    }
-
-    /// Rows of an account's statement up to the cursor.
-    pub fn statement_len(&self, account: AccountId) -> usize {
-        let postings = self.ledger.postings(account);
-        postings.partition_point(|p| self.ledger.event(p.event as usize).ts <= self.cursor.time)
     }
 
     /// Events per screen of the events pane.
@@ -326,44 +688,83 @@ impl App {
     // ----- moving in time -----
 
     fn set_pos(&mut self, pos: usize) {
-        let order = self.ledger.time_order();
-        if order.is_empty() {
-            return;
-        }
-        let pos = pos.min(order.len() - 1);
-        self.cursor = Cursor {
-            time: self.ledger.event(order[pos] as usize).ts,
-            pos: Some(pos),
-        };
-    }
-
-    /// Moves the cursor by `delta` events in time order.
-    pub fn step(&mut self, delta: i64) {
         let n = self.ledger.len();
         if n == 0 {
             return;
         }
-        let pos = match self.cursor.pos {
-            Some(p) => add_clamped(p, delta, n - 1),
-            None if delta > 0 => (delta - 1).min(n as i64 - 1) as usize,
-            None => return,
+        let pos = pos.min(n - 1);
+        self.cursor = Cursor {
+            time: self.ledger.event(self.event_at(pos)).ts,
+            pos: Some(pos),
         };
-        self.set_pos(pos);
     }
 
-    /// Moves the cursor to a moment: the state as of `time`, the last event at or before it.
-    pub fn jump_to_time(&mut self, time: Millis) {
-        self.cursor = Cursor {
-            time,
-            pos: self.ledger.count_at(time).checked_sub(1),
+    /// Moves the cursor by `delta` of the listed events (all, or those the filter shows).
+    pub fn step(&mut self, delta: i64) {
+        let listed = self.listed();
+        if listed == 0 {
+            return;
+        }
+        let row = match self.cursor.pos {
+            None if delta > 0 => (delta - 1).min(listed as i64 - 1) as usize,
+            None => return,
+            Some(pos) => {
+                let row = self.cursor_row();
+                let on_row = self.listed_pos(row) == pos;
+                // Off the list (hidden by the filter): the first step lands on the row before.
+                let delta = if !on_row && delta > 0 {
+                    delta - 1
+                } else {
+                    delta
+                };
+                let before_first = !on_row && self.listed_pos(row) > pos;
+                if before_first && delta <= 0 {
+                    return;
+                }
+                let row = if before_first {
+                    row as i64 - 1
+                } else {
+                    row as i64
+                };
+                (row + delta).clamp(0, listed as i64 - 1) as usize
+            }
         };
+        self.set_pos(self.listed_pos(row));
+    }
+
+    /// Moves the cursor to a moment: the state as of `time`.
+    pub fn jump_to_time(&mut self, time: Millis) {
+        let last = self.ledger.count_at(time).checked_sub(1);
+        match self.order {
+            Order::Time => self.cursor = Cursor { time, pos: last },
+            Order::Recorded => match last {
+                Some(p) => self.set_pos(self.ledger.time_order()[p] as usize),
+                None => self.cursor = Cursor { time, pos: None },
+            },
+        }
+    }
+
+    fn go_to_moment(&mut self, moment: Moment) {
+        match moment {
+            Moment::Time(t) => self.jump_to_time(t),
+            Moment::End => self.go_last(),
+            Moment::Seq(n) => {
+                let n = self.ledger.included(Moment::Seq(n));
+                if n == 0 {
+                    let t = self.ledger.first_time().unwrap_or(0).saturating_sub(1);
+                    self.cursor = Cursor { time: t, pos: None };
+                } else {
+                    let event = n - 1;
+                    self.set_pos(self.pos_of(event));
+                }
+            }
+        }
     }
 
     fn shift_time(&mut self, delta: Millis) {
         let (Some(first), Some(last)) = (self.ledger.first_time(), self.ledger.last_time()) else {
             return;
         };
-        // Clamp to the log's span, a little before the first event at most.
         let target = self
             .cursor
             .time
@@ -373,29 +774,403 @@ impl App {
     }
 
     pub fn go_first(&mut self) {
-        self.set_pos(0);
-    }
-
-    pub fn go_last(&mut self) {
-        let n = self.ledger.len();
-        if n > 0 {
-            self.set_pos(n - 1);
+        if self.listed() > 0 {
+            self.set_pos(self.listed_pos(0));
         }
     }
 
-    /// Keeps the cursor row and the selected account on screen.
+    pub fn go_last(&mut self) {
+        let n = self.listed();
+        if n > 0 {
+            self.set_pos(self.listed_pos(n - 1));
+        }
+    }
+
+    /// Whether the cursor is on the last event (so that new events should carry it along).
+    pub fn at_end(&self) -> bool {
+        let n = self.ledger.len();
+        n == 0 || self.cursor.pos == Some(n - 1)
+    }
+
+    fn toggle_order(&mut self) {
+        let event = self.cursor_event();
+        self.order = match self.order {
+            Order::Time => Order::Recorded,
+            Order::Recorded => Order::Time,
+        };
+        match event {
+            Some(i) => self.set_pos(self.pos_of(i)),
+            None => self.cursor.pos = None,
+        }
+        self.refresh_positions();
+        self.status = Some(match self.order {
+            Order::Time => "events in time order (by timestamp)".into(),
+            Order::Recorded => {
+                "events in recorded order (by seq): the state is as of the seq".into()
+            }
+        });
+    }
+
+    // ----- search, filters, problems -----
+
+    fn run_search(&mut self, text: &str) {
+        self.search = Query::new(text).map(|q| {
+            let events = self.ledger.search(&q);
+            Search {
+                query: text.to_string(),
+                positions: Vec::new(),
+                events,
+            }
+        });
+        self.refresh_search_positions();
+    }
+
+    /// Moves to the next (or previous) match; `inclusive` also accepts the cursor's own event.
+    fn next_match(&mut self, forward: bool, inclusive: bool) {
+        let Some(search) = &self.search else {
+            self.status = Some("no search: press / to search".into());
+            return;
+        };
+        let positions = &search.positions;
+        if positions.is_empty() {
+            self.status = Some(format!("no event contains “{}”", search.query));
+            return;
+        }
+        let here = self.cursor.pos.map(|p| p as i64).unwrap_or(-1);
+        let (index, wrapped) = pick(positions, here, forward, inclusive);
+        let total = positions.len();
+        let pos = positions[index] as usize;
+        let query = search.query.clone();
+        self.set_pos(pos);
+        self.status = Some(format!(
+            "/{query}: match {} of {total}{}",
+            index + 1,
+            if wrapped { " (wrapped)" } else { "" }
+        ));
+    }
+
+    fn next_problem(&mut self, forward: bool) {
+        if self.problem_positions.is_empty() {
+            self.status = Some("no problems in this log".into());
+            return;
+        }
+        let positions: Vec<u32> = self.problem_positions.iter().map(|(p, _)| *p).collect();
+        let here = self.cursor.pos.map(|p| p as i64).unwrap_or(-1);
+        let (index, wrapped) = pick(&positions, here, forward, false);
+        let problem = self.problem_positions[index].1 as usize;
+        self.jump_to_problem(problem);
+        if wrapped && let Some(s) = self.status.as_mut() {
+            s.push_str(" (wrapped)");
+        }
+    }
+
+    /// Moves the cursor to a problem's event (or, for a line that is not an event, to the event
+    /// recorded just before it) and selects it in the problems pane.
+    fn jump_to_problem(&mut self, problem: usize) {
+        let Some(p) = self.ledger.problems().get(problem) else {
+            return;
+        };
+        let (line, kind, message) = (p.line, p.kind, p.message.clone());
+        if let Some(&(pos, _)) = self
+            .problem_positions
+            .iter()
+            .find(|(_, k)| *k as usize == problem)
+            && !self.ledger.is_empty()
+        {
+            self.set_pos(pos as usize);
+        }
+        self.problem_sel = problem;
+        self.status = Some(format!("line {line}: {kind}: {message}"));
+    }
+
+    fn set_filter(&mut self, filter: Option<Filter>) {
+        self.filter = filter;
+        self.refresh_positions();
+        if let Some(v) = &self.visible {
+            self.status = Some(format!(
+                "filter shows {} of {} events",
+                v.len(),
+                self.ledger.len()
+            ));
+        }
+    }
+
+    /// Recomputes what depends on the order (filter rows, search and problem positions).
+    fn refresh_positions(&mut self) {
+        self.visible = self.filter.as_ref().map(|f| {
+            let plan = f.plan(&self.ledger);
+            (0..self.ledger.len())
+                .filter(|&pos| plan.matches(self.ledger.event(self.event_at(pos))))
+                .map(|p| p as u32)
+                .collect()
+        });
+        self.refresh_search_positions();
+        let events = self.ledger.events();
+        let mut positions: Vec<(u32, u32)> = self
+            .ledger
+            .problems()
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| {
+                let event = match p.event {
+                    Some(i) => i as usize,
+                    // A line that is not an event: the event recorded just before it.
+                    None => events.partition_point(|e| e.line < p.line).checked_sub(1)?,
+                };
+                Some((self.pos_of(event) as u32, k as u32))
+            })
+            .collect();
+        positions.sort_unstable();
+        self.problem_positions = positions;
+    }
+
+    fn refresh_search_positions(&mut self) {
+        let order = self.order;
+        let ledger = &self.ledger;
+        if let Some(s) = self.search.as_mut() {
+            let mut positions: Vec<u32> = s
+                .events
+                .iter()
+                .map(|&i| match order {
+                    Order::Time => ledger.time_rank(i as usize) as u32,
+                    Order::Recorded => i,
+                })
+                .collect();
+            positions.sort_unstable();
+            s.positions = positions;
+        }
+    }
+
+    /// Recomputes everything derived from the ledger (after loading, or after it grew).
+    pub fn refresh_derived(&mut self) {
+        self.refresh_positions();
+        self.refresh_timeline();
+    }
+
+    /// Recounts the timeline's density strip and problem marks for the current width.
+    pub fn refresh_timeline(&mut self) {
+        let width = self.areas().timeline.width.saturating_sub(2) as usize;
+        let (Some(first), Some(last)) = (self.ledger.first_time(), self.ledger.last_time()) else {
+            self.density = Vec::new();
+            self.problem_columns = Vec::new();
+            return;
+        };
+        self.density = density(&self.ledger, first, last, width);
+        let mut columns = vec![false; width];
+        for &(pos, _) in &self.problem_positions {
+            let ts = self.ledger.event(self.event_at(pos as usize)).ts;
+            if let Some(c) = columns.get_mut(column_of(ts, first, last, width)) {
+                *c = true;
+            }
+        }
+        self.problem_columns = columns;
+    }
+
+    // ----- export -----
+
+    fn export(&mut self) {
+        let result = match (&self.view, self.focus) {
+            (View::Diff { diff, .. }, _) => {
+                let label = format!("{}-{}", diff.from.name, diff.to.name).replace('.', "cursor");
+                export_events(&self.export_dir, &self.ledger, &diff.events, &label)
+            }
+            (View::Statement { account, .. }, _) => {
+                export_statement(&self.export_dir, &self.ledger, *account, self.cursor.time)
+            }
+            (View::Main, Pane::Accounts)
+            | (View::Detail { .. }, _)
+            | (View::Main, Pane::Events) => {
+                let account = if self.focus == Pane::Accounts && self.view == View::Main {
+                    self.selected_account()
+                } else {
+                    self.cursor_event().map(|i| self.ledger.event(i).account)
+                };
+                match account {
+                    Some(a) => {
+                        export_statement(&self.export_dir, &self.ledger, a, self.cursor.time)
+                    }
+                    None => {
+                        self.status = Some("nothing to export here".into());
+                        return;
+                    }
+                }
+            }
+            (View::Main, Pane::Problems) => {
+                self.status =
+                    Some("export: select an account, open a statement, or open a diff (d)".into());
+                return;
+            }
+        };
+        self.status = Some(match result {
+            Ok((csv, json)) => format!("wrote {} and {}", csv.display(), json.display()),
+            Err(e) => format!("export failed: {e}"),
+        });
+    }
+
+    // ----- following the source -----
+
+    /// The source gained events: keep the cursor at the end if it was there.
+    pub fn grew(&mut self, added: usize, was_at_end: bool) {
+        if added == 0 {
+            return;
+        }
+        if let Follow::On { added: total } = &mut self.follow {
+            *total += added;
+        }
+        // Positions in time order may have moved: keep the same event under the cursor.
+        let event = self.cursor_event();
+        if let Some(s) = self.search.as_ref().map(|s| s.query.clone()) {
+            self.run_search(&s);
+        }
+        self.refresh_derived();
+        if was_at_end {
+            self.go_last();
+        } else if let Some(i) = event {
+            let time = self.cursor.time;
+            self.set_pos(self.pos_of(i));
+            if self.order == Order::Time {
+                self.cursor.time = time;
+            }
+        }
+        self.keep_in_view();
+    }
+
+    /// The source changed in a way that is not an append: stop following and say so.
+    pub fn source_changed(&mut self, reason: String) {
+        self.follow = Follow::Stopped { reason };
+    }
+
+    // ----- mouse -----
+
+    /// A click selects, the wheel scrolls, a click on the timeline moves the cursor there.
+    pub fn mouse(&mut self, event: MouseEvent) {
+        if self.prompt.is_some() || self.help.is_some() {
+            return;
+        }
+        let areas = self.areas();
+        if areas.too_small {
+            return;
+        }
+        let (x, y) = (event.column, event.row);
+        let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        match event.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let delta = if event.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                if self.view == View::Main {
+                    if inside(areas.accounts) {
+                        self.focus = Pane::Accounts;
+                    } else if inside(areas.problems) {
+                        self.focus = Pane::Problems;
+                    } else if inside(areas.events) {
+                        self.focus = Pane::Events;
+                    }
+                }
+                self.move_in_list(delta);
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let timeline = areas.timeline;
+                if inside(timeline) {
+                    self.click_timeline(x.saturating_sub(timeline.x + 1) as usize);
+                } else if self.view == View::Main {
+                    self.click_pane(&areas, x, y);
+                }
+            }
+            _ => {}
+        }
+        self.keep_in_view();
+    }
+
+    /// A click in one of the main screen's panes: focus it and select the row.
+    fn click_pane(&mut self, areas: &Areas, x: u16, y: u16) {
+        let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        // The first row of a pane's list: below the border and the column titles.
+        let row_in = |r: Rect| (y >= r.y + 2).then(|| (y - r.y - 2) as usize);
+        if inside(areas.accounts) {
+            self.focus = Pane::Accounts;
+            if let Some(k) = row_in(areas.accounts).map(|r| self.account_offset + r)
+                && k < self.ledger.account_count()
+            {
+                self.account_sel = k;
+            }
+        } else if inside(areas.problems) {
+            self.focus = Pane::Problems;
+            if let Some(k) = row_in(areas.problems).map(|r| self.problem_offset + r)
+                && k < self.ledger.problems().len()
+            {
+                self.problem_sel = k;
+            }
+        } else if inside(areas.events) {
+            self.focus = Pane::Events;
+            if let Some(k) = row_in(areas.events).map(|r| self.events_offset + r)
+                && k < self.listed()
+            {
+                self.set_pos(self.listed_pos(k));
+            }
+        }
+    }
+
+    fn click_timeline(&mut self, column: usize) {
+        let (Some(first), Some(last)) = (self.ledger.first_time(), self.ledger.last_time()) else {
+            return;
+        };
+        let width = self.areas().timeline.width.saturating_sub(2) as usize;
+        if width <= 1 {
+            return;
+        }
+        let column = column.min(width - 1);
+        let t = first + (i128::from(last - first) * column as i128 / (width as i128 - 1)) as i64;
+        self.jump_to_time(t);
+        self.status = Some(format!("jumped to {}", format_time(t)));
+    }
+
+    /// Keeps the cursor row and the selected account and problem on screen.
     fn keep_in_view(&mut self) {
         let areas = self.areas();
-        let rows = areas.events.height.saturating_sub(3) as usize;
-        let pos = self.cursor.pos.unwrap_or(0);
-        self.events_offset = scroll_to_show(self.events_offset, pos, rows, self.ledger.len());
-        let rows = areas.accounts.height.saturating_sub(3) as usize;
+        let rows = |r: Rect| r.height.saturating_sub(3) as usize;
+        self.events_offset = scroll_to_show(
+            self.events_offset,
+            self.cursor_row(),
+            rows(areas.events),
+            self.listed(),
+        );
         self.account_offset = scroll_to_show(
             self.account_offset,
             self.account_sel,
-            rows,
+            rows(areas.accounts),
             self.ledger.account_count(),
         );
+        self.problem_offset = scroll_to_show(
+            self.problem_offset,
+            self.problem_sel,
+            rows(areas.problems),
+            self.ledger.problems().len(),
+        );
+    }
+}
+
+/// The next (or previous) entry of a sorted list relative to `here`, wrapping around; says whether
+/// it wrapped.
+fn pick(sorted: &[u32], here: i64, forward: bool, inclusive: bool) -> (usize, bool) {
+    if forward {
+        let k = sorted.partition_point(|&p| {
+            let p = i64::from(p);
+            if inclusive { p < here } else { p <= here }
+        });
+        if k < sorted.len() {
+            (k, false)
+        } else {
+            (0, true)
+        }
+    } else {
+        let k = sorted.partition_point(|&p| i64::from(p) < here);
+        match k.checked_sub(1) {
+            Some(k) => (k, false),
+            None => (sorted.len() - 1, true),
+        }
     }
 }
 
@@ -420,255 +1195,4 @@ pub fn scroll_to_show(offset: usize, target: usize, rows: usize, total: usize) -
         offset = (target + margin + 1).saturating_sub(rows);
     }
     offset.min(total.saturating_sub(rows))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ledger::{LoadOptions, load_bytes, time::parse_time};
-
-    const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
-{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}
-{"accountId":"a","type":"WITHDRAW","amount":"30","timestamp":"2024-03-01T11:30:00Z"}
-{"accountId":"a","type":"WITHDRAW","amount":"30","timestamp":"2024-03-02T12:00:00Z"}
-{"accountId":"c","type":"DEPOSIT","amount":"1","timestamp":"2024-03-03T09:00:00Z"}
-"#;
-
-    fn app() -> App {
-        App::new(
-            load_bytes("t.jsonl", LOG.as_bytes().to_vec(), &LoadOptions::default()),
-            (120, 40),
-        )
-    }
-
-    fn t(s: &str) -> Millis {
-        parse_time(s).unwrap()
-    }
-
-    fn press(app: &mut App, code: KeyCode) {
-        app.key(KeyEvent::new(code, KeyModifiers::NONE));
-    }
-
-    fn type_text(app: &mut App, text: &str) {
-        for c in text.chars() {
-            press(app, KeyCode::Char(c));
-        }
-    }
-
-    #[test]
-    fn starts_at_the_last_moment() {
-        let app = app();
-        assert_eq!(app.cursor.pos, Some(4));
-        assert_eq!(app.cursor.time, t("2024-03-03T09:00:00Z"));
-    }
-
-    #[test]
-    fn steps_move_one_event_and_stop_at_the_ends() {
-        let mut app = app();
-        app.update(Action::StepBack);
-        assert_eq!(app.cursor.pos, Some(3));
-        assert_eq!(app.cursor.time, t("2024-03-02T12:00:00Z"));
-        app.update(Action::First);
-        assert_eq!(app.cursor.pos, Some(0));
-        app.update(Action::StepBack);
-        assert_eq!(app.cursor.pos, Some(0));
-        app.update(Action::StepForward);
-        // Two events share 10:00: the second is selected, the moment is the same.
-        assert_eq!(app.cursor.pos, Some(1));
-        assert_eq!(app.cursor.time, t("2024-03-01T10:00:00Z"));
-        app.update(Action::Last);
-        app.update(Action::StepForward);
-        assert_eq!(app.cursor.pos, Some(4));
-    }
-
-    #[test]
-    fn hours_and_days_move_the_moment() {
-        let mut app = app();
-        app.update(Action::First);
-        app.update(Action::HourForward);
-        assert_eq!(app.cursor.time, t("2024-03-01T11:00:00Z"));
-        assert_eq!(app.cursor.pos, Some(1), "the last event at or before 11:00");
-        app.update(Action::DayForward);
-        assert_eq!(app.cursor.time, t("2024-03-02T11:00:00Z"));
-        assert_eq!(app.cursor.pos, Some(2));
-        app.update(Action::DayForward);
-        app.update(Action::DayForward);
-        assert_eq!(
-            app.cursor.time,
-            t("2024-03-03T09:00:00Z"),
-            "clamped to the last event"
-        );
-        app.update(Action::DayBack);
-        app.update(Action::DayBack);
-        app.update(Action::DayBack);
-        assert_eq!(
-            app.cursor.time,
-            t("2024-03-01T10:00:00Z") - 1,
-            "just before the first event"
-        );
-        assert_eq!(app.cursor.pos, None);
-        app.update(Action::StepForward);
-        assert_eq!(app.cursor.pos, Some(0));
-    }
-
-    #[test]
-    fn the_jump_prompt_takes_absolute_and_relative_times() {
-        let mut app = app();
-        press(&mut app, KeyCode::Char('t'));
-        assert!(app.prompt.is_some());
-        type_text(&mut app, "2024-03-01 11:30");
-        press(&mut app, KeyCode::Enter);
-        assert!(app.prompt.is_none());
-        assert_eq!(app.cursor.time, t("2024-03-01T11:30:00Z"));
-        assert_eq!(
-            app.cursor.pos,
-            Some(2),
-            "inclusive: the 11:30 event is included"
-        );
-        press(&mut app, KeyCode::Char('t'));
-        type_text(&mut app, "-15m");
-        press(&mut app, KeyCode::Enter);
-        assert_eq!(app.cursor.time, t("2024-03-01T11:15:00Z"));
-        assert_eq!(app.cursor.pos, Some(1));
-        press(&mut app, KeyCode::Char('t'));
-        type_text(&mut app, "+1d");
-        press(&mut app, KeyCode::Enter);
-        assert_eq!(app.cursor.time, t("2024-03-02T11:15:00Z"));
-    }
-
-    #[test]
-    fn a_bad_time_keeps_the_prompt_open_with_an_error() {
-        let mut app = app();
-        let before = app.cursor;
-        press(&mut app, KeyCode::Char('t'));
-        type_text(&mut app, "tomorrow-ish");
-        press(&mut app, KeyCode::Enter);
-        let prompt = app.prompt.as_ref().expect("still open");
-        assert!(prompt.error.as_deref().unwrap().contains("not a time"));
-        assert_eq!(app.cursor, before);
-        press(&mut app, KeyCode::Backspace);
-        assert!(app.prompt.as_ref().unwrap().error.is_none());
-        press(&mut app, KeyCode::Esc);
-        assert!(app.prompt.is_none());
-        assert_eq!(app.cursor, before);
-    }
-
-    #[test]
-    fn keys_typed_in_the_prompt_are_not_commands() {
-        let mut app = app();
-        press(&mut app, KeyCode::Char('t'));
-        type_text(&mut app, "q");
-        assert!(!app.quit);
-        assert_eq!(app.prompt.as_ref().unwrap().input, "q");
-    }
-
-    #[test]
-    fn focus_views_and_back() {
-        let mut app = app();
-        assert_eq!(app.focus, Pane::Events);
-        press(&mut app, KeyCode::Enter);
-        assert_eq!(app.view, View::Detail { scroll: 0 });
-        // Time keys still work in the detail view; the detail follows the cursor.
-        press(&mut app, KeyCode::Left);
-        assert_eq!(app.cursor.pos, Some(3));
-        press(&mut app, KeyCode::Esc);
-        assert_eq!(app.view, View::Main);
-        press(&mut app, KeyCode::Tab);
-        assert_eq!(app.focus, Pane::Accounts);
-        press(&mut app, KeyCode::Char('j'));
-        assert_eq!(app.account_sel, 1);
-        press(&mut app, KeyCode::Enter);
-        let b = app.ledger.find_account("b").unwrap();
-        assert_eq!(
-            app.view,
-            View::Statement {
-                account: b,
-                scroll: None
-            }
-        );
-        press(&mut app, KeyCode::Char('?'));
-        assert!(app.help.is_some());
-        press(&mut app, KeyCode::Esc);
-        assert!(app.help.is_none());
-        assert!(matches!(app.view, View::Statement { .. }));
-        press(&mut app, KeyCode::Esc);
-        assert_eq!(app.view, View::Main);
-        press(&mut app, KeyCode::Char('q'));
-        assert!(app.quit);
-    }
-
-    #[test]
-    fn moving_in_the_events_list_moves_the_cursor() {
-        let mut app = app();
-        press(&mut app, KeyCode::Char('k'));
-        press(&mut app, KeyCode::Up);
-        assert_eq!(app.cursor.pos, Some(2));
-        press(&mut app, KeyCode::Char('j'));
-        assert_eq!(app.cursor.pos, Some(3));
-    }
-
-    #[test]
-    fn the_cursor_row_stays_in_view_after_any_move_and_resize() {
-        let text: String = (0..500)
-            .map(|i| format!("{{\"accountId\":\"a{}\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{}}}\n", i % 40, i * 1000))
-            .collect();
-        let mut app = App::new(
-            load_bytes("t", text.into_bytes(), &LoadOptions::default()),
-            (100, 30),
-        );
-        for action in [
-            Action::First,
-            Action::PageForward,
-            Action::StepBack,
-            Action::Last,
-            Action::HourBack,
-        ] {
-            app.update(action);
-            let rows = app.areas().events.height.saturating_sub(3) as usize;
-            let pos = app.cursor.pos.unwrap_or(0);
-            assert!(
-                pos >= app.events_offset && pos < app.events_offset + rows,
-                "{action:?}"
-            );
-        }
-        app.resize(60, 18);
-        let rows = app.areas().events.height.saturating_sub(3) as usize;
-        let pos = app.cursor.pos.unwrap_or(0);
-        assert!(pos >= app.events_offset && pos < app.events_offset + rows);
-        app.resize(20, 5);
-        app.update(Action::StepBack);
-    }
-
-    #[test]
-    fn an_empty_log_does_not_panic() {
-        let mut app = App::new(
-            load_bytes("e", Vec::new(), &LoadOptions::default()),
-            (80, 24),
-        );
-        for action in [
-            Action::StepBack,
-            Action::StepForward,
-            Action::First,
-            Action::Last,
-            Action::HourForward,
-            Action::Open,
-            Action::NextPane,
-            Action::Open,
-            Action::Down,
-        ] {
-            app.update(action);
-        }
-        assert_eq!(app.cursor.pos, None);
-    }
-
-    #[test]
-    fn scrolling_keeps_a_margin() {
-        assert_eq!(scroll_to_show(0, 0, 10, 100), 0);
-        // Ten rows keep a margin of two.
-        assert_eq!(scroll_to_show(0, 7, 10, 100), 0);
-        assert_eq!(scroll_to_show(0, 8, 10, 100), 1);
-        assert_eq!(scroll_to_show(50, 51, 10, 100), 49);
-        assert_eq!(scroll_to_show(0, 99, 10, 100), 90);
-        assert_eq!(scroll_to_show(0, 5, 10, 6), 0);
-    }
 }

@@ -18,9 +18,23 @@ pub enum Context {
     Detail,
     /// An account's statement.
     Statement,
+    /// The problems pane.
+    Problems,
+    /// What changed between two moments.
+    Diff,
 }
 
 impl Context {
+    pub const ALL: [Context; 7] = [
+        Context::Global,
+        Context::Events,
+        Context::Accounts,
+        Context::Problems,
+        Context::Detail,
+        Context::Statement,
+        Context::Diff,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
@@ -28,6 +42,8 @@ impl Context {
             Context::Events => "Events pane",
             Context::Detail => "Event details",
             Context::Statement => "Account statement",
+            Context::Problems => "Problems pane",
+            Context::Diff => "Diff between two moments",
         }
     }
 }
@@ -94,10 +110,7 @@ impl Key {
         let relevant = event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         match event.code {
             KeyCode::Char(_) => relevant == self.modifiers,
-            _ => {
-                (event.modifiers & !KeyModifiers::SHIFT) == self.modifiers
-                    || self.code == KeyCode::BackTab
-            }
+            _ => (event.modifiers & !KeyModifiers::SHIFT) == self.modifiers,
         }
     }
 }
@@ -123,15 +136,13 @@ use Action as A;
 use Context as C;
 
 /// The explorer's keys. Context bindings are looked up before global ones.
+#[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     // Moving in time works in every view.
+    // (The hint line shows the hinted keys in this order, as many as fit.)
     bind(C::Global, &[key(KeyCode::Left), ch('h')], A::StepBack, true),
-    bind(
-        C::Global,
-        &[key(KeyCode::Right), ch('l')],
-        A::StepForward,
-        true,
-    ),
+    bind(C::Global, &[key(KeyCode::Right), ch('l')], A::StepForward, true),
+    bind(C::Global, &[ch('t')], A::JumpPrompt, true),
     bind(C::Global, &[ch('[')], A::HourBack, true),
     bind(C::Global, &[ch(']')], A::HourForward, true),
     bind(C::Global, &[ch('{')], A::DayBack, true),
@@ -140,93 +151,66 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Global, &[ch('L'), ctrl('f')], A::PageForward, false),
     bind(C::Global, &[key(KeyCode::Home), ch('g')], A::First, true),
     bind(C::Global, &[key(KeyCode::End), ch('G')], A::Last, true),
-    bind(C::Global, &[ch('t')], A::JumpPrompt, true),
+    // Investigating.
+    bind(C::Global, &[ch('/')], A::Search, true),
+    bind(C::Global, &[ch('n')], A::NextMatch, false),
+    bind(C::Global, &[ch('N')], A::PrevMatch, false),
+    bind(C::Global, &[ch('e')], A::NextProblem, true),
+    bind(C::Global, &[ch('E')], A::PrevProblem, true),
+    bind(C::Global, &[ch('f')], A::Filter, true),
+    bind(C::Global, &[ch('F')], A::ClearFilter, false),
+    bind(C::Global, &[ch('o')], A::ToggleOrder, false),
+    bind(C::Global, &[ch('m')], A::SetMark, true),
+    bind(C::Global, &[ch('\'')], A::JumpMark, false),
+    bind(C::Global, &[ch('d')], A::Diff, true),
+    bind(C::Global, &[ch('x')], A::Export, false),
     bind(C::Global, &[ch('?'), key(KeyCode::F(1))], A::Help, true),
     bind(C::Global, &[key(KeyCode::Esc)], A::Back, false),
     bind(C::Global, &[ch('q'), ctrl('c')], A::Quit, true),
-    // The accounts list.
-    bind(C::Accounts, &[key(KeyCode::Up), ch('k')], A::Up, true),
-    bind(C::Accounts, &[key(KeyCode::Down), ch('j')], A::Down, true),
-    bind(
-        C::Accounts,
-        &[key(KeyCode::PageUp), ctrl('u')],
-        A::ListPageUp,
-        false,
-    ),
-    bind(
-        C::Accounts,
-        &[key(KeyCode::PageDown), ctrl('d')],
-        A::ListPageDown,
-        false,
-    ),
-    bind(C::Accounts, &[key(KeyCode::Enter)], A::Open, true),
-    bind(C::Accounts, &[key(KeyCode::Tab)], A::NextPane, true),
-    bind(C::Accounts, &[key(KeyCode::BackTab)], A::PrevPane, false),
     // The events list: moving in it moves the time cursor.
     bind(C::Events, &[key(KeyCode::Up), ch('k')], A::StepBack, true),
-    bind(
-        C::Events,
-        &[key(KeyCode::Down), ch('j')],
-        A::StepForward,
-        true,
-    ),
-    bind(
-        C::Events,
-        &[key(KeyCode::PageUp), ctrl('u')],
-        A::PageBack,
-        false,
-    ),
-    bind(
-        C::Events,
-        &[key(KeyCode::PageDown), ctrl('d')],
-        A::PageForward,
-        false,
-    ),
+    bind(C::Events, &[key(KeyCode::Down), ch('j')], A::StepForward, true),
+    bind(C::Events, &[key(KeyCode::PageUp), ctrl('u')], A::PageBack, false),
+    bind(C::Events, &[key(KeyCode::PageDown), ctrl('d')], A::PageForward, false),
     bind(C::Events, &[key(KeyCode::Enter)], A::Open, true),
     bind(C::Events, &[key(KeyCode::Tab)], A::NextPane, true),
     bind(C::Events, &[key(KeyCode::BackTab)], A::PrevPane, false),
+    // The accounts list.
+    bind(C::Accounts, &[key(KeyCode::Up), ch('k')], A::Up, true),
+    bind(C::Accounts, &[key(KeyCode::Down), ch('j')], A::Down, true),
+    bind(C::Accounts, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Accounts, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Accounts, &[key(KeyCode::Enter)], A::Open, true),
+    bind(C::Accounts, &[key(KeyCode::Tab)], A::NextPane, true),
+    bind(C::Accounts, &[key(KeyCode::BackTab)], A::PrevPane, false),
+    // The problems list.
+    bind(C::Problems, &[key(KeyCode::Up), ch('k')], A::Up, true),
+    bind(C::Problems, &[key(KeyCode::Down), ch('j')], A::Down, true),
+    bind(C::Problems, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Problems, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Problems, &[key(KeyCode::Enter)], A::Open, true),
+    bind(C::Problems, &[key(KeyCode::Tab)], A::NextPane, true),
+    bind(C::Problems, &[key(KeyCode::BackTab)], A::PrevPane, false),
     // Event details.
     bind(C::Detail, &[key(KeyCode::Up), ch('k')], A::Up, true),
     bind(C::Detail, &[key(KeyCode::Down), ch('j')], A::Down, true),
-    bind(
-        C::Detail,
-        &[key(KeyCode::PageUp), ctrl('u')],
-        A::ListPageUp,
-        false,
-    ),
-    bind(
-        C::Detail,
-        &[key(KeyCode::PageDown), ctrl('d')],
-        A::ListPageDown,
-        false,
-    ),
-    bind(
-        C::Detail,
-        &[key(KeyCode::Esc), key(KeyCode::Enter)],
-        A::Back,
-        true,
-    ),
+    bind(C::Detail, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Detail, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Detail, &[key(KeyCode::Esc), key(KeyCode::Enter)], A::Back, true),
     // Account statement.
     bind(C::Statement, &[key(KeyCode::Up), ch('k')], A::Up, true),
     bind(C::Statement, &[key(KeyCode::Down), ch('j')], A::Down, true),
-    bind(
-        C::Statement,
-        &[key(KeyCode::PageUp), ctrl('u')],
-        A::ListPageUp,
-        false,
-    ),
-    bind(
-        C::Statement,
-        &[key(KeyCode::PageDown), ctrl('d')],
-        A::ListPageDown,
-        false,
-    ),
-    bind(
-        C::Statement,
-        &[key(KeyCode::Esc), key(KeyCode::Enter)],
-        A::Back,
-        true,
-    ),
+    bind(C::Statement, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Statement, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Statement, &[key(KeyCode::Esc), key(KeyCode::Enter)], A::Back, true),
+    bind(C::Statement, &[ch('x')], A::Export, true),
+    // What changed between two moments.
+    bind(C::Diff, &[key(KeyCode::Up), ch('k')], A::Up, true),
+    bind(C::Diff, &[key(KeyCode::Down), ch('j')], A::Down, true),
+    bind(C::Diff, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Diff, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Diff, &[key(KeyCode::Esc), key(KeyCode::Enter)], A::Back, true),
+    bind(C::Diff, &[ch('x')], A::Export, true),
 ];
 
 /// The action a key asks for in a context, if any.
@@ -340,13 +324,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [
-            Context::Global,
-            Context::Accounts,
-            Context::Events,
-            Context::Detail,
-            Context::Statement,
-        ] {
+        for ctx in Context::ALL {
             let keys: Vec<Key> = BINDINGS
                 .iter()
                 .filter(|b| b.context == ctx)

@@ -4,6 +4,9 @@
 
 pub mod action;
 pub mod app;
+pub mod diff;
+pub mod export;
+pub mod filter;
 pub mod keymap;
 mod run;
 pub mod theme;

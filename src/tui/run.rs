@@ -4,21 +4,24 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
+};
 use ratatui::DefaultTerminal;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 
-use super::app::App;
+use super::app::{App, Follow};
 use super::theme::Theme;
 use super::ui;
 use super::ui::layout::centered;
 use crate::cli::{self, Failure, Outcome, SourceOptions};
+use crate::ledger::follow::{FileFollower, FollowEvent, Follower};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
-use crate::source::pg::{PgErrorKind, PgSource};
+use crate::source::pg::{FollowOptions, PgErrorKind, PgFollower, PgSource};
 
 /// How long the loop waits for input before it looks around (a growing file, for instance).
 const TICK: Duration = Duration::from_millis(250);
@@ -39,10 +42,15 @@ pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init()
         .map_err(|e| Failure::usage(format!("cannot set up the terminal: {e}")))?;
+    // The mouse is a bonus: a terminal that refuses it still gets the explorer.
+    let mouse = crossterm::execute!(std::io::stdout(), EnableMouseCapture).is_ok();
     let outcome = match database {
         Some(db) => session_database(&mut terminal, db, load_options, theme),
         None => session(&mut terminal, file, load_options, theme),
     };
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    }
     ratatui::restore();
     outcome
 }
@@ -75,11 +83,30 @@ fn session(
             None => return Ok(0),
         },
     };
-    explore(terminal, ledger, theme)
+    let size = terminal
+        .size()
+        .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
+    // A file is followed as it grows; the bundled sample is not a file.
+    let follower = file.and_then(|path| FileFollower::new(Path::new(path), &ledger).ok());
+    let mut app = App::new(ledger, (size.width, size.height));
+    let mut follower: Option<Box<dyn Follower>> = match follower {
+        Some(f) if !f.stopped() => {
+            app.follow = Follow::On { added: 0 };
+            Some(Box::new(f))
+        }
+        Some(_) => {
+            app.status = Some(
+                "the last line has no newline, so the log is not followed for new events".into(),
+            );
+            None
+        }
+        None => None,
+    };
+    event_loop(terminal, &mut app, theme, &mut follower)
 }
 
-/// The explorer on a PostgreSQL event store, read in the background while the screen shows
-/// progress.
+/// The explorer on a PostgreSQL event store: read in the background while the screen shows
+/// progress, then followed for rows committed since.
 fn session_database(
     terminal: &mut DefaultTerminal,
     db: PgSource,
@@ -93,36 +120,43 @@ fn session_database(
         std::thread::spawn(move || db.load(&load_options, Some(&progress)))
     };
     let name = db.name().to_string();
-    if !wait_for(terminal, &worker, &name, &progress, theme)? {
-        return Ok(0);
-    }
-    match worker.join() {
-        Ok(Ok(ledger)) => explore(terminal, ledger, theme),
-        Ok(Err(e)) if e.kind == PgErrorKind::Cancelled => Ok(0),
-        Ok(Err(e)) => Err(Failure::usage(e.to_string())),
-        Err(_) => Err(Failure::usage(format!(
-            "{name}: the load failed unexpectedly"
-        ))),
-    }
-}
-
-fn explore(terminal: &mut DefaultTerminal, ledger: Ledger, theme: Theme) -> Outcome {
+    wait_for(terminal, &worker, &name, &progress, theme)?;
+    let ledger = match worker.join() {
+        Ok(Ok(ledger)) => ledger,
+        Ok(Err(e)) if e.kind == PgErrorKind::Cancelled => return Ok(0),
+        Ok(Err(e)) => return Err(Failure::usage(e.to_string())),
+        Err(_) => {
+            return Err(Failure::usage(format!(
+                "{name}: the load failed unexpectedly"
+            )));
+        }
+    };
     let size = terminal
         .size()
         .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
+    let follower = PgFollower::new(&db, &ledger, FollowOptions::default());
     let mut app = App::new(ledger, (size.width, size.height));
-    event_loop(terminal, &mut app, theme)
+    let mut follower: Option<Box<dyn Follower>> = match follower {
+        Ok(f) => {
+            app.follow = Follow::On { added: 0 };
+            Some(Box::new(f))
+        }
+        Err(e) => {
+            app.status = Some(format!("not following new rows: {}", e.message));
+            None
+        }
+    };
+    event_loop(terminal, &mut app, theme, &mut follower)
 }
 
-/// Shows the progress of a load until it ends; `false` when the user quit (the load is told to
-/// stop, and has stopped).
+/// Shows the progress of a load until its thread ends; a key that quits tells the load to stop.
 fn wait_for<T>(
     terminal: &mut DefaultTerminal,
     worker: &std::thread::JoinHandle<T>,
     name: &str,
     progress: &Progress,
     theme: Theme,
-) -> Result<bool, Failure> {
+) -> Result<(), Failure> {
     while !worker.is_finished() {
         draw_loading(terminal, name, progress, theme)?;
         if event::poll(Duration::from_millis(50)).map_err(terminal_error)?
@@ -136,7 +170,7 @@ fn wait_for<T>(
             }
         }
     }
-    Ok(!progress.cancelled())
+    Ok(())
 }
 
 /// Loads in a background thread while the screen shows progress. `None` when the user quit.
@@ -153,19 +187,7 @@ fn load_with_progress(
         std::thread::spawn(move || load_file(&path, &options, Some(&progress)))
     };
     let name = path.display().to_string();
-    while !worker.is_finished() {
-        draw_loading(terminal, &name, &progress, theme)?;
-        if event::poll(Duration::from_millis(50)).map_err(terminal_error)?
-            && let Event::Key(key) = event::read().map_err(terminal_error)?
-            && key.kind == KeyEventKind::Press
-        {
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            if ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
-                progress.cancel.store(true, Ordering::Relaxed);
-            }
-        }
-    }
+    wait_for(terminal, &worker, &name, &progress, theme)?;
     match worker.join() {
         Ok(Ok(ledger)) => Ok(Some(ledger)),
         Ok(Err(LoadError::Cancelled { .. })) => Ok(None),
@@ -240,8 +262,15 @@ fn draw_loading(
 }
 
 /// Reads input and redraws until the user quits. Every key waiting in the input queue is applied
-/// before the next frame is drawn, so a burst of keys costs one redraw.
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: Theme) -> Outcome {
+/// before the next frame is drawn, so a burst of keys costs one redraw. Between keys, the source is
+/// polled for new events.
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    theme: Theme,
+    follower: &mut Option<Box<dyn Follower>>,
+) -> Outcome {
+    let mut last_poll = Instant::now();
     loop {
         terminal
             .draw(|frame| ui::draw(frame, app, theme))
@@ -249,17 +278,31 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: Theme) -> Ou
         if app.quit {
             return Ok(0);
         }
-        if !event::poll(TICK).map_err(terminal_error)? {
-            continue;
-        }
-        loop {
-            match event::read().map_err(terminal_error)? {
-                Event::Key(key) if key.kind != KeyEventKind::Release => app.key(key),
-                Event::Resize(width, height) => app.resize(width, height),
-                _ => {}
+        if event::poll(TICK).map_err(terminal_error)? {
+            loop {
+                match event::read().map_err(terminal_error)? {
+                    Event::Key(key) if key.kind != KeyEventKind::Release => app.key(key),
+                    Event::Mouse(mouse) => app.mouse(mouse),
+                    Event::Resize(width, height) => app.resize(width, height),
+                    _ => {}
+                }
+                if app.quit || !event::poll(Duration::ZERO).map_err(terminal_error)? {
+                    break;
+                }
             }
-            if app.quit || !event::poll(Duration::ZERO).map_err(terminal_error)? {
-                break;
+        }
+        if let Some(f) = follower.as_mut()
+            && last_poll.elapsed() >= TICK
+        {
+            last_poll = Instant::now();
+            let at_end = app.at_end();
+            match f.poll(&mut app.ledger) {
+                FollowEvent::Unchanged => {}
+                FollowEvent::Grew { events } => app.grew(events, at_end),
+                FollowEvent::Changed { reason } => {
+                    app.source_changed(reason);
+                    *follower = None;
+                }
             }
         }
     }

@@ -17,7 +17,7 @@
 //! - it is [`FollowOptions::max_wait`] old (a transaction held open that long is not waited for).
 //!
 //! Rows are added as soon as they are read; a late row takes its place by position in the ledger.
-//! The contiguous *watermark* ([`Follower::watermark`]) is the highest position up to which every
+//! The contiguous *watermark* ([`PgFollower::watermark`]) is the highest position up to which every
 //! position has been read or given up.
 
 use std::collections::BTreeMap;
@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use postgres::{Client, IsolationLevel};
 
 use super::{Filter, PgError, PgSource, read_only};
+use crate::ledger::follow::FollowEvent;
 use crate::ledger::{Ledger, RecordSpan};
 
 /// How long holes are waited for.
@@ -88,9 +89,9 @@ impl Batch {
     }
 }
 
-/// Follows one database source. [`Follower::fetch`] does the I/O (it can run on a thread of its
-/// own); [`Batch::apply`] adds what it read to the ledger. [`Follower::poll`] does both.
-pub struct Follower {
+/// Follows one database source. [`PgFollower::fetch`] does the I/O (it can run on a thread of its
+/// own); [`Batch::apply`] adds what it read to the ledger. [`PgFollower::poll`] does both.
+pub struct PgFollower {
     source: PgSource,
     client: Client,
     options: FollowOptions,
@@ -101,14 +102,14 @@ pub struct Follower {
     skipped: u64,
 }
 
-impl Follower {
+impl PgFollower {
     /// Starts following `source` after what `ledger` (loaded from it) already holds. Holes among
     /// the loaded positions are waited for like any other.
     pub fn new(
         source: &PgSource,
         ledger: &Ledger,
         options: FollowOptions,
-    ) -> Result<Follower, PgError> {
+    ) -> Result<PgFollower, PgError> {
         let mut client = source.connect()?;
         let mut seen: Vec<u64> = (0..ledger.len()).map(|i| ledger.seq_of(i)).collect();
         seen.extend(
@@ -138,7 +139,7 @@ impl Follower {
                 );
             }
         }
-        Ok(Follower {
+        Ok(PgFollower {
             source: source.clone(),
             client,
             options,
@@ -259,4 +260,21 @@ fn snapshot(client: &mut Client, which: &str) -> Result<i64, postgres::Error> {
             &[],
         )?
         .get::<_, i64>(0))
+}
+
+/// The follower the explorer drives: rows added are `Grew`; an error (the server went away, the
+/// table was dropped) stops following and says why.
+impl crate::ledger::follow::Follower for PgFollower {
+    fn poll(&mut self, ledger: &mut Ledger) -> FollowEvent {
+        let before = ledger.len();
+        match PgFollower::poll(self, ledger) {
+            Ok(0) => FollowEvent::Unchanged,
+            Ok(_) => FollowEvent::Grew {
+                events: ledger.len() - before,
+            },
+            Err(e) => FollowEvent::Changed {
+                reason: e.to_string(),
+            },
+        }
+    }
 }

@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::fit;
-use crate::ledger::Moment;
 use crate::ledger::time::format_time;
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -31,12 +30,15 @@ impl Widget for Accounts<'_> {
             })
             .title(Line::from(vec![
                 Span::styled(" Accounts ", theme.title()),
-                Span::styled(format!("{} ", ledger.account_count()), theme.muted()),
+                Span::styled(
+                    format!("{} ", super::group(ledger.account_count())),
+                    theme.muted(),
+                ),
             ]));
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;
-        let moment = Moment::Time(app.cursor.time);
+        let moment = app.moment();
         let cursor_event = app.cursor_event().map(|i| ledger.event(i));
         let name_width = inner.width.saturating_sub(2 + 12 + 5 + 11 + 4) as usize;
         let rows: Vec<Row> = ledger

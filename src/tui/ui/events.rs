@@ -1,4 +1,5 @@
-//! The events pane: every event in time order; the cursor's row highlighted, the future dimmed.
+//! The events pane: the events in time (or recorded) order; the cursor's row highlighted, the
+//! future dimmed, search matches highlighted, problems flagged.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -6,11 +7,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
-use super::fit;
+use super::{fit, group};
 use crate::ledger::event::flags;
+use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
 use crate::ledger::{Effect, Ledger};
-use crate::tui::app::{App, Pane};
+use crate::tui::app::{App, Order, Pane};
 use crate::tui::theme::Theme;
 
 pub struct Events<'a> {
@@ -34,11 +36,67 @@ pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Effect) {
     (text, effect)
 }
 
+/// A cell whose text has the search's matches highlighted.
+fn highlighted(text: String, query: Option<&Query>, theme: Theme) -> Line<'static> {
+    let Some(query) = query else {
+        return Line::from(text);
+    };
+    let ranges = query.ranges(&text);
+    if ranges.is_empty() {
+        return Line::from(text);
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for (start, end) in ranges {
+        if start > at {
+            spans.push(Span::raw(text[at..start].to_string()));
+        }
+        spans.push(Span::styled(
+            text[start..end].to_string(),
+            theme.highlight(),
+        ));
+        at = end;
+    }
+    if at < text.len() {
+        spans.push(Span::raw(text[at..].to_string()));
+    }
+    Line::from(spans)
+}
+
 impl Widget for Events<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, theme) = (self.app, self.theme);
         let ledger = &app.ledger;
         let focused = app.focus == Pane::Events;
+        let mut title = vec![
+            Span::styled(" Events ", theme.title()),
+            match app.order {
+                Order::Time => Span::styled("in time order ", theme.muted()),
+                Order::Recorded => Span::styled("in RECORDED order (seq) ", theme.warning()),
+            },
+        ];
+        if let Some(filter) = &app.filter {
+            let hidden = ledger.len() - app.listed();
+            title.push(Span::styled(
+                format!(
+                    "· {} hidden by filter {} ",
+                    group(hidden),
+                    fit(&filter.text, (area.width as usize / 3).max(12))
+                ),
+                theme.warning(),
+            ));
+        }
+        if let Some(search) = &app.search {
+            title.push(Span::styled(
+                format!(
+                    "· /{} {} match{} ",
+                    fit(&search.query, 24),
+                    group(search.events.len()),
+                    if search.events.len() == 1 { "" } else { "es" }
+                ),
+                theme.key(),
+            ));
+        }
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(if focused {
@@ -46,10 +104,7 @@ impl Widget for Events<'_> {
             } else {
                 theme.border()
             })
-            .title(Line::from(vec![
-                Span::styled(" Events ", theme.title()),
-                Span::styled("in time order ", theme.muted()),
-            ]));
+            .title(Line::from(title));
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;
@@ -58,15 +113,17 @@ impl Widget for Events<'_> {
         let flexible = inner.width.saturating_sub(2 + time_width + 12 + 12 + 5) as usize;
         let account_width = flexible * 3 / 5;
         let type_width = flexible - account_width;
-        let order = ledger.time_order();
-        let rows: Vec<Row> = (app.events_offset..order.len())
+        let query = app.search.as_ref().and_then(|s| Query::new(&s.query));
+        let rows: Vec<Row> = (app.events_offset..app.listed())
             .take(rows_available)
-            .map(|pos| {
-                let i = order[pos] as usize;
+            .map(|k| {
+                let pos = app.listed_pos(k);
+                let i = app.event_at(pos);
                 let e = ledger.event(i);
                 let at_cursor = app.cursor.pos == Some(pos);
-                let future = e.ts > app.cursor.time;
-                let gutter = match (at_cursor, e.flags & flags::PROBLEM != 0, future) {
+                let future = app.is_future(pos);
+                let problem = e.flags & flags::PROBLEM != 0;
+                let gutter = match (at_cursor, problem, future) {
                     (true, _, _) => "▶",
                     (false, true, _) => "!",
                     (false, false, true) => "·",
@@ -89,7 +146,7 @@ impl Widget for Events<'_> {
                     Effect::Debit | Effect::Transfer => theme.debit(),
                     _ => theme.muted(),
                 };
-                let balance = ledger.balance_after(i, e.account);
+                let balance = app.balance_after(i, e.account);
                 let balance_style = match balance {
                     Some(b) if b.is_negative() && !future => theme.negative(),
                     _ => Style::default(),
@@ -101,16 +158,29 @@ impl Widget for Events<'_> {
                 } else {
                     Style::default()
                 };
+                let matched = app.is_match(i);
+                let q = if matched { query.as_ref() } else { None };
                 Row::new(vec![
-                    Cell::from(gutter).style(if gutter == "!" && !at_cursor {
+                    Cell::from(gutter).style(if problem && !at_cursor {
                         theme.warning()
                     } else {
                         Style::default()
                     }),
-                    Cell::from(time),
-                    Cell::from(fit(&account, account_width)),
-                    Cell::from(fit(ledger.type_name(e.kind), type_width)),
-                    Cell::from(Text::from(amount).alignment(Alignment::Right)).style(amount_style),
+                    Cell::from(time).style(if matched {
+                        theme.highlight()
+                    } else {
+                        Style::default()
+                    }),
+                    Cell::from(highlighted(fit(&account, account_width), q, theme)),
+                    Cell::from(highlighted(
+                        fit(ledger.type_name(e.kind), type_width),
+                        q,
+                        theme,
+                    )),
+                    Cell::from(
+                        Text::from(highlighted(amount, q, theme)).alignment(Alignment::Right),
+                    )
+                    .style(amount_style),
                     Cell::from(
                         Text::from(balance.map(|b| b.to_string()).unwrap_or_default())
                             .alignment(Alignment::Right),
@@ -142,5 +212,20 @@ impl Widget for Events<'_> {
         )
         .header(header)
         .render(inner, buf);
+        if app.listed() == 0 && inner.height > 1 {
+            let message = if app.filter.is_some() {
+                "no event passes the filter (F clears it)"
+            } else {
+                "the log has no events"
+            };
+            Line::from(Span::styled(message, theme.muted())).render(
+                Rect {
+                    y: inner.y + 1,
+                    height: 1,
+                    ..inner
+                },
+                buf,
+            );
+        }
     }
 }

@@ -2,13 +2,14 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::fit;
 use crate::ledger::Integrity;
 use crate::ledger::time::format_time;
-use crate::tui::app::App;
+use crate::tui::app::{App, Follow, Order};
 use crate::tui::theme::Theme;
 
 pub struct Header<'a> {
@@ -39,6 +40,27 @@ impl Widget for Header<'_> {
                 Span::styled(format!("✗ chain BROKEN at line {line}"), theme.error())
             }
         });
+        match &app.follow {
+            Follow::Off => {}
+            Follow::On { added } => {
+                first.push(Span::styled(" · ", theme.muted()));
+                first.push(Span::styled(
+                    if *added == 0 {
+                        "following".to_string()
+                    } else {
+                        format!("following: +{} new", group(*added))
+                    },
+                    theme.ok(),
+                ));
+            }
+            Follow::Stopped { .. } => {
+                first.push(Span::styled(" · ", theme.muted()));
+                first.push(Span::styled(
+                    " ✗ LOG CHANGED ON DISK: view frozen ",
+                    theme.error().add_modifier(Modifier::REVERSED),
+                ));
+            }
+        }
         let problems = ledger.problems().len();
         first.push(Span::styled(" · ", theme.muted()));
         first.push(if problems == 0 {
@@ -56,18 +78,39 @@ impl Widget for Header<'_> {
 
         let cursor = app.cursor;
         let mut second = vec![Span::styled(" as of ", theme.muted())];
+        if app.order == Order::Recorded {
+            second = vec![Span::styled(" RECORDED ORDER · as of ", theme.warning())];
+        }
         if ledger.is_empty() {
             second.push(Span::raw("— (the log has no events)"));
         } else {
-            second.push(Span::styled(format_time(cursor.time), theme.header()));
-            second.push(Span::styled(" · ", theme.muted()));
-            match (cursor.pos, app.cursor_event()) {
-                (Some(pos), Some(i)) => {
-                    second.push(Span::raw(format!(
-                        "event {} of {}",
-                        group(pos + 1),
-                        group(ledger.len())
-                    )));
+            match app.order {
+                Order::Time => {
+                    second.push(Span::styled(format_time(cursor.time), theme.header()));
+                    second.push(Span::styled(" · ", theme.muted()));
+                    if let Some(pos) = cursor.pos {
+                        second.push(Span::raw(format!(
+                            "event {} of {}",
+                            group(pos + 1),
+                            group(ledger.len())
+                        )));
+                    }
+                }
+                Order::Recorded => {
+                    second.push(Span::styled(
+                        format!(
+                            "seq {} of {}",
+                            group(cursor.pos.map_or(0, |p| p + 1)),
+                            group(ledger.len())
+                        ),
+                        theme.header(),
+                    ));
+                    second.push(Span::styled(" · ", theme.muted()));
+                    second.push(Span::raw(format_time(cursor.time)));
+                }
+            }
+            match app.cursor_event() {
+                Some(i) => {
                     let e = ledger.event(i);
                     second.push(Span::styled(" · ", theme.muted()));
                     let summary = format!(
@@ -78,7 +121,12 @@ impl Widget for Header<'_> {
                     );
                     second.push(Span::raw(fit(&summary, width / 2)));
                 }
-                _ => second.push(Span::styled("before the first event", theme.muted())),
+                None => {
+                    if app.order == Order::Recorded {
+                        second.push(Span::styled(" · ", theme.muted()));
+                    }
+                    second.push(Span::styled("before the first event", theme.muted()));
+                }
             }
         }
         Line::from(first).render(Rect { height: 1, ..area }, buf);

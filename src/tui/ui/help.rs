@@ -18,13 +18,7 @@ pub struct Help {
 /// The help text, one line per binding under a title per context.
 pub fn help_lines(theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for context in [
-        Context::Global,
-        Context::Events,
-        Context::Accounts,
-        Context::Detail,
-        Context::Statement,
-    ] {
+    for context in Context::ALL {
         lines.push(Line::from(Span::styled(context.title(), theme.header())));
         for b in BINDINGS.iter().filter(|b| b.context == context) {
             lines.push(Line::from(vec![
@@ -35,7 +29,11 @@ pub fn help_lines(theme: Theme) -> Vec<Line<'static>> {
         lines.push(Line::default());
     }
     lines.push(Line::from(Span::styled(
-        "While typing a time: Enter jumps, Esc cancels, Backspace/Ctrl-u edit.",
+        "While typing (a time, a search, a filter): Enter applies, Esc cancels, Backspace/Ctrl-u edit.",
+        theme.muted(),
+    )));
+    lines.push(Line::from(Span::styled(
+        "Mouse: the wheel scrolls a list, a click selects, a click on the timeline moves the cursor.",
         theme.muted(),
     )));
     lines

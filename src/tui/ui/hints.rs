@@ -8,7 +8,7 @@ use ratatui::widgets::Widget;
 
 use super::key_spans;
 use crate::text::escape_control;
-use crate::tui::app::App;
+use crate::tui::app::{App, Follow, Pending, PromptKind};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
 
@@ -20,20 +20,59 @@ pub struct Hints<'a> {
 impl Widget for Hints<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, theme) = (self.app, self.theme);
+        if let Follow::Stopped { reason } = &app.follow {
+            Line::from(Span::styled(
+                format!(
+                    " ✗ {} — reopen the log to see it as it is now",
+                    escape_control(reason)
+                ),
+                theme.error(),
+            ))
+            .render(area, buf);
+            return;
+        }
         if let Some(prompt) = &app.prompt {
+            let (label, example) = match prompt.kind {
+                PromptKind::Jump => (
+                    " jump to time: ",
+                    "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
+                ),
+                PromptKind::Search => (" /", "  any text of any field · Enter keeps · Esc cancels"),
+                PromptKind::Filter => (
+                    " filter: ",
+                    "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME · empty clears",
+                ),
+            };
             let mut spans = vec![
-                Span::styled(" jump to time: ", theme.key()),
+                Span::styled(label, theme.key()),
                 Span::raw(escape_control(&prompt.input).into_owned()),
                 Span::styled("▏", theme.slider_cursor()),
             ];
             match &prompt.error {
                 Some(error) => spans.push(Span::styled(format!("  {error}"), theme.error())),
-                None => spans.push(Span::styled(
-                    "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
-                    theme.muted(),
-                )),
+                None => {
+                    if prompt.kind == PromptKind::Search
+                        && let Some(search) = &app.search
+                    {
+                        spans.push(Span::styled(
+                            format!("  {} matches", search.events.len()),
+                            theme.key(),
+                        ));
+                    }
+                    spans.push(Span::styled(example, theme.muted()));
+                }
             }
             Line::from(spans).render(area, buf);
+            return;
+        }
+        if let Some(pending) = app.pending {
+            let text = match pending {
+                Pending::SetMark => " mark: type a letter (a–z) to name this moment",
+                Pending::JumpMark => " go to mark: type its letter",
+                Pending::DiffFrom => " diff from mark: type its letter",
+                Pending::DiffTo(_) => " diff to: another mark's letter, or . for the cursor",
+            };
+            Line::from(Span::styled(text, theme.key())).render(area, buf);
             return;
         }
         if let Some(status) = &app.status {

@@ -1,14 +1,14 @@
 //! Where each part of the screen goes, as a pure function of the terminal size; the app uses it to
 //! know how many rows a page has, the drawing code to place the widgets.
 
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Below this size the explorer shows a "window too small" message instead of its screen.
 pub const MIN_WIDTH: u16 = 50;
-pub const MIN_HEIGHT: u16 = 16;
+pub const MIN_HEIGHT: u16 = 18;
 
 /// Width from which the accounts and events panes stand side by side.
-const SIDE_BY_SIDE: u16 = 110;
+const SIDE_BY_SIDE: u16 = 124;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Areas {
@@ -17,6 +17,7 @@ pub struct Areas {
     /// Between header and timeline: the panes, or a full view (details, statement).
     pub body: Rect,
     pub accounts: Rect,
+    pub problems: Rect,
     pub events: Rect,
     pub timeline: Rect,
     pub hints: Rect,
@@ -32,30 +33,29 @@ pub fn areas(area: Rect) -> Areas {
     let [header, body, timeline, hints] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(6),
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Length(1),
     ])
     .areas(area);
-    let (direction, constraints) = if area.width >= SIDE_BY_SIDE {
-        (
-            Direction::Horizontal,
-            [Constraint::Length(46), Constraint::Min(40)],
-        )
+    let (accounts, problems, events) = if area.width >= SIDE_BY_SIDE {
+        let [left, events] =
+            Layout::horizontal([Constraint::Length(46), Constraint::Min(40)]).areas(body);
+        let [accounts, problems] =
+            Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(left);
+        (accounts, problems, events)
     } else {
-        (
-            Direction::Vertical,
-            [Constraint::Percentage(40), Constraint::Percentage(60)],
-        )
+        let [top, events] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+        let [accounts, problems] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+        (accounts, problems, events)
     };
-    let [accounts, events] = Layout::default()
-        .direction(direction)
-        .constraints(constraints)
-        .areas(body);
     Areas {
         too_small: false,
         header,
         body,
         accounts,
+        problems,
         events,
         timeline,
         hints,

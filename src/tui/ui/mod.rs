@@ -4,12 +4,14 @@
 mod accounts;
 mod chart;
 mod detail;
-mod events;
+mod diff;
+pub mod events;
 mod header;
 pub use header::group;
 mod help;
 mod hints;
 pub mod layout;
+mod problems;
 mod statement;
 pub mod timeline;
 
@@ -51,8 +53,16 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     match &app.view {
         View::Main => {
             accounts::Accounts { app, theme }.render(areas.accounts, buf);
+            problems::Problems { app, theme }.render(areas.problems, buf);
             events::Events { app, theme }.render(areas.events, buf);
         }
+        View::Diff { diff, scroll } => diff::DiffView {
+            app,
+            diff,
+            theme,
+            scroll: *scroll,
+        }
+        .render(areas.body, buf),
         View::Detail { scroll } => detail::Detail {
             app,
             theme,

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::chart::BalanceChart;
 use super::fit;
+use crate::ledger::AccountId;
 use crate::ledger::time::format_time_short;
-use crate::ledger::{AccountId, Moment};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -26,7 +26,7 @@ impl Widget for Statement<'_> {
         let (app, theme) = (self.app, self.theme);
         let ledger = &app.ledger;
         let account = self.account;
-        let state = ledger.account_at(account, Moment::Time(app.cursor.time));
+        let state = ledger.account_at(account, app.moment());
         let name = fit(ledger.account_name(account), 40);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -60,11 +60,10 @@ impl Widget for Statement<'_> {
         }
         .render(chart_area, buf);
 
-        let rows_total = app.statement_len(account);
+        let (postings, rows_total) = app.statement_rows(account);
         let visible = table_area.height.saturating_sub(1) as usize;
         let selected = self.scroll.unwrap_or(rows_total.saturating_sub(1));
         let start = (selected + 1).saturating_sub(visible);
-        let postings = ledger.postings(account);
         let rows: Vec<Row> = postings[..rows_total]
             .iter()
             .enumerate()

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::ledger::time::format_time_short;
-use crate::ledger::{Ledger, Millis};
+use crate::ledger::{Ledger, Millis, Moment};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -88,6 +88,30 @@ impl Widget for Timeline<'_> {
         };
         Line::from(Span::styled(strip, theme.density())).render(row(0), buf);
         if inner.height > 1 {
+            // Problems (`!`) and marks (their letters) where they stand in time.
+            let mut cells: Vec<Span> = (0..width)
+                .map(|c| {
+                    if app.problem_columns.get(c).copied().unwrap_or(false) {
+                        Span::styled("!", theme.warning())
+                    } else {
+                        Span::raw(" ")
+                    }
+                })
+                .collect();
+            for (&name, &moment) in &app.marks {
+                let t = match moment {
+                    Moment::Time(t) => Some(t),
+                    Moment::Seq(n) => ledger.time_of(Moment::Seq(n)),
+                    Moment::End => Some(last),
+                };
+                if let Some(t) = t {
+                    let c = column_of(t, first, last, width);
+                    cells[c] = Span::styled(name.to_string(), theme.key());
+                }
+            }
+            Line::from(cells).render(row(1), buf);
+        }
+        if inner.height > 2 {
             let before_start = app.cursor.time < first;
             let past: String = "━".repeat(if before_start { 0 } else { cursor_col });
             let future: String = "─".repeat(width.saturating_sub(cursor_col + 1));
@@ -96,12 +120,13 @@ impl Widget for Timeline<'_> {
                 Span::styled(if before_start { "◇" } else { "◆" }, theme.slider_cursor()),
                 Span::styled(future, theme.muted()),
             ])
-            .render(row(1), buf);
+            .render(row(2), buf);
         }
-        if inner.height > 2 {
+        if inner.height > 3 {
             let left = format_time_short(first);
             let right = format_time_short(last);
-            let mid = format!("▲ {}", format_time_short(app.cursor.time));
+            let cursor_label = format_time_short(app.cursor.time);
+            let mid = format!("▲ {cursor_label}");
             let mut line = vec![' '; width];
             let mut put = |text: &str, at: usize| {
                 for (k, c) in text.chars().enumerate() {
@@ -116,11 +141,12 @@ impl Widget for Timeline<'_> {
             // Under the cursor when it fits between the end labels; otherwise as near as it can.
             let lo = left.chars().count() + 1;
             let hi = width.saturating_sub(right.chars().count() + 1 + mid_len);
-            if lo <= hi {
+            // At either end the end label already says the cursor's time.
+            if lo <= hi && cursor_label != left && cursor_label != right {
                 put(&mid, cursor_col.clamp(lo, hi));
             }
             let text: String = line.into_iter().collect();
-            Line::from(Span::styled(text, theme.muted())).render(row(2), buf);
+            Line::from(Span::styled(text, theme.muted())).render(row(3), buf);
         }
     }
 }

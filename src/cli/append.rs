@@ -1,0 +1,153 @@
+//! `rewind append`: appends one sealed event; prints it and the new head digest.
+
+use std::path::Path;
+
+use clap::Args;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::{Failure, Outcome, SourceOptions, load_options};
+use crate::ledger::Money;
+use crate::ledger::store::{self, Appended, Expect, NewEvent, StoreError};
+use crate::ledger::time::parse_user_time;
+
+#[derive(Args, Debug)]
+pub struct AppendArgs {
+    /// Log file (created when missing), or a postgres:// URL with --preset message-db (written
+    /// through Message DB's write_message).
+    pub file: String,
+    /// The account.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+    /// The event type (DEPOSIT, WITHDRAW, TRANSFER…; more with --types).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: String,
+    /// A positive exact decimal; the type says which way it goes.
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub amount: Option<String>,
+    /// The destination account of a transfer.
+    #[arg(long, value_name = "ID")]
+    pub to: Option<String>,
+    /// The event's time (default: now): RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m`
+    /// from now.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// The event id (default: a fresh UUID). Appending an id already in the log writes nothing.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// A detail kept in the record's `meta` object (repeatable).
+    #[arg(long = "meta", value_name = "K=V")]
+    pub meta: Vec<String>,
+    /// Append only if the head of the log is at this seq (0 for an empty log); for Message DB, only
+    /// if the account's stream holds this many messages (its version + 1).
+    #[arg(long, value_name = "N")]
+    pub expect_seq: Option<u64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    appended: bool,
+    line: Option<u64>,
+    record: &'a RawValue,
+    head: String,
+}
+
+/// Reads the arguments into an event; refuses anything invalid before the log is opened.
+fn event(args: &AppendArgs) -> Result<NewEvent, Failure> {
+    let amount = match &args.amount {
+        None => None,
+        Some(text) => {
+            Some(Money::parse(text).map_err(|e| Failure::usage(format!("--amount: {e}")))?)
+        }
+    };
+    let at = match &args.at {
+        None => None,
+        Some(text) => {
+            let now = chrono::Utc::now().timestamp_millis();
+            Some(parse_user_time(text, now).map_err(|e| Failure::usage(format!("--at: {e}")))?)
+        }
+    };
+    let mut meta = Vec::new();
+    for item in &args.meta {
+        let Some((k, v)) = item.split_once('=') else {
+            return Err(Failure::usage(format!(
+                "--meta `{}`: expected KEY=VALUE",
+                crate::text::escape_control(item)
+            )));
+        };
+        meta.push((k.to_string(), v.to_string()));
+    }
+    Ok(NewEvent {
+        id: args.id.clone(),
+        account: args.account.clone(),
+        kind: args.kind.clone(),
+        amount,
+        to: args.to.clone(),
+        at,
+        meta,
+    })
+}
+
+pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
+    if let Some(db) = super::pg_source(&args.file, options)? {
+        let request = super::database::AppendRequest {
+            account: args.account,
+            kind: args.kind,
+            amount: args.amount,
+            to: args.to,
+            at: args.at,
+            id: args.id,
+            meta: args.meta,
+            expect_seq: args.expect_seq,
+            json: args.json,
+        };
+        return super::database::append(&db, &request);
+    }
+    let types = load_options(options)?.types;
+    let event = event(&args)?;
+    let expect = Expect {
+        seq: args.expect_seq,
+    };
+    let outcome = store::append(Path::new(&args.file), &event, expect, &types).map_err(failure)?;
+    let (appended, line, record, head) = match &outcome {
+        Appended::New {
+            record, head, note, ..
+        } => {
+            if let Some(note) = note {
+                eprintln!("rewind: note: {note}");
+            }
+            (true, None, record, head)
+        }
+        Appended::Existing { record, line, head } => {
+            eprintln!(
+                "rewind: note: {}:{line}: this event (id {}) is already in the log; nothing was written",
+                args.file,
+                event.id.as_deref().unwrap_or_default()
+            );
+            (false, Some(*line), record, head)
+        }
+    };
+    if args.json {
+        let raw = RawValue::from_string(record.clone())
+            .map_err(|e| Failure::usage(format!("{}: {e}", args.file)))?;
+        let report = Report {
+            appended,
+            line,
+            record: &raw,
+            head: head.to_string(),
+        };
+        println!("{}", serde_json::to_string(&report).expect("serializable"));
+    } else {
+        println!("{}", crate::text::escape_control(record));
+        println!("head {head}");
+    }
+    Ok(0)
+}
+
+/// Every store error is exit 2: the append was not done (or not acknowledged).
+pub fn failure(e: StoreError) -> Failure {
+    Failure::usage(e.to_string())
+}

@@ -1,0 +1,853 @@
+//! The only writer of a log: lock, torn-tail check, head, append, fsync — and `repair`.
+//!
+//! An append takes an exclusive lock on the log (other writers wait; readers never lock, so they
+//! never wait), reads the head from the end of the file without replaying it, writes the whole
+//! sealed record and its newline with one `write`, then `fsync`s. Only then is the record
+//! acknowledged. A record is never glued onto a torn last line, and nothing here ever truncates a
+//! complete record.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::chain::{self, Digest256, GENESIS};
+use super::event::{Effect, TypeMap};
+use super::index::read_exact_at;
+use super::money::Money;
+use super::problem::MAX_LINE;
+use super::record::{self, parse_record};
+use super::time::{Millis, format_time, parse_time};
+
+/// Why a write was refused or failed. The message names the file (and the line where there is one)
+/// and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request or the state of the log does not allow it; nothing was written.
+    #[error("{0}")]
+    Refused(String),
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io { path: String, source: io::Error },
+    /// The record was written but could not be made durable: it is not acknowledged.
+    #[error("{0}")]
+    NotDurable(String),
+}
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// One event to append, before it gets its seq and its place in the chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// The event id; a fresh UUID when `None`.
+    pub id: Option<String>,
+    pub account: String,
+    pub kind: String,
+    pub amount: Option<Money>,
+    pub to: Option<String>,
+    /// The event's time; the time of the write when `None`.
+    pub at: Option<Millis>,
+    /// Free-form details, written as the `meta` object.
+    pub meta: Vec<(String, String)>,
+}
+
+fn check_text(what: &str, text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "{what} `{}` contains the control character U+{:04X}",
+            crate::text::escape_control(text),
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
+impl NewEvent {
+    /// Checks everything that does not depend on the log: non-empty names without control
+    /// characters, a positive amount where the type needs one, `to` exactly for transfers, a known
+    /// type, a time that can be written and read back.
+    pub fn validate(&self, types: &TypeMap) -> Result<(), String> {
+        check_text("--account", &self.account)?;
+        check_text("--type", &self.kind)?;
+        if let Some(id) = &self.id {
+            check_text("--id", id)?;
+        }
+        if let Some(to) = &self.to {
+            check_text("--to", to)?;
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (k, v) in &self.meta {
+            check_text("--meta key", k)?;
+            if let Some(c) = v.chars().find(|c| c.is_control()) {
+                return Err(format!(
+                    "--meta {k}: the value contains the control character U+{:04X}",
+                    c as u32
+                ));
+            }
+            if !keys.insert(k.as_str()) {
+                return Err(format!("--meta {k} is given twice"));
+            }
+        }
+        if let Some(amount) = self.amount
+            && !amount.is_positive()
+        {
+            return Err(format!(
+                "--amount {amount}: an amount must be positive (the type says which way it goes)"
+            ));
+        }
+        let effect = types.effect(&self.kind);
+        match effect {
+            Effect::Unknown => {
+                return Err(format!(
+                    "--type {}: unknown event type, it would move no money (map it with --types FILE)",
+                    self.kind
+                ));
+            }
+            e if e.needs_amount() && self.amount.is_none() => {
+                return Err(format!(
+                    "--type {}: a {} needs --amount",
+                    self.kind,
+                    e.name()
+                ));
+            }
+            Effect::Close if self.amount.is_some() => {
+                return Err(format!(
+                    "--type {}: closing an account moves no money, so --amount is not allowed",
+                    self.kind
+                ));
+            }
+            _ => {}
+        }
+        match (&self.to, effect) {
+            (None, Effect::Transfer) => {
+                return Err(format!("--type {}: a transfer needs --to", self.kind));
+            }
+            (Some(to), Effect::Transfer) if *to == self.account => {
+                return Err(format!(
+                    "--to {to}: a transfer to the same account moves nothing"
+                ));
+            }
+            (Some(_), e) if e != Effect::Transfer => {
+                return Err(format!(
+                    "--to is only for transfers, and `{}` is a {}",
+                    self.kind,
+                    e.name()
+                ));
+            }
+            _ => {}
+        }
+        if let Some(at) = self.at {
+            check_time(at)?;
+        }
+        Ok(())
+    }
+
+    /// The record's members up to, not including, `prev` (the object is left open).
+    fn body(&self, seq: u64, id: &str, ts: Millis) -> String {
+        let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
+        let mut body = format!(
+            "{{\"seq\":{seq},\"eventId\":{},\"accountId\":{},\"type\":{}",
+            q(id),
+            q(&self.account),
+            q(&self.kind)
+        );
+        if let Some(amount) = self.amount {
+            body.push_str(&format!(",\"amount\":\"{amount}\""));
+        }
+        if let Some(to) = &self.to {
+            body.push_str(&format!(",\"to\":{}", q(to)));
+        }
+        body.push_str(&format!(",\"timestamp\":\"{}\"", format_time(ts)));
+        if !self.meta.is_empty() {
+            let meta: Vec<String> = self
+                .meta
+                .iter()
+                .map(|(k, v)| format!("{}:{}", q(k), q(v)))
+                .collect();
+            body.push_str(&format!(",\"meta\":{{{}}}", meta.join(",")));
+        }
+        body
+    }
+
+    /// Whether an existing record is this very event (for an append repeated with the same id).
+    /// The time is compared only when it was given.
+    fn same_as(&self, line: &str) -> bool {
+        let Ok(f) = parse_record(line) else {
+            return false;
+        };
+        let meta: BTreeMap<String, String> = record::members(line)
+            .ok()
+            .and_then(|m| m.into_iter().find(|(k, _)| k == "meta"))
+            .map(|(_, raw)| serde_json::from_str(&raw).unwrap_or_default())
+            .unwrap_or_default();
+        let wanted: BTreeMap<String, String> = self.meta.iter().cloned().collect();
+        f.account == self.account
+            && f.kind == self.kind
+            && f.amount == self.amount
+            && f.to.as_deref() == self.to.as_deref()
+            && self.at.is_none_or(|at| at == f.ts)
+            && meta == wanted
+    }
+}
+
+/// A time that can be written as `2024-03-01T12:00:00.000Z` and read back to the same millisecond.
+pub fn check_time(at: Millis) -> Result<(), String> {
+    let text = format_time(at);
+    match parse_time(&text) {
+        Ok(back) if back == at => Ok(()),
+        _ => Err(format!("--at: {at} ms is outside the times a log can hold")),
+    }
+}
+
+/// The last record of a sealed log, read from the end of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// `seq` 0 and the genesis hash for an empty log.
+    pub digest: Digest256,
+    /// The last record's time.
+    pub ts: Option<Millis>,
+    /// Where the last record starts.
+    pub start: u64,
+}
+
+/// A line of the file: where it starts and its bytes (without the newline).
+pub(crate) struct Line {
+    pub start: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// The last non-empty line of `file[..end]`, where `end` is 0 or just after a newline. Reads
+/// backwards from `end`, at most one record's length (a longer line is returned cut, and
+/// flagged by being over [`MAX_LINE`]).
+pub(crate) fn line_before(file: &File, mut end: u64) -> io::Result<Option<Line>> {
+    const BLOCK: u64 = 64 << 10;
+    while end > 0 {
+        // `end - 1` is the newline that ends the line; look for the one before it.
+        let stop = end - 1;
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut at = stop;
+        let start = loop {
+            if at == 0 {
+                break 0;
+            }
+            let from = at.saturating_sub(BLOCK);
+            let mut block = vec![0u8; (at - from) as usize];
+            read_exact_at(file, &mut block, from)?;
+            let found = memchr::memrchr(b'\n', &block);
+            let keep = found.map_or(0, |i| i + 1);
+            block.drain(..keep);
+            block.extend_from_slice(&bytes);
+            bytes = block;
+            if let Some(i) = found {
+                break from + i as u64 + 1;
+            }
+            at = from;
+            if bytes.len() > MAX_LINE + 1 {
+                break at;
+            }
+        };
+        if !bytes.is_empty() {
+            return Ok(Some(Line { start, bytes }));
+        }
+        end = start;
+    }
+    Ok(None)
+}
+
+/// Counts the line a byte offset is on (1-based). Reads the file up to there: for messages only.
+pub(crate) fn line_number(file: &File, offset: u64) -> io::Result<u64> {
+    let mut newlines = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0;
+    while at < offset {
+        let n = (offset - at).min(buf.len() as u64) as usize;
+        read_exact_at(file, &mut buf[..n], at)?;
+        newlines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        at += n as u64;
+    }
+    Ok(newlines + 1)
+}
+
+/// Reads the head of a sealed log of `len` bytes. Refuses a torn last line, an unsealed log, and a
+/// last record whose hash does not match its bytes.
+pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> {
+    let io = |source| StoreError::Io {
+        path: name.to_string(),
+        source,
+    };
+    if len == 0 {
+        return Ok(Head {
+            digest: Digest256 {
+                seq: 0,
+                hash: GENESIS,
+            },
+            ts: None,
+            start: 0,
+        });
+    }
+    let mut last = [0u8];
+    read_exact_at(file, &mut last, len - 1).map_err(io)?;
+    if last[0] != b'\n' {
+        let start = line_before_torn(file, len).map_err(io)?;
+        let line = line_number(file, start).map_err(io)?;
+        return Err(StoreError::Refused(format!(
+            "{name}:{line}: the last line is incomplete (no newline at its end: an interrupted \
+             write); nothing is appended after it: `rewind repair {name}` moves it aside"
+        )));
+    }
+    let Some(line) = line_before(file, len).map_err(io)? else {
+        return Err(StoreError::Refused(format!(
+            "{name}: the file holds only empty lines, it is not a sealed log"
+        )));
+    };
+    let at_line = || line_number(file, line.start).unwrap_or(0);
+    let refuse = |why: &str| StoreError::Refused(format!("{name}:{}: {why}", at_line()));
+    if line.bytes.len() > MAX_LINE {
+        return Err(refuse("the last line is over 1 MiB: it is not a record"));
+    }
+    let text = std::str::from_utf8(&line.bytes)
+        .map_err(|_| refuse("the last line is not UTF-8: it is not a record"))?;
+    let fields = parse_record(text).map_err(|e| {
+        refuse(&format!(
+            "the last line is not a record ({}); `rewind verify {name}` checks the log",
+            e.message
+        ))
+    })?;
+    let Some(seal) = fields.seal else {
+        return Err(refuse(&format!(
+            "the log is not sealed (its last record has no `prev`/`hash`); \
+             `rewind seal {name} --out SEALED` writes a sealed copy to append to"
+        )));
+    };
+    if chain::record_hash(&line.bytes) != Some(seal.hash) {
+        return Err(refuse(&format!(
+            "the last record's hash does not match its bytes (it was altered); \
+             `rewind verify {name}` checks the log"
+        )));
+    }
+    let Some(seq) = fields.seq else {
+        return Err(refuse(
+            "the last record has no `seq`, so the next one cannot be numbered",
+        ));
+    };
+    Ok(Head {
+        digest: Digest256 {
+            seq,
+            hash: seal.hash,
+        },
+        ts: Some(fields.ts),
+        start: line.start,
+    })
+}
+
+/// Where the torn last line starts (just after the last newline).
+fn line_before_torn(file: &File, len: u64) -> io::Result<u64> {
+    const BLOCK: u64 = 64 << 10;
+    let mut at = len;
+    while at > 0 {
+        let from = at.saturating_sub(BLOCK);
+        let mut block = vec![0u8; (at - from) as usize];
+        read_exact_at(file, &mut block, from)?;
+        if let Some(i) = memchr::memrchr(b'\n', &block) {
+            return Ok(from + i as u64 + 1);
+        }
+        at = from;
+    }
+    Ok(0)
+}
+
+/// What an append did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Appended {
+    /// The record was written and made durable.
+    New {
+        record: String,
+        head: Digest256,
+        /// Something worth saying that did not stop the append (a time earlier than the head's).
+        note: Option<String>,
+    },
+    /// The same event (same id and content) was already in the log: nothing was written.
+    Existing {
+        record: String,
+        line: u64,
+        head: Digest256,
+    },
+}
+
+/// What an append asks of the log besides the event.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Expect {
+    /// Append only if the head is at this seq (0: the log is empty).
+    pub seq: Option<u64>,
+}
+
+/// Appends one event to the sealed log at `path` (created when missing).
+pub fn append(
+    path: &Path,
+    event: &NewEvent,
+    expect: Expect,
+    types: &TypeMap,
+) -> Result<Appended, StoreError> {
+    event.validate(types).map_err(StoreError::Refused)?;
+    let name = path.display().to_string();
+    let io = io_error(path);
+    let mut file = match OpenOptions::new().read(true).append(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(n) = expect.seq.filter(|n| *n != 0) {
+                return Err(StoreError::Refused(format!(
+                    "{name}: --expect-seq {n}, but the log does not exist yet (its head is at seq 0)"
+                )));
+            }
+            match OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => OpenOptions::new()
+                    .read(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(&io)?,
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Err(e) => return Err(io(e)),
+    };
+    // Other writers wait here; readers never take the lock.
+    file.lock().map_err(&io)?;
+    let len = file.metadata().map_err(&io)?.len();
+    let head = read_head(&file, len, &name)?;
+
+    if let Some(id) = &event.id
+        && let Some((start, line)) = find_id(&file, len, id).map_err(&io)?
+    {
+        let line_no = line_number(&file, start).map_err(&io)?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        if event.same_as(&text) {
+            return Ok(Appended::Existing {
+                record: text,
+                line: line_no,
+                head: head.digest,
+            });
+        }
+        return Err(StoreError::Refused(format!(
+            "{name}:{line_no}: event id `{}` is already in the log with other content; nothing \
+             was written",
+            crate::text::escape_control(id)
+        )));
+    }
+    if let Some(n) = expect.seq
+        && n != head.digest.seq
+    {
+        return Err(StoreError::Refused(format!(
+            "{name}: --expect-seq {n}, but the head is at seq {} (head {}); nothing was written",
+            head.digest.seq, head.digest
+        )));
+    }
+
+    let seq = head.digest.seq + 1;
+    let id = event
+        .id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let ts = event
+        .at
+        .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let (line, hash) = chain::seal_line(&event.body(seq, &id, ts), &head.digest.hash);
+    if line.len() > MAX_LINE {
+        return Err(StoreError::Refused(format!(
+            "the record would be {} bytes, over the 1 MiB a line may hold",
+            line.len()
+        )));
+    }
+    let mut bytes = line.into_bytes();
+    bytes.push(b'\n');
+    commit(&mut file, &bytes, len, &name, &id)?;
+    if head.digest.seq == 0 {
+        // The first record: the folder's entry for the file must be durable too.
+        sync_dir(path).map_err(|e| {
+            StoreError::NotDurable(format!(
+                "{name}: the record (event id {id}) was written, but the folder could not be \
+                 synced ({e}): it is not acknowledged; check with `rewind verify {name}`, and \
+                 append again with --id {id} (a repeat is safe)"
+            ))
+        })?;
+    }
+    bytes.pop();
+    let record = String::from_utf8(bytes).expect("built from strings");
+    let note = match head.ts {
+        Some(prev) if ts < prev => Some(format!(
+            "{name}: the event's time {} is earlier than the previous record's {}; readers will \
+             report it as out-of-order",
+            format_time(ts),
+            format_time(prev)
+        )),
+        _ => None,
+    };
+    Ok(Appended::New {
+        record,
+        head: Digest256 { seq, hash },
+        note,
+    })
+}
+
+/// The file operations a commit needs, so that their failures can be tested.
+pub(crate) trait LogFile {
+    fn write_once(&mut self, bytes: &[u8]) -> io::Result<usize>;
+    fn sync(&mut self) -> io::Result<()>;
+    fn truncate(&mut self, len: u64) -> io::Result<()>;
+}
+
+impl LogFile for File {
+    fn write_once(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write(bytes)
+    }
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_all()
+    }
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.set_len(len)
+    }
+}
+
+/// Writes the whole record with one `write`, then makes it durable. A short or failed write is
+/// taken back (the bytes are ours and were never acknowledged); a failed `fsync` is reported and
+/// never retried, since after it the kernel no longer says whether the data reached the disk.
+pub(crate) fn commit(
+    file: &mut impl LogFile,
+    bytes: &[u8],
+    old_len: u64,
+    name: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    let written = file.write_once(bytes);
+    if !matches!(written, Ok(n) if n == bytes.len()) {
+        let why = match written {
+            Ok(n) => format!("only {n} of {} bytes were written", bytes.len()),
+            Err(e) => e.to_string(),
+        };
+        return Err(match file.truncate(old_len).and_then(|()| file.sync()) {
+            Ok(()) => StoreError::Io {
+                path: name.to_string(),
+                source: io::Error::other(format!("{why}; nothing was appended")),
+            },
+            Err(e) => StoreError::NotDurable(format!(
+                "{name}: the write failed ({why}) and could not be taken back ({e}): the log may \
+                 end with a torn line; `rewind repair {name}` moves it aside"
+            )),
+        });
+    }
+    file.sync().map_err(|e| {
+        StoreError::NotDurable(format!(
+            "{name}: the record (event id {id}) was written but fsync failed ({e}): it is not \
+             acknowledged and may not survive a crash; check with `rewind verify {name}`, and \
+             append again with --id {id} (a repeat is safe)"
+        ))
+    })
+}
+
+/// Makes the folder's entries durable (a new file's name).
+fn sync_dir(path: &Path) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    File::open(dir)?.sync_all()
+}
+
+/// Finds the record whose event id is `id` in the first `len` bytes of the log. Looks for the id's
+/// JSON text (a string, or the bare digits of a numeric id), then reads each candidate line.
+fn find_id(file: &File, len: u64, id: &str) -> io::Result<Option<(u64, Vec<u8>)>> {
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: read only, and the lock keeps other writers away while the map lives.
+    let map = unsafe { memmap2::MmapOptions::new().len(len as usize).map(file) }?;
+    let bytes: &[u8] = &map;
+    let mut needles = vec![serde_json::to_string(id).expect("strings serialize")];
+    if id.bytes().all(|b| b.is_ascii_digit()) {
+        needles.push(id.to_string());
+    }
+    for needle in &needles {
+        let mut from = 0;
+        while let Some(i) = memchr::memmem::find(&bytes[from..], needle.as_bytes()) {
+            let hit = from + i;
+            let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |j| j + 1);
+            let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |j| hit + j);
+            let line = &bytes[start..end];
+            if let Ok(text) = std::str::from_utf8(line)
+                && let Ok(fields) = parse_record(text)
+                && fields.id.as_deref() == Some(id)
+            {
+                return Ok(Some((start as u64, line.to_vec())));
+            }
+            from = end.max(hit + 1);
+            if from >= bytes.len() {
+                break;
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// What `repair` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Repaired {
+    /// The log ends with a complete line: nothing to do.
+    Nothing,
+    /// The last line was a complete record that only lacked its newline: the newline was added.
+    Completed { line: u64 },
+    /// The torn last line was moved to `torn` (appended to it, followed by a newline).
+    Moved {
+        line: u64,
+        bytes: u64,
+        torn: PathBuf,
+    },
+}
+
+/// Where `repair` keeps torn tails: `FILE.torn`.
+pub fn torn_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".torn");
+    PathBuf::from(name)
+}
+
+/// Moves a torn last line (an interrupted write) out of the log, into `FILE.torn`. Complete
+/// records are never touched: a last record that is whole but lacks its newline gets the newline.
+pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
+    let io = io_error(path);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(&io)?;
+    file.lock().map_err(&io)?;
+    let len = file.metadata().map_err(&io)?.len();
+    if len == 0 {
+        return Ok(Repaired::Nothing);
+    }
+    let mut last = [0u8];
+    read_exact_at(&file, &mut last, len - 1).map_err(&io)?;
+    if last[0] == b'\n' {
+        return Ok(Repaired::Nothing);
+    }
+    let start = line_before_torn(&file, len).map_err(&io)?;
+    let line = line_number(&file, start).map_err(&io)?;
+    let mut tail = vec![0u8; (len - start) as usize];
+    read_exact_at(&file, &mut tail, start).map_err(&io)?;
+    if is_complete_record(&tail) {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::End(0)).map_err(&io)?;
+        file.write_all(b"\n").map_err(&io)?;
+        file.sync_all().map_err(&io)?;
+        return Ok(Repaired::Completed { line });
+    }
+    // First keep the bytes, durably; only then take them out of the log.
+    let torn = torn_path(path);
+    let torn_name = torn.clone();
+    let torn_io = io_error(&torn_name);
+    let mut out = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&torn)
+        .map_err(&torn_io)?;
+    let mut kept = tail.clone();
+    kept.push(b'\n');
+    out.write_all(&kept).map_err(&torn_io)?;
+    out.sync_all().map_err(&torn_io)?;
+    sync_dir(&torn).map_err(&torn_io)?;
+    file.set_len(start).map_err(&io)?;
+    file.sync_all().map_err(&io)?;
+    Ok(Repaired::Moved {
+        line,
+        bytes: tail.len() as u64,
+        torn,
+    })
+}
+
+/// A line that is a whole record: it parses, and if it is sealed its hash matches its bytes.
+fn is_complete_record(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Ok(text) = std::str::from_utf8(line) else {
+        return false;
+    };
+    match parse_record(text) {
+        Ok(f) => match f.seal {
+            Some(seal) => chain::record_hash(line) == Some(seal.hash),
+            None => true,
+        },
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event() -> NewEvent {
+        NewEvent {
+            id: Some("e-1".into()),
+            account: "acc-1".into(),
+            kind: "DEPOSIT".into(),
+            amount: Some(Money::parse("100.00").unwrap()),
+            to: None,
+            at: Some(1_709_294_400_000),
+            meta: vec![("note".into(), "first \"one\"".into())],
+        }
+    }
+
+    #[test]
+    fn the_body_is_spec_shaped_and_the_sealed_line_parses_back() {
+        let e = event();
+        let (line, hash) = chain::seal_line(&e.body(1, "e-1", e.at.unwrap()), &GENESIS);
+        assert!(line.starts_with(
+            r#"{"seq":1,"eventId":"e-1","accountId":"acc-1","type":"DEPOSIT","amount":"100.00","timestamp":"2024-03-01T12:00:00.000Z","meta":{"note":"first \"one\""},"prev":"000"#
+        ), "{line}");
+        let f = parse_record(&line).unwrap();
+        assert_eq!(f.seal.unwrap().hash, hash);
+        assert_eq!(f.seq, Some(1));
+        assert!(e.same_as(&line));
+        let mut other = e.clone();
+        other.amount = Some(Money::parse("100.01").unwrap());
+        assert!(!other.same_as(&line));
+        let mut no_time = e.clone();
+        no_time.at = None;
+        assert!(
+            no_time.same_as(&line),
+            "a repeat without --at is the same event"
+        );
+    }
+
+    #[test]
+    fn validation_refuses_what_a_log_should_not_hold() {
+        let types = TypeMap::default();
+        assert!(event().validate(&types).is_ok());
+        type Change = Box<dyn Fn(&mut NewEvent)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|e| e.account = String::new()), "empty"),
+            (Box::new(|e| e.account = "a\u{1b}[2J".into()), "control"),
+            (Box::new(|e| e.kind = "DEP\nOSIT".into()), "control"),
+            (Box::new(|e| e.kind = "Launched".into()), "unknown"),
+            (Box::new(|e| e.amount = None), "needs --amount"),
+            (Box::new(|e| e.amount = Some(Money::ZERO)), "positive"),
+            (Box::new(|e| e.to = Some("b".into())), "only for transfers"),
+            (Box::new(|e| e.kind = "TRANSFER".into()), "needs --to"),
+            (
+                Box::new(|e| {
+                    e.kind = "TRANSFER".into();
+                    e.to = Some("acc-1".into());
+                }),
+                "same account",
+            ),
+            (
+                Box::new(|e| {
+                    e.kind = "ACCOUNT_CLOSED".into();
+                }),
+                "not allowed",
+            ),
+            (
+                Box::new(|e| e.meta.push(("note".into(), "x".into()))),
+                "twice",
+            ),
+            (Box::new(|e| e.at = Some(i64::MAX)), "outside"),
+        ];
+        for (change, why) in cases {
+            let mut e = event();
+            change(&mut e);
+            let err = e.validate(&types).unwrap_err();
+            assert!(err.contains(why), "{err} (expected {why})");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    /// A file whose writes and syncs fail on demand.
+    struct Faulty {
+        data: Vec<u8>,
+        short_write: bool,
+        fail_sync: bool,
+        syncs: usize,
+    }
+
+    impl LogFile for Faulty {
+        fn write_once(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let n = if self.short_write {
+                bytes.len() / 2
+            } else {
+                bytes.len()
+            };
+            self.data.extend_from_slice(&bytes[..n]);
+            Ok(n)
+        }
+        fn sync(&mut self) -> io::Result<()> {
+            self.syncs += 1;
+            if self.fail_sync {
+                Err(io::Error::other("I/O error"))
+            } else {
+                Ok(())
+            }
+        }
+        fn truncate(&mut self, len: u64) -> io::Result<()> {
+            self.data.truncate(len as usize);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_fsync_is_reported_once_and_never_taken_for_success() {
+        let mut f = Faulty {
+            data: b"x\n".to_vec(),
+            short_write: false,
+            fail_sync: true,
+            syncs: 0,
+        };
+        let err = commit(&mut f, b"record\n", 2, "log.jsonl", "e-9").unwrap_err();
+        assert!(matches!(err, StoreError::NotDurable(_)));
+        let text = err.to_string();
+        assert!(
+            text.contains("fsync failed") && text.contains("--id e-9"),
+            "{text}"
+        );
+        assert_eq!(f.syncs, 1, "never retried");
+    }
+
+    #[test]
+    fn a_short_write_is_taken_back() {
+        let mut f = Faulty {
+            data: b"x\n".to_vec(),
+            short_write: true,
+            fail_sync: false,
+            syncs: 0,
+        };
+        let err = commit(&mut f, b"record\n", 2, "log.jsonl", "e-9").unwrap_err();
+        assert!(err.to_string().contains("nothing was appended"), "{err}");
+        assert_eq!(f.data, b"x\n");
+    }
+
+    #[test]
+    fn lines_are_found_backwards_across_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let long = "y".repeat(200_000);
+        std::fs::write(&path, format!("a\n{long}\n\n")).unwrap();
+        let file = File::open(&path).unwrap();
+        let len = file.metadata().unwrap().len();
+        let line = line_before(&file, len).unwrap().unwrap();
+        assert_eq!(line.start, 2);
+        assert_eq!(line.bytes.len(), 200_000);
+        let first = line_before(&file, 2).unwrap().unwrap();
+        assert_eq!((first.start, first.bytes), (0, b"a".to_vec()));
+        assert!(line_before(&file, 0).unwrap().is_none());
+        assert_eq!(line_number(&file, 2).unwrap(), 2);
+    }
+}

@@ -1,0 +1,191 @@
+//! Evidence for a ticket: an account's statement up to the cursor, or the events between two
+//! moments, written to CSV and JSON files next to each other. Never over an existing file, never to
+//! the log.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cli::history::{StatementRow, statement, statement_json, write_csv};
+use crate::ledger::time::format_time;
+use crate::ledger::{AccountId, Ledger, Millis, Money};
+
+/// One event between two moments.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRow {
+    pub seq: u64,
+    pub line: u64,
+    pub timestamp: String,
+    pub event_id: Option<String>,
+    pub account_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The amount as written (absent when the event has none).
+    pub amount: Option<Money>,
+    pub to: Option<String>,
+    /// The account's balance right after the event.
+    pub balance: Option<Money>,
+}
+
+/// A file name made only of safe characters.
+fn safe(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if cleaned.is_empty() {
+        "_".into()
+    } else {
+        cleaned
+    }
+}
+
+fn stamp(t: Millis) -> String {
+    format_time(t).replace([':', '-'], "").replace(".000Z", "Z")
+}
+
+/// Creates `stem.ext` in `dir`, or `stem-2.ext`, `stem-3.ext`… when it exists.
+fn create_new(dir: &Path, stem: &str, ext: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("too many exports with this name"))
+}
+
+/// Writes CSV and JSON with the same stem; returns both paths.
+fn write_pair(
+    dir: &Path,
+    stem: &str,
+    csv: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    json: &str,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    let (csv_path, mut csv_file) = create_new(dir, stem, "csv")?;
+    csv(&mut csv_file)?;
+    csv_file.sync_all()?;
+    let json_stem = csv_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(stem)
+        .to_string();
+    let (json_path, mut json_file) = create_new(dir, &json_stem, "json")?;
+    json_file.write_all(json.as_bytes())?;
+    json_file.write_all(b"\n")?;
+    json_file.sync_all()?;
+    Ok((csv_path, json_path))
+}
+
+/// The account's statement up to `to` (the same rows as `rewind history --to`).
+pub fn export_statement(
+    dir: &Path,
+    ledger: &Ledger,
+    account: AccountId,
+    to: Millis,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    let rows: Vec<StatementRow> = statement(ledger, account, None, Some(to));
+    let name = ledger.account_name(account);
+    let stem = format!("rewind-statement-{}-{}", safe(name), stamp(to));
+    let json = statement_json(name, None, Some(to), &rows);
+    write_pair(
+        dir,
+        &stem,
+        |f| write_csv(f, &rows).map_err(std::io::Error::other),
+        &json,
+    )
+}
+
+/// The rows of events (indexes in recorded order).
+pub fn event_rows(ledger: &Ledger, events: &[u32]) -> Vec<EventRow> {
+    events
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            let e = ledger.event(i);
+            EventRow {
+                seq: ledger.seq_of(i),
+                line: e.line,
+                timestamp: format_time(e.ts),
+                event_id: ledger.event_id(i),
+                account_id: ledger.account_name(e.account).to_string(),
+                kind: ledger.type_name(e.kind).to_string(),
+                amount: e.has_amount().then_some(e.amount),
+                to: e.to_account().map(|t| ledger.account_name(t).to_string()),
+                balance: ledger.balance_after(i, e.account),
+            }
+        })
+        .collect()
+}
+
+/// The events between two moments, labelled by their names (`a`, `b`, `.` for the cursor).
+pub fn export_events(
+    dir: &Path,
+    ledger: &Ledger,
+    events: &[u32],
+    label: &str,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    let rows = event_rows(ledger, events);
+    #[derive(Serialize)]
+    struct Report<'a> {
+        between: &'a str,
+        rows: &'a [EventRow],
+    }
+    let json = serde_json::to_string(&Report {
+        between: label,
+        rows: &rows,
+    })
+    .expect("serializable");
+    let stem = format!("rewind-events-{}", safe(label));
+    write_pair(
+        dir,
+        &stem,
+        |f| {
+            let mut w = csv::Writer::from_writer(f);
+            w.write_record([
+                "seq",
+                "line",
+                "timestamp",
+                "eventId",
+                "accountId",
+                "type",
+                "amount",
+                "to",
+                "balance",
+            ])?;
+            for r in &rows {
+                w.write_record([
+                    r.seq.to_string(),
+                    r.line.to_string(),
+                    r.timestamp.clone(),
+                    r.event_id.clone().unwrap_or_default(),
+                    r.account_id.clone(),
+                    r.kind.clone(),
+                    r.amount.map(|a| a.to_string()).unwrap_or_default(),
+                    r.to.clone().unwrap_or_default(),
+                    r.balance.map(|b| b.to_string()).unwrap_or_default(),
+                ])?;
+            }
+            w.flush()?;
+            Ok(())
+        },
+        &json,
+    )
+}

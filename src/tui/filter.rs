@@ -1,0 +1,251 @@
+//! Filters of the events pane: a view, never an edit. Written as terms such as
+//! `account:dana type:withdraw amount:>100 from:2024-03-14 to:-1h`; terms of one kind widen the
+//! view (either account), terms of different kinds narrow it (this account *and* that type).
+
+use crate::ledger::event::normalize_type;
+use crate::ledger::time::parse_user_time;
+use crate::ledger::{Ledger, LedgerEvent, Millis, Money};
+
+/// The filter of the events pane.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// The filter as typed, shown in the pane's title.
+    pub text: String,
+    /// Parts of account names (lowercase); an event matches when its account or `to` contains one.
+    accounts: Vec<String>,
+    /// Parts of normalized type names.
+    types: Vec<String>,
+    /// Bounds on the amount as written, each with whether it is inclusive.
+    min: Option<(Money, bool)>,
+    max: Option<(Money, bool)>,
+    from: Option<Millis>,
+    to: Option<Millis>,
+}
+
+const HELP: &str =
+    "use account:NAME type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME (quotes for spaces)";
+
+/// Splits on whitespace, keeping "quoted parts" together.
+fn tokens(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quote is not closed".into());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    Ok(out)
+}
+
+fn money(text: &str) -> Result<Money, String> {
+    Money::parse(text).map_err(|e| format!("amount: {e}"))
+}
+
+impl Filter {
+    /// Reads a filter; times may be relative to `base` (the cursor): `from:-15m`.
+    pub fn parse(text: &str, base: Millis) -> Result<Filter, String> {
+        let mut f = Filter {
+            text: text.trim().to_string(),
+            ..Filter::default()
+        };
+        for token in tokens(text)? {
+            let Some((key, value)) = token.split_once(':') else {
+                return Err(format!("`{token}`: {HELP}"));
+            };
+            if value.is_empty() {
+                return Err(format!("`{token}` has no value"));
+            }
+            match key {
+                "account" | "acc" | "a" => f.accounts.push(value.to_lowercase()),
+                "type" | "t" => f.types.push(normalize_type(value)),
+                "amount" | "amt" => {
+                    if let Some(v) = value.strip_prefix(">=") {
+                        f.min = Some((money(v)?, true));
+                    } else if let Some(v) = value.strip_prefix("<=") {
+                        f.max = Some((money(v)?, true));
+                    } else if let Some(v) = value.strip_prefix('>') {
+                        f.min = Some((money(v)?, false));
+                    } else if let Some(v) = value.strip_prefix('<') {
+                        f.max = Some((money(v)?, false));
+                    } else if let Some((lo, hi)) = value.split_once("..") {
+                        f.min = Some((money(lo)?, true));
+                        f.max = Some((money(hi)?, true));
+                    } else {
+                        let m = money(value)?;
+                        f.min = Some((m, true));
+                        f.max = Some((m, true));
+                    }
+                }
+                "from" => f.from = Some(parse_user_time(value, base).map_err(|e| e.to_string())?),
+                "to" => f.to = Some(parse_user_time(value, base).map_err(|e| e.to_string())?),
+                other => return Err(format!("`{other}:` is not a filter; {HELP}")),
+            }
+        }
+        if let (Some((lo, _)), Some((hi, _))) = (f.min, f.max)
+            && lo > hi
+        {
+            return Err(format!("amount: {lo} is above {hi}"));
+        }
+        if let (Some(a), Some(b)) = (f.from, f.to)
+            && a > b
+        {
+            return Err("from: is after to:".into());
+        }
+        Ok(f)
+    }
+
+    /// The filter resolved against a ledger: which accounts and types pass, looked up once, so
+    /// that testing an event is a few array reads.
+    pub fn plan(&self, ledger: &Ledger) -> Plan {
+        let accounts = (!self.accounts.is_empty()).then(|| {
+            (0..ledger.account_count() as u32)
+                .map(|a| {
+                    let name = ledger.account_name(a).to_lowercase();
+                    self.accounts
+                        .iter()
+                        .any(|part| name.contains(part.as_str()))
+                })
+                .collect()
+        });
+        let types = (!self.types.is_empty()).then(|| {
+            (0..ledger.type_count())
+                .map(|t| {
+                    let name = normalize_type(ledger.type_name(t as u16));
+                    self.types.iter().any(|part| name.contains(part.as_str()))
+                })
+                .collect()
+        });
+        Plan {
+            accounts,
+            types,
+            min: self.min,
+            max: self.max,
+            from: self.from,
+            to: self.to,
+        }
+    }
+
+    /// Whether an event passes (for one event; use [`Filter::plan`] for many).
+    pub fn matches(&self, ledger: &Ledger, e: &LedgerEvent) -> bool {
+        self.plan(ledger).matches(e)
+    }
+}
+
+/// A [`Filter`] resolved against one ledger.
+pub struct Plan {
+    accounts: Option<Vec<bool>>,
+    types: Option<Vec<bool>>,
+    min: Option<(Money, bool)>,
+    max: Option<(Money, bool)>,
+    from: Option<Millis>,
+    to: Option<Millis>,
+}
+
+impl Plan {
+    pub fn matches(&self, e: &LedgerEvent) -> bool {
+        if let Some(accounts) = &self.accounts {
+            let hit = |a: u32| accounts.get(a as usize).copied().unwrap_or(false);
+            if !hit(e.account) && !e.to_account().is_some_and(hit) {
+                return false;
+            }
+        }
+        if let Some(types) = &self.types
+            && !types.get(e.kind as usize).copied().unwrap_or(false)
+        {
+            return false;
+        }
+        if self.min.is_some() || self.max.is_some() {
+            if !e.has_amount() {
+                return false;
+            }
+            let a = e.amount;
+            let above = |(m, inclusive): (Money, bool)| if inclusive { a >= m } else { a > m };
+            let below = |(m, inclusive): (Money, bool)| if inclusive { a <= m } else { a < m };
+            if !self.min.is_none_or(above) || !self.max.is_none_or(below) {
+                return false;
+            }
+        }
+        if self.from.is_some_and(|t| e.ts < t) || self.to.is_some_and(|t| e.ts > t) {
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LoadOptions, load_bytes, time::parse_time};
+
+    const LOG: &str = r#"{"accountId":"cust-dana","type":"WITHDRAW","amount":"400.00","timestamp":"2024-03-14T15:59:03Z"}
+{"accountId":"cust-dana","type":"WITHDRAW","amount":"400.00","timestamp":"2024-03-14T16:00:02Z"}
+{"accountId":"cust-bob","type":"MoneyTransferred","amount":"750","to":"cust-carol","timestamp":"2024-03-10T18:30:05Z"}
+{"accountId":"cust-ivan","type":"BillPaid","amount":"1240.00","timestamp":"2024-03-08T10:15:42Z"}
+{"accountId":"cust-kofi","type":"AddressChanged","timestamp":"2024-03-12T09:41:00Z"}
+"#;
+
+    fn pass(text: &str) -> Vec<usize> {
+        let l = load_bytes("t", LOG.as_bytes().to_vec(), &LoadOptions::default());
+        let base = parse_time("2024-03-14T16:00:00Z").unwrap();
+        let f = Filter::parse(text, base).unwrap();
+        (0..l.len())
+            .filter(|&i| f.matches(&l, l.event(i)))
+            .collect()
+    }
+
+    #[test]
+    fn terms_narrow_and_widen() {
+        assert_eq!(pass(""), vec![0, 1, 2, 3, 4]);
+        assert_eq!(pass("account:dana"), vec![0, 1]);
+        assert_eq!(
+            pass("account:CAROL"),
+            vec![2],
+            "the destination of a transfer counts"
+        );
+        assert_eq!(pass("account:dana account:ivan"), vec![0, 1, 3]);
+        assert_eq!(pass("type:withdraw"), vec![0, 1]);
+        assert_eq!(pass("type:bill-paid"), vec![3], "type names are normalized");
+        assert_eq!(pass("account:dana type:bill"), Vec::<usize>::new());
+        assert_eq!(pass("amount:>400"), vec![2, 3]);
+        assert_eq!(pass("amount:>=400"), vec![0, 1, 2, 3]);
+        assert_eq!(pass("amount:<750"), vec![0, 1]);
+        assert_eq!(pass("amount:400..750"), vec![0, 1, 2]);
+        assert_eq!(
+            pass("amount:1240"),
+            vec![3],
+            "exact decimals compare by value"
+        );
+        assert_eq!(pass("from:2024-03-12 to:\"2024-03-14 16:00\""), vec![0, 4]);
+        assert_eq!(pass("from:-1h"), vec![0, 1], "relative to the cursor");
+    }
+
+    #[test]
+    fn bad_filters_say_why() {
+        for (text, part) in [
+            ("dana", "account:NAME"),
+            ("color:red", "not a filter"),
+            ("amount:ten", "amount"),
+            ("amount:9..1", "above"),
+            ("from:soon", "not a time"),
+            ("account:", "no value"),
+            ("account:\"dana", "quote"),
+            ("from:2024-03-15 to:2024-03-14", "after"),
+        ] {
+            let e = Filter::parse(text, 0).unwrap_err();
+            assert!(e.contains(part), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The problems pane: every problem of the log with its line; `Enter` (or `e`/`E` anywhere) moves
+//! the cursor to it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+
+use super::{fit, group};
+use crate::ledger::ProblemKind;
+use crate::tui::app::{App, Pane};
+use crate::tui::theme::Theme;
+
+pub struct Problems<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for Problems<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, theme) = (self.app, self.theme);
+        let problems = app.ledger.problems();
+        let focused = app.focus == Pane::Problems;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if focused {
+                theme.border_focused()
+            } else {
+                theme.border()
+            })
+            .title(Line::from(vec![
+                Span::styled(" Problems ", theme.title()),
+                Span::styled(
+                    format!("{} ", group(problems.len())),
+                    if problems.is_empty() {
+                        theme.muted()
+                    } else {
+                        theme.warning()
+                    },
+                ),
+            ]));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if problems.is_empty() {
+            Line::from(Span::styled("none", theme.muted())).render(inner, buf);
+            return;
+        }
+        let rows_available = inner.height.saturating_sub(1) as usize;
+        let message_width = inner.width.saturating_sub(2 + 7 + 15 + 3) as usize;
+        let rows: Vec<Row> = problems
+            .iter()
+            .enumerate()
+            .skip(app.problem_offset)
+            .take(rows_available)
+            .map(|(k, p)| {
+                let selected = k == app.problem_sel;
+                let kind_style = match p.kind {
+                    ProblemKind::ChainBroken | ProblemKind::TornTail => theme.error(),
+                    _ => theme.warning(),
+                };
+                Row::new(vec![
+                    Cell::from(if selected { "▸" } else { "!" }),
+                    Cell::from(Text::from(p.line.to_string()).alignment(Alignment::Right)),
+                    Cell::from(p.kind.name()).style(kind_style),
+                    Cell::from(fit(&p.message, message_width)),
+                ])
+                .style(if selected && focused {
+                    theme.selected()
+                } else {
+                    Style::default()
+                })
+            })
+            .collect();
+        Table::new(
+            rows,
+            [
+                Constraint::Length(1),
+                Constraint::Length(7),
+                Constraint::Length(15),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                Cell::from(""),
+                Cell::from(Text::from("LINE").alignment(Alignment::Right)),
+                Cell::from("KIND"),
+                Cell::from("WHAT"),
+            ])
+            .style(theme.header()),
+        )
+        .render(inner, buf);
+    }
+}

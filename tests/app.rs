@@ -1,0 +1,655 @@
+//! The explorer driven by keys and actions, without a terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use rewind::ledger::follow::{FileFollower, FollowEvent, Follower};
+use rewind::ledger::time::parse_time;
+use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
+use rewind::tui::action::Action;
+use rewind::tui::app::{App, Follow, Order, Pane, View};
+
+const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
+{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}
+{"accountId":"a","type":"WITHDRAW","amount":"30","timestamp":"2024-03-01T11:30:00Z"}
+{"accountId":"a","type":"WITHDRAW","amount":"30","timestamp":"2024-03-02T12:00:00Z"}
+{"accountId":"c","type":"DEPOSIT","amount":"1","timestamp":"2024-03-03T09:00:00Z"}
+"#;
+
+fn app_of(text: &str) -> App {
+    App::new(
+        load_bytes("t.jsonl", text.as_bytes().to_vec(), &LoadOptions::default()),
+        (120, 40),
+    )
+}
+
+fn app() -> App {
+    app_of(LOG)
+}
+
+fn sample() -> App {
+    App::new(
+        load_bytes(
+            "sample.jsonl",
+            std::fs::read("assets/sample.jsonl").unwrap(),
+            &LoadOptions::default(),
+        ),
+        (130, 42),
+    )
+}
+
+fn t(s: &str) -> Millis {
+    parse_time(s).unwrap()
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn balance(app: &App, account: &str) -> String {
+    let a = app.ledger.find_account(account).unwrap();
+    app.ledger.account_at(a, app.moment()).balance.to_string()
+}
+
+// ----- moving in time -----
+
+#[test]
+fn starts_at_the_last_moment() {
+    let app = app();
+    assert_eq!(app.cursor.pos, Some(4));
+    assert_eq!(app.cursor.time, t("2024-03-03T09:00:00Z"));
+}
+
+#[test]
+fn steps_move_one_event_and_stop_at_the_ends() {
+    let mut app = app();
+    app.update(Action::StepBack);
+    assert_eq!(app.cursor.pos, Some(3));
+    assert_eq!(app.cursor.time, t("2024-03-02T12:00:00Z"));
+    app.update(Action::First);
+    assert_eq!(app.cursor.pos, Some(0));
+    app.update(Action::StepBack);
+    assert_eq!(app.cursor.pos, Some(0));
+    app.update(Action::StepForward);
+    // Two events share 10:00: the second is selected, the moment is the same.
+    assert_eq!(app.cursor.pos, Some(1));
+    assert_eq!(app.cursor.time, t("2024-03-01T10:00:00Z"));
+    app.update(Action::Last);
+    app.update(Action::StepForward);
+    assert_eq!(app.cursor.pos, Some(4));
+}
+
+#[test]
+fn hours_and_days_move_the_moment() {
+    let mut app = app();
+    app.update(Action::First);
+    app.update(Action::HourForward);
+    assert_eq!(app.cursor.time, t("2024-03-01T11:00:00Z"));
+    assert_eq!(app.cursor.pos, Some(1), "the last event at or before 11:00");
+    app.update(Action::DayForward);
+    assert_eq!(app.cursor.time, t("2024-03-02T11:00:00Z"));
+    assert_eq!(app.cursor.pos, Some(2));
+    app.update(Action::DayForward);
+    app.update(Action::DayForward);
+    assert_eq!(
+        app.cursor.time,
+        t("2024-03-03T09:00:00Z"),
+        "clamped to the last event"
+    );
+    for _ in 0..3 {
+        app.update(Action::DayBack);
+    }
+    assert_eq!(
+        app.cursor.time,
+        t("2024-03-01T10:00:00Z") - 1,
+        "just before the first event"
+    );
+    assert_eq!(app.cursor.pos, None);
+    assert_eq!(balance(&app, "a"), "0");
+    app.update(Action::StepForward);
+    assert_eq!(app.cursor.pos, Some(0));
+}
+
+#[test]
+fn the_jump_prompt_takes_absolute_and_relative_times() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('t'));
+    assert!(app.prompt.is_some());
+    keys(&mut app, "2024-03-01 11:30");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none());
+    assert_eq!(app.cursor.time, t("2024-03-01T11:30:00Z"));
+    assert_eq!(
+        app.cursor.pos,
+        Some(2),
+        "inclusive: the 11:30 event is included"
+    );
+    assert_eq!(balance(&app, "a"), "70");
+    keys(&mut app, "t-15m");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.cursor.time, t("2024-03-01T11:15:00Z"));
+    assert_eq!(app.cursor.pos, Some(1));
+    keys(&mut app, "t+1d");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.cursor.time, t("2024-03-02T11:15:00Z"));
+    keys(&mut app, "t1709294400000");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.cursor.time, t("2024-03-01T12:00:00Z"));
+}
+
+#[test]
+fn a_bad_time_keeps_the_prompt_open_with_an_error() {
+    let mut app = app();
+    let before = app.cursor;
+    keys(&mut app, "ttomorrow-ish");
+    press(&mut app, KeyCode::Enter);
+    let prompt = app.prompt.as_ref().expect("still open");
+    assert!(prompt.error.as_deref().unwrap().contains("not a time"));
+    assert_eq!(app.cursor, before);
+    press(&mut app, KeyCode::Backspace);
+    assert!(app.prompt.as_ref().unwrap().error.is_none());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.prompt.is_none());
+    assert_eq!(app.cursor, before);
+}
+
+#[test]
+fn keys_typed_in_a_prompt_are_not_commands() {
+    let mut app = app();
+    keys(&mut app, "tq");
+    assert!(!app.quit);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "q");
+}
+
+#[test]
+fn focus_views_and_back() {
+    let mut app = app();
+    assert_eq!(app.focus, Pane::Events);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Detail { scroll: 0 });
+    // Time keys still work in the detail view; the detail follows the cursor.
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.cursor.pos, Some(3));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Main);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Accounts);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.account_sel, 1);
+    press(&mut app, KeyCode::Enter);
+    let b = app.ledger.find_account("b").unwrap();
+    assert_eq!(
+        app.view,
+        View::Statement {
+            account: b,
+            scroll: None
+        }
+    );
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.help.is_some());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.help.is_none());
+    assert!(matches!(app.view, View::Statement { .. }));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Main);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Pane::Problems);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn moving_in_the_events_list_moves_the_cursor() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.cursor.pos, Some(2));
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.cursor.pos, Some(3));
+}
+
+#[test]
+fn the_cursor_row_stays_in_view_after_any_move_and_resize() {
+    let text: String = (0..500)
+        .map(|i| {
+            format!(
+                "{{\"accountId\":\"a{}\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{}}}\n",
+                i % 40,
+                i * 1000
+            )
+        })
+        .collect();
+    let mut app = App::new(
+        load_bytes("t", text.into_bytes(), &LoadOptions::default()),
+        (100, 30),
+    );
+    let visible = |app: &App| {
+        let rows = app.areas().events.height.saturating_sub(3) as usize;
+        let row = app.cursor_row();
+        row >= app.events_offset && row < app.events_offset + rows
+    };
+    for action in [
+        Action::First,
+        Action::PageForward,
+        Action::StepBack,
+        Action::Last,
+        Action::HourBack,
+    ] {
+        app.update(action);
+        assert!(visible(&app), "{action:?}");
+    }
+    app.resize(60, 20);
+    app.update(Action::Last);
+    assert!(visible(&app));
+    app.resize(20, 5);
+    app.update(Action::StepBack);
+}
+
+#[test]
+fn an_empty_log_does_not_panic() {
+    let mut app = app_of("");
+    for action in [
+        Action::StepBack,
+        Action::StepForward,
+        Action::First,
+        Action::Last,
+        Action::HourForward,
+        Action::Open,
+        Action::NextPane,
+        Action::Open,
+        Action::Down,
+        Action::NextProblem,
+        Action::NextMatch,
+        Action::ToggleOrder,
+        Action::Export,
+    ] {
+        app.update(action);
+    }
+    assert_eq!(app.cursor.pos, None);
+}
+
+// ----- search -----
+
+#[test]
+fn search_covers_the_whole_log_as_you_type() {
+    let mut app = sample();
+    app.update(Action::First);
+    press(&mut app, KeyCode::Char('/'));
+    keys(&mut app, "a7q2");
+    // The authCode is in `meta`, not on screen; it is found as the text is typed.
+    assert_eq!(app.search.as_ref().unwrap().events.len(), 2);
+    keys(&mut app, "k9");
+    press(&mut app, KeyCode::Enter);
+    let s = app.search.as_ref().unwrap();
+    assert_eq!(s.query, "a7q2k9");
+    assert_eq!(s.events.len(), 2);
+    // Enter moved the cursor to the first match after it.
+    assert_eq!(app.cursor.time, t("2024-03-14T15:59:03.120Z"));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.cursor.time, t("2024-03-14T16:00:02.870Z"));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(
+        app.cursor.time,
+        t("2024-03-14T15:59:03.120Z"),
+        "wraps around"
+    );
+    assert!(app.status.as_deref().unwrap().contains("wrapped"));
+    press(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.cursor.time, t("2024-03-14T16:00:02.870Z"));
+    assert!(app.is_match(app.cursor_event().unwrap()));
+}
+
+#[test]
+fn escape_while_searching_restores_the_previous_search() {
+    let mut app = sample();
+    keys(&mut app, "/cust-bob");
+    press(&mut app, KeyCode::Enter);
+    let before = app.search.clone();
+    keys(&mut app, "/zzz-nothing");
+    assert_eq!(app.search.as_ref().unwrap().events.len(), 0);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.search, before);
+    keys(&mut app, "/nothing-at-all");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.status.as_deref().unwrap().contains("no event contains"));
+}
+
+// ----- filters -----
+
+#[test]
+fn filters_narrow_the_list_but_never_the_balances() {
+    let mut app = sample();
+    let balances_before = app.ledger.balances_at(app.moment());
+    keys(&mut app, "faccount:dana type:withdraw");
+    press(&mut app, KeyCode::Enter);
+    let listed = app.listed();
+    assert!(listed > 0 && listed < 20, "{listed}");
+    for k in 0..listed {
+        let e = app.ledger.event(app.event_at(app.listed_pos(k)));
+        assert_eq!(app.ledger.account_name(e.account), "cust-dana");
+        assert_eq!(app.ledger.type_name(e.kind), "WITHDRAW");
+    }
+    assert_eq!(app.ledger.balances_at(app.moment()), balances_before);
+    // Steps go from one shown event to the next.
+    app.update(Action::First);
+    let first = app.cursor_event().unwrap();
+    app.update(Action::StepForward);
+    let second = app.cursor_event().unwrap();
+    assert_eq!(
+        app.ledger.account_name(app.ledger.event(second).account),
+        "cust-dana"
+    );
+    assert!(second != first);
+    // Amounts compare exactly; one key clears it all.
+    keys(&mut app, "f");
+    press(&mut app, KeyCode::Char('u'));
+    app.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    keys(&mut app, "amount:1240");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.listed(), 1);
+    press(&mut app, KeyCode::Char('F'));
+    assert!(app.filter.is_none());
+    assert_eq!(app.listed(), app.ledger.len());
+}
+
+#[test]
+fn a_bad_filter_is_refused_inline() {
+    let mut app = sample();
+    keys(&mut app, "fcolour:red");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.prompt
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("not a filter")
+    );
+    assert!(app.filter.is_none());
+}
+
+// ----- problems -----
+
+#[test]
+fn e_and_shift_e_walk_the_problems() {
+    let mut app = sample();
+    app.update(Action::First);
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 343);
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 404);
+    assert!(app.status.as_deref().unwrap().contains("overdraft"));
+    press(&mut app, KeyCode::Char('e'));
+    let late = app.cursor_event().unwrap();
+    assert_eq!(app.ledger.event(late).line, 549);
+    // In time order the late event sits on the 19th, where it happened.
+    assert_eq!(app.cursor.time, t("2024-03-19T23:47:10Z"));
+    press(&mut app, KeyCode::Char('E'));
+    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 404);
+    assert_eq!(app.problem_sel, 1);
+}
+
+#[test]
+fn the_problems_pane_opens_a_problem_even_on_a_bad_line() {
+    let text = format!(
+        "{}not json\n",
+        &LOG[..LOG.find("{\"accountId\":\"c\"").unwrap()]
+    );
+    let mut app = app_of(&text);
+    assert_eq!(app.ledger.problems().len(), 1);
+    app.update(Action::First);
+    app.update(Action::NextPane);
+    assert_eq!(app.focus, Pane::Problems);
+    press(&mut app, KeyCode::Enter);
+    // The bad line 5 has no event: the cursor goes to the event recorded just before it.
+    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 4);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("line 5: bad-json")
+    );
+}
+
+// ----- marks and diff -----
+
+#[test]
+fn marks_and_the_diff_answer_what_changed() {
+    let mut app = sample();
+    keys(&mut app, "t2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "ma");
+    assert_eq!(
+        app.marks.get(&'a'),
+        Some(&Moment::Time(t("2024-03-14T15:58:00Z")))
+    );
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "mb");
+    keys(&mut app, "dab");
+    let View::Diff { diff, .. } = &app.view else {
+        panic!("no diff: {:?}", app.status)
+    };
+    assert_eq!(diff.events.len(), 2);
+    assert_eq!(diff.changed(), 1);
+    assert_eq!(diff.rows[0].delta.to_string(), "-800.00");
+    press(&mut app, KeyCode::Esc);
+    // Back to mark a, and a diff from it to the cursor.
+    keys(&mut app, "'a");
+    assert_eq!(app.cursor.time, t("2024-03-14T15:58:00Z"));
+    keys(&mut app, "}");
+    keys(&mut app, "da.");
+    let View::Diff { diff, .. } = &app.view else {
+        panic!()
+    };
+    assert_eq!(diff.to.name, '.');
+    assert!(diff.events.len() > 2);
+    press(&mut app, KeyCode::Esc);
+    keys(&mut app, "'z");
+    assert!(app.status.as_deref().unwrap().contains("no mark z"));
+}
+
+// ----- recorded order -----
+
+#[test]
+fn recorded_order_shows_the_late_event_where_it_was_written() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Char('e'));
+    let late = app.cursor_event().unwrap();
+    let time_pos = app.cursor.pos.unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.order, Order::Recorded);
+    assert_eq!(
+        app.cursor_event(),
+        Some(late),
+        "the same event stays selected"
+    );
+    assert_eq!(app.cursor.pos, Some(late));
+    assert_ne!(app.cursor.pos, Some(time_pos));
+    // As of seq 549, Grace has paid; one step back (seq 548), not yet, although the event
+    // recorded at 548 is later in time.
+    assert_eq!(app.moment(), Moment::Seq(549));
+    let with = balance(&app, "cust-grace");
+    app.update(Action::StepBack);
+    let without = balance(&app, "cust-grace");
+    assert_ne!(with, without);
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.order, Order::Time);
+}
+
+// ----- export -----
+
+#[test]
+fn export_writes_the_same_rows_as_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().to_path_buf();
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    app.update(Action::NextPane);
+    app.update(Action::NextPane);
+    for _ in 0..3 {
+        app.update(Action::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('x'));
+    let status = app.status.clone().unwrap();
+    assert!(status.starts_with("wrote "), "{status}");
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2);
+    let csv = std::fs::read_to_string(&files[0]).unwrap();
+    let expected = assert_cmd::Command::cargo_bin("rewind")
+        .unwrap()
+        .args([
+            "history",
+            "assets/sample.jsonl",
+            "--account",
+            "cust-dana",
+            "--csv",
+            "--to",
+            "2024-03-14T16:01:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(csv, String::from_utf8(expected.stdout).unwrap());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
+    assert_eq!(
+        json["rows"].as_array().unwrap().len(),
+        csv.lines().count() - 1
+    );
+    // A second export never overwrites the first.
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+    // The events between two marks.
+    press(&mut app, KeyCode::Esc);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "mb");
+    keys(&mut app, "dba");
+    press(&mut app, KeyCode::Char('x'));
+    assert!(app.status.as_deref().unwrap().contains("rewind-events-b-a"));
+    let csv = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("rewind-events") && p.extension().unwrap() == "csv")
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(csv).unwrap().lines().count(), 3);
+}
+
+// ----- following a growing file -----
+
+#[test]
+fn new_events_appear_and_the_cursor_at_the_end_stays_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.jsonl");
+    std::fs::write(&path, LOG).unwrap();
+    let ledger = load_file(&path, &LoadOptions::default(), None).unwrap();
+    let mut follower = FileFollower::new(&path, &ledger).unwrap();
+    let mut app = App::new(ledger, (120, 40));
+    app.follow = Follow::On { added: 0 };
+    let mut poll = |app: &mut App| {
+        let at_end = app.at_end();
+        match follower.poll(&mut app.ledger) {
+            FollowEvent::Grew { events } => app.grew(events, at_end),
+            FollowEvent::Changed { reason } => app.source_changed(reason),
+            FollowEvent::Unchanged => {}
+        }
+    };
+    let append = |text: &str| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    append(
+        "{\"accountId\":\"c\",\"type\":\"DEPOSIT\",\"amount\":\"9\",\"timestamp\":\"2024-03-04T09:00:00Z\"}\n",
+    );
+    poll(&mut app);
+    assert_eq!(app.ledger.len(), 6);
+    assert_eq!(app.cursor.pos, Some(5), "at the end, the cursor follows");
+    assert_eq!(balance(&app, "c"), "10");
+    assert_eq!(app.follow, Follow::On { added: 1 });
+    // Away from the end, the cursor stays on its event.
+    app.update(Action::First);
+    append(
+        "{\"accountId\":\"d\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":\"2024-03-05T09:00:00Z\"}\n",
+    );
+    poll(&mut app);
+    assert_eq!(app.ledger.len(), 7);
+    assert_eq!(app.cursor.pos, Some(0));
+    // An earlier byte rewritten: flagged, nothing reloaded.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(3).position(|w| w == b"100").unwrap();
+    bytes[at] = b'9';
+    std::fs::write(&path, &bytes).unwrap();
+    poll(&mut app);
+    match &app.follow {
+        Follow::Stopped { reason } => assert!(reason.contains("changed"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.ledger.len(), 7);
+    assert_eq!(balance(&app, "a"), "100");
+}
+
+// ----- mouse -----
+
+#[test]
+fn the_mouse_selects_scrolls_and_moves_the_cursor_on_the_timeline() {
+    let mut app = sample();
+    let click = |app: &mut App, column, row| {
+        app.mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let areas = app.areas();
+    // The third account row.
+    click(&mut app, areas.accounts.x + 5, areas.accounts.y + 2 + 2);
+    assert_eq!(app.focus, Pane::Accounts);
+    assert_eq!(app.account_sel, 2);
+    // The wheel in the accounts pane.
+    app.mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: areas.accounts.x + 5,
+        row: areas.accounts.y + 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.account_sel, 5);
+    // The first column of the timeline is the first moment.
+    click(&mut app, areas.timeline.x + 1, areas.timeline.y + 3);
+    assert_eq!(app.cursor.pos, Some(0));
+    // The middle of the timeline is the middle of the log's span.
+    click(
+        &mut app,
+        areas.timeline.x + areas.timeline.width / 2,
+        areas.timeline.y + 3,
+    );
+    let (first, last) = (
+        app.ledger.first_time().unwrap(),
+        app.ledger.last_time().unwrap(),
+    );
+    assert!((app.cursor.time - (first + (last - first) / 2)).abs() < (last - first) / 50);
+    // A click on an event row puts the cursor there.
+    let row = areas.events.y + 2 + 3;
+    click(&mut app, areas.events.x + 10, row);
+    assert_eq!(app.focus, Pane::Events);
+    assert_eq!(app.cursor.pos, Some(app.listed_pos(app.events_offset + 3)));
+}
