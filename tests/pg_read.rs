@@ -449,3 +449,40 @@ print(json.dumps({"a": str(a.id), "b": str(b.id)}))
     // Opening events carry no amount: no problem; every type is known.
     assert_eq!(code, 0, "{out} {err}");
 }
+
+#[test]
+fn rows_out_of_physical_order_are_ordered_by_position() {
+    let Some(db) = pgdb::message_db("physical_order") else {
+        return;
+    };
+    let mut c = db.client();
+    write_message(&mut c, "account-a", "Deposited", r#"{"amount":5}"#);
+    write_message(&mut c, "account-a", "Withdrawn", r#"{"amount":2}"#);
+    write_message(&mut c, "account-a", "Deposited", r#"{"amount":1}"#);
+    // An updated row moves to the end of the table's storage.
+    db.sql("UPDATE message_store.messages SET metadata = '{}' WHERE global_position = 1");
+    let (code, out, err) = run(&[
+        "history",
+        &db.url,
+        "--preset",
+        "message-db",
+        "--account",
+        "a",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let rows = v["rows"].as_array().or(v.as_array()).expect("history rows");
+    let seqs: Vec<u64> = rows.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, vec![1, 2, 3], "{out}");
+    let (_, out, _) = run(&[
+        "balance",
+        &db.url,
+        "--preset",
+        "message-db",
+        "--seq",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(json(&out)["accounts"][0]["balance"], "3");
+}

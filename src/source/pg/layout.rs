@@ -112,20 +112,32 @@ impl Layout {
         !matches!(self, Layout::Query { .. })
     }
 
-    /// The SELECT whose rows [`Layout::render`] reads (as binary COPY).
+    /// The SELECT whose rows [`Layout::render`] reads (as binary COPY). A whole table is read in
+    /// its physical order (for these append-only tables, the order of position, and cheaper for
+    /// the server than walking the index); the ledger orders rows by position in any case. Rows
+    /// after a position are read in order.
     pub fn select(&self, filter: &Filter) -> String {
         let pos = self.position();
+        let order = |column: &str| {
+            if filter.after.is_some() {
+                format!(" ORDER BY {column}")
+            } else {
+                String::new()
+            }
+        };
         match self {
             Layout::MessageDb => format!(
                 "SELECT global_position, position, id, stream_name, type, time, data, metadata \
-                 FROM message_store.messages{} ORDER BY global_position",
-                filter.clause(pos)
+                 FROM message_store.messages{}{}",
+                filter.clause(pos),
+                order("global_position")
             ),
             Layout::Eventsourcing { table } => format!(
                 "SELECT notification_id, originator_id::text, originator_version, topic, state \
-                 FROM {}{} ORDER BY notification_id",
+                 FROM {}{}{}",
                 quote_name(table),
-                filter.clause(pos)
+                filter.clause(pos),
+                order("notification_id")
             ),
             Layout::Query { sql } => {
                 let order = if filter.after.is_some() {

@@ -87,11 +87,13 @@ impl PgSource {
         progress: Option<&Progress>,
     ) -> Result<Ledger, PgError> {
         let mut builder = Builder::new(self.name().to_string(), options.clone());
-        let mut batches: Vec<Vec<u8>> = Vec::new();
+        let mut raw: Vec<u8> = Vec::new();
         let estimate = AtomicU64::new(0);
         let estimate = &estimate;
         let read = std::thread::scope(|scope| {
             let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<u8>, Vec<RecordSpan>)>(4);
+            // Buffers go back to the reader once parsed, so a few allocations serve every batch.
+            let (give_back, take_back) = std::sync::mpsc::channel::<Vec<u8>>();
             let reader = scope.spawn(move || -> Result<(), PgError> {
                 let mut client = self.connect()?;
                 let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
@@ -110,29 +112,36 @@ impl PgSource {
                 }
                 let mut buf = Vec::new();
                 self.stream(&mut tx, &Filter::default(), &mut buf, |buf, _, spans| {
-                    send.send((std::mem::take(buf), spans.to_vec())).is_ok()
+                    let spare = take_back.try_recv().unwrap_or_default();
+                    send.send((std::mem::replace(buf, spare), spans.to_vec()))
+                        .is_ok()
                 })?;
                 drop(send);
                 tx.commit().map_err(|e| self.read_error(&e))
             });
-            let mut base = 0;
             let mut rows = 0;
-            for (bytes, spans) in receive {
+            for (mut bytes, spans) in receive {
                 if progress.is_some_and(Progress::cancelled) {
                     break;
                 }
+                let base = raw.len();
                 builder.add_records(&bytes, base as u64, &spans, progress);
-                base += bytes.len();
                 rows += spans.len() as u64;
-                batches.push(bytes);
+                // The rows the planner expects, at the size seen so far (with a little room).
+                let expected =
+                    estimate.load(Ordering::Relaxed).max(rows) * (base + bytes.len()) as u64 / rows;
+                if raw.capacity() < base + bytes.len() {
+                    raw.reserve((expected as usize + expected as usize / 16).saturating_sub(base));
+                }
+                raw.extend_from_slice(&bytes);
+                bytes.clear();
+                let _ = give_back.send(bytes);
                 if let Some(p) = progress {
-                    // Bytes to expect: the rows the planner expects at the size seen so far.
-                    let expected = estimate.load(Ordering::Relaxed).max(rows) * base as u64 / rows;
                     p.bytes_total.store(expected, Ordering::Relaxed);
                 }
             }
             if let Some(p) = progress {
-                p.bytes_total.store(base as u64, Ordering::Relaxed);
+                p.bytes_total.store(raw.len() as u64, Ordering::Relaxed);
             }
             reader.join().expect("the reading thread does not panic")
         });
@@ -144,11 +153,7 @@ impl PgSource {
             ));
         }
         read?;
-        // Put together once, at its final size.
-        let mut raw = Vec::with_capacity(batches.iter().map(Vec::len).sum());
-        for batch in batches {
-            raw.extend_from_slice(&batch);
-        }
+        raw.shrink_to_fit();
         let len = raw.len() as u64;
         Ok(builder.build(RawSource::Memory(raw), len, progress))
     }
