@@ -107,11 +107,6 @@ impl Layout {
         }
     }
 
-    /// Whether the rows carry a position that can be followed.
-    pub fn has_positions(&self) -> bool {
-        !matches!(self, Layout::Query { .. })
-    }
-
     /// The SELECT whose rows [`Layout::render`] reads (as binary COPY). A whole table is read in
     /// its physical order (for these append-only tables, the order of position, and cheaper for
     /// the server than walking the index); the ledger orders rows by position in any case. Rows
