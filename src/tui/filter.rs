@@ -114,7 +114,9 @@ impl Filter {
             (0..ledger.account_count() as u32)
                 .map(|a| {
                     let name = ledger.account_name(a).to_lowercase();
-                    self.accounts.iter().any(|part| name.contains(part.as_str()))
+                    self.accounts
+                        .iter()
+                        .any(|part| name.contains(part.as_str()))
                 })
                 .collect()
         });
