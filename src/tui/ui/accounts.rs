@@ -3,10 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+use ratatui::text::{Span, Text};
+use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::fit;
+use super::{fit, group, pane_block};
 use crate::ledger::time::format_time;
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -21,20 +21,14 @@ impl Widget for Accounts<'_> {
         let (app, theme) = (self.app, self.theme);
         let ledger = &app.ledger;
         let focused = app.focus == Pane::Accounts;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if focused {
-                theme.border_focused()
-            } else {
-                theme.border()
-            })
-            .title(Line::from(vec![
+        let block = pane_block(
+            vec![
                 Span::styled(" Accounts ", theme.title()),
-                Span::styled(
-                    format!("{} ", super::group(ledger.account_count())),
-                    theme.muted(),
-                ),
-            ]));
+                Span::styled(format!("{} ", group(ledger.account_count())), theme.muted()),
+            ],
+            focused,
+            theme,
+        );
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;

@@ -5,9 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, group};
+use super::{fit, group, pane_block};
 use crate::ledger::event::flags;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
@@ -97,14 +97,7 @@ impl Widget for Events<'_> {
                 theme.key(),
             ));
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if focused {
-                theme.border_focused()
-            } else {
-                theme.border()
-            })
-            .title(Line::from(title));
+        let block = pane_block(title, focused, theme);
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;

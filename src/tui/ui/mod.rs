@@ -19,7 +19,7 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthChar;
 
 use super::app::{App, View};
@@ -82,6 +82,18 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     if let Some(scroll) = app.help {
         help::Help { theme, scroll }.render(area, buf);
     }
+}
+
+/// The bordered frame of a pane, its border bright when the pane has the focus.
+pub fn pane_block(title: Vec<Span<'static>>, focused: bool, theme: Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused()
+        } else {
+            theme.border()
+        })
+        .title(Line::from(title))
 }
 
 /// Log text made safe to draw and cut to `width` columns with an ellipsis.

@@ -5,9 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, group};
+use super::{fit, group, pane_block};
 use crate::ledger::ProblemKind;
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -22,24 +22,19 @@ impl Widget for Problems<'_> {
         let (app, theme) = (self.app, self.theme);
         let problems = app.ledger.problems();
         let focused = app.focus == Pane::Problems;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if focused {
-                theme.border_focused()
-            } else {
-                theme.border()
-            })
-            .title(Line::from(vec![
+        let count_style = if problems.is_empty() {
+            theme.muted()
+        } else {
+            theme.warning()
+        };
+        let block = pane_block(
+            vec![
                 Span::styled(" Problems ", theme.title()),
-                Span::styled(
-                    format!("{} ", group(problems.len())),
-                    if problems.is_empty() {
-                        theme.muted()
-                    } else {
-                        theme.warning()
-                    },
-                ),
-            ]));
+                Span::styled(format!("{} ", group(problems.len())), count_style),
+            ],
+            focused,
+            theme,
+        );
         let inner = block.inner(area);
         block.render(area, buf);
         if problems.is_empty() {
