@@ -1,7 +1,7 @@
 //! The explorer driven by keys and actions, without a terminal.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use rewind::ledger::follow::{FileFollower, FollowEvent, Follower};
+use rewind::ledger::follow::FileFollower;
 use rewind::ledger::time::parse_time;
 use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
 use rewind::tui::action::Action;
@@ -561,14 +561,7 @@ fn new_events_appear_and_the_cursor_at_the_end_stays_at_the_end() {
     let mut follower = FileFollower::new(&path, &ledger).unwrap();
     let mut app = App::new(ledger, (120, 40));
     app.follow = Follow::On { added: 0 };
-    let mut poll = |app: &mut App| {
-        let at_end = app.at_end();
-        match follower.poll(&mut app.ledger) {
-            FollowEvent::Grew { events } => app.grew(events, at_end),
-            FollowEvent::Changed { reason } => app.source_changed(reason),
-            FollowEvent::Unchanged => {}
-        }
-    };
+    let mut poll = |app: &mut App| app.poll_source(&mut follower);
     let append = |text: &str| {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
@@ -605,6 +598,42 @@ fn new_events_appear_and_the_cursor_at_the_end_stays_at_the_end() {
     }
     assert_eq!(app.ledger.len(), 7);
     assert_eq!(balance(&app, "a"), "100");
+}
+
+#[test]
+fn a_late_record_inserted_before_the_cursor_does_not_move_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seq.jsonl");
+    let rec = |seq: u64, amount: u32| {
+        format!(
+            "{{\"seq\":{seq},\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":{amount},\"timestamp\":{}}}\n",
+            seq * 1000
+        )
+    };
+    // Seq 3 is missing: it arrives later, as from a transaction that committed late.
+    std::fs::write(&path, [rec(1, 1), rec(2, 2), rec(4, 4), rec(5, 5)].concat()).unwrap();
+    let ledger = load_file(&path, &LoadOptions::default(), None).unwrap();
+    let mut follower = FileFollower::new(&path, &ledger).unwrap();
+    let mut app = App::new(ledger, (120, 40));
+    app.update(Action::StepBack); // on seq 4
+    assert_eq!(app.ledger.seq_of(app.cursor_event().unwrap()), 4);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, rec(3, 3).as_bytes()))
+        .unwrap();
+    assert!(app.poll_source(&mut follower));
+    assert_eq!(app.ledger.len(), 5);
+    assert_eq!(
+        app.ledger.seq_of(app.cursor_event().unwrap()),
+        4,
+        "still on seq 4"
+    );
+    assert_eq!(
+        balance(&app, "a"),
+        "10",
+        "as of seq 4's time, seq 3 now counts"
+    );
 }
 
 // ----- mouse -----

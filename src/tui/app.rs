@@ -15,6 +15,7 @@ use super::filter::Filter;
 use super::keymap::{self, Context};
 use super::ui::layout::{self, Areas};
 use super::ui::timeline::{column_of, density};
+use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::search::Query;
 use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Posting};
@@ -1009,23 +1010,42 @@ impl App {
 
     // ----- following the source -----
 
-    /// The source gained events: keep the cursor at the end if it was there.
-    pub fn grew(&mut self, added: usize, was_at_end: bool) {
+    /// Asks the source for what is new and brings the view up to date: a cursor on the last
+    /// event stays on the last event; elsewhere it stays on the same event and moment. A source
+    /// that changed in a way that is not an append stops being followed, loudly.
+    /// Returns `false` once following has stopped.
+    pub fn poll_source(&mut self, follower: &mut dyn Follower) -> bool {
+        let at_end = self.at_end();
+        // The event under the cursor, by its line (or row position), which a late arrival does
+        // not change, unlike its index.
+        let anchor = self.cursor_event().map(|i| self.ledger.event(i).line);
+        match follower.poll(&mut self.ledger) {
+            FollowEvent::Unchanged => true,
+            FollowEvent::Grew { events } => {
+                self.grew(events, at_end, anchor);
+                true
+            }
+            FollowEvent::Changed { reason } => {
+                self.source_changed(reason);
+                false
+            }
+        }
+    }
+
+    fn grew(&mut self, added: usize, was_at_end: bool, anchor: Option<u64>) {
         if added == 0 {
             return;
         }
         if let Follow::On { added: total } = &mut self.follow {
             *total += added;
         }
-        // Positions in time order may have moved: keep the same event under the cursor.
-        let event = self.cursor_event();
         if let Some(s) = self.search.as_ref().map(|s| s.query.clone()) {
             self.run_search(&s);
         }
         self.refresh_derived();
         if was_at_end {
             self.go_last();
-        } else if let Some(i) = event {
+        } else if let Some(i) = anchor.and_then(|line| self.event_on_line(line)) {
             let time = self.cursor.time;
             self.set_pos(self.pos_of(i));
             if self.order == Order::Time {
@@ -1033,6 +1053,17 @@ impl App {
             }
         }
         self.keep_in_view();
+    }
+
+    /// The event read from a line (or row position).
+    fn event_on_line(&self, line: u64) -> Option<usize> {
+        let events = self.ledger.events();
+        let i = events.partition_point(|e| e.line < line);
+        if events.get(i).is_some_and(|e| e.line == line) {
+            return Some(i);
+        }
+        // Recorded order is not line order (events sorted by their own seq).
+        events.iter().position(|e| e.line == line)
     }
 
     /// The source changed in a way that is not an append: stop following and say so.

@@ -19,7 +19,7 @@ use super::theme::Theme;
 use super::ui;
 use super::ui::layout::centered;
 use crate::cli::{self, Failure, Outcome, SourceOptions};
-use crate::ledger::follow::{FileFollower, FollowEvent, Follower};
+use crate::ledger::follow::{FileFollower, Follower};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
 use crate::source::pg::{FollowOptions, PgErrorKind, PgFollower, PgSource};
 
@@ -295,14 +295,8 @@ fn event_loop(
             && last_poll.elapsed() >= TICK
         {
             last_poll = Instant::now();
-            let at_end = app.at_end();
-            match f.poll(&mut app.ledger) {
-                FollowEvent::Unchanged => {}
-                FollowEvent::Grew { events } => app.grew(events, at_end),
-                FollowEvent::Changed { reason } => {
-                    app.source_changed(reason);
-                    *follower = None;
-                }
+            if !app.poll_source(f.as_mut()) {
+                *follower = None;
             }
         }
     }

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, group, pane_block};
+use super::{fit, fit_number, group, pane_block};
 use crate::ledger::time::format_time;
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -32,9 +32,25 @@ impl Widget for Accounts<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;
-        let moment = app.moment();
         let cursor_event = app.cursor_event().map(|i| ledger.event(i));
-        let name_width = inner.width.saturating_sub(2 + 12 + 5 + 11 + 4) as usize;
+        let moment = app.moment();
+        // The balance column as wide as the widest visible balance, leaving the name some room.
+        let balance_width = ledger
+            .accounts_sorted()
+            .iter()
+            .skip(app.account_offset)
+            .take(rows_available)
+            .map(|&a| ledger.account_at(a, moment).balance.to_string().len())
+            .max()
+            .unwrap_or(0)
+            .clamp(
+                12,
+                (inner.width.saturating_sub(2 + 5 + 11 + 4 + 8) as usize).max(12),
+            );
+        let name_width = inner
+            .width
+            .saturating_sub(2 + balance_width as u16 + 5 + 11 + 4)
+            as usize;
         let rows: Vec<Row> = ledger
             .accounts_sorted()
             .iter()
@@ -53,12 +69,13 @@ impl Widget for Accounts<'_> {
                 } else {
                     " "
                 };
+                let text = fit_number(&state.balance.to_string(), balance_width);
                 let (balance, balance_style) = if !state.exists {
                     ("—".to_string(), theme.future())
                 } else if state.balance.is_negative() {
-                    (state.balance.to_string(), theme.negative())
+                    (text, theme.negative())
                 } else {
-                    (state.balance.to_string(), theme.base())
+                    (text, theme.base())
                 };
                 let last = match state.last_event {
                     Some(i) => short_time(ledger.event(i as usize).ts),
@@ -100,7 +117,7 @@ impl Widget for Accounts<'_> {
             [
                 Constraint::Length(1),
                 Constraint::Fill(1),
-                Constraint::Length(12),
+                Constraint::Length(balance_width as u16),
                 Constraint::Length(5),
                 Constraint::Length(11),
             ],

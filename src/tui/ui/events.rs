@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, group, pane_block};
+use super::{fit, fit_number, group, pane_block};
 use crate::ledger::event::flags;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
@@ -103,7 +103,25 @@ impl Widget for Events<'_> {
         let rows_available = inner.height.saturating_sub(1) as usize;
         let wide = inner.width >= 96;
         let time_width: u16 = if wide { 19 } else { 14 };
-        let flexible = inner.width.saturating_sub(2 + time_width + 12 + 12 + 5) as usize;
+        // Amount and balance columns as wide as the widest visible value (amounts of 28 digits
+        // are shown whole, never cut from the left).
+        let shown = (app.events_offset..app.listed()).take(rows_available);
+        let (mut amount_width, mut balance_width) = (12usize, 12usize);
+        for k in shown {
+            let i = app.event_at(app.listed_pos(k));
+            amount_width = amount_width.max(amount_text(ledger, i).0.chars().count());
+            let e = ledger.event(i);
+            if let Some(b) = app.balance_after(i, e.account) {
+                balance_width = balance_width.max(b.to_string().len());
+            }
+        }
+        // ...as long as the account and type columns keep room.
+        let cap = (inner.width.saturating_sub(2 + time_width + 5 + 24) / 2).max(8) as usize;
+        let (amount_width, balance_width) = (amount_width.min(cap), balance_width.min(cap));
+        let flexible = inner
+            .width
+            .saturating_sub(2 + time_width + (amount_width + balance_width) as u16 + 5)
+            as usize;
         let account_width = flexible * 3 / 5;
         let type_width = flexible - account_width;
         let query = app.search.as_ref().and_then(|s| Query::new(&s.query));
@@ -171,12 +189,17 @@ impl Widget for Events<'_> {
                         theme,
                     )),
                     Cell::from(
-                        Text::from(highlighted(amount, q, theme)).alignment(Alignment::Right),
+                        Text::from(highlighted(fit_number(&amount, amount_width), q, theme))
+                            .alignment(Alignment::Right),
                     )
                     .style(amount_style),
                     Cell::from(
-                        Text::from(balance.map(|b| b.to_string()).unwrap_or_default())
-                            .alignment(Alignment::Right),
+                        Text::from(
+                            balance
+                                .map(|b| fit_number(&b.to_string(), balance_width))
+                                .unwrap_or_default(),
+                        )
+                        .alignment(Alignment::Right),
                     )
                     .style(balance_style),
                 ])
@@ -199,8 +222,8 @@ impl Widget for Events<'_> {
                 Constraint::Length(time_width),
                 Constraint::Length(account_width as u16),
                 Constraint::Length(type_width as u16),
-                Constraint::Length(12),
-                Constraint::Length(12),
+                Constraint::Length(amount_width as u16),
+                Constraint::Length(balance_width as u16),
             ],
         )
         .header(header)

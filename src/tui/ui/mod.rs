@@ -119,6 +119,17 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// A number for a column of `width`: whole when it fits, else its leading digits and `…`, so that
+/// a cut value can never pass for a smaller one.
+pub fn fit_number(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// `key label` pairs as styled spans: `←/→ step · t jump`.
 pub fn key_spans(pairs: &[(String, &str)], theme: Theme) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
@@ -142,6 +153,12 @@ pub fn field_line(label: &str, value: Vec<Span<'static>>, theme: Theme) -> Line<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_that_do_not_fit_keep_their_leading_digits() {
+        assert_eq!(fit_number("-187.60", 10), "-187.60");
+        assert_eq!(fit_number("1234576897322711530005.19", 10), "123457689…");
+    }
 
     #[test]
     fn fit_cuts_and_escapes() {
