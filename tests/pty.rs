@@ -183,7 +183,7 @@ fn a_file_opens_in_the_explorer_and_the_terminal_is_restored() {
         "{\"accountId\":\"acc-1\",\"type\":\"DEPOSIT\",\"amount\":1000,\"timestamp\":1709294400000}\n",
     );
     let mut s = Session::start(&[path.to_str().unwrap()], 100, 30);
-    s.wait_for("1 events");
+    s.wait_for("1 event ·");
     s.wait_for("unsealed");
     s.send("q");
     let screen = s.screen.clone();

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Outcome, SourceOptions, open};
 use crate::ledger::{Integrity, Ledger};
-use crate::text::escape_control;
+use crate::text::{count, escape_control};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -95,13 +95,12 @@ fn render_text(ledger: &Ledger) -> String {
     };
     let n = ledger.problems().len();
     out.push_str(&format!(
-        "{name}: {} events, {} accounts, {integrity}; {}\n",
-        ledger.len(),
-        ledger.account_count(),
+        "{name}: {}, {}, {integrity}; {}\n",
+        count(ledger.len(), "event"),
+        count(ledger.account_count(), "account"),
         match n {
             0 => "no problems".to_string(),
-            1 => "1 problem".to_string(),
-            n => format!("{n} problems"),
+            n => count(n, "problem"),
         }
     ));
     out

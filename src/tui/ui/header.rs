@@ -26,9 +26,9 @@ impl Widget for Header<'_> {
             Span::styled(" rewind ", theme.title()),
             Span::raw(fit(ledger.name(), width / 3)),
             Span::styled(" · ", theme.muted()),
-            Span::raw(format!("{} events", group(ledger.len()))),
+            Span::raw(plural(ledger.len(), "event")),
             Span::styled(" · ", theme.muted()),
-            Span::raw(format!("{} accounts", group(ledger.account_count()))),
+            Span::raw(plural(ledger.account_count(), "account")),
             Span::styled(" · ", theme.muted()),
         ];
         first.push(match ledger.integrity() {
@@ -141,6 +141,12 @@ impl Widget for Header<'_> {
             );
         }
     }
+}
+
+/// `1 event`, `1,234 events`.
+fn plural(n: usize, word: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {word}{s}", group(n))
 }
 
 /// `1234567` → `1,234,567`.
