@@ -135,16 +135,15 @@ impl Money {
         Ok(Money(value).normalized_zero())
     }
 
+    /// The exact sum, or `None` when it cannot be held exactly (a decimal library would round
+    /// it to 28 digits; money must not be rounded).
     pub fn checked_add(self, other: Money) -> Option<Money> {
-        self.0
-            .checked_add(other.0)
-            .map(|d| Money(d).normalized_zero())
+        exact_add(self.0, other.0).map(|d| Money(d).normalized_zero())
     }
 
+    /// The exact difference, or `None` when it cannot be held exactly.
     pub fn checked_sub(self, other: Money) -> Option<Money> {
-        self.0
-            .checked_sub(other.0)
-            .map(|d| Money(d).normalized_zero())
+        exact_add(self.0, -other.0).map(|d| Money(d).normalized_zero())
     }
 
     pub fn is_negative(self) -> bool {
@@ -189,6 +188,18 @@ impl Money {
         }
         self
     }
+}
+
+/// Adds two decimals on a common scale in 128-bit integers: the result is exact or `None`.
+fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let scale = a.scale().max(b.scale());
+    let align = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
+    let sum = align(a)?.checked_add(align(b)?)?;
+    // A decimal's mantissa has 96 bits.
+    if sum.unsigned_abs() >= 1u128 << 96 {
+        return None;
+    }
+    Some(Decimal::from_i128_with_scale(sum, scale))
 }
 
 fn push_digit(mantissa: &mut u128, digits: &mut u32, digit: u8) -> Option<()> {
@@ -309,6 +320,21 @@ mod tests {
                 "{too_big} should be out of range"
             );
         }
+    }
+
+    #[test]
+    fn a_sum_that_would_need_rounding_is_refused() {
+        // 28 nines plus a cent needs 30 digits: no decimal of 96 bits holds it exactly.
+        let big = m("9999999999999999999999999999");
+        assert!(big.checked_add(m("0.01")).is_none());
+        assert!(big.checked_sub(m("0.5")).is_none());
+        assert!(m("0.0000000000000000000000000001").checked_add(m("100")).is_none());
+        // What fits stays exact, whatever the scales.
+        assert_eq!(
+            m("12345678901234567890.12345678").checked_add(m("0.00000001")).unwrap().to_string(),
+            "12345678901234567890.12345679"
+        );
+        assert_eq!(m("1.5").checked_sub(m("2.25")).unwrap().to_string(), "-0.75");
     }
 
     #[test]
