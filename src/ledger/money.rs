@@ -193,7 +193,10 @@ impl Money {
 /// Adds two decimals on a common scale in 128-bit integers: the result is exact or `None`.
 fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     let scale = a.scale().max(b.scale());
-    let align = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
+    let align = |d: Decimal| {
+        d.mantissa()
+            .checked_mul(10i128.checked_pow(scale - d.scale())?)
+    };
     let sum = align(a)?.checked_add(align(b)?)?;
     // A decimal's mantissa has 96 bits.
     if sum.unsigned_abs() >= 1u128 << 96 {
@@ -328,13 +331,23 @@ mod tests {
         let big = m("9999999999999999999999999999");
         assert!(big.checked_add(m("0.01")).is_none());
         assert!(big.checked_sub(m("0.5")).is_none());
-        assert!(m("0.0000000000000000000000000001").checked_add(m("100")).is_none());
+        assert!(
+            m("0.0000000000000000000000000001")
+                .checked_add(m("100"))
+                .is_none()
+        );
         // What fits stays exact, whatever the scales.
         assert_eq!(
-            m("12345678901234567890.12345678").checked_add(m("0.00000001")).unwrap().to_string(),
+            m("12345678901234567890.12345678")
+                .checked_add(m("0.00000001"))
+                .unwrap()
+                .to_string(),
             "12345678901234567890.12345679"
         );
-        assert_eq!(m("1.5").checked_sub(m("2.25")).unwrap().to_string(), "-0.75");
+        assert_eq!(
+            m("1.5").checked_sub(m("2.25")).unwrap().to_string(),
+            "-0.75"
+        );
     }
 
     #[test]

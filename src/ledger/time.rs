@@ -236,6 +236,25 @@ pub fn format_time_short(ms: Millis) -> String {
         .unwrap_or_else(|| format!("{ms}ms"))
 }
 
+/// The moment `num / den` of the way from `first` to `last` (computed without overflow, whatever
+/// the span).
+pub fn between(first: Millis, last: Millis, num: i128, den: i128) -> Millis {
+    if den == 0 {
+        return first;
+    }
+    let span = i128::from(last) - i128::from(first);
+    (i128::from(first) + span * num / den) as Millis
+}
+
+/// Where `t` stands between `first` and `last`, scaled to `0..=steps` (clamped).
+pub fn fraction_of(t: Millis, first: Millis, last: Millis, steps: i128) -> i128 {
+    if last <= first {
+        return 0;
+    }
+    let t = t.clamp(first, last);
+    (i128::from(t) - i128::from(first)) * steps / (i128::from(last) - i128::from(first))
+}
+
 /// A signed offset such as `-15m`, `+2h`, `-1d`, `+30s`, `-500ms` or `+1w`, in milliseconds.
 /// Returns `None` when the text is not of that form.
 pub fn parse_relative(text: &str) -> Option<i64> {
@@ -358,6 +377,16 @@ mod tests {
         assert_eq!(format_time(T + 7), "2024-03-01T12:00:00.007Z");
         assert_eq!(parse_time(&format_time(T + 7)).unwrap(), T + 7);
         assert_eq!(format_time_short(T), "2024-03-01 12:00:00");
+    }
+
+    #[test]
+    fn spans_of_any_size() {
+        assert_eq!(between(0, 100, 1, 4), 25);
+        assert_eq!(between(i64::MIN, i64::MAX, 1, 2), -1);
+        assert_eq!(between(i64::MIN, i64::MAX, 1, 1), i64::MAX);
+        assert_eq!(fraction_of(50, 0, 100, 10), 5);
+        assert_eq!(fraction_of(i64::MAX, i64::MIN, i64::MAX, 99), 99);
+        assert_eq!(fraction_of(7, 7, 7, 99), 0);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::ui::layout::{self, Areas};
 use super::ui::timeline::{column_of, density};
 use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::search::Query;
-use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
+use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, between, format_time, parse_user_time};
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Posting};
 
 /// Logs up to this many events are searched as you type; larger ones when you press Enter.
@@ -1153,7 +1153,7 @@ impl App {
             return;
         }
         let column = column.min(width - 1);
-        let t = first + (i128::from(last - first) * column as i128 / (width as i128 - 1)) as i64;
+        let t = between(first, last, column as i128, width as i128 - 1);
         self.jump_to_time(t);
         self.status = Some(format!("jumped to {}", format_time(t)));
     }

@@ -8,8 +8,9 @@ use ratatui::widgets::Widget;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::fit_number;
 use super::timeline::column_of;
-use crate::ledger::time::format_time_short;
+use crate::ledger::time::{between, format_time_short};
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
 use crate::tui::theme::Theme;
 
@@ -28,13 +29,12 @@ pub fn samples(
     to: Millis,
     width: usize,
 ) -> Vec<(Millis, Money)> {
-    let span = i128::from(to - from);
     (0..width)
         .map(|c| {
             let t = if c + 1 == width {
                 to
             } else {
-                from + (span * (c as i128 + 1) / width as i128) as Millis
+                between(from, to, c as i128 + 1, width as i128)
             };
             (t, ledger.account_at(account, Moment::Time(t)).balance)
         })
@@ -46,7 +46,11 @@ fn row_of(value: Decimal, min: Decimal, max: Decimal, rows: u16) -> u16 {
     if max <= min || rows <= 1 {
         return 0;
     }
-    let scaled = (value - min) * Decimal::from(rows - 1) / (max - min);
+    // Quarters first, so that neither difference can overflow, then the fraction of the range
+    // (at most 1) times the rows: no step can leave the range of a decimal.
+    let four = Decimal::from(4);
+    let fraction = (value / four - min / four) / (max / four - min / four);
+    let scaled = fraction * Decimal::from(rows - 1);
     scaled
         .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
         .to_u16()
@@ -118,7 +122,7 @@ impl Widget for BalanceChart<'_> {
             buf.set_stringn(
                 area.x,
                 y,
-                format!("{text:>13} "),
+                format!("{:>13} ", fit_number(&text, 13)),
                 label_width as usize,
                 style,
             );
@@ -170,5 +174,10 @@ mod tests {
         assert_eq!(row_of(d("50"), d("0"), d("100"), 11), 5);
         assert_eq!(row_of(d("-50"), d("-100"), d("100"), 11), 3);
         assert_eq!(row_of(d("7"), d("7"), d("7"), 11), 0);
+        // Balances at the limits of a decimal.
+        let max = Decimal::MAX;
+        assert_eq!(row_of(max, Decimal::ZERO, max, 40), 39);
+        assert_eq!(row_of(Decimal::ZERO, Decimal::MIN, max, 40), 20);
+        assert_eq!(row_of(Decimal::MIN, Decimal::MIN, max, 40), 0);
     }
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::chart::BalanceChart;
-use super::fit;
+use super::{fit, fit_number};
 use crate::ledger::AccountId;
 use crate::ledger::time::format_time_short;
 use crate::tui::app::App;
@@ -88,14 +88,20 @@ impl Widget for Statement<'_> {
                 Row::new(vec![
                     Cell::from(format_time_short(e.ts)),
                     Cell::from(fit(ledger.type_name(e.kind), 18)),
-                    Cell::from(Text::from(delta.signed_string()).alignment(Alignment::Right))
-                        .style(delta_style),
-                    Cell::from(Text::from(p.balance.to_string()).alignment(Alignment::Right))
-                        .style(if p.balance.is_negative() {
-                            theme.negative()
-                        } else {
-                            Style::default()
-                        }),
+                    Cell::from(
+                        Text::from(fit_number(&delta.signed_string(), 13))
+                            .alignment(Alignment::Right),
+                    )
+                    .style(delta_style),
+                    Cell::from(
+                        Text::from(fit_number(&p.balance.to_string(), 13))
+                            .alignment(Alignment::Right),
+                    )
+                    .style(if p.balance.is_negative() {
+                        theme.negative()
+                    } else {
+                        Style::default()
+                    }),
                     Cell::from(
                         other
                             .map(|o| format!("↔ {}", fit(ledger.account_name(o), 24)))

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use crate::ledger::time::format_time_short;
+use crate::ledger::time::{between, format_time_short, fraction_of};
 use crate::ledger::{Ledger, Millis, Moment};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -20,29 +20,29 @@ const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇',
 
 /// Events per column over `first..=last`, for `width` columns.
 pub fn density(ledger: &Ledger, first: Millis, last: Millis, width: usize) -> Vec<usize> {
-    if width == 0 {
-        return Vec::new();
-    }
-    let span = i128::from(last - first);
-    let edge = |c: usize| -> Millis {
-        match c {
-            0 => first - 1,
-            c if c >= width => last,
-            c => first + (span * c as i128 / width as i128) as Millis,
-        }
-    };
-    (0..width)
-        .map(|c| ledger.count_at(edge(c + 1)) - ledger.count_at(edge(c)))
+    let mut before = 0;
+    (1..=width)
+        .map(|c| {
+            // Column c-1 ends at its edge (the last column at `last` itself).
+            let edge = if c == width {
+                last
+            } else {
+                between(first, last, c as i128, width as i128)
+            };
+            let upto = ledger.count_at(edge);
+            let n = upto - before;
+            before = upto;
+            n
+        })
         .collect()
 }
 
 /// The column of a time on a slider of `width` columns.
 pub fn column_of(time: Millis, first: Millis, last: Millis, width: usize) -> usize {
-    if width <= 1 || last <= first {
+    if width <= 1 {
         return 0;
     }
-    let t = time.clamp(first, last);
-    (i128::from(t - first) * (width as i128 - 1) / i128::from(last - first)) as usize
+    fraction_of(time, first, last, width as i128 - 1) as usize
 }
 
 impl Widget for Timeline<'_> {
