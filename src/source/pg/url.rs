@@ -84,18 +84,17 @@ impl PgUrl {
     }
 }
 
-/// The URL with the password of its user part and any `password=` option masked.
+/// The URL with the password of its user part and any `password=` option masked. The user part
+/// ends at the last `@`, so that a password typed with `?`, `/` or `#` in it is masked whole.
 pub fn mask(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_string();
     };
     let (head, rest) = url.split_at(scheme_end);
-    let query_at = rest.find('?').unwrap_or(rest.len());
-    let (authority_and_path, query) = rest.split_at(query_at);
     let mut out = String::from(head);
-    match authority_and_path.rfind('@') {
+    let after_user = match rest.rfind('@') {
         Some(at) => {
-            let userinfo = &authority_and_path[..at];
+            let userinfo = &rest[..at];
             match userinfo.find(':') {
                 Some(colon) => {
                     out.push_str(&userinfo[..colon]);
@@ -103,10 +102,13 @@ pub fn mask(url: &str) -> String {
                 }
                 None => out.push_str(userinfo),
             }
-            out.push_str(&authority_and_path[at..]);
+            &rest[at..]
         }
-        None => out.push_str(authority_and_path),
-    }
+        None => rest,
+    };
+    let query_at = after_user.find('?').unwrap_or(after_user.len());
+    let (host_and_path, query) = after_user.split_at(query_at);
+    out.push_str(host_and_path);
     if !query.is_empty() {
         let masked: Vec<String> = query[1..]
             .split('&')
@@ -157,6 +159,11 @@ mod tests {
             "postgres://host/db?user=ann&password=***"
         );
         assert_eq!(mask("postgres://ann@host/db"), "postgres://ann@host/db");
+        // Characters a URL would have encoded, typed raw in a password.
+        assert_eq!(
+            mask("postgres://u:se?cr/et#1@127.0.0.1:1/db"),
+            "postgres://u:***@127.0.0.1:1/db"
+        );
         assert_eq!(mask("postgres://host"), "postgres://host");
     }
 
