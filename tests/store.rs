@@ -809,3 +809,35 @@ fn seal_writes_a_verifiable_copy_keeping_every_field() {
     assert!(err.contains(&format!("{}:2:", bad.display())), "{err}");
     assert!(!again.exists());
 }
+
+#[test]
+fn an_altered_last_record_without_its_newline_is_a_break_not_a_torn_write() {
+    let (_dir, path) = sample_copy();
+    let p = path.to_str().unwrap();
+    let (_, out, _) = run(&["verify", p]);
+    let head = head_of(&out);
+    let mut l = lines(&path);
+    let last = l.len() - 1;
+    l[last] = l[last].replacen("\"amount\":\"", "\"amount\":\"9", 1);
+    // The record altered, and its newline gone.
+    std::fs::write(&path, l.join("\n")).unwrap();
+    let (code, out, _) = run(&["verify", p, "--expect", &head]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("{p}:797: chain broken")), "{out}");
+    assert!(out.contains("DOES NOT HOLD"), "{out}");
+    assert!(!out.contains("never acknowledged"), "{out}");
+}
+
+#[test]
+fn a_log_with_no_readable_record_does_not_verify() {
+    let (_dir, path) = sample_copy();
+    let p = path.to_str().unwrap();
+    let l: Vec<String> = lines(&path)
+        .iter()
+        .map(|x| x.replacen("{\"seq\"", "{seq", 1))
+        .collect();
+    write_lines(&path, &l);
+    let (code, out, _) = run(&["verify", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with(&format!("{p}:1: chain broken")), "{out}");
+}

@@ -66,12 +66,13 @@ impl Report {
     }
 }
 
-/// The seq and hash of the `i`-th event's record, read back from the log.
+/// The seq and hash of the `i`-th event's record, read back from the log; `None` unless the
+/// record's bytes still hash to the hash it carries.
 fn record_digest(ledger: &Ledger, i: usize) -> Option<Digest256> {
     let raw = ledger.raw(i).ok()?;
     let text = std::str::from_utf8(&raw).ok()?;
     let seal = parse_record(text).ok()?.seal?;
-    Some(Digest256 {
+    (chain::record_hash(&raw) == Some(seal.hash)).then_some(Digest256 {
         seq: ledger.seq_of(i),
         hash: seal.hash,
     })
@@ -84,10 +85,20 @@ pub fn verify(ledger: &Ledger, expect: Option<&ExpectedDigest>) -> Report {
         .iter()
         .find(|p| p.kind == ProblemKind::TornTail)
         .map(|p| p.line);
+    // An incomplete last line that is not a record is an interrupted write, not a break; a last
+    // line that is a record is checked like any other.
+    let torn_is_a_record =
+        torn_tail.is_some_and(|line| ledger.events().iter().any(|e| e.line == line));
+    let nothing_readable = ledger.is_empty() && !ledger.problems().is_empty();
     let broken_at = ledger
         .problems()
         .iter()
-        .filter(|p| p.kind == ProblemKind::ChainBroken && Some(p.line) != torn_tail)
+        .filter(|p| {
+            (p.kind == ProblemKind::ChainBroken
+                && (Some(p.line) != torn_tail || torn_is_a_record))
+                // No line of the file is a record: the first bad one is where it breaks.
+                || (nothing_readable && p.kind.is_bad_line())
+        })
         .min_by_key(|p| p.line)
         .map(|p| Break {
             line: p.line,
@@ -258,7 +269,13 @@ fn render_text(r: &Report) -> String {
             )),
         }
     }
-    if let Some(line) = r.torn_tail {
+    // A last line that is itself where the chain breaks was altered, not cut short: moving it
+    // aside would hide the evidence.
+    let torn_and_broken = r
+        .broken_at
+        .as_ref()
+        .is_some_and(|b| Some(b.line) == r.torn_tail);
+    if let Some(line) = r.torn_tail.filter(|_| !torn_and_broken) {
         out.push_str(&format!(
             "{name}:{line}: the last line is incomplete (an interrupted write, never acknowledged); \
              `rewind repair {name}` moves it aside\n"
