@@ -213,3 +213,27 @@ fn snapshots_are_only_for_intact_sealed_logs() {
     let (code, _, err) = run(&["snapshot", p, "--at", "2020-01-01T00:00:00Z"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn verify_replays_the_log_and_catches_an_edited_snapshot() {
+    let (_dir, path) = sample_copy();
+    let p = path.to_str().unwrap();
+    let (code, _, err) = run(&["snapshot", p, "--at", "2024-03-20"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&["verify", p]);
+    assert_eq!(code, 0, "a snapshot that matches the log passes: {out}");
+    let file = std::fs::read_dir(rewind::ledger::snapshot::snapshot_dir(&path))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("\"balance\": \"", "\"balance\": \"1", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&file, edited).unwrap();
+    let (code, out, _) = run(&["verify", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("says cust-alice has balance 1"), "{out}");
+    assert!(out.contains(&file.display().to_string()), "{out}");
+}

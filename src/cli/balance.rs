@@ -256,7 +256,7 @@ fn note_snapshot(file: &str, path: &Path, resumed: &Resumed) {
     let s = &resumed.snapshot;
     eprintln!(
         "rewind: note: from snapshot {} (the first {} records, up to seq {}) and the {} records \
-         after it; --no-snapshot replays the whole log",
+         after it; --no-snapshot replays the whole log, `rewind verify` checks the snapshot",
         crate::text::escape_control(&path.display().to_string()),
         s.records,
         s.seq,

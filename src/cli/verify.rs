@@ -1,12 +1,15 @@
 //! `rewind verify`: checks the hash chain; prints the head digest or the first broken record, and
 //! with `--expect` proves that the log still holds a record a user kept the digest of.
 
+use std::path::Path;
+
 use clap::Args;
 use serde::Serialize;
 
 use super::{Failure, Outcome, SourceOptions, open};
 use crate::ledger::chain::{self, Digest256, ExpectedDigest, GENESIS};
 use crate::ledger::record::parse_record;
+use crate::ledger::snapshot;
 use crate::ledger::{Integrity, Ledger, ProblemKind};
 use crate::text::escape_control;
 
@@ -55,6 +58,8 @@ pub struct Report {
     /// The line of an incomplete last line (an interrupted write).
     pub torn_tail: Option<u64>,
     pub expect: Option<ExpectOutcome>,
+    /// Snapshots next to the log that do not match it (or cannot be read).
+    pub snapshots: Vec<String>,
 }
 
 impl Report {
@@ -63,6 +68,7 @@ impl Report {
             && self.torn_tail.is_none()
             && matches!(self.integrity, "sealed" | "empty")
             && self.expect.as_ref().is_none_or(|e| e.holds)
+            && self.snapshots.is_empty()
     }
 }
 
@@ -139,6 +145,7 @@ pub fn verify(ledger: &Ledger, expect: Option<&ExpectedDigest>) -> Report {
         broken_at,
         torn_tail,
         expect,
+        snapshots: Vec::new(),
     }
 }
 
@@ -237,7 +244,8 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
         None => None,
     };
     let ledger = open(Some(&args.file), options)?;
-    let report = verify(&ledger, expect.as_ref());
+    let mut report = verify(&ledger, expect.as_ref());
+    report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
     if args.json {
         println!("{}", serde_json::to_string(&report).expect("serializable"));
     } else {
@@ -280,6 +288,9 @@ fn render_text(r: &Report) -> String {
             "{name}:{line}: the last line is incomplete (an interrupted write, never acknowledged); \
              `rewind repair {name}` moves it aside\n"
         ));
+    }
+    for finding in &r.snapshots {
+        out.push_str(&format!("{}\n", escape_control(finding)));
     }
     if let Some(e) = &r.expect {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();

@@ -347,6 +347,58 @@ pub fn list(log: &Path) -> Vec<(PathBuf, Result<Snapshot, String>)> {
     found
 }
 
+/// Compares every snapshot next to a log with what the log itself gives for the same records.
+/// `balance` trusts a snapshot's balances once the record it is bound to still carries its hash;
+/// this is the full check, for `verify`: one line per snapshot that does not match (or cannot be
+/// read), empty when all hold.
+pub fn audit(log: &Path, ledger: &Ledger) -> Vec<String> {
+    let mut findings = Vec::new();
+    for (path, snapshot) in list(log) {
+        let shown = path.display();
+        let stored = match snapshot {
+            Ok(s) => s,
+            Err(e) => {
+                findings.push(format!("{shown}: not a snapshot: {e}"));
+                continue;
+            }
+        };
+        let fresh = match Snapshot::take(ledger, stored.records) {
+            Ok(s) => s,
+            Err(e) => {
+                findings.push(format!("{shown}: cannot be checked against the log: {e}"));
+                continue;
+            }
+        };
+        let same_binding = (stored.seq, stored.line, stored.offset, &stored.hash)
+            == (fresh.seq, fresh.line, fresh.offset, &fresh.hash);
+        if !same_binding {
+            findings.push(format!(
+                "{shown}: bound to seq {} at offset {}, but the log's record {} is seq {} at offset {}",
+                stored.seq, stored.offset, stored.records, fresh.seq, fresh.offset
+            ));
+        } else if let Some((a, b)) = stored
+            .accounts
+            .iter()
+            .zip(&fresh.accounts)
+            .find(|(a, b)| a != b)
+        {
+            findings.push(format!(
+                "{shown}: says {} has balance {} after {} events; the log gives {} after {}",
+                a.account_id, a.balance, a.events, b.balance, b.events
+            ));
+        } else if stored.accounts.len() != fresh.accounts.len()
+            || stored.max_timestamp_ms != fresh.max_timestamp_ms
+            || stored.types != fresh.types
+        {
+            findings.push(format!(
+                "{shown}: does not match the log's first {} records",
+                stored.records
+            ));
+        }
+    }
+    findings
+}
+
 /// An account as of a moment, by name: what `balance` prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedState {
