@@ -841,3 +841,33 @@ fn a_log_with_no_readable_record_does_not_verify() {
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with(&format!("{p}:1: chain broken")), "{out}");
 }
+
+#[test]
+fn a_record_over_the_line_limit_is_refused_before_a_new_log_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.jsonl");
+    let p = path.to_str().unwrap();
+    let values: Vec<String> = (0..10)
+        .map(|k| format!("k{k}={}", "x".repeat(120_000)))
+        .collect();
+    let mut args = vec![
+        "append",
+        p,
+        "--account",
+        "a",
+        "--type",
+        "DEPOSIT",
+        "--amount",
+        "1",
+    ];
+    for v in &values {
+        args.extend(["--meta", v.as_str()]);
+    }
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with(&format!("rewind: {p}: the record would be")),
+        "{err}"
+    );
+    assert!(!path.exists(), "a refused append created the log");
+}

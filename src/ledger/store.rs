@@ -398,6 +398,19 @@ pub fn append(
 ) -> Result<Appended, StoreError> {
     event.validate(types).map_err(StoreError::Refused)?;
     let name = path.display().to_string();
+    // The size is checked before the file is touched (a refused append writes nothing, not even an
+    // empty file): with the longest seq there is, the real record is never longer than this one.
+    let probe_id = event.id.clone().unwrap_or_else(|| "0".repeat(36));
+    let probe_ts = event
+        .at
+        .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let (probe, _) = chain::seal_line(&event.body(u64::MAX, &probe_id, probe_ts), &chain::GENESIS);
+    if probe.len() > MAX_LINE {
+        return Err(StoreError::Refused(format!(
+            "{name}: the record would be {} bytes, over the 1 MiB a line may hold; nothing was written",
+            probe.len()
+        )));
+    }
     let io = io_error(path);
     let mut file = match OpenOptions::new().read(true).append(true).open(path) {
         Ok(f) => f,
@@ -465,12 +478,7 @@ pub fn append(
         .at
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let (line, hash) = chain::seal_line(&event.body(seq, &id, ts), &head.digest.hash);
-    if line.len() > MAX_LINE {
-        return Err(StoreError::Refused(format!(
-            "the record would be {} bytes, over the 1 MiB a line may hold",
-            line.len()
-        )));
-    }
+    debug_assert!(line.len() <= probe.len());
     let mut bytes = line.into_bytes();
     bytes.push(b'\n');
     commit(&mut file, &bytes, len, &name, &id)?;
