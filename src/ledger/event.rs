@@ -241,7 +241,16 @@ impl TypeMap {
             (line, e.message().to_string())
         })?;
         let mut map = TypeMap::default();
-        let find_line = |key: &str| text.find(key).map(line_of).unwrap_or(1);
+        // The line that defines `key` (not a comment that mentions it).
+        let find_line = |key: &str| {
+            text.lines()
+                .position(|line| {
+                    let t = line.trim_start();
+                    t.strip_prefix(key)
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+                .map_or(1, |i| i + 1)
+        };
         for (key, value) in &table {
             let effect = match key.as_str() {
                 "credit" => Effect::Credit,
@@ -345,6 +354,10 @@ mod tests {
         assert!(message.contains("spend"), "{message}");
         let (line, _) = TypeMap::from_toml_str("credit = [\"A\"]\n\ndebit = \"B\"\n").unwrap_err();
         assert_eq!(line, 3);
+        let (line, _) =
+            TypeMap::from_toml_str("# debit = [] is allowed\ncredit = [\"A\"]\ndebit = \"B\"\n")
+                .unwrap_err();
+        assert_eq!(line, 3, "a comment that names the key is not its line");
         let (line, _) = TypeMap::from_toml_str("credit = [\"A\"\ndebit = [").unwrap_err();
         assert!(line >= 1);
     }
