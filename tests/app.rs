@@ -550,6 +550,52 @@ fn export_writes_the_same_rows_as_history() {
     assert_eq!(std::fs::read_to_string(csv).unwrap().lines().count(), 3);
 }
 
+#[test]
+fn export_in_recorded_order_writes_what_the_statement_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().to_path_buf();
+    keys(&mut app, "eee");
+    press(&mut app, KeyCode::Char('o'));
+    app.update(Action::StepBack); // seq 548: Grace's late purchase (seq 549) is not in yet
+    let grace = app.ledger.find_account("cust-grace").unwrap();
+    app.account_sel = app
+        .ledger
+        .accounts_sorted()
+        .iter()
+        .position(|&a| a == grace)
+        .unwrap();
+    app.focus = Pane::Accounts;
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('x'));
+    let csv = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().unwrap() == "csv")
+        .unwrap();
+    assert!(
+        csv.to_string_lossy().contains("seq548"),
+        "{}",
+        csv.display()
+    );
+    let text = std::fs::read_to_string(csv).unwrap();
+    let (postings, shown) = app.statement_rows(grace);
+    assert_eq!(text.lines().count() - 1, shown);
+    let last_balance = text
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .nth(6)
+        .unwrap()
+        .to_string();
+    assert_eq!(last_balance, postings[shown - 1].balance.to_string());
+    assert!(
+        !text.contains("Fuel Stop") && !text.contains(",-61.37,"),
+        "{text}"
+    );
+}
+
 // ----- following a growing file -----
 
 #[test]

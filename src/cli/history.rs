@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::output::{Align, Table};
 use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
 use crate::ledger::time::format_time;
-use crate::ledger::{AccountId, Ledger, Millis, Money};
+use crate::ledger::{AccountId, Ledger, Millis, Money, Posting};
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
@@ -62,28 +62,31 @@ pub fn statement(
             let ts = ledger.event(p.event as usize).ts;
             from.is_none_or(|f| ts >= f) && to.is_none_or(|t| ts <= t)
         })
-        .map(|p| {
-            let i = p.event as usize;
-            let e = ledger.event(i);
-            let other = if e.account == account {
-                e.to_account()
-            } else {
-                Some(e.account)
-            };
-            StatementRow {
-                seq: ledger.seq_of(i),
-                line: e.line,
-                timestamp: format_time(e.ts),
-                event_id: ledger.event_id(i),
-                kind: ledger.type_name(e.kind).to_string(),
-                amount: ledger.delta(i, account),
-                balance: p.balance,
-                counterparty: other
-                    .filter(|o| *o != account)
-                    .map(|o| ledger.account_name(o).to_string()),
-            }
-        })
+        .map(|p| statement_row(ledger, account, p))
         .collect()
+}
+
+/// One line of `account`'s statement: the event of a posting and the balance after it.
+pub fn statement_row(ledger: &Ledger, account: AccountId, posting: &Posting) -> StatementRow {
+    let i = posting.event as usize;
+    let e = ledger.event(i);
+    let other = if e.account == account {
+        e.to_account()
+    } else {
+        Some(e.account)
+    };
+    StatementRow {
+        seq: ledger.seq_of(i),
+        line: e.line,
+        timestamp: format_time(e.ts),
+        event_id: ledger.event_id(i),
+        kind: ledger.type_name(e.kind).to_string(),
+        amount: ledger.delta(i, account),
+        balance: posting.balance,
+        counterparty: other
+            .filter(|o| *o != account)
+            .map(|o| ledger.account_name(o).to_string()),
+    }
 }
 
 #[derive(Serialize)]

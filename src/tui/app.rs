@@ -976,7 +976,7 @@ impl App {
                 export_events(&self.export_dir, &self.ledger, &diff.events, &label)
             }
             (View::Statement { account, .. }, _) => {
-                export_statement(&self.export_dir, &self.ledger, *account, self.cursor.time)
+                export_statement(&self.export_dir, &self.ledger, *account, self.moment())
             }
             (View::Main, Pane::Accounts)
             | (View::Detail { .. }, _)
@@ -987,9 +987,7 @@ impl App {
                     self.cursor_event().map(|i| self.ledger.event(i).account)
                 };
                 match account {
-                    Some(a) => {
-                        export_statement(&self.export_dir, &self.ledger, a, self.cursor.time)
-                    }
+                    Some(a) => export_statement(&self.export_dir, &self.ledger, a, self.moment()),
                     None => {
                         self.status = Some("nothing to export here".into());
                         return;

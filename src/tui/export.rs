@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::history::{StatementRow, statement, statement_json, write_csv};
+use crate::cli::history::{StatementRow, statement, statement_json, statement_row, write_csv};
 use crate::ledger::time::format_time;
-use crate::ledger::{AccountId, Ledger, Millis, Money};
+use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
 
 /// One event between two moments.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -94,17 +94,32 @@ fn write_pair(
     Ok((csv_path, json_path))
 }
 
-/// The account's statement up to `to` (the same rows as `rewind history --to`).
+/// The account's statement up to a moment: for a time, the same rows as
+/// `rewind history --to TIME`; for a seq (recorded order), the account's events among the first
+/// N records, with balances replayed in that order, as the explorer shows them.
 pub fn export_statement(
     dir: &Path,
     ledger: &Ledger,
     account: AccountId,
-    to: Millis,
+    moment: Moment,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
-    let rows: Vec<StatementRow> = statement(ledger, account, None, Some(to));
     let name = ledger.account_name(account);
-    let stem = format!("rewind-statement-{}-{}", safe(name), stamp(to));
-    let json = statement_json(name, None, Some(to), &rows);
+    let (rows, to, label): (Vec<StatementRow>, Option<Millis>, String) = match moment {
+        Moment::Time(t) => (statement(ledger, account, None, Some(t)), Some(t), stamp(t)),
+        Moment::End => (statement(ledger, account, None, None), None, "end".into()),
+        Moment::Seq(n) => (
+            ledger
+                .postings_recorded(account)
+                .iter()
+                .take_while(|p| u64::from(p.event) < n)
+                .map(|p| statement_row(ledger, account, p))
+                .collect(),
+            None,
+            format!("seq{n}"),
+        ),
+    };
+    let stem = format!("rewind-statement-{}-{label}", safe(name));
+    let json = statement_json(name, None, to, &rows);
     write_pair(
         dir,
         &stem,
