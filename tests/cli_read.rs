@@ -369,12 +369,30 @@ fn a_types_file_maps_a_teams_own_names() {
 
 #[test]
 fn control_characters_in_a_log_never_reach_the_terminal_raw() {
-    let log = "{\"accountId\":\"evil\\u001b]0;pwned\\u0007\\u001b[2J\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n";
+    let log = "{\"eventId\":\"id\\u001b[5m\",\"accountId\":\"evil\\u001b]0;pwned\\u0007\\u001b[2J\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n";
     let (_dir, path) = log_file("evil.jsonl", log);
     let (code, out, _) = run(&["balance", path.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
     assert!(out.contains("evil\\e]0;pwned\\u{7}\\e[2J"), "{out}");
+    for format in ["--csv", "--json"] {
+        let (code, out, _) = run(&[
+            "history",
+            path.to_str().unwrap(),
+            "--account",
+            "evil\u{1b}]0;pwned\u{7}\u{1b}[2J",
+            format,
+        ]);
+        assert_eq!(code, 0);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out:?}"
+        );
+        assert!(
+            out.contains("id\\e[5m") || out.contains("id\\u001b[5m"),
+            "{format}: {out}"
+        );
+    }
 }
 
 #[test]

@@ -149,6 +149,12 @@ pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
     Ok(0)
 }
 
+/// Text from the log in a CSV cell: control characters escaped as everywhere else (a CSV is
+/// often looked at in a terminal).
+pub(crate) fn cell(text: &str) -> String {
+    crate::text::escape_control(text).into_owned()
+}
+
 /// Writes statement rows as CSV with a header line.
 pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -167,11 +173,11 @@ pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Resul
             r.seq.to_string(),
             r.line.to_string(),
             r.timestamp.clone(),
-            r.event_id.clone().unwrap_or_default(),
-            r.kind.clone(),
+            cell(r.event_id.as_deref().unwrap_or_default()),
+            cell(&r.kind),
             r.amount.to_string(),
             r.balance.to_string(),
-            r.counterparty.clone().unwrap_or_default(),
+            cell(r.counterparty.as_deref().unwrap_or_default()),
         ])?;
     }
     w.flush()?;

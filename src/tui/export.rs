@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::history::{StatementRow, statement, statement_json, statement_row, write_csv};
+use crate::cli::history::{
+    StatementRow, cell, statement, statement_json, statement_row, write_csv,
+};
 use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
 
@@ -190,11 +192,11 @@ pub fn export_events(
                     r.seq.to_string(),
                     r.line.to_string(),
                     r.timestamp.clone(),
-                    r.event_id.clone().unwrap_or_default(),
-                    r.account_id.clone(),
-                    r.kind.clone(),
+                    cell(r.event_id.as_deref().unwrap_or_default()),
+                    cell(&r.account_id),
+                    cell(&r.kind),
                     r.amount.map(|a| a.to_string()).unwrap_or_default(),
-                    r.to.clone().unwrap_or_default(),
+                    cell(r.to.as_deref().unwrap_or_default()),
                     r.balance.map(|b| b.to_string()).unwrap_or_default(),
                 ])?;
             }
