@@ -310,10 +310,12 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
     };
     let at_line = || line_number(file, line.start).unwrap_or(0);
     let refuse = |why: &str| StoreError::Refused(format!("{name}:{}: {why}", at_line()));
-    if line.bytes.len() > MAX_LINE {
+    // A log kept with CRLF line ends: the record is what comes before the `\r`, as readers take it.
+    let bytes = line.bytes.strip_suffix(b"\r").unwrap_or(&line.bytes);
+    if bytes.len() > MAX_LINE {
         return Err(refuse("the last line is over 1 MiB: it is not a record"));
     }
-    let text = std::str::from_utf8(&line.bytes)
+    let text = std::str::from_utf8(bytes)
         .map_err(|_| refuse("the last line is not UTF-8: it is not a record"))?;
     let fields = parse_record(text).map_err(|e| {
         refuse(&format!(
@@ -327,7 +329,7 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
              `rewind seal {name} --out SEALED` writes a sealed copy to append to"
         )));
     };
-    if chain::record_hash(&line.bytes) != Some(seal.hash) {
+    if chain::record_hash(bytes) != Some(seal.hash) {
         return Err(refuse(&format!(
             "the last record's hash does not match its bytes (it was altered); \
              `rewind verify {name}` checks the log"
