@@ -1,6 +1,6 @@
 //! `rewind seal`: writes a sealed copy of an unsealed log; never changes IN, never overwrites OUT.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Failure, Outcome, SourceOptions, open};
+use crate::ledger::store::sync_dir;
 use crate::ledger::chain::{self, Digest256, GENESIS};
 use crate::ledger::problem::MAX_LINE;
 use crate::ledger::record::{members, parse_record};
@@ -155,11 +156,7 @@ fn write_new(path: &Path, lines: &[String]) -> std::io::Result<()> {
         out.flush()?;
         drop(out);
         file.sync_all()?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        File::open(dir)?.sync_all()
+        sync_dir(path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(path);

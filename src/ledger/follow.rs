@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::index::Ledger;
+use super::index::{Ledger, read_exact_at};
 
 /// Fingerprints cover the file in blocks of this size.
 const BLOCK: u64 = 1 << 20;
@@ -54,15 +54,7 @@ pub struct FileFollower {
 
 fn read_at(file: &File, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0u8; len as usize];
-    #[cfg(unix)]
-    std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, offset)?;
-    #[cfg(not(unix))]
-    {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = file.try_clone()?;
-        f.seek(SeekFrom::Start(offset))?;
-        f.read_exact(&mut buf)?;
-    }
+    read_exact_at(file, &mut buf, offset)?;
     Ok(buf)
 }
 

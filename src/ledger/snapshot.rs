@@ -25,7 +25,7 @@ use super::money::Money;
 use super::problem::ProblemKind;
 use super::record::parse_record;
 use super::replay::Moment;
-use super::store::line_before;
+use super::store::{line_before, sync_dir};
 use super::time::Millis;
 
 /// The `format` member of every snapshot file.
@@ -250,7 +250,7 @@ impl Snapshot {
             f.write_all(b"\n")?;
             f.sync_all()?;
             fs::rename(&tmp, &path)?;
-            File::open(&dir)?.sync_all()
+            sync_dir(&path)
         })();
         if written.is_err() {
             let _ = fs::remove_file(&tmp);

@@ -567,8 +567,8 @@ pub(crate) fn commit(
     })
 }
 
-/// Makes the folder's entries durable (a new file's name).
-fn sync_dir(path: &Path) -> io::Result<()> {
+/// Makes the entries of the folder holding `path` durable (a new file's name).
+pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
