@@ -8,10 +8,10 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Failure, Outcome, SourceOptions, open};
-use crate::ledger::store::sync_dir;
 use crate::ledger::chain::{self, Digest256, GENESIS};
 use crate::ledger::problem::MAX_LINE;
 use crate::ledger::record::{members, parse_record};
+use crate::ledger::store::sync_dir;
 use crate::ledger::{Integrity, Ledger, ProblemKind};
 
 #[derive(Args, Debug)]
