@@ -2,10 +2,8 @@
 //! any moment a search instead of a replay.
 
 use std::fs::File;
-use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
 use super::load::{NO_SEQ, RecordSpan, Records};
@@ -13,38 +11,6 @@ use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 use super::time::format_time;
-
-/// A table of strings stored once (account ids, type names); events hold indexes into it.
-#[derive(Clone, Debug, Default)]
-pub struct Names {
-    ids: FxHashMap<Arc<str>, u32>,
-    names: Vec<Arc<str>>,
-}
-
-impl Names {
-    pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        let name: Arc<str> = Arc::from(name);
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
-        id
-    }
-
-    pub fn get(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-
-    pub fn find(&self, name: &str) -> Option<u32> {
-        self.ids.get(name).copied()
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-}
 
 /// Where the raw text of the records is, to show a record whole.
 #[derive(Debug)]
@@ -191,158 +157,196 @@ impl Ledger {
 
     /// Recomputes everything derived from the events: the effect of each type, the problems about
     /// events, the time order and every account's running balances.
+    ///
+    /// The steps that do not depend on one another run side by side, and each one on all cores;
+    /// problems are then put in the one order a sequential pass would give (by line and kind, and
+    /// in the order they were found).
     pub(crate) fn reindex(&mut self) {
         self.order_by_seq();
         self.integrity = self.records.integrity();
         self.effects = (0..self.records.types.len() as u32)
             .map(|t| self.types_map.effect(self.records.types.get(t)))
             .collect();
-        for e in &mut self.records.events {
-            e.flags &= !flags::PROBLEM;
-        }
+        self.records
+            .events
+            .par_iter_mut()
+            .with_min_len(1 << 14)
+            .for_each(|e| e.flags &= !flags::PROBLEM);
+        let this = &*self;
+        let ((order, (accounts, replayed)), (facts, (ids, (seqs, sorted)))) = rayon::join(
+            || {
+                let order = this.order_in_time();
+                let replayed = this.replay_accounts(&order.0);
+                (order, replayed)
+            },
+            || {
+                rayon::join(
+                    || this.event_facts(),
+                    || {
+                        rayon::join(
+                            || this.duplicate_ids(),
+                            || rayon::join(|| this.duplicate_seqs(), || this.sort_accounts()),
+                        )
+                    },
+                )
+            },
+        );
         let mut problems = self.records.problems.clone();
-        self.event_facts(&mut problems);
-        self.duplicate_ids(&mut problems);
-        self.duplicate_seqs(&mut problems);
-        self.order_in_time();
-        self.replay_accounts(&mut problems);
+        problems.extend(facts);
+        problems.extend(ids);
+        problems.extend(seqs);
+        problems.extend(replayed);
         for p in &problems {
             if let Some(i) = p.event {
                 self.records.events[i as usize].flags |= flags::PROBLEM;
             }
         }
-        problems.sort_by_key(|p| (p.line, p.kind));
+        problems.par_sort_by_key(|p| (p.line, p.kind));
         self.problems = problems;
-        let mut sorted: Vec<AccountId> = (0..self.records.accounts.len() as u32).collect();
-        sorted.sort_by(|a, b| {
-            self.records
-                .accounts
-                .get(*a)
-                .cmp(self.records.accounts.get(*b))
-        });
+        (self.time_order, self.time_rank) = order;
+        self.account_index = accounts;
         self.sorted_accounts = sorted;
     }
 
+    fn sort_accounts(&self) -> Vec<AccountId> {
+        let names = &self.records.accounts;
+        let mut sorted: Vec<AccountId> = (0..names.len() as u32).collect();
+        sorted.par_sort_unstable_by(|a, b| names.get(*a).cmp(names.get(*b)));
+        sorted
+    }
+
     /// Problems about single events, and out-of-order timestamps, in recorded order.
-    fn event_facts(&self, problems: &mut Vec<Problem>) {
-        let mut previous: Option<&LedgerEvent> = None;
-        for (i, e) in self.records.events.iter().enumerate() {
-            let i = i as u32;
-            let effect = self.effects[e.kind as usize];
-            let type_name = self.records.types.get(u32::from(e.kind));
-            if effect == Effect::Unknown {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::UnknownType,
-                    format!(
-                        "unknown event type `{type_name}`: it moves no money (map it with --types)"
-                    ),
-                ));
-            }
-            if e.has_amount() && e.amount.is_negative() {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::NegativeAmount,
-                    format!(
-                        "negative amount {} on a {type_name}: applied as written",
-                        e.amount
-                    ),
-                ));
-            }
-            if effect.needs_amount() && !e.has_amount() {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::MissingAmount,
-                    format!("a {type_name} without an amount moves no money"),
-                ));
-            } else if effect == Effect::Transfer && e.to == NO_ACCOUNT {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::MissingAmount,
-                    format!("a {type_name} without `to` moves no money"),
-                ));
-            }
-            if let Some(p) = previous
-                && e.ts < p.ts
-            {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::OutOfOrder,
-                    format!(
-                        "recorded after line {} but its time {} is earlier than {}",
-                        p.line,
-                        format_time(e.ts),
-                        format_time(p.ts)
-                    ),
-                ));
-            }
-            previous = Some(e);
+    fn event_facts(&self) -> Vec<Problem> {
+        const PIECE: usize = 1 << 16;
+        let events = &self.records.events;
+        events
+            .par_chunks(PIECE)
+            .enumerate()
+            .flat_map_iter(|(k, piece)| {
+                let first = k * PIECE;
+                let mut problems = Vec::new();
+                let mut previous = first.checked_sub(1).map(|i| &events[i]);
+                for (j, e) in piece.iter().enumerate() {
+                    self.facts_of(first + j, e, previous, &mut problems);
+                    previous = Some(e);
+                }
+                problems
+            })
+            .collect()
+    }
+
+    /// The problems about event `i` by itself, and against the event recorded before it.
+    fn facts_of(
+        &self,
+        i: usize,
+        e: &LedgerEvent,
+        previous: Option<&LedgerEvent>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let i = i as u32;
+        let effect = self.effects[e.kind as usize];
+        let type_name = || self.records.types.get(u32::from(e.kind));
+        if effect == Effect::Unknown {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::UnknownType,
+                format!(
+                    "unknown event type `{}`: it moves no money (map it with --types)",
+                    type_name()
+                ),
+            ));
+        }
+        if e.has_amount() && e.amount.is_negative() {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::NegativeAmount,
+                format!(
+                    "negative amount {} on a {}: applied as written",
+                    e.amount,
+                    type_name()
+                ),
+            ));
+        }
+        if effect.needs_amount() && !e.has_amount() {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::MissingAmount,
+                format!("a {} without an amount moves no money", type_name()),
+            ));
+        } else if effect == Effect::Transfer && e.to == NO_ACCOUNT {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::MissingAmount,
+                format!("a {} without `to` moves no money", type_name()),
+            ));
+        }
+        if let Some(p) = previous
+            && e.ts < p.ts
+        {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::OutOfOrder,
+                format!(
+                    "recorded after line {} but its time {} is earlier than {}",
+                    p.line,
+                    format_time(e.ts),
+                    format_time(p.ts)
+                ),
+            ));
         }
     }
 
     /// Events whose id an earlier event already used.
-    fn duplicate_ids(&self, problems: &mut Vec<Problem>) {
-        let mut pairs: Vec<(u64, u32)> = self
-            .records
-            .id_hashes
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| **h != 0)
-            .map(|(i, h)| (*h, i as u32))
-            .collect();
-        pairs.par_sort_unstable();
-        let mut start = 0;
-        while start < pairs.len() {
-            let mut end = start + 1;
-            while end < pairs.len() && pairs[end].0 == pairs[start].0 {
-                end += 1;
-            }
-            if end - start > 1 {
-                // Equal hashes: compare the ids themselves (a hash collision is not a duplicate).
-                let mut first_by_id: Vec<(String, u32)> = Vec::new();
-                for &(_, i) in &pairs[start..end] {
-                    let Some(id) = self.event_id(i as usize) else {
-                        continue;
-                    };
-                    match first_by_id.iter().find(|(seen, _)| *seen == id) {
-                        Some(&(_, first)) => {
-                            let e = &self.records.events[i as usize];
-                            problems.push(Problem::event(
-                                e.line,
-                                i,
-                                ProblemKind::DuplicateId,
-                                format!(
-                                    "event id `{id}` was already used at line {}",
-                                    self.records.events[first as usize].line
-                                ),
-                            ));
-                        }
-                        None => first_by_id.push((id, i)),
+    fn duplicate_ids(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for group in equal_hashes(&self.records.id_hashes) {
+            // Equal hashes: compare the ids themselves (a hash collision is not a duplicate).
+            let mut first_by_id: Vec<(String, u32)> = Vec::new();
+            for i in group {
+                let Some(id) = self.event_id(i as usize) else {
+                    continue;
+                };
+                match first_by_id.iter().find(|(seen, _)| *seen == id) {
+                    Some(&(_, first)) => {
+                        let e = &self.records.events[i as usize];
+                        problems.push(Problem::event(
+                            e.line,
+                            i,
+                            ProblemKind::DuplicateId,
+                            format!(
+                                "event id `{id}` was already used at line {}",
+                                self.records.events[first as usize].line
+                            ),
+                        ));
                     }
+                    None => first_by_id.push((id, i)),
                 }
             }
-            start = end;
         }
+        problems
     }
 
-    fn duplicate_seqs(&self, problems: &mut Vec<Problem>) {
-        if self.records.seqs.is_empty() {
-            return;
+    fn duplicate_seqs(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let seqs = &self.records.seqs;
+        if seqs.is_empty() {
+            return problems;
         }
-        let mut pairs: Vec<(u64, u32)> = self
-            .records
-            .seqs
+        let mut pairs: Vec<(u64, u32)> = seqs
             .iter()
             .enumerate()
             .filter(|(_, s)| **s != NO_SEQ)
             .map(|(i, s)| (*s, i as u32))
             .collect();
-        pairs.sort_unstable();
+        // Logs with a `seq` nearly always have it increasing: then the pairs are already sorted.
+        if !pairs.is_sorted() {
+            pairs.par_sort_unstable();
+        }
         for w in pairs.windows(2) {
             if w[0].0 == w[1].0 {
                 let e = &self.records.events[w[1].1 as usize];
@@ -357,46 +361,176 @@ impl Ledger {
                 ));
             }
         }
+        problems
     }
 
-    fn order_in_time(&mut self) {
-        let mut order: Vec<u32> = (0..self.records.events.len() as u32).collect();
+    /// Event indexes sorted by (timestamp, recorded position), and each event's rank in that order.
+    fn order_in_time(&self) -> (Vec<u32>, Vec<u32>) {
         let events = &self.records.events;
-        if !events.is_sorted_by_key(|e| e.ts) {
-            // Stable: events with the same time keep their recorded order.
-            order.par_sort_by_key(|&i| events[i as usize].ts);
+        let n = events.len();
+        if events.par_windows(2).all(|w| w[0].ts <= w[1].ts) {
+            let order: Vec<u32> = (0..n as u32).into_par_iter().collect();
+            return (order.clone(), order);
         }
-        let mut rank = vec![0u32; order.len()];
+        // Most events come in time order: keep those that do not go back in time as they are,
+        // sort the few late ones, and merge the two.
+        let mut in_order = Vec::with_capacity(n);
+        let mut late = Vec::new();
+        let mut latest = i64::MIN;
+        for (i, e) in events.iter().enumerate() {
+            if e.ts >= latest {
+                latest = e.ts;
+                in_order.push(i as u32);
+            } else {
+                late.push(i as u32);
+            }
+        }
+        // Stable: events with the same time keep their recorded order.
+        late.par_sort_by_key(|&i| events[i as usize].ts);
+        let key = |i: u32| (events[i as usize].ts, i);
+        let mut order = Vec::with_capacity(n);
+        let (mut a, mut b) = (0, 0);
+        while a < in_order.len() && b < late.len() {
+            if key(late[b]) < key(in_order[a]) {
+                order.push(late[b]);
+                b += 1;
+            } else {
+                order.push(in_order[a]);
+                a += 1;
+            }
+        }
+        order.extend_from_slice(&in_order[a..]);
+        order.extend_from_slice(&late[b..]);
+        drop(in_order);
+        let mut rank = vec![0u32; n];
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        self.time_order = order;
-        self.time_rank = rank;
+        (order, rank)
     }
 
     /// Replays every account in time order: running balances, overdrafts, events after a close.
-    fn replay_accounts(&mut self, problems: &mut Vec<Problem>) {
+    ///
+    /// Accounts do not depend on one another, so they are shared out among the threads, each
+    /// replaying its own accounts along the whole time order. The problems found are put back in
+    /// the order a single pass would find them in.
+    fn replay_accounts(&self, order: &[u32]) -> (Vec<AccountIndex>, Vec<Problem>) {
+        let n_accounts = self.records.accounts.len();
+        let counts = self.postings_per_account();
+        let parts = rayon::current_num_threads().clamp(1, 64);
+        // Accounts to parts, the busiest first, each to the part with the fewest postings so far.
+        let mut by_size: Vec<u32> = (0..n_accounts as u32).collect();
+        by_size.sort_unstable_by_key(|&a| std::cmp::Reverse(counts[a as usize]));
+        let mut part_of = vec![0u8; n_accounts];
+        let mut load = vec![0u64; parts];
+        for a in by_size {
+            let p = (0..parts).min_by_key(|&p| load[p]).unwrap_or(0);
+            part_of[a as usize] = p as u8;
+            load[p] += u64::from(counts[a as usize]);
+        }
+        let results: Vec<PartReplay> = (0..parts)
+            .into_par_iter()
+            .map(|p| self.replay_part(order, &part_of, p as u8, &counts))
+            .collect();
+        let mut index: Vec<AccountIndex> = vec![AccountIndex::default(); n_accounts];
+        let mut found = Vec::new();
+        for (accounts, problems) in results {
+            for (a, account) in accounts {
+                index[a as usize] = account;
+            }
+            found.extend(problems);
+        }
+        found.sort_by_key(|(position, slot, _)| (*position, *slot));
+        index
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(_, account)| !account.time.is_sorted_by_key(|p| p.event))
+            .for_each(|(a, account)| {
+                account.recorded = Some(self.replay_recorded(a as AccountId, &account.time));
+            });
+        (index, found.into_iter().map(|(_, _, p)| p).collect())
+    }
+
+    /// How many postings each account will have (an event on it, or a transfer to it).
+    fn postings_per_account(&self) -> Vec<u32> {
+        let n_accounts = self.records.accounts.len();
+        self.records
+            .events
+            .par_chunks(1 << 16)
+            .fold(
+                || vec![0u32; n_accounts],
+                |mut counts, piece| {
+                    for e in piece {
+                        let [a, to] = self.touched(e);
+                        counts[a as usize] += 1;
+                        if to != NO_ACCOUNT {
+                            counts[to as usize] += 1;
+                        }
+                    }
+                    counts
+                },
+            )
+            .reduce(
+                || vec![0u32; n_accounts],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
+    }
+
+    /// The accounts an event has a posting on: its account, and the other side of a transfer
+    /// (or [`NO_ACCOUNT`]).
+    #[inline]
+    fn touched(&self, e: &LedgerEvent) -> [AccountId; 2] {
+        let effect = self.effects[e.kind as usize];
+        if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
+            [e.account, e.to]
+        } else {
+            [e.account, NO_ACCOUNT]
+        }
+    }
+
+    /// The replay of the accounts of one part: their indexes, and the problems found, each with
+    /// its position in time order and which side of the event it is about.
+    fn replay_part(&self, order: &[u32], part_of: &[u8], part: u8, counts: &[u32]) -> PartReplay {
         let n_accounts = self.records.accounts.len();
         let mut index: Vec<AccountIndex> = vec![AccountIndex::default(); n_accounts];
+        for (a, account) in index.iter_mut().enumerate() {
+            if part_of[a] == part {
+                account.time = Vec::with_capacity(counts[a] as usize);
+            }
+        }
         let mut balance = vec![Money::ZERO; n_accounts];
         let mut closed = vec![false; n_accounts];
-        for &i in &self.time_order {
+        let mut problems = Vec::new();
+        for (position, &i) in order.iter().enumerate() {
             let e = &self.records.events[i as usize];
-            let effect = self.effects[e.kind as usize];
-            let mut touched = [e.account, NO_ACCOUNT];
-            if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
-                touched[1] = e.to;
+            let touched = self.touched(e);
+            if part_of[touched[0] as usize] != part
+                && (touched[1] == NO_ACCOUNT || part_of[touched[1] as usize] != part)
+            {
+                continue;
             }
-            for account in touched.into_iter().filter(|a| *a != NO_ACCOUNT) {
+            let effect = self.effects[e.kind as usize];
+            for (slot, account) in touched.into_iter().enumerate() {
+                if account == NO_ACCOUNT || part_of[account as usize] != part {
+                    continue;
+                }
+                let mut problem = |kind, message| {
+                    problems.push((
+                        position as u32,
+                        slot as u8,
+                        Problem::event(e.line, i, kind, message),
+                    ))
+                };
                 let a = account as usize;
-                let name = self.records.accounts.get(account);
+                let name = || self.records.accounts.get(account);
                 if closed[a] && effect != Effect::Open {
-                    problems.push(Problem::event(
-                        e.line,
-                        i,
+                    problem(
                         ProblemKind::AfterClose,
-                        format!("event on account {name} after it was closed"),
-                    ));
+                        format!("event on account {} after it was closed", name()),
+                    );
                 }
                 let position = index[a].time.len() as u32;
                 match effect {
@@ -414,23 +548,24 @@ impl Ledger {
                     match balance[a].checked_add(delta) {
                         Some(next) => {
                             if next.is_negative() && !balance[a].is_negative() {
-                                problems.push(Problem::event(
-                                    e.line,
-                                    i,
+                                problem(
                                     ProblemKind::Overdraft,
-                                    format!("balance of {name} goes below zero: {} → {next}", balance[a]),
-                                ));
+                                    format!(
+                                        "balance of {} goes below zero: {} → {next}",
+                                        name(),
+                                        balance[a]
+                                    ),
+                                );
                             }
                             balance[a] = next;
                         }
-                        None => problems.push(Problem::event(
-                            e.line,
-                            i,
+                        None => problem(
                             ProblemKind::Overflow,
                             format!(
-                                "balance of {name} would leave the range of exact decimals; the amount is not applied"
+                                "balance of {} would leave the range of exact decimals; the amount is not applied",
+                                name()
                             ),
-                        )),
+                        ),
                     }
                 }
                 index[a].time.push(Posting {
@@ -439,12 +574,13 @@ impl Ledger {
                 });
             }
         }
-        for (a, account) in index.iter_mut().enumerate() {
-            if !account.time.is_sorted_by_key(|p| p.event) {
-                account.recorded = Some(self.replay_recorded(a as AccountId, &account.time));
-            }
-        }
-        self.account_index = index;
+        let mine = index
+            .into_iter()
+            .enumerate()
+            .filter(|(a, _)| part_of[*a] == part)
+            .map(|(a, account)| (a as u32, account))
+            .collect();
+        (mine, problems)
     }
 
     /// An account's postings in recorded order, with balances replayed in that order.
@@ -469,7 +605,7 @@ impl Ledger {
     /// Adds lines a file gained after it was loaded (`bytes` starts at `offset` in the file and
     /// ends with a newline), then brings every index up to date.
     pub fn extend_lines(&mut self, bytes: &[u8], offset: u64) {
-        self.records.add_lines(bytes, offset, None);
+        self.records.add_lines(bytes, offset);
         self.source_len = offset + bytes.len() as u64;
         self.reindex();
     }
@@ -597,4 +733,108 @@ impl Ledger {
     pub fn tail_state(&self) -> (u64, bool) {
         (self.source_len, self.records.unterminated_tail)
     }
+}
+
+/// What replaying some of the accounts gives: each account's index, and the problems found, each
+/// with its position in time order and the side of the event it is about (0: its account, 1: the
+/// other side of a transfer).
+type PartReplay = (Vec<(u32, AccountIndex)>, Vec<(u32, u8, Problem)>);
+
+/// Groups of positions in `hashes` that hold the same non-zero hash (each group ascending, the
+/// groups in order of hash), found without sorting the whole list: the hashes are first shared
+/// out into buckets by their top bits, in parallel, and each bucket is sorted on its own.
+fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
+    let n = hashes.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let bits = (usize::BITS - (n / 1024).leading_zeros()).clamp(1, 16);
+    let buckets = 1usize << bits;
+    let bucket = |h: u64| (h >> (64 - bits)) as usize;
+    let block = (n / (rayon::current_num_threads() * 4)).max(1 << 16);
+    // Per block: how many hashes fall in each bucket.
+    let counts: Vec<Vec<u32>> = hashes
+        .par_chunks(block)
+        .map(|piece| {
+            let mut c = vec![0u32; buckets];
+            for &h in piece.iter().filter(|h| **h != 0) {
+                c[bucket(h)] += 1;
+            }
+            c
+        })
+        .collect();
+    // Each block's pairs, grouped by bucket within the block's own region.
+    let sizes: Vec<usize> = counts
+        .iter()
+        .map(|c| c.iter().map(|&x| x as usize).sum())
+        .collect();
+    // Where each bucket starts in its block's region.
+    let starts: Vec<Vec<usize>> = counts
+        .iter()
+        .map(|c| {
+            c.iter()
+                .scan(0usize, |sum, &x| {
+                    let start = *sum;
+                    *sum += x as usize;
+                    Some(start)
+                })
+                .collect()
+        })
+        .collect();
+    let mut scratch = vec![(0u64, 0u32); sizes.iter().sum()];
+    let mut regions = Vec::with_capacity(sizes.len());
+    let mut rest = scratch.as_mut_slice();
+    for &size in &sizes {
+        let (region, tail) = rest.split_at_mut(size);
+        regions.push(region);
+        rest = tail;
+    }
+    regions
+        .into_par_iter()
+        .zip(hashes.par_chunks(block))
+        .zip(&starts)
+        .enumerate()
+        .for_each(|(k, ((region, piece), starts))| {
+            let mut at = starts.clone();
+            for (j, &h) in piece.iter().enumerate() {
+                if h != 0 {
+                    let b = bucket(h);
+                    region[at[b]] = (h, (k * block + j) as u32);
+                    at[b] += 1;
+                }
+            }
+        });
+    // Where each block's region starts, and where each bucket starts in it.
+    let mut region_start = Vec::with_capacity(sizes.len());
+    let mut sum = 0;
+    for &size in &sizes {
+        region_start.push(sum);
+        sum += size;
+    }
+    let scratch = &scratch;
+    (0..buckets)
+        .into_par_iter()
+        .with_min_len(64)
+        .flat_map_iter(|b| {
+            let mut pairs = Vec::new();
+            for (k, c) in counts.iter().enumerate() {
+                let start = region_start[k] + starts[k][b];
+                pairs.extend_from_slice(&scratch[start..start + c[b] as usize]);
+            }
+            pairs.sort_unstable();
+            let mut groups = Vec::new();
+            let mut i = 0;
+            while i < pairs.len() {
+                let mut j = i + 1;
+                while j < pairs.len() && pairs[j].0 == pairs[i].0 {
+                    j += 1;
+                }
+                if j - i > 1 {
+                    groups.push(pairs[i..j].iter().map(|p| p.1).collect());
+                }
+                i = j;
+            }
+            groups
+        })
+        .collect()
 }

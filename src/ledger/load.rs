@@ -4,17 +4,16 @@
 //! chain inside itself. Chunks are then merged in order (line numbers, interned ids and the chain
 //! links between chunks are fixed up), so the result is exactly that of a sequential pass.
 
-use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::chain::{self, GENESIS};
 use super::event::{LedgerEvent, NO_ACCOUNT, TypeMap, flags};
-use super::index::{Integrity, Ledger, Names, RawSource};
+use super::index::{Integrity, Ledger, RawSource};
+use super::names::{LocalNames, Names, name_hash};
 use super::problem::{MAX_LINE, Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 
@@ -52,9 +51,10 @@ pub enum LoadError {
 }
 
 /// Size of the pieces a JSON Lines file is cut into for parsing in parallel.
-const CHUNK: usize = 4 << 20;
-/// Size of the windows of a file mapped at once: bounds the memory the raw text occupies.
-const WINDOW: usize = 256 << 20;
+pub(crate) const CHUNK: usize = 2 << 20;
+/// Chunks parsed at once per thread. A wave of chunks is merged while the next one is parsed,
+/// and its text is then released: at most two waves of the file are resident at a time.
+const WAVE_PER_THREAD: usize = 4;
 
 /// Loads a log file. The file is read once; what stays in memory is the compact events and their
 /// indexes, and raw records are read back from the file when asked for.
@@ -131,35 +131,35 @@ fn load_file_at(
         if resume.is_none() && first_byte(bytes) == Some(b'[') {
             builder.records.add_array(bytes, 0, progress);
         } else {
-            let mut start = first;
-            while start < len {
-                if progress.is_some_and(Progress::cancelled) {
-                    return Err(LoadError::Cancelled { path: name });
-                }
-                let mut end = (start + WINDOW).min(len);
-                if end < len {
-                    end = match memchr::memrchr(b'\n', &bytes[start..end]) {
-                        Some(i) => start + i + 1,
-                        None => memchr::memchr(b'\n', &bytes[end..])
-                            .map(|i| end + i + 1)
-                            .unwrap_or(len),
+            let _ = map.advise(memmap2::Advice::Sequential);
+            // What is parsed need not stay resident: the events hold offsets into the file.
+            let mut release = |range: std::ops::Range<usize>| {
+                let (start, end) = (first + range.start, first + range.end);
+                // Whole pages only: the page an unreleased line starts on stays.
+                let page = 4096;
+                let start = start.div_ceil(page) * page;
+                let end = if end == len { end } else { end / page * page };
+                if start < end {
+                    // SAFETY: DontNeed on a read-only shared file mapping only drops pages from
+                    // this process; reading them again faults them in from the page cache.
+                    let _ = unsafe {
+                        map.unchecked_advise_range(
+                            memmap2::UncheckedAdvice::DontNeed,
+                            start,
+                            end - start,
+                        )
                     };
                 }
-                builder
-                    .records
-                    .add_lines(&bytes[start..end], start as u64, progress);
-                // What is parsed need not stay resident: the events hold offsets into the file.
-                let _ = map.advise_range(memmap2::Advice::Sequential, start, end - start);
-                // SAFETY: DontNeed on a read-only shared file mapping only drops pages from this
-                // process; reading them again faults them in from the page cache.
-                let _ = unsafe {
-                    map.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        start,
-                        end - start,
-                    )
-                };
-                start = end;
+            };
+            let done = builder.records.add_lines_in(
+                &bytes[first..],
+                first as u64,
+                progress,
+                CHUNK,
+                &mut release,
+            );
+            if !done {
+                return Err(LoadError::Cancelled { path: name });
             }
         }
         builder.records.finish_tail(bytes);
@@ -177,7 +177,7 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>, options: &LoadOptions) -> Ledger {
     if first_byte(&bytes) == Some(b'[') {
         builder.records.add_array(&bytes, 0, None);
     } else {
-        builder.records.add_lines(&bytes, 0, None);
+        builder.records.add_lines(&bytes, 0);
     }
     builder.records.finish_tail(&bytes);
     let len = bytes.len() as u64;
@@ -203,25 +203,6 @@ fn detect_sealed(bytes: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// A string table local to one chunk, borrowing from the input where it can.
-#[derive(Default)]
-struct LocalNames<'a> {
-    ids: FxHashMap<Cow<'a, str>, u32>,
-    names: Vec<Cow<'a, str>>,
-}
-
-impl<'a> LocalNames<'a> {
-    fn intern(&mut self, name: Cow<'a, str>) -> u32 {
-        if let Some(&id) = self.ids.get(&name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
-        id
-    }
 }
 
 /// The link of the chain a chunk's next record must continue.
@@ -250,7 +231,13 @@ struct ChunkOut<'a> {
     tail: Link,
     /// In a log read as unsealed, the local line of the first record that carries a seal.
     stray_seal: Option<u64>,
+    /// Numbers in the log of the chunk's own accounts and types, once resolved.
+    account_map: Vec<u32>,
+    type_map: Vec<u32>,
 }
+
+/// Marks an account number local to a chunk (see [`ChunkParser::account`]).
+const LOCAL: u32 = 1 << 31;
 
 /// No `seq` member.
 pub(crate) const NO_SEQ: u64 = u64::MAX;
@@ -263,18 +250,42 @@ struct Span {
     line: u64,
 }
 
-struct ChunkParser<'a> {
+struct ChunkParser<'a, 'k> {
+    /// The accounts of the log known before this chunk: most names are found here, and only the
+    /// others are numbered in the chunk (with [`LOCAL`]) until the chunk is merged.
+    known: &'k Names,
     bytes: &'a [u8],
+    /// The same bytes as text, when they are all valid UTF-8 (then no line is checked again).
+    text: Option<&'a str>,
     base_offset: u64,
     sealed: bool,
     out: ChunkOut<'a>,
     link: Link,
 }
 
-impl<'a> ChunkParser<'a> {
-    fn new(bytes: &'a [u8], base_offset: u64, sealed: bool) -> Self {
-        ChunkParser {
+impl<'a, 'k> ChunkParser<'a, 'k> {
+    fn new(known: &'k Names, bytes: &'a [u8], base_offset: u64, sealed: bool) -> Self {
+        Self::with_text(
+            known,
             bytes,
+            std::str::from_utf8(bytes).ok(),
+            base_offset,
+            sealed,
+        )
+    }
+
+    /// A parser whose bytes are already known to be valid text (`text`) or not (`None`).
+    fn with_text(
+        known: &'k Names,
+        bytes: &'a [u8],
+        text: Option<&'a str>,
+        base_offset: u64,
+        sealed: bool,
+    ) -> Self {
+        ChunkParser {
+            known,
+            bytes,
+            text,
             base_offset,
             sealed,
             out: ChunkOut {
@@ -288,6 +299,8 @@ impl<'a> ChunkParser<'a> {
                 head: None,
                 tail: Link::Open,
                 stray_seal: None,
+                account_map: Vec::new(),
+                type_map: Vec::new(),
             },
             link: Link::Open,
         }
@@ -304,6 +317,7 @@ impl<'a> ChunkParser<'a> {
     fn record(&mut self, span: Span) {
         let raw = &self.bytes[span.start..span.end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let end = span.start + raw.len();
         if raw.iter().all(u8::is_ascii_whitespace) {
             if self.sealed && !raw.is_empty() {
                 self.broken(span.line, "whitespace between the records of a sealed log");
@@ -318,7 +332,13 @@ impl<'a> ChunkParser<'a> {
             );
             return;
         }
-        let text = match std::str::from_utf8(raw) {
+        // Lines start and end next to ASCII bytes, so a slice of valid text is valid text.
+        let text = match self
+            .text
+            .and_then(|t| t.get(span.start..end))
+            .ok_or(())
+            .or_else(|()| std::str::from_utf8(raw))
+        {
             Ok(text) => text,
             Err(e) => {
                 self.bad(
@@ -390,10 +410,21 @@ impl<'a> ChunkParser<'a> {
         }
     }
 
+    /// The number of an account: its number in the log when it is known, or its number in the
+    /// chunk marked with [`LOCAL`].
+    #[inline]
+    fn account(&mut self, name: std::borrow::Cow<'a, str>) -> u32 {
+        let hash = name_hash(&name);
+        match self.known.find_hashed(&name, hash) {
+            Some(id) => id,
+            None => LOCAL | self.out.accounts.intern_hashed(name, hash),
+        }
+    }
+
     fn push_event(&mut self, span: Span, len: usize, fields: Fields<'a>, mut event_flags: u8) {
-        let account = self.out.accounts.intern(fields.account);
+        let account = self.account(fields.account);
         let to = match fields.to {
-            Some(to) => self.out.accounts.intern(to),
+            Some(to) => self.account(to),
             None => NO_ACCOUNT,
         };
         let kind = self.out.types.intern(fields.kind);
@@ -438,16 +469,40 @@ impl<'a> ChunkParser<'a> {
 
 /// A 64-bit hash of an event id; equal hashes are compared on the ids themselves.
 pub(crate) fn id_hash(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    id.hash(&mut h);
     // 0 means "no id".
-    h.finish().max(1)
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes()).max(1)
+}
+
+/// Where to cut `bytes` into pieces of about `chunk` bytes, each ending just after a newline (or at
+/// the end): the first cut is 0, the last `bytes.len()`.
+fn line_cuts(bytes: &[u8], chunk: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let mut at = chunk;
+    while at < bytes.len() {
+        match memchr::memchr(b'\n', &bytes[at - 1..]) {
+            Some(i) if at + i < bytes.len() => {
+                cuts.push(at + i);
+                at += i + chunk;
+            }
+            _ => break,
+        }
+    }
+    cuts.push(bytes.len());
+    cuts
 }
 
 /// Parses the lines of one chunk (which starts at a line start).
-fn parse_line_chunk(bytes: &[u8], base_offset: u64, sealed: bool) -> ChunkOut<'_> {
-    let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+fn parse_line_chunk<'a>(
+    known: &Names,
+    bytes: &'a [u8],
+    base_offset: u64,
+    sealed: bool,
+) -> ChunkOut<'a> {
+    let mut parser = ChunkParser::new(known, bytes, base_offset, sealed);
+    // Room for one event per line, so that the lists never move while they grow.
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    parser.out.events.reserve_exact(lines);
+    parser.out.id_hashes.reserve_exact(lines);
     let mut start = 0;
     let mut line = 0u64;
     while start < bytes.len() {
@@ -526,43 +581,107 @@ impl Records {
     }
 
     /// Adds a run of whole lines (the last one may lack its newline), parsed in parallel.
-    pub(crate) fn add_lines(
+    pub(crate) fn add_lines(&mut self, bytes: &[u8], base_offset: u64) {
+        self.add_lines_in(bytes, base_offset, None, CHUNK, &mut |_| {});
+    }
+
+    /// Adds a run of whole lines cut into chunks of about `chunk` bytes, parsed in parallel a wave
+    /// at a time; each wave is merged while the next one is parsed, then `release` is told that
+    /// its bytes are no longer needed. Returns `false` when the load was cancelled (some lines are
+    /// then not read).
+    pub(crate) fn add_lines_in(
         &mut self,
         bytes: &[u8],
         base_offset: u64,
         progress: Option<&Progress>,
-    ) {
-        let sealed = self.sealed(bytes);
-        let mut cuts = vec![0];
-        let mut at = CHUNK;
-        while at < bytes.len() {
-            match memchr::memchr(b'\n', &bytes[at..]) {
-                Some(i) => {
-                    cuts.push(at + i + 1);
-                    at += i + 1 + CHUNK;
-                }
-                None => break,
-            }
+        chunk: usize,
+        release: &mut (dyn FnMut(std::ops::Range<usize>) + Send),
+    ) -> bool {
+        if bytes.is_empty() {
+            return true;
         }
-        cuts.push(bytes.len());
-        cuts.dedup();
-        let chunks: Vec<ChunkOut> = cuts
-            .par_windows(2)
-            .map(|w| {
-                let out = parse_line_chunk(&bytes[w[0]..w[1]], base_offset + w[0] as u64, sealed);
-                if let Some(p) = progress {
-                    p.bytes_done
-                        .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
-                    p.events
-                        .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+        let sealed = self.sealed(bytes);
+        let cuts = line_cuts(bytes, chunk.max(1));
+        let wave = rayon::current_num_threads().max(1) * WAVE_PER_THREAD;
+        let parse = |pieces: &[usize], known: &Names| -> Vec<ChunkOut<'_>> {
+            pieces
+                .par_windows(2)
+                .map(|w| {
+                    let piece = &bytes[w[0]..w[1]];
+                    let out = parse_line_chunk(known, piece, base_offset + w[0] as u64, sealed);
+                    if let Some(p) = progress {
+                        p.bytes_done
+                            .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
+                        p.events
+                            .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+                    }
+                    out
+                })
+                .collect()
+        };
+        let mut pending: Option<(Vec<ChunkOut>, std::ops::Range<usize>)> = None;
+        let mut at = 0;
+        while at + 1 < cuts.len() {
+            if progress.is_some_and(Progress::cancelled) {
+                return false;
+            }
+            let next = (at + wave).min(cuts.len() - 1);
+            let pieces = &cuts[at..=next];
+            let range = cuts[at]..cuts[next];
+            // The accounts the wave before brought are known before this wave is parsed; its
+            // events are merged while this one is parsed.
+            if let Some((chunks, _)) = pending.as_mut() {
+                chunks.iter_mut().for_each(|c| self.resolve(c));
+            }
+            let known = std::mem::take(&mut self.accounts);
+            let parsed = match pending.take() {
+                None => parse(pieces, &known),
+                Some((chunks, done)) => {
+                    let (_, parsed) = rayon::join(
+                        || {
+                            self.merge_all(chunks);
+                            release(done);
+                        },
+                        || parse(pieces, &known),
+                    );
+                    parsed
                 }
-                out
-            })
-            .collect();
+            };
+            self.accounts = known;
+            pending = Some((parsed, range));
+            at = next;
+        }
+        if let Some((mut chunks, done)) = pending {
+            chunks.iter_mut().for_each(|c| self.resolve(c));
+            self.merge_all(chunks);
+            release(done);
+        }
+        true
+    }
+
+    /// Merges resolved chunks of lines, in order.
+    fn merge_all(&mut self, chunks: Vec<ChunkOut>) {
+        let events: usize = chunks.iter().map(|c| c.events.len()).sum();
+        self.events.reserve(events);
+        self.id_hashes.reserve(events);
         for chunk in chunks {
             let base = self.lines;
             self.merge(chunk, base);
         }
+    }
+
+    /// Numbers the chunk's own accounts and types in the log, in order of first appearance.
+    fn resolve(&mut self, chunk: &mut ChunkOut) {
+        chunk.account_map = chunk
+            .accounts
+            .iter()
+            .map(|(n, h)| self.accounts.intern_hashed(n, h))
+            .collect();
+        chunk.type_map = chunk
+            .types
+            .iter()
+            .map(|(n, h)| self.types.intern_hashed(n, h))
+            .collect();
     }
 
     /// Adds a log written as one JSON array: each element is a record, on the line it starts on.
@@ -582,20 +701,52 @@ impl Records {
                 .sealed
                 .get_or_insert_with(|| parse_record(first).is_ok_and(|f| f.seal.is_some()))
         };
-        let mut parser = ChunkParser::new(bytes, base_offset, sealed);
-        for span in spans {
-            parser.record(span);
+        // Elements in groups of about CHUNK bytes, parsed in parallel; lines are counted from the
+        // start of the array in every group.
+        let mut groups = Vec::new();
+        let mut start = 0;
+        while start < spans.len() {
+            let mut end = start + 1;
+            while end < spans.len() && spans[end].end - spans[start].start < CHUNK {
+                end += 1;
+            }
+            groups.push(&spans[start..end]);
+            start = end;
         }
-        parser.out.problems.extend(faults);
-        let out = parser.finish(lines);
+        let text = std::str::from_utf8(bytes).ok();
+        let mut outs: Vec<ChunkOut> = groups
+            .par_iter()
+            .map(|group| {
+                let mut parser =
+                    ChunkParser::with_text(&self.accounts, bytes, text, base_offset, sealed);
+                for span in group.iter() {
+                    parser.record(*span);
+                }
+                parser.finish(0)
+            })
+            .collect();
+        match outs.last_mut() {
+            Some(last) => {
+                last.problems.extend(faults);
+                last.lines = lines;
+            }
+            None => {
+                let mut parser = ChunkParser::new(&self.accounts, &[], base_offset, sealed);
+                parser.out.problems.extend(faults);
+                outs.push(parser.finish(lines));
+            }
+        }
         if let Some(p) = progress {
             p.bytes_done
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            p.events
-                .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+            let events: usize = outs.iter().map(|o| o.events.len()).sum();
+            p.events.fetch_add(events as u64, Ordering::Relaxed);
         }
         let base = self.lines;
-        self.merge(out, base);
+        for mut out in outs {
+            self.resolve(&mut out);
+            self.merge(out, base);
+        }
     }
 
     /// Adds records whose line numbers are given (rows of a database: the line is the row's
@@ -611,7 +762,7 @@ impl Records {
             Some(r) => self.sealed(&bytes[r.start..r.end]),
             None => return,
         };
-        let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+        let mut parser = ChunkParser::new(&self.accounts, bytes, base_offset, sealed);
         for r in records {
             // `merge` adds one to chunk-local lines.
             parser.record(Span {
@@ -621,7 +772,8 @@ impl Records {
             });
         }
         let last = records.iter().map(|r| r.line).max().unwrap_or(0);
-        let out = parser.finish(0);
+        let mut out = parser.finish(0);
+        self.resolve(&mut out);
         if let Some(p) = progress {
             p.bytes_done
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -634,18 +786,8 @@ impl Records {
 
     /// Merges a parsed chunk whose lines are counted from `base`.
     fn merge(&mut self, chunk: ChunkOut, base: u64) {
-        let account_map: Vec<u32> = chunk
-            .accounts
-            .names
-            .iter()
-            .map(|n| self.accounts.intern(n))
-            .collect();
-        let type_map: Vec<u32> = chunk
-            .types
-            .names
-            .iter()
-            .map(|n| self.types.intern(n))
-            .collect();
+        debug_assert_eq!(chunk.account_map.len(), chunk.accounts.len(), "resolved");
+        let (account_map, type_map) = (&chunk.account_map, &chunk.type_map);
         if let Some((line, prev)) = chunk.head
             && let Link::Hash(h) = self.link
             && h != prev
@@ -684,9 +826,16 @@ impl Records {
         }
         for (i, mut event) in chunk.events.into_iter().enumerate() {
             event.line += base + 1;
-            event.account = account_map[event.account as usize];
+            let global = |a: u32| {
+                if a & LOCAL != 0 {
+                    account_map[(a & !LOCAL) as usize]
+                } else {
+                    a
+                }
+            };
+            event.account = global(event.account);
             if event.to != NO_ACCOUNT {
-                event.to = account_map[event.to as usize];
+                event.to = global(event.to);
             }
             let Ok(kind) = u16::try_from(type_map[event.kind as usize]) else {
                 self.problems.push(Problem::line(
@@ -1067,7 +1216,7 @@ mod tests {
         }
         assert!(text.len() > 2 * CHUNK);
         let whole = load(&text);
-        let single = parse_line_chunk(text.as_bytes(), 0, false);
+        let single = parse_line_chunk(&Names::default(), text.as_bytes(), 0, false);
         assert_eq!(whole.len(), single.events.len());
         assert_eq!(whole.problems().len(), single.problems.len());
         for (p, q) in whole.problems().iter().zip(&single.problems) {

@@ -9,6 +9,7 @@ pub mod generate;
 mod index;
 pub mod load;
 pub mod money;
+mod names;
 pub mod problem;
 pub mod record;
 pub mod replay;

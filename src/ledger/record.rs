@@ -203,7 +203,8 @@ fn fail<T>(kind: ProblemKind, message: impl Into<String>) -> Result<T, RecordErr
 /// The text of a JSON string value, borrowed when it has no escapes.
 pub fn json_string(text: &str) -> Option<Cow<'_, str>> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
+    // A plain loop: most strings are short, and this is cheaper than a search routine for them.
+    if !inner.bytes().any(|b| b == b'\\') {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(text).ok().map(Cow::Owned)
@@ -261,7 +262,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let account = match raw.account.value {
         None => return fail(ProblemKind::MissingField, missing("accountId")),
-        Some(v) if v == "null" => {
+        Some("null") => {
             return fail(ProblemKind::MissingField, missing("accountId"));
         }
         Some(v) => match name_of(v) {
@@ -277,7 +278,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let kind = match raw.kind.value {
         None => return fail(ProblemKind::MissingField, missing("type")),
-        Some(v) if v == "null" => return fail(ProblemKind::MissingField, missing("type")),
+        Some("null") => return fail(ProblemKind::MissingField, missing("type")),
         Some(v) => match json_string(v) {
             Some(t) if !t.trim().is_empty() => t,
             Some(_) => return fail(ProblemKind::MissingField, "the event type is empty"),
@@ -291,19 +292,19 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let ts = match raw.time.value {
         None => return fail(ProblemKind::MissingField, missing("timestamp")),
-        Some(v) if v == "null" => {
+        Some("null") => {
             return fail(ProblemKind::MissingField, missing("timestamp"));
         }
         Some(v) => parse_time_value(v)?,
     };
     let amount = match raw.amount.value {
         None => None,
-        Some(v) if v == "null" => None,
+        Some("null") => None,
         Some(v) => Some(parse_amount_value(v)?),
     };
     let id = match raw.id.value {
         None => None,
-        Some(v) if v == "null" => None,
+        Some("null") => None,
         Some(v) => match name_of(v) {
             Some(id) => Some(id),
             None => {
@@ -316,7 +317,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let to = match raw.to.value {
         None => None,
-        Some(v) if v == "null" => None,
+        Some("null") => None,
         Some(v) => match name_of(v) {
             Some(to) if to.trim().is_empty() => None,
             Some(to) => Some(to),
@@ -330,7 +331,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     };
     let seq = match raw.seq.value {
         None => None,
-        Some(v) if v == "null" => None,
+        Some("null") => None,
         Some(v) => match name_of(v).and_then(|s| s.parse::<u64>().ok()) {
             Some(n) => Some(n),
             None => {

@@ -32,7 +32,13 @@ fn error(text: &str) -> TimeError {
 
 /// Parses a time written as text: RFC 3339, the naive form, or a string of epoch-millisecond digits.
 pub fn parse_time(text: &str) -> Result<Millis, TimeError> {
-    let trimmed = text.trim();
+    // Trimming looks at Unicode whitespace; most times start and end with a visible ASCII byte.
+    let visible = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x80).contains(b));
+    let trimmed = if visible(text.as_bytes().first()) && visible(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
+    };
     if let Some(ms) = parse_fast(trimmed.as_bytes()) {
         return Ok(ms);
     }
