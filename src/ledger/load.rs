@@ -129,7 +129,7 @@ fn load_file_at(
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let bytes: &[u8] = &map;
         if resume.is_none() && first_byte(bytes) == Some(b'[') {
-            builder.records.add_array(bytes, 0, progress);
+            builder.records.add_array(bytes, 0, progress, CHUNK);
         } else {
             let _ = map.advise(memmap2::Advice::Sequential);
             // What is parsed need not stay resident: the events hold offsets into the file.
@@ -173,11 +173,24 @@ fn load_file_at(
 
 /// Loads a log held in memory (the bundled sample, tests, text from a pipe).
 pub fn load_bytes(name: &str, bytes: Vec<u8>, options: &LoadOptions) -> Ledger {
+    load_bytes_in(name, bytes, options, CHUNK)
+}
+
+/// [`load_bytes`] with the text cut into chunks of about `chunk` bytes for parsing in parallel:
+/// the result is the same whatever the size (one chunk is a plain sequential pass).
+pub(crate) fn load_bytes_in(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+    chunk: usize,
+) -> Ledger {
     let mut builder = Builder::new(name.to_string(), options.clone());
     if first_byte(&bytes) == Some(b'[') {
-        builder.records.add_array(&bytes, 0, None);
+        builder.records.add_array(&bytes, 0, None, chunk);
     } else {
-        builder.records.add_lines(&bytes, 0);
+        builder
+            .records
+            .add_lines_in(&bytes, 0, None, chunk, &mut |_| {});
     }
     builder.records.finish_tail(&bytes);
     let len = bytes.len() as u64;
@@ -226,8 +239,8 @@ struct ChunkOut<'a> {
     problems: Vec<Problem>,
     accounts: LocalNames<'a>,
     types: LocalNames<'a>,
-    /// The first sealed record's `prev` and its local line, to be checked against the chunk before.
-    head: Option<(u64, [u8; 32])>,
+    /// The first sealed record, whose `prev` is checked against the chunk before.
+    head: Option<Head>,
     tail: Link,
     /// In a log read as unsealed, the local line of the first record that carries a seal.
     stray_seal: Option<u64>,
@@ -238,6 +251,16 @@ struct ChunkOut<'a> {
 
 /// Marks an account number local to a chunk (see [`ChunkParser::account`]).
 const LOCAL: u32 = 1 << 31;
+
+/// The first sealed record of a chunk: its local line, its `prev`, and what is wrong with it by
+/// itself. Its problem is said once its link to the chunk before is known, in one message, as a
+/// single pass would say it.
+#[derive(Debug)]
+struct Head {
+    line: u64,
+    prev: [u8; 32],
+    faults: Vec<&'static str>,
+}
 
 /// No `seq` member.
 pub(crate) const NO_SEQ: u64 = u64::MAX;
@@ -391,7 +414,15 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             Some(_) => {}
         }
         match self.link {
-            Link::Open => self.out.head = Some((line, seal.prev)),
+            Link::Open => {
+                self.out.head = Some(Head {
+                    line,
+                    prev: seal.prev,
+                    faults,
+                });
+                self.link = Link::Hash(seal.hash);
+                return;
+            }
             Link::Hash(h) if h != seal.prev => faults.push(
                 "`prev` is not the hash of the record before (a record was inserted, removed or moved)",
             ),
@@ -690,6 +721,7 @@ impl Records {
         bytes: &[u8],
         base_offset: u64,
         progress: Option<&Progress>,
+        chunk: usize,
     ) {
         let (spans, lines, faults) = split_array(bytes);
         let sealed = {
@@ -701,13 +733,13 @@ impl Records {
                 .sealed
                 .get_or_insert_with(|| parse_record(first).is_ok_and(|f| f.seal.is_some()))
         };
-        // Elements in groups of about CHUNK bytes, parsed in parallel; lines are counted from the
-        // start of the array in every group.
+        // Elements in groups of about `chunk` bytes, parsed in parallel; lines are counted from
+        // the start of the array in every group.
         let mut groups = Vec::new();
         let mut start = 0;
         while start < spans.len() {
             let mut end = start + 1;
-            while end < spans.len() && spans[end].end - spans[start].start < CHUNK {
+            while end < spans.len() && spans[end].end - spans[start].start < chunk {
                 end += 1;
             }
             groups.push(&spans[start..end]);
@@ -788,19 +820,23 @@ impl Records {
     fn merge(&mut self, chunk: ChunkOut, base: u64) {
         debug_assert_eq!(chunk.account_map.len(), chunk.accounts.len(), "resolved");
         let (account_map, type_map) = (&chunk.account_map, &chunk.type_map);
-        if let Some((line, prev)) = chunk.head
-            && let Link::Hash(h) = self.link
-            && h != prev
-        {
-            self.problems.push(Problem::line(
-                base + line + 1,
-                ProblemKind::ChainBroken,
-                if h == GENESIS {
+        if let Some(mut head) = chunk.head {
+            if let Link::Hash(h) = self.link
+                && h != head.prev
+            {
+                head.faults.push(if h == GENESIS {
                     "the first record's `prev` is not 64 zeros (the start of the log was cut off)"
                 } else {
                     "`prev` is not the hash of the record before (a record was inserted, removed or moved)"
-                },
-            ));
+                });
+            }
+            if !head.faults.is_empty() {
+                self.problems.push(Problem::line(
+                    base + head.line + 1,
+                    ProblemKind::ChainBroken,
+                    head.faults.join("; "),
+                ));
+            }
         }
         match chunk.tail {
             Link::Open => {}
@@ -1041,6 +1077,9 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
     let total_lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
     (spans, total_lines, faults)
 }
+
+#[cfg(test)]
+mod chunking_props;
 
 #[cfg(test)]
 mod tests {
