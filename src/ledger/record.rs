@@ -44,28 +44,44 @@ pub const ALIASES: &[(&str, &[&str])] = &[
 ];
 
 fn member_of(key: &[u8]) -> Option<Member> {
-    Some(match key {
-        b"accountId" => Member::Account(0),
-        b"account" => Member::Account(1),
-        b"account_id" => Member::Account(2),
-        b"type" => Member::Type(0),
-        b"eventType" => Member::Type(1),
-        b"event_type" => Member::Type(2),
-        b"amount" => Member::Amount,
-        b"timestamp" => Member::Time(0),
-        b"time" => Member::Time(1),
-        b"ts" => Member::Time(2),
-        b"createdAt" => Member::Time(3),
-        b"created_at" => Member::Time(4),
-        b"eventId" => Member::Id(0),
-        b"id" => Member::Id(1),
-        b"event_id" => Member::Id(2),
-        b"to" => Member::To(0),
-        b"toAccountId" => Member::To(1),
-        b"to_account" => Member::To(2),
-        b"seq" => Member::Seq,
-        b"prev" => Member::Prev,
-        b"hash" => Member::Hash,
+    // By length first: each key is then compared with at most four names of that length.
+    Some(match key.len() {
+        2 => match key {
+            b"ts" => Member::Time(2),
+            b"id" => Member::Id(1),
+            b"to" => Member::To(0),
+            _ => return None,
+        },
+        3 if key == b"seq" => Member::Seq,
+        4 => match key {
+            b"type" => Member::Type(0),
+            b"time" => Member::Time(1),
+            b"prev" => Member::Prev,
+            b"hash" => Member::Hash,
+            _ => return None,
+        },
+        6 if key == b"amount" => Member::Amount,
+        7 => match key {
+            b"account" => Member::Account(1),
+            b"eventId" => Member::Id(0),
+            _ => return None,
+        },
+        8 if key == b"event_id" => Member::Id(2),
+        9 => match key {
+            b"accountId" => Member::Account(0),
+            b"timestamp" => Member::Time(0),
+            b"eventType" => Member::Type(1),
+            b"createdAt" => Member::Time(3),
+            _ => return None,
+        },
+        10 => match key {
+            b"account_id" => Member::Account(2),
+            b"event_type" => Member::Type(2),
+            b"created_at" => Member::Time(4),
+            b"to_account" => Member::To(2),
+            _ => return None,
+        },
+        11 if key == b"toAccountId" => Member::To(1),
         _ => return None,
     })
 }
@@ -76,13 +92,33 @@ struct Slot<'a> {
     rank: u8,
     /// The value's JSON text, as written.
     value: Option<&'a str>,
+    /// The value is a string without escapes: its text is what is between the quotes.
+    plain: bool,
 }
 
 impl<'a> Slot<'a> {
-    fn offer(&mut self, rank: u8, value: &'a str) {
+    fn offer(&mut self, rank: u8, value: &'a str, plain: bool) {
         if self.value.is_none() || rank < self.rank {
             self.rank = rank;
             self.value = Some(value);
+            self.plain = plain;
+        }
+    }
+
+    /// The text of a string value (`None` for another JSON type).
+    fn string(&self) -> Option<Cow<'a, str>> {
+        let v = self.value?;
+        if self.plain {
+            return Some(Cow::Borrowed(&v[1..v.len() - 1]));
+        }
+        json_string(v)
+    }
+
+    /// A string, or a number taken as its digits (ids and accounts are sometimes numbers).
+    fn name(&self) -> Option<Cow<'a, str>> {
+        match self.value {
+            Some(v) if is_number(v) => Some(Cow::Borrowed(v)),
+            _ => self.string(),
         }
     }
 }
@@ -103,17 +139,18 @@ pub struct RawRecord<'a> {
 }
 
 impl<'a> RawRecord<'a> {
-    fn offer(&mut self, member: Member, value: &'a str) {
+    /// Takes a member's value; `plain` says it is a string without escapes.
+    fn offer(&mut self, member: Member, value: &'a str, plain: bool) {
         match member {
-            Member::Account(r) => self.account.offer(r, value),
-            Member::Type(r) => self.kind.offer(r, value),
-            Member::Amount => self.amount.offer(0, value),
-            Member::Time(r) => self.time.offer(r, value),
-            Member::Id(r) => self.id.offer(r, value),
-            Member::To(r) => self.to.offer(r, value),
-            Member::Seq => self.seq.offer(0, value),
-            Member::Prev => self.prev.offer(0, value),
-            Member::Hash => self.hash.offer(0, value),
+            Member::Account(r) => self.account.offer(r, value, plain),
+            Member::Type(r) => self.kind.offer(r, value, plain),
+            Member::Amount => self.amount.offer(0, value, plain),
+            Member::Time(r) => self.time.offer(r, value, plain),
+            Member::Id(r) => self.id.offer(r, value, plain),
+            Member::To(r) => self.to.offer(r, value, plain),
+            Member::Seq => self.seq.offer(0, value, plain),
+            Member::Prev => self.prev.offer(0, value, plain),
+            Member::Hash => self.hash.offer(0, value, plain),
         }
     }
 }
@@ -156,7 +193,11 @@ impl<'de> de::Deserialize<'de> for RawRecord<'de> {
                         continue;
                     };
                     let value: &'de RawValue = map.next_value()?;
-                    record.offer(member, value.get());
+                    let value = value.get();
+                    let plain = value.len() >= 2
+                        && value.starts_with('"')
+                        && !value.as_bytes().contains(&b'\\');
+                    record.offer(member, value, plain);
                 }
                 Ok(record)
             }
@@ -216,14 +257,6 @@ fn is_number(raw: &str) -> bool {
         .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
 }
 
-/// A string, or a number taken as its digits (ids and accounts are sometimes numbers).
-fn name_of(raw: &str) -> Option<Cow<'_, str>> {
-    if is_number(raw) {
-        return Some(Cow::Borrowed(raw));
-    }
-    json_string(raw)
-}
-
 fn hex32(raw: &str) -> Option<[u8; 32]> {
     let text = raw.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
     if text.len() != 64 {
@@ -265,8 +298,8 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
         Some("null") => {
             return fail(ProblemKind::MissingField, missing("accountId"));
         }
-        Some(v) => match name_of(v) {
-            Some(a) if !a.trim().is_empty() => a,
+        Some(v) => match raw.account.name() {
+            Some(a) if !is_blank(&a) => a,
             Some(_) => return fail(ProblemKind::MissingField, "the account is empty"),
             None => {
                 return fail(
@@ -279,8 +312,8 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     let kind = match raw.kind.value {
         None => return fail(ProblemKind::MissingField, missing("type")),
         Some("null") => return fail(ProblemKind::MissingField, missing("type")),
-        Some(v) => match json_string(v) {
-            Some(t) if !t.trim().is_empty() => t,
+        Some(v) => match raw.kind.string() {
+            Some(t) if !is_blank(&t) => t,
             Some(_) => return fail(ProblemKind::MissingField, "the event type is empty"),
             None => {
                 return fail(
@@ -295,17 +328,17 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
         Some("null") => {
             return fail(ProblemKind::MissingField, missing("timestamp"));
         }
-        Some(v) => parse_time_value(v)?,
+        Some(v) => parse_time_value(v, raw.time.string())?,
     };
     let amount = match raw.amount.value {
         None => None,
         Some("null") => None,
-        Some(v) => Some(parse_amount_value(v)?),
+        Some(v) => Some(parse_amount_value(v, raw.amount.string())?),
     };
     let id = match raw.id.value {
         None => None,
         Some("null") => None,
-        Some(v) => match name_of(v) {
+        Some(v) => match raw.id.name() {
             Some(id) => Some(id),
             None => {
                 return fail(
@@ -318,8 +351,8 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     let to = match raw.to.value {
         None => None,
         Some("null") => None,
-        Some(v) => match name_of(v) {
-            Some(to) if to.trim().is_empty() => None,
+        Some(v) => match raw.to.name() {
+            Some(to) if is_blank(&to) => None,
             Some(to) => Some(to),
             None => {
                 return fail(
@@ -332,7 +365,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     let seq = match raw.seq.value {
         None => None,
         Some("null") => None,
-        Some(v) => match name_of(v).and_then(|s| s.parse::<u64>().ok()) {
+        Some(v) => match raw.seq.name().and_then(|s| s.parse::<u64>().ok()) {
             Some(n) => Some(n),
             None => {
                 return fail(
@@ -372,6 +405,14 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     })
 }
 
+/// Whether a text is empty or only whitespace (most names start with a visible ASCII byte).
+fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b) if (0x21..0x80).contains(b) => false,
+        _ => text.trim().is_empty(),
+    }
+}
+
 fn missing(canonical: &str) -> String {
     format!("missing {} ({})", canonical, alias_list(canonical))
 }
@@ -384,7 +425,8 @@ fn shorten(text: &str) -> String {
     out
 }
 
-fn parse_time_value(text: &str) -> Result<Millis, RecordError> {
+/// A time from its JSON text, and its string value when it is a string.
+fn parse_time_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Millis, RecordError> {
     if is_number(text) {
         return match text.parse::<i64>() {
             Ok(ms) => Ok(ms),
@@ -397,7 +439,7 @@ fn parse_time_value(text: &str) -> Result<Millis, RecordError> {
             ),
         };
     }
-    match json_string(text) {
+    match string {
         Some(s) => parse_time(&s).map_err(|e| RecordError {
             kind: ProblemKind::BadTime,
             message: e.to_string(),
@@ -412,10 +454,11 @@ fn parse_time_value(text: &str) -> Result<Millis, RecordError> {
     }
 }
 
-fn parse_amount_value(text: &str) -> Result<Money, RecordError> {
+/// An amount from its JSON text, and its string value when it is a string.
+fn parse_amount_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Money, RecordError> {
     let digits = if is_number(text) {
         Cow::Borrowed(text)
-    } else if let Some(s) = json_string(text) {
+    } else if let Some(s) = string {
         s
     } else {
         return fail(
