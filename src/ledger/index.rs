@@ -303,29 +303,35 @@ impl Ledger {
 
     /// Events whose id an earlier event already used.
     fn duplicate_ids(&self) -> Vec<Problem> {
+        equal_hashes(&self.records.id_hashes)
+            .iter()
+            .flat_map(|group| self.duplicates_in(group))
+            .collect()
+    }
+
+    /// The duplicates among events whose ids have the same hash (ascending): the hash says they
+    /// may be the same, the ids themselves decide (a hash collision is not a duplicate).
+    fn duplicates_in(&self, group: &[u32]) -> Vec<Problem> {
         let mut problems = Vec::new();
-        for group in equal_hashes(&self.records.id_hashes) {
-            // Equal hashes: compare the ids themselves (a hash collision is not a duplicate).
-            let mut first_by_id: Vec<(String, u32)> = Vec::new();
-            for i in group {
-                let Some(id) = self.event_id(i as usize) else {
-                    continue;
-                };
-                match first_by_id.iter().find(|(seen, _)| *seen == id) {
-                    Some(&(_, first)) => {
-                        let e = &self.records.events[i as usize];
-                        problems.push(Problem::event(
-                            e.line,
-                            i,
-                            ProblemKind::DuplicateId,
-                            format!(
-                                "event id `{id}` was already used at line {}",
-                                self.records.events[first as usize].line
-                            ),
-                        ));
-                    }
-                    None => first_by_id.push((id, i)),
+        let mut first_by_id: Vec<(String, u32)> = Vec::new();
+        for &i in group {
+            let Some(id) = self.event_id(i as usize) else {
+                continue;
+            };
+            match first_by_id.iter().find(|(seen, _)| *seen == id) {
+                Some(&(_, first)) => {
+                    let e = &self.records.events[i as usize];
+                    problems.push(Problem::event(
+                        e.line,
+                        i,
+                        ProblemKind::DuplicateId,
+                        format!(
+                            "event id `{id}` was already used at line {}",
+                            self.records.events[first as usize].line
+                        ),
+                    ));
                 }
+                None => first_by_id.push((id, i)),
             }
         }
         problems
@@ -512,66 +518,19 @@ impl Ledger {
             {
                 continue;
             }
-            let effect = self.effects[e.kind as usize];
             for (slot, account) in touched.into_iter().enumerate() {
                 if account == NO_ACCOUNT || part_of[account as usize] != part {
                     continue;
                 }
-                let mut problem = |kind, message| {
-                    problems.push((
-                        position as u32,
-                        slot as u8,
-                        Problem::event(e.line, i, kind, message),
-                    ))
-                };
                 let a = account as usize;
-                let name = || self.records.accounts.get(account);
-                if closed[a] && effect != Effect::Open {
-                    problem(
-                        ProblemKind::AfterClose,
-                        format!("event on account {} after it was closed", name()),
-                    );
-                }
-                let position = index[a].time.len() as u32;
-                match effect {
-                    Effect::Close if account == e.account => {
-                        closed[a] = true;
-                        index[a].status_changes.push((position, true));
-                    }
-                    Effect::Open if account == e.account && closed[a] => {
-                        closed[a] = false;
-                        index[a].status_changes.push((position, false));
-                    }
-                    _ => {}
-                }
-                if let Some(delta) = delta_for(e, effect, account) {
-                    match balance[a].checked_add(delta) {
-                        Some(next) => {
-                            if next.is_negative() && !balance[a].is_negative() {
-                                problem(
-                                    ProblemKind::Overdraft,
-                                    format!(
-                                        "balance of {} goes below zero: {} → {next}",
-                                        name(),
-                                        balance[a]
-                                    ),
-                                );
-                            }
-                            balance[a] = next;
-                        }
-                        None => problem(
-                            ProblemKind::Overflow,
-                            format!(
-                                "balance of {} would leave the range of exact decimals; the amount is not applied",
-                                name()
-                            ),
-                        ),
-                    }
-                }
-                index[a].time.push(Posting {
-                    event: i,
-                    balance: balance[a],
-                });
+                self.post(
+                    i,
+                    account,
+                    &mut index[a],
+                    &mut balance[a],
+                    &mut closed[a],
+                    &mut |problem| problems.push((position as u32, slot as u8, problem)),
+                );
             }
         }
         let mine = index
@@ -581,6 +540,70 @@ impl Ledger {
             .map(|(a, account)| (a as u32, account))
             .collect();
         (mine, problems)
+    }
+
+    /// Event `i` on `account`, the next in time order: its posting with the running balance, the
+    /// account's status, and the problems it shows (an event after a close, an overdraft, an
+    /// amount that cannot be added).
+    fn post(
+        &self,
+        i: u32,
+        account: AccountId,
+        index: &mut AccountIndex,
+        balance: &mut Money,
+        closed: &mut bool,
+        found: &mut dyn FnMut(Problem),
+    ) {
+        let e = &self.records.events[i as usize];
+        let effect = self.effects[e.kind as usize];
+        let name = || self.records.accounts.get(account);
+        let mut problem = |kind, message| found(Problem::event(e.line, i, kind, message));
+        if *closed && effect != Effect::Open {
+            problem(
+                ProblemKind::AfterClose,
+                format!("event on account {} after it was closed", name()),
+            );
+        }
+        let position = index.time.len() as u32;
+        match effect {
+            Effect::Close if account == e.account => {
+                *closed = true;
+                index.status_changes.push((position, true));
+            }
+            Effect::Open if account == e.account && *closed => {
+                *closed = false;
+                index.status_changes.push((position, false));
+            }
+            _ => {}
+        }
+        if let Some(delta) = delta_for(e, effect, account) {
+            match balance.checked_add(delta) {
+                Some(next) => {
+                    if next.is_negative() && !balance.is_negative() {
+                        problem(
+                            ProblemKind::Overdraft,
+                            format!(
+                                "balance of {} goes below zero: {} → {next}",
+                                name(),
+                                *balance
+                            ),
+                        );
+                    }
+                    *balance = next;
+                }
+                None => problem(
+                    ProblemKind::Overflow,
+                    format!(
+                        "balance of {} would leave the range of exact decimals; the amount is not applied",
+                        name()
+                    ),
+                ),
+            }
+        }
+        index.time.push(Posting {
+            event: i,
+            balance: *balance,
+        });
     }
 
     /// An account's postings in recorded order, with balances replayed in that order.
@@ -605,9 +628,15 @@ impl Ledger {
     /// Adds lines a file gained after it was loaded (`bytes` starts at `offset` in the file and
     /// ends with a newline), then brings every index up to date.
     pub fn extend_lines(&mut self, bytes: &[u8], offset: u64) {
+        self.extend_lines_how(bytes, offset);
+    }
+
+    /// [`Ledger::extend_lines`], saying how the indexes were brought up to date.
+    pub(crate) fn extend_lines_how(&mut self, bytes: &[u8], offset: u64) -> Reindexed {
+        let before = Before::of(self);
         self.records.add_lines(bytes, offset);
         self.source_len = offset + bytes.len() as u64;
-        self.reindex();
+        self.bring_up_to_date(before)
     }
 
     /// Adds records that arrived after the load from a source held in memory (new database rows):
@@ -618,9 +647,173 @@ impl Ledger {
         };
         let base = raw.len();
         raw.extend_from_slice(bytes);
+        let before = Before::of(self);
         self.records.add_records(bytes, base as u64, records, None);
-        self.source_len = raw.len() as u64;
-        self.reindex();
+        self.source_len = base as u64 + bytes.len() as u64;
+        self.bring_up_to_date(before);
+    }
+
+    /// Brings the indexes up to date with the records added since `before`: only the new events
+    /// are indexed when they simply continue the log, and everything is indexed again otherwise.
+    fn bring_up_to_date(&mut self, before: Before) -> Reindexed {
+        if self.continues(&before) {
+            self.index_new(&before);
+            Reindexed::New
+        } else {
+            self.reindex();
+            Reindexed::All
+        }
+    }
+
+    /// Whether the records added since `before` leave everything derived from the earlier ones as
+    /// it was: no new event goes back before the latest time so far or comes before another in
+    /// `seq`, every new line comes after every earlier one, and there are not so many new events
+    /// that indexing everything again costs about the same.
+    fn continues(&self, before: &Before) -> bool {
+        let events = &self.records.events;
+        let new = &events[before.events..];
+        let latest = self.last_time().unwrap_or(i64::MIN);
+        let in_time = new.first().is_none_or(|e| e.ts >= latest)
+            && new.windows(2).all(|w| w[0].ts <= w[1].ts);
+        let lines_after = new.iter().all(|e| e.line > before.lines)
+            && self.records.problems[before.problems..]
+                .iter()
+                .all(|p| p.line > before.lines);
+        let seqs = &self.records.seqs;
+        let in_seq = seqs.is_empty() || {
+            let last = seqs[..before.events]
+                .iter()
+                .filter(|s| **s != NO_SEQ)
+                .max()
+                .copied();
+            let mut previous = last;
+            seqs[before.events..].iter().all(|&s| {
+                if s == NO_SEQ {
+                    return true;
+                }
+                let ok = previous.is_none_or(|p| s > p);
+                previous = Some(s);
+                ok
+            })
+        };
+        let few = new.len() <= (before.events / 4).max(4096);
+        in_time && lines_after && in_seq && few && events.len() < u32::MAX as usize
+    }
+
+    /// Indexes the events added since `before`, which continue the log (see [`Ledger::continues`]):
+    /// their problems, their place at the end of the time order and their postings. Gives exactly
+    /// what [`Ledger::reindex`] gives.
+    fn index_new(&mut self, before: &Before) {
+        let n = self.records.events.len();
+        let first = before.events;
+        self.integrity = self.records.integrity();
+        for t in self.effects.len()..self.records.types.len() {
+            let effect = self.types_map.effect(self.records.types.get(t as u32));
+            self.effects.push(effect);
+        }
+        // Problems of the new lines and events, in the order a full pass finds them.
+        let mut problems = self.records.problems[before.problems..].to_vec();
+        for i in first..n {
+            let previous = i.checked_sub(1).map(|p| &self.records.events[p]);
+            self.facts_of(i, &self.records.events[i], previous, &mut problems);
+        }
+        problems.extend(self.new_duplicate_ids(first));
+        self.time_order.extend(first as u32..n as u32);
+        self.time_rank.extend(first as u32..n as u32);
+        self.account_index
+            .resize_with(self.records.accounts.len(), AccountIndex::default);
+        let mut index = std::mem::take(&mut self.account_index);
+        for i in first as u32..n as u32 {
+            for account in self.touched(&self.records.events[i as usize]) {
+                if account == NO_ACCOUNT {
+                    continue;
+                }
+                let account_index = &mut index[account as usize];
+                let mut balance = account_index.time.last().map_or(Money::ZERO, |p| p.balance);
+                let mut closed = account_index.status_changes.last().is_some_and(|c| c.1);
+                self.post(
+                    i,
+                    account,
+                    account_index,
+                    &mut balance,
+                    &mut closed,
+                    &mut |p| problems.push(p),
+                );
+                // An account with late events keeps its recorded order too: the new event is last
+                // in both orders.
+                if let Some(recorded) = account_index.recorded.as_mut() {
+                    let mut balance = recorded.last().map_or(Money::ZERO, |p| p.balance);
+                    let e = &self.records.events[i as usize];
+                    if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
+                        && let Some(next) = balance.checked_add(d)
+                    {
+                        balance = next;
+                    }
+                    recorded.push(Posting { event: i, balance });
+                }
+            }
+        }
+        self.account_index = index;
+        for p in &problems {
+            if let Some(i) = p.event {
+                self.records.events[i as usize].flags |= flags::PROBLEM;
+            }
+        }
+        problems.sort_by_key(|p| (p.line, p.kind));
+        self.problems.extend(problems);
+        if self.records.accounts.len() > before.accounts {
+            self.sorted_accounts = self.sort_accounts();
+        }
+    }
+
+    /// Duplicate ids among the events from `first` on, against every event before them: the
+    /// earlier events are looked at only by their id hashes, in one pass.
+    fn new_duplicate_ids(&self, first: usize) -> Vec<Problem> {
+        let hashes = &self.records.id_hashes;
+        let mut new: Vec<(u64, u32)> = (first..hashes.len())
+            .filter(|&i| hashes[i] != 0)
+            .map(|i| (hashes[i], i as u32))
+            .collect();
+        if new.is_empty() {
+            return Vec::new();
+        }
+        new.sort_unstable();
+        // A cheap filter on the top bits before the exact look-up.
+        let mut filter = 0u64;
+        for &(h, _) in &new {
+            filter |= 1 << (h >> 58);
+        }
+        let mut earlier: Vec<(u64, u32)> = hashes[..first]
+            .par_iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                filter & (1 << (**h >> 58)) != 0
+                    && **h != 0
+                    && new.binary_search_by_key(*h, |&(x, _)| x).is_ok()
+            })
+            .map(|(i, h)| (*h, i as u32))
+            .collect();
+        earlier.extend(new.iter().copied());
+        earlier.sort_unstable();
+        // The groups of equal hashes that hold a new event, as a full pass sees them.
+        let mut problems = Vec::new();
+        let mut start = 0;
+        while start < earlier.len() {
+            let mut end = start + 1;
+            while end < earlier.len() && earlier[end].0 == earlier[start].0 {
+                end += 1;
+            }
+            if end - start > 1 && earlier[end - 1].1 as usize >= first {
+                let group: Vec<u32> = earlier[start..end].iter().map(|p| p.1).collect();
+                problems.extend(
+                    self.duplicates_in(&group)
+                        .into_iter()
+                        .filter(|p| p.event.is_some_and(|i| i as usize >= first)),
+                );
+            }
+            start = end;
+        }
+        problems
     }
 
     // ----- simple accessors -----
@@ -732,6 +925,35 @@ impl Ledger {
     /// Where the source ended when it was read, and whether its last line lacked a newline.
     pub fn tail_state(&self) -> (u64, bool) {
         (self.source_len, self.records.unterminated_tail)
+    }
+}
+
+/// How the indexes were brought up to date after records were added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reindexed {
+    /// Only the new events were indexed.
+    New,
+    /// Everything was indexed again.
+    All,
+}
+
+/// How much there was before records were added.
+struct Before {
+    events: usize,
+    problems: usize,
+    accounts: usize,
+    /// The last line read (every earlier event and problem is on it or before).
+    lines: u64,
+}
+
+impl Before {
+    fn of(ledger: &Ledger) -> Before {
+        Before {
+            events: ledger.records.events.len(),
+            problems: ledger.records.problems.len(),
+            accounts: ledger.records.accounts.len(),
+            lines: ledger.records.lines,
+        }
     }
 }
 

@@ -1079,7 +1079,7 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
 }
 
 #[cfg(test)]
-mod chunking_props;
+mod pieces_props;
 
 #[cfg(test)]
 mod tests {

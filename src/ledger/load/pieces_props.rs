@@ -1,11 +1,17 @@
-//! Property: the parallel loader, whatever the size of the chunks it cuts a log into, gives exactly
-//! what one sequential pass gives (events, problems, line numbers, the chain's verdict), and the
-//! lines and bad lines a plain line-by-line reading finds.
+//! Properties of a log read in pieces.
+//!
+//! - The parallel loader, whatever the size of the chunks it cuts a log into, gives exactly what
+//!   one sequential pass gives (events, problems, line numbers, the chain's verdict), and the lines
+//!   and bad lines a plain line-by-line reading finds.
+//! - A log loaded in part and then extended with the lines that follow (as when following a
+//!   growing file) is the log loaded at once, whether the new events were indexed on their own or
+//!   everything was indexed again.
 
 use proptest::prelude::*;
 
 use super::{CHUNK, LoadOptions, load_bytes_in};
 use crate::ledger::chain::{GENESIS, seal_line};
+use crate::ledger::index::Reindexed;
 use crate::ledger::record::parse_record;
 use crate::ledger::{Ledger, Moment};
 
@@ -286,10 +292,20 @@ fn assert_same(a: &Ledger, b: &Ledger) {
     assert_eq!(a.tail_state(), b.tail_state());
     assert_eq!(a.account_count(), b.account_count());
     assert_eq!(a.time_order(), b.time_order());
+    for i in 0..a.len() {
+        assert_eq!(a.time_rank(i), b.time_rank(i));
+    }
+    assert_eq!(a.accounts_sorted(), b.accounts_sorted());
+    for account in 0..a.account_count() as u32 {
+        assert_eq!(a.postings(account), b.postings(account));
+        assert_eq!(a.postings_recorded(account), b.postings_recorded(account));
+    }
     let n = a.len() as u64;
-    let mut moments = vec![Moment::End, Moment::Seq(n / 2), Moment::Seq(n / 3)];
-    if let (Some(first), Some(last)) = (a.first_time(), a.last_time()) {
-        moments.push(Moment::Time((first + last) / 2));
+    let mut moments = vec![Moment::End];
+    moments.extend((0..=n).step_by(3).map(Moment::Seq));
+    // Just before and at every time there is.
+    for e in a.events() {
+        moments.extend([Moment::Time(e.ts - 1), Moment::Time(e.ts)]);
     }
     for m in moments {
         assert_eq!(a.balances_at(m), b.balances_at(m), "{m:?}");
@@ -313,8 +329,110 @@ fn line_by_line(bytes: &[u8]) -> (Vec<(u64, String)>, Vec<u64>) {
     (events, bad)
 }
 
+/// A log of whole lines, its times going forward when `in_time`, sealed when `sealed`, and where
+/// to cut it into pieces (at line starts, after its first event).
+fn growing_log() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
+    (
+        prop::collection::vec(line(), 1..60),
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(any::<prop::sample::Index>(), 1..4),
+    )
+        .prop_map(|(mut lines, in_time, sealed, cuts)| {
+            if in_time {
+                let mut at = 0;
+                for line in &mut lines {
+                    if let Line::Event { at: t, .. } = line {
+                        at += *t % 3;
+                        *t = at;
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            let mut starts = Vec::new();
+            let mut prev = GENESIS;
+            let mut seq = 0;
+            for line in &lines {
+                starts.push(out.len());
+                match body(line, sealed.then_some(seq + 1)) {
+                    Some(body) if sealed => {
+                        seq += 1;
+                        let (text, hash) = seal_line(&body, &prev);
+                        prev = hash;
+                        out.extend_from_slice(text.as_bytes());
+                    }
+                    _ => render_line(line, &mut out),
+                }
+                out.push(b'\n');
+            }
+            // Cut only after the first record, which tells whether the log is sealed.
+            let ends = starts.iter().skip(1).copied().chain([out.len()]);
+            let first_event = starts
+                .iter()
+                .zip(ends)
+                .position(|(&a, b)| {
+                    std::str::from_utf8(&out[a..b - 1]).is_ok_and(|t| parse_record(t).is_ok())
+                })
+                .map_or(starts.len(), |p| p + 1);
+            let mut at: Vec<usize> = cuts
+                .iter()
+                .filter_map(|c| {
+                    starts
+                        .get(first_event..)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s[c.index(s.len())])
+                })
+                .collect();
+            at.sort_unstable();
+            at.dedup();
+            (out, at)
+        })
+}
+
+/// Writes the first piece to a file and loads it, then appends the others to the file and adds
+/// them as a followed file does; says how each addition was indexed.
+fn load_growing(bytes: &[u8], cuts: &[usize]) -> (Ledger, Vec<Reindexed>) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.jsonl");
+    let first = cuts.first().copied().unwrap_or(bytes.len());
+    std::fs::write(&path, &bytes[..first]).unwrap();
+    let mut ledger = super::load_file(&path, &LoadOptions::default(), None).unwrap();
+    let mut how = Vec::new();
+    let mut ends = cuts[1.min(cuts.len())..].to_vec();
+    ends.push(bytes.len());
+    let mut start = first;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    for end in ends {
+        if end > start {
+            file.write_all(&bytes[start..end]).unwrap();
+            how.push(ledger.extend_lines_how(&bytes[start..end], start as u64));
+            start = end;
+        }
+    }
+    (ledger, how)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn a_log_extended_in_pieces_is_the_log_loaded_at_once((bytes, cuts) in growing_log()) {
+        // A text that starts with `[` is one JSON array, which does not grow by lines.
+        prop_assume!(bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'['));
+        let whole = load(&bytes, CHUNK);
+        let (grown, how) = load_growing(&bytes, &cuts);
+        prop_assert_eq!(grown.source_len(), whole.source_len());
+        assert_same(&grown, &whole);
+        // Logs whose times go forward only ever need the new events indexed.
+        let forward = whole.events().windows(2).all(|w| w[0].ts <= w[1].ts);
+        if forward {
+            prop_assert!(how.iter().all(|h| *h == Reindexed::New), "{:?}", how);
+        }
+    }
 
     #[test]
     fn jsonl_in_any_chunks_is_one_pass(bytes in jsonl(), chunk in 1usize..200) {
@@ -350,4 +468,34 @@ proptest! {
         let whole = load(&bytes, usize::MAX);
         assert_same(&load(&bytes, chunk), &whole);
     }
+}
+
+#[test]
+fn events_in_time_are_indexed_on_their_own_and_late_ones_bring_a_full_index() {
+    let line = |account: &str, kind: &str, amount: &str, ts: i64, id: &str| {
+        format!(
+            "{{\"eventId\":\"{id}\",\"accountId\":\"{account}\",\"type\":\"{kind}\",\"amount\":\"{amount}\",\"timestamp\":{ts}}}\n"
+        )
+    };
+    let first = line("a", "DEPOSIT", "10", 1_000, "e1") + &line("b", "DEPOSIT", "1", 2_000, "e2");
+    let in_time =
+        line("a", "WITHDRAW", "15", 3_000, "e3") + &line("c", "Mystery", "1", 3_000, "e1");
+    let late = line("b", "WITHDRAW", "2", 1_500, "e4");
+    let whole = first.clone() + &in_time + &late;
+    let cuts = [first.len(), first.len() + in_time.len()];
+    let (grown, how) = load_growing(whole.as_bytes(), &cuts);
+    assert_eq!(how, vec![Reindexed::New, Reindexed::All]);
+    let at_once = load(whole.as_bytes(), CHUNK);
+    assert_same(&grown, &at_once);
+    let kinds: Vec<&str> = at_once.problems().iter().map(|p| p.kind.name()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "overdraft",
+            "unknown-type",
+            "duplicate-id",
+            "out-of-order",
+            "overdraft"
+        ]
+    );
 }
