@@ -7,6 +7,7 @@ mod check;
 mod generate;
 pub mod history;
 pub mod output;
+pub mod progress;
 mod repair;
 mod seal;
 mod snapshot;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::ledger::{Ledger, LoadOptions, Millis, TypeMap, load_bytes, load_file, time};
+use crate::ledger::{Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
 
 /// The sample log bundled in the binary, opened when no file is given.
 pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
@@ -132,9 +133,7 @@ pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Fai
 pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Failure> {
     match source {
         None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), load)),
-        Some(path) => {
-            load_file(path.as_ref(), load, None).map_err(|e| Failure::usage(e.to_string()))
-        }
+        Some(path) => progress::load_reporting(path, load),
     }
 }
 
