@@ -190,36 +190,50 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Writes `YYYY-MM-DD?HH:MM:SS` with `separator` between date and time, then `.mmmZ` when
 /// `millis`; `None` for years outside 0..=9999 (left to chrono).
 fn format_parts(ms: Millis, separator: char, millis: bool) -> Option<String> {
-    fn push(out: &mut String, value: i64, width: usize) {
-        let digits = value.to_string();
-        for _ in digits.len()..width {
-            out.push('0');
+    let mut out = Vec::with_capacity(24);
+    write_parts(ms, separator as u8, millis, &mut out)?;
+    String::from_utf8(out).ok()
+}
+
+/// [`format_parts`] into a buffer, without allocating; `false` (and nothing written) for years
+/// outside 0..=9999.
+fn write_parts(ms: Millis, separator: u8, millis: bool, out: &mut Vec<u8>) -> Option<()> {
+    fn push(out: &mut Vec<u8>, value: i64, width: u32) {
+        let mut divisor = 10i64.pow(width - 1);
+        while divisor > 0 {
+            out.push(b'0' + (value / divisor % 10) as u8);
+            divisor /= 10;
         }
-        out.push_str(&digits);
     }
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     if !(0..=9999).contains(&year) {
         return None;
     }
     let in_day = ms.rem_euclid(MS_PER_DAY);
-    let mut out = String::with_capacity(24);
-    push(&mut out, year, 4);
-    out.push('-');
-    push(&mut out, month, 2);
-    out.push('-');
-    push(&mut out, day, 2);
+    push(out, year, 4);
+    out.push(b'-');
+    push(out, month, 2);
+    out.push(b'-');
+    push(out, day, 2);
     out.push(separator);
-    push(&mut out, in_day / MS_PER_HOUR, 2);
-    out.push(':');
-    push(&mut out, in_day % MS_PER_HOUR / MS_PER_MINUTE, 2);
-    out.push(':');
-    push(&mut out, in_day % MS_PER_MINUTE / MS_PER_SECOND, 2);
+    push(out, in_day / MS_PER_HOUR, 2);
+    out.push(b':');
+    push(out, in_day % MS_PER_HOUR / MS_PER_MINUTE, 2);
+    out.push(b':');
+    push(out, in_day % MS_PER_MINUTE / MS_PER_SECOND, 2);
     if millis {
-        out.push('.');
-        push(&mut out, in_day % MS_PER_SECOND, 3);
-        out.push('Z');
+        out.push(b'.');
+        push(out, in_day % MS_PER_SECOND, 3);
+        out.push(b'Z');
     }
-    Some(out)
+    Some(())
+}
+
+/// Appends [`format_time`] of `ms` to `out`, without allocating for the usual years.
+pub fn write_time(ms: Millis, out: &mut Vec<u8>) {
+    if write_parts(ms, b'T', true, out).is_none() {
+        out.extend_from_slice(format_time(ms).as_bytes());
+    }
 }
 
 /// `2024-03-01T12:00:00.000Z`: the one way rewind writes a moment.
@@ -380,5 +394,33 @@ mod tests {
         assert_eq!(parse_user_time("-1h", T).unwrap(), T - MS_PER_HOUR);
         assert_eq!(parse_user_time("2024-03-01 12:00", 0).unwrap(), T);
         assert!(parse_user_time("soon", T).is_err());
+    }
+
+    #[test]
+    fn written_times_are_the_formatted_ones() {
+        let mut out = Vec::new();
+        for ms in [
+            0,
+            1,
+            -1,
+            1_709_251_200_000,
+            1_709_294_400_123,
+            951_782_400_000,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_000,
+            -62_167_219_200_001,
+        ]
+        .into_iter()
+        .chain((0..2_000).map(|k| 1_700_000_000_000 + k * 987_654_321))
+        {
+            out.clear();
+            write_time(ms, &mut out);
+            assert_eq!(
+                String::from_utf8(out.clone()).unwrap(),
+                format_time(ms),
+                "{ms}"
+            );
+        }
     }
 }
