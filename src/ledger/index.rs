@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
 use super::load::{NO_SEQ, RecordSpan, Records};
+use super::memory::huge_pages;
 use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
@@ -375,12 +376,15 @@ impl Ledger {
         let events = &self.records.events;
         let n = events.len();
         if events.par_windows(2).all(|w| w[0].ts <= w[1].ts) {
-            let order: Vec<u32> = (0..n as u32).into_par_iter().collect();
+            let mut order: Vec<u32> = Vec::with_capacity(n);
+            huge_pages(&order);
+            order.par_extend((0..n as u32).into_par_iter());
             return (order.clone(), order);
         }
         // Most events come in time order: keep those that do not go back in time as they are,
         // sort the few late ones, and merge the two.
         let mut in_order = Vec::with_capacity(n);
+        huge_pages(&in_order);
         let mut late = Vec::new();
         let mut latest = i64::MIN;
         for (i, e) in events.iter().enumerate() {
@@ -395,6 +399,7 @@ impl Ledger {
         late.par_sort_by_key(|&i| events[i as usize].ts);
         let key = |i: u32| (events[i as usize].ts, i);
         let mut order = Vec::with_capacity(n);
+        huge_pages(&order);
         let (mut a, mut b) = (0, 0);
         while a < in_order.len() && b < late.len() {
             if key(late[b]) < key(in_order[a]) {
@@ -408,7 +413,9 @@ impl Ledger {
         order.extend_from_slice(&in_order[a..]);
         order.extend_from_slice(&late[b..]);
         drop(in_order);
-        let mut rank = vec![0u32; n];
+        let mut rank = Vec::with_capacity(n);
+        huge_pages(&rank);
+        rank.resize(n, 0u32);
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
@@ -1003,7 +1010,10 @@ fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
                 .collect()
         })
         .collect();
-    let mut scratch = vec![(0u64, 0u32); sizes.iter().sum()];
+    let total: usize = sizes.iter().sum();
+    let mut scratch = Vec::with_capacity(total);
+    huge_pages(&scratch);
+    scratch.resize(total, (0u64, 0u32));
     let mut regions = Vec::with_capacity(sizes.len());
     let mut rest = scratch.as_mut_slice();
     for &size in &sizes {

@@ -280,6 +280,8 @@ struct ChunkParser<'a, 'k> {
     bytes: &'a [u8],
     /// The same bytes as text, when they are all valid UTF-8 (then no line is checked again).
     text: Option<&'a str>,
+    /// The last type names met (see [`ChunkParser::kind`]).
+    recent_types: [Option<(std::borrow::Cow<'a, str>, u32)>; 32],
     base_offset: u64,
     sealed: bool,
     out: ChunkOut<'a>,
@@ -309,6 +311,7 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             known,
             bytes,
             text,
+            recent_types: Default::default(),
             base_offset,
             sealed,
             out: ChunkOut {
@@ -452,13 +455,33 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         }
     }
 
+    /// The chunk's number for an event type. A log has few types: the last ones met are kept by
+    /// their text, which spares hashing the name of nearly every event.
+    #[inline]
+    fn kind(&mut self, name: std::borrow::Cow<'a, str>) -> u32 {
+        let b = name.as_bytes();
+        let mix = b.len() * 31
+            + usize::from(b.first().copied().unwrap_or(0)) * 7
+            + usize::from(b.get(b.len() / 2).copied().unwrap_or(0)) * 3
+            + usize::from(b.last().copied().unwrap_or(0));
+        let slot = mix % self.recent_types.len();
+        if let Some((seen, id)) = &self.recent_types[slot]
+            && **seen == *name
+        {
+            return *id;
+        }
+        let id = self.out.types.intern(name.clone());
+        self.recent_types[slot] = Some((name, id));
+        id
+    }
+
     fn push_event(&mut self, span: Span, len: usize, fields: Fields<'a>, mut event_flags: u8) {
         let account = self.account(fields.account);
         let to = match fields.to {
             Some(to) => self.account(to),
             None => NO_ACCOUNT,
         };
-        let kind = self.out.types.intern(fields.kind);
+        let kind = self.kind(fields.kind);
         if fields.amount.is_some() {
             event_flags |= flags::HAS_AMOUNT;
         }
@@ -670,7 +693,12 @@ impl Records {
                 Some((chunks, done)) => {
                     let (_, parsed) = rayon::join(
                         || {
-                            self.merge_all(chunks);
+                            // The whole text holds about as many events per byte as this wave.
+                            let seen: usize = chunks.iter().map(|c| c.events.len()).sum();
+                            let expected = (seen as f64 * bytes.len() as f64
+                                / (done.end - done.start).max(1) as f64
+                                * 1.02) as usize;
+                            self.merge_all(chunks, expected);
                             release(done);
                         },
                         || parse(pieces, &known),
@@ -684,17 +712,22 @@ impl Records {
         }
         if let Some((mut chunks, done)) = pending {
             chunks.iter_mut().for_each(|c| self.resolve(c));
-            self.merge_all(chunks);
+            self.merge_all(chunks, 0);
             release(done);
         }
         true
     }
 
     /// Merges resolved chunks of lines, in order.
-    fn merge_all(&mut self, chunks: Vec<ChunkOut>) {
+    fn merge_all(&mut self, chunks: Vec<ChunkOut>, expected: usize) {
         let events: usize = chunks.iter().map(|c| c.events.len()).sum();
-        self.events.reserve(events);
-        self.id_hashes.reserve(events);
+        if self.events.capacity() < self.events.len() + events {
+            let want = expected.max(self.events.len() + events);
+            self.events.reserve_exact(want - self.events.len());
+            self.id_hashes.reserve_exact(want - self.id_hashes.len());
+            crate::ledger::memory::huge_pages(&self.events);
+            crate::ledger::memory::huge_pages(&self.id_hashes);
+        }
         for chunk in chunks {
             let base = self.lines;
             self.merge(chunk, base);

@@ -164,14 +164,15 @@ impl Money {
                 _ => return None,
             }
         }
-        // At most 19 digits here: within a u64, and a decimal's mantissa.
-        let signed = if negative {
-            -i128::from(mantissa)
-        } else {
-            i128::from(mantissa)
-        };
-        let value = Decimal::try_from_i128_with_scale(signed, scale).ok()?;
-        Some(Money(value).normalized_zero())
+        // At most 19 digits here: within a u64, and a decimal's mantissa; zero has no sign.
+        let value = Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            0,
+            negative && mantissa != 0,
+            scale,
+        );
+        Some(Money(value))
     }
 
     pub fn checked_add(self, other: Money) -> Option<Money> {

@@ -43,6 +43,7 @@ pub const ALIASES: &[(&str, &[&str])] = &[
     ("seq", &["seq"]),
 ];
 
+#[inline(always)]
 fn member_of(key: &[u8]) -> Option<Member> {
     // By length first: each key is then compared with at most four names of that length.
     Some(match key.len() {
@@ -97,6 +98,7 @@ struct Slot<'a> {
 }
 
 impl<'a> Slot<'a> {
+    #[inline(always)]
     fn offer(&mut self, rank: u8, value: &'a str, plain: bool) {
         if self.value.is_none() || rank < self.rank {
             self.rank = rank;
@@ -140,6 +142,7 @@ pub struct RawRecord<'a> {
 
 impl<'a> RawRecord<'a> {
     /// Takes a member's value; `plain` says it is a string without escapes.
+    #[inline(always)]
     fn offer(&mut self, member: Member, value: &'a str, plain: bool) {
         match member {
             Member::Account(r) => self.account.offer(r, value, plain),

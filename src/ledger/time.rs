@@ -88,9 +88,6 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
     if b[13] != b':' {
         return None;
     }
-    let year = digits(b, 0, 4)?;
-    let month = digits(b, 5, 2)?;
-    let day = digits(b, 8, 2)?;
     let hour = digits(b, 11, 2)?;
     let minute = digits(b, 14, 2)?;
     let mut i = 16;
@@ -131,22 +128,41 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
         }
         _ => return None,
     };
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = day_number(b[..10].try_into().ok()?)?;
     let local = days * MS_PER_DAY
         + hour * MS_PER_HOUR
         + minute * MS_PER_MINUTE
         + second * MS_PER_SECOND
         + millis;
     Some(local - offset_minutes * MS_PER_MINUTE)
+}
+
+/// The day number of a `YYYY-MM-DD` date, `None` when it is not a valid date. The last date
+/// read is remembered (per thread): the records of a log come day after day.
+fn day_number(date: &[u8; 10]) -> Option<i64> {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST: Cell<([u8; 10], i64)> = const { Cell::new(([0; 10], 0)) };
+    }
+    let (last, days) = LAST.get();
+    if last == *date {
+        return Some(days);
+    }
+    let number = |range: std::ops::Range<usize>| {
+        date[range].iter().try_fold(0i64, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    LAST.set((*date, days));
+    Some(days)
 }
 
 fn is_leap(year: i64) -> bool {
@@ -422,5 +438,18 @@ mod tests {
                 "{ms}"
             );
         }
+    }
+
+    #[test]
+    fn a_remembered_date_never_lets_an_invalid_one_through() {
+        assert!(parse_time("2024-02-29T10:00:00Z").is_ok());
+        assert!(parse_time("2023-02-29T10:00:00Z").is_err());
+        assert!(parse_time("2024-02-29T10:00:00Z").is_ok());
+        assert!(parse_time("2024-02-30T10:00:00Z").is_err());
+        assert!(parse_time("2024-13-01T10:00:00Z").is_err());
+        assert_eq!(
+            parse_time("2024-03-01T00:00:00.800Z").unwrap(),
+            parse_time("2024-03-01T00:00:00Z").unwrap() + 800
+        );
     }
 }

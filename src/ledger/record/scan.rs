@@ -67,6 +67,8 @@ fn record_in<const PLAIN: bool>(text: &str) -> Option<RawRecord<'_>> {
                 value_end(b, value_start, 0)?
             };
             if let Some(member) = member_of(&b[key_start..key_end]) {
+                // Both ends are next to ASCII bytes (a quote, a digit, a letter of a literal, a
+                // bracket), so they are character boundaries.
                 record.offer(member, text.get(value_start..i)?, plain);
             }
             i = skip_ws(b, i);
