@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::ledger::{Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
+use crate::ledger::{Depth, Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
 
 /// The sample log bundled in the binary, opened when no file is given.
 pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
@@ -121,12 +121,25 @@ pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
         Some(path) => TypeMap::from_toml_file(path).map_err(|e| Failure::usage(e.to_string()))?,
         None => TypeMap::default(),
     };
-    Ok(LoadOptions { types })
+    Ok(LoadOptions {
+        types,
+        ..LoadOptions::default()
+    })
 }
 
 /// Opens a source: a file path, or the bundled sample when `source` is `None`.
 pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Failure> {
     open_with(source, &load_options(options)?)
+}
+
+/// Opens a source for one question: the problems and the state at the end of the log are
+/// indexed, other moments are one replay (see [`Depth::Summary`]).
+pub fn open_summary(source: &str, options: &SourceOptions) -> Result<Ledger, Failure> {
+    let load = LoadOptions {
+        depth: Depth::Summary,
+        ..load_options(options)?
+    };
+    open_with(Some(source), &load)
 }
 
 /// Opens a source with options already read.

@@ -6,7 +6,7 @@ use std::fs::File;
 use rayon::prelude::*;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
-use super::load::{NO_SEQ, RecordSpan, Records};
+use super::load::{Depth, NO_SEQ, RecordSpan, Records};
 use super::memory::huge_pages;
 use super::money::Money;
 use super::problem::{Problem, ProblemKind};
@@ -85,9 +85,20 @@ pub struct AccountIndex {
     pub(crate) status_changes: Vec<(u32, bool)>,
 }
 
+/// An account as a replay in time order leaves it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Running {
+    pub(crate) balance: Money,
+    /// Events on the account so far.
+    pub(crate) events: u32,
+    pub(crate) closed: bool,
+    pub(crate) last_event: Option<u32>,
+}
+
 /// A loaded log with its indexes. Nothing here writes to the source.
 pub struct Ledger {
     pub(crate) name: String,
+    pub(crate) depth: Depth,
     pub(crate) types_map: TypeMap,
     /// What was read, in recorded order.
     pub(crate) records: Records,
@@ -99,9 +110,12 @@ pub struct Ledger {
     pub(crate) source_len: u64,
     /// Event indexes sorted by (timestamp, recorded position).
     pub(crate) time_order: Vec<u32>,
-    /// For each event, its position in `time_order`.
+    /// For each event, its position in `time_order` ([`Depth::Full`] only).
     pub(crate) time_rank: Vec<u32>,
+    /// Each account's postings ([`Depth::Full`] only).
     pub(crate) account_index: Vec<AccountIndex>,
+    /// Each account at the end of the log ([`Depth::Summary`] only).
+    pub(crate) ends: Vec<Running>,
     /// Account ids sorted by name.
     pub(crate) sorted_accounts: Vec<AccountId>,
 }
@@ -110,12 +124,14 @@ impl Ledger {
     pub(crate) fn index(
         name: String,
         types_map: TypeMap,
+        depth: Depth,
         records: Records,
         raw: RawSource,
         source_len: u64,
     ) -> Ledger {
         let mut ledger = Ledger {
             name,
+            depth,
             types_map,
             records,
             effects: Vec::new(),
@@ -126,6 +142,7 @@ impl Ledger {
             time_order: Vec::new(),
             time_rank: Vec::new(),
             account_index: Vec::new(),
+            ends: Vec::new(),
             sorted_accounts: Vec::new(),
         };
         ledger.reindex();
@@ -174,7 +191,7 @@ impl Ledger {
             .with_min_len(1 << 14)
             .for_each(|e| e.flags &= !flags::PROBLEM);
         let this = &*self;
-        let ((order, (accounts, replayed)), (facts, (ids, (seqs, sorted)))) = rayon::join(
+        let ((order, (accounts, ends, replayed)), (facts, (ids, (seqs, sorted)))) = rayon::join(
             || {
                 let order = this.order_in_time();
                 let replayed = this.replay_accounts(&order.0);
@@ -206,6 +223,7 @@ impl Ledger {
         self.problems = problems;
         (self.time_order, self.time_rank) = order;
         self.account_index = accounts;
+        self.ends = ends;
         self.sorted_accounts = sorted;
     }
 
@@ -375,11 +393,13 @@ impl Ledger {
     fn order_in_time(&self) -> (Vec<u32>, Vec<u32>) {
         let events = &self.records.events;
         let n = events.len();
+        let full = self.depth == Depth::Full;
         if events.par_windows(2).all(|w| w[0].ts <= w[1].ts) {
             let mut order: Vec<u32> = Vec::with_capacity(n);
             huge_pages(&order);
             order.par_extend((0..n as u32).into_par_iter());
-            return (order.clone(), order);
+            let rank = if full { order.clone() } else { Vec::new() };
+            return (order, rank);
         }
         // Most events come in time order: keep those that do not go back in time as they are,
         // sort the few late ones, and merge the two.
@@ -413,6 +433,9 @@ impl Ledger {
         order.extend_from_slice(&in_order[a..]);
         order.extend_from_slice(&late[b..]);
         drop(in_order);
+        if !full {
+            return (order, Vec::new());
+        }
         let mut rank = Vec::with_capacity(n);
         huge_pages(&rank);
         rank.resize(n, 0u32);
@@ -427,7 +450,9 @@ impl Ledger {
     /// Accounts do not depend on one another, so they are shared out among the threads, each
     /// replaying its own accounts along the whole time order. The problems found are put back in
     /// the order a single pass would find them in.
-    fn replay_accounts(&self, order: &[u32]) -> (Vec<AccountIndex>, Vec<Problem>) {
+    /// At [`Depth::Full`] each account's postings are kept; at [`Depth::Summary`] only its state
+    /// at the end.
+    fn replay_accounts(&self, order: &[u32]) -> (Vec<AccountIndex>, Vec<Running>, Vec<Problem>) {
         let n_accounts = self.records.accounts.len();
         let counts = self.postings_per_account();
         let parts = rayon::current_num_threads().clamp(1, 64);
@@ -445,15 +470,30 @@ impl Ledger {
             .into_par_iter()
             .map(|p| self.replay_part(order, &part_of, p as u8, &counts))
             .collect();
-        let mut index: Vec<AccountIndex> = vec![AccountIndex::default(); n_accounts];
+        let full = self.depth == Depth::Full;
+        let mut index: Vec<AccountIndex> = Vec::new();
+        let mut ends: Vec<Running> = Vec::new();
+        if full {
+            index.resize_with(n_accounts, AccountIndex::default);
+        } else {
+            ends.resize(n_accounts, Running::default());
+        }
         let mut found = Vec::new();
         for (accounts, problems) in results {
-            for (a, account) in accounts {
-                index[a as usize] = account;
+            for (a, running, account) in accounts {
+                if full {
+                    index[a as usize] = account;
+                } else {
+                    ends[a as usize] = running;
+                }
             }
             found.extend(problems);
         }
         found.sort_by_key(|(position, slot, _)| (*position, *slot));
+        let found = found.into_iter().map(|(_, _, p)| p).collect();
+        if !full {
+            return (index, ends, found);
+        }
         index
             .par_iter_mut()
             .enumerate()
@@ -461,7 +501,7 @@ impl Ledger {
             .for_each(|(a, account)| {
                 account.recorded = Some(self.replay_recorded(a as AccountId, &account.time));
             });
-        (index, found.into_iter().map(|(_, _, p)| p).collect())
+        (index, ends, found)
     }
 
     /// How many postings each account will have (an event on it, or a transfer to it).
@@ -495,7 +535,7 @@ impl Ledger {
     /// The accounts an event has a posting on: its account, and the other side of a transfer
     /// (or [`NO_ACCOUNT`]).
     #[inline]
-    fn touched(&self, e: &LedgerEvent) -> [AccountId; 2] {
+    pub(crate) fn touched(&self, e: &LedgerEvent) -> [AccountId; 2] {
         let effect = self.effects[e.kind as usize];
         if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
             [e.account, e.to]
@@ -508,14 +548,17 @@ impl Ledger {
     /// its position in time order and which side of the event it is about.
     fn replay_part(&self, order: &[u32], part_of: &[u8], part: u8, counts: &[u32]) -> PartReplay {
         let n_accounts = self.records.accounts.len();
-        let mut index: Vec<AccountIndex> = vec![AccountIndex::default(); n_accounts];
-        for (a, account) in index.iter_mut().enumerate() {
-            if part_of[a] == part {
-                account.time = Vec::with_capacity(counts[a] as usize);
+        let full = self.depth == Depth::Full;
+        let mut index: Vec<AccountIndex> = Vec::new();
+        if full {
+            index.resize_with(n_accounts, AccountIndex::default);
+            for (a, account) in index.iter_mut().enumerate() {
+                if part_of[a] == part {
+                    account.time = Vec::with_capacity(counts[a] as usize);
+                }
             }
         }
-        let mut balance = vec![Money::ZERO; n_accounts];
-        let mut closed = vec![false; n_accounts];
+        let mut running = vec![Running::default(); n_accounts];
         let mut problems = Vec::new();
         for (position, &i) in order.iter().enumerate() {
             let e = &self.records.events[i as usize];
@@ -533,18 +576,19 @@ impl Ledger {
                 self.post(
                     i,
                     account,
-                    &mut index[a],
-                    &mut balance[a],
-                    &mut closed[a],
+                    &mut running[a],
+                    index.get_mut(a),
                     &mut |problem| problems.push((position as u32, slot as u8, problem)),
                 );
             }
         }
-        let mine = index
+        let mut index = index.into_iter();
+        let mine = running
             .into_iter()
             .enumerate()
-            .filter(|(a, _)| part_of[*a] == part)
-            .map(|(a, account)| (a as u32, account))
+            .map(|(a, running)| (a, running, index.next().unwrap_or_default()))
+            .filter(|(a, _, _)| part_of[*a] == part)
+            .map(|(a, running, account)| (a as u32, running, account))
             .collect();
         (mine, problems)
     }
@@ -552,37 +596,43 @@ impl Ledger {
     /// Event `i` on `account`, the next in time order: its posting with the running balance, the
     /// account's status, and the problems it shows (an event after a close, an overdraft, an
     /// amount that cannot be added).
-    fn post(
+    ///
+    /// `index` receives the posting when the account's postings are kept.
+    pub(crate) fn post(
         &self,
         i: u32,
         account: AccountId,
-        index: &mut AccountIndex,
-        balance: &mut Money,
-        closed: &mut bool,
+        running: &mut Running,
+        mut index: Option<&mut AccountIndex>,
         found: &mut dyn FnMut(Problem),
     ) {
         let e = &self.records.events[i as usize];
         let effect = self.effects[e.kind as usize];
         let name = || self.records.accounts.get(account);
         let mut problem = |kind, message| found(Problem::event(e.line, i, kind, message));
-        if *closed && effect != Effect::Open {
+        if running.closed && effect != Effect::Open {
             problem(
                 ProblemKind::AfterClose,
                 format!("event on account {} after it was closed", name()),
             );
         }
-        let position = index.time.len() as u32;
+        let position = running.events;
         match effect {
             Effect::Close if account == e.account => {
-                *closed = true;
-                index.status_changes.push((position, true));
+                running.closed = true;
+                if let Some(index) = index.as_deref_mut() {
+                    index.status_changes.push((position, true));
+                }
             }
-            Effect::Open if account == e.account && *closed => {
-                *closed = false;
-                index.status_changes.push((position, false));
+            Effect::Open if account == e.account && running.closed => {
+                running.closed = false;
+                if let Some(index) = index.as_deref_mut() {
+                    index.status_changes.push((position, false));
+                }
             }
             _ => {}
         }
+        let balance = &mut running.balance;
         if let Some(delta) = delta_for(e, effect, account) {
             match balance.checked_add(delta) {
                 Some(next) => {
@@ -607,10 +657,14 @@ impl Ledger {
                 ),
             }
         }
-        index.time.push(Posting {
-            event: i,
-            balance: *balance,
-        });
+        running.events += 1;
+        running.last_event = Some(i);
+        if let Some(index) = index {
+            index.time.push(Posting {
+                event: i,
+                balance: running.balance,
+            });
+        }
     }
 
     /// An account's postings in recorded order, with balances replayed in that order.
@@ -663,7 +717,7 @@ impl Ledger {
     /// Brings the indexes up to date with the records added since `before`: only the new events
     /// are indexed when they simply continue the log, and everything is indexed again otherwise.
     fn bring_up_to_date(&mut self, before: Before) -> Reindexed {
-        if self.continues(&before) {
+        if self.depth == Depth::Full && self.continues(&before) {
             self.index_new(&before);
             Reindexed::New
         } else {
@@ -736,14 +790,17 @@ impl Ledger {
                     continue;
                 }
                 let account_index = &mut index[account as usize];
-                let mut balance = account_index.time.last().map_or(Money::ZERO, |p| p.balance);
-                let mut closed = account_index.status_changes.last().is_some_and(|c| c.1);
+                let mut running = Running {
+                    balance: account_index.time.last().map_or(Money::ZERO, |p| p.balance),
+                    events: account_index.time.len() as u32,
+                    closed: account_index.status_changes.last().is_some_and(|c| c.1),
+                    last_event: account_index.time.last().map(|p| p.event),
+                };
                 self.post(
                     i,
                     account,
-                    account_index,
-                    &mut balance,
-                    &mut closed,
+                    &mut running,
+                    Some(&mut *account_index),
                     &mut |p| problems.push(p),
                 );
                 // An account with late events keeps its recorded order too: the new event is last
@@ -967,11 +1024,12 @@ impl Before {
 /// What replaying some of the accounts gives: each account's index, and the problems found, each
 /// with its position in time order and the side of the event it is about (0: its account, 1: the
 /// other side of a transfer).
-type PartReplay = (Vec<(u32, AccountIndex)>, Vec<(u32, u8, Problem)>);
+type PartReplay = (Vec<(u32, Running, AccountIndex)>, Vec<(u32, u8, Problem)>);
 
 /// Groups of positions in `hashes` that hold the same non-zero hash (each group ascending, the
-/// groups in order of hash), found without sorting the whole list: the hashes are first shared
-/// out into buckets by their top bits, in parallel, and each bucket is sorted on its own.
+/// groups in order of hash), found without sorting the whole list: the hashes are shared out into
+/// buckets by their top bits, in parallel; each bucket finds its repeated values with a small
+/// table of its own; a last pass picks the positions of those few values.
 fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
     let n = hashes.len();
     if n < 2 {
@@ -981,7 +1039,8 @@ fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
     let buckets = 1usize << bits;
     let bucket = |h: u64| (h >> (64 - bits)) as usize;
     let block = (n / (rayon::current_num_threads() * 4)).max(1 << 16);
-    // Per block: how many hashes fall in each bucket.
+    // Per block: how many hashes fall in each bucket, and where each bucket starts in the block's
+    // region of the scratch list.
     let counts: Vec<Vec<u32>> = hashes
         .par_chunks(block)
         .map(|piece| {
@@ -992,32 +1051,26 @@ fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
             c
         })
         .collect();
-    // Each block's pairs, grouped by bucket within the block's own region.
-    let sizes: Vec<usize> = counts
-        .iter()
-        .map(|c| c.iter().map(|&x| x as usize).sum())
-        .collect();
-    // Where each bucket starts in its block's region.
-    let starts: Vec<Vec<usize>> = counts
-        .iter()
-        .map(|c| {
-            c.iter()
-                .scan(0usize, |sum, &x| {
-                    let start = *sum;
-                    *sum += x as usize;
-                    Some(start)
-                })
-                .collect()
-        })
-        .collect();
-    let total: usize = sizes.iter().sum();
-    let mut scratch = Vec::with_capacity(total);
+    let mut region_start = Vec::with_capacity(counts.len());
+    let mut starts: Vec<Vec<usize>> = Vec::with_capacity(counts.len());
+    let mut total = 0usize;
+    for c in &counts {
+        region_start.push(total);
+        let mut at = Vec::with_capacity(buckets);
+        for &x in c {
+            at.push(total);
+            total += x as usize;
+        }
+        starts.push(at);
+    }
+    let mut scratch: Vec<u64> = Vec::with_capacity(total);
     huge_pages(&scratch);
-    scratch.resize(total, (0u64, 0u32));
-    let mut regions = Vec::with_capacity(sizes.len());
+    scratch.resize(total, 0);
+    let mut regions = Vec::with_capacity(counts.len());
     let mut rest = scratch.as_mut_slice();
-    for &size in &sizes {
-        let (region, tail) = rest.split_at_mut(size);
+    for k in 0..counts.len() {
+        let end = region_start.get(k + 1).copied().unwrap_or(total);
+        let (region, tail) = rest.split_at_mut(end - region_start[k]);
         regions.push(region);
         rest = tail;
     }
@@ -1025,48 +1078,119 @@ fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
         .into_par_iter()
         .zip(hashes.par_chunks(block))
         .zip(&starts)
-        .enumerate()
-        .for_each(|(k, ((region, piece), starts))| {
-            let mut at = starts.clone();
-            for (j, &h) in piece.iter().enumerate() {
-                if h != 0 {
-                    let b = bucket(h);
-                    region[at[b]] = (h, (k * block + j) as u32);
-                    at[b] += 1;
-                }
+        .zip(&region_start)
+        .for_each(|(((region, piece), starts), &base)| {
+            let mut at: Vec<usize> = starts.iter().map(|s| s - base).collect();
+            for &h in piece.iter().filter(|h| **h != 0) {
+                let b = bucket(h);
+                region[at[b]] = h;
+                at[b] += 1;
             }
         });
-    // Where each block's region starts, and where each bucket starts in it.
-    let mut region_start = Vec::with_capacity(sizes.len());
-    let mut sum = 0;
-    for &size in &sizes {
-        region_start.push(sum);
-        sum += size;
-    }
+    // The values met more than once, bucket by bucket.
     let scratch = &scratch;
-    (0..buckets)
+    let mut repeated: Vec<u64> = (0..buckets)
         .into_par_iter()
         .with_min_len(64)
-        .flat_map_iter(|b| {
-            let mut pairs = Vec::new();
+        .map_init(Vec::new, |table: &mut Vec<u64>, b| {
+            let len: usize = counts.iter().map(|c| c[b] as usize).sum();
+            let size = (len * 2).next_power_of_two().max(16);
+            table.clear();
+            table.resize(size, 0);
+            let mask = size - 1;
+            let mut found = Vec::new();
             for (k, c) in counts.iter().enumerate() {
-                let start = region_start[k] + starts[k][b];
-                pairs.extend_from_slice(&scratch[start..start + c[b] as usize]);
-            }
-            pairs.sort_unstable();
-            let mut groups = Vec::new();
-            let mut i = 0;
-            while i < pairs.len() {
-                let mut j = i + 1;
-                while j < pairs.len() && pairs[j].0 == pairs[i].0 {
-                    j += 1;
+                for &h in &scratch[starts[k][b]..starts[k][b] + c[b] as usize] {
+                    let mut at = h as usize & mask;
+                    loop {
+                        match table[at] {
+                            0 => {
+                                table[at] = h;
+                                break;
+                            }
+                            v if v == h => {
+                                found.push(h);
+                                break;
+                            }
+                            _ => at = (at + 1) & mask,
+                        }
+                    }
                 }
-                if j - i > 1 {
-                    groups.push(pairs[i..j].iter().map(|p| p.1).collect());
-                }
-                i = j;
             }
-            groups
+            found
         })
+        .flatten_iter()
+        .collect();
+    if repeated.is_empty() {
+        return Vec::new();
+    }
+    repeated.par_sort_unstable();
+    repeated.dedup();
+    // Where those values are: a filter on some bits, then the exact look-up.
+    let mut filter = vec![0u64; 1024];
+    let slot = |h: u64| ((h >> 16) & 0xFFFF) as usize;
+    for &h in &repeated {
+        filter[slot(h) / 64] |= 1 << (slot(h) % 64);
+    }
+    let mut pairs: Vec<(u64, u32)> = hashes
+        .par_iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            filter[slot(**h) / 64] & (1 << (slot(**h) % 64)) != 0
+                && **h != 0
+                && repeated.binary_search(h).is_ok()
+        })
+        .map(|(i, h)| (*h, i as u32))
+        .collect();
+    pairs.par_sort_unstable();
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| group.iter().map(|p| p.1).collect())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::equal_hashes;
+
+    /// The groups the plain way: positions by hash, in order of hash.
+    fn reference(hashes: &[u64]) -> Vec<Vec<u32>> {
+        let mut by_hash: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
+        for (i, &h) in hashes.iter().enumerate() {
+            if h != 0 {
+                by_hash.entry(h).or_default().push(i as u32);
+            }
+        }
+        by_hash.into_values().filter(|g| g.len() > 1).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn equal_hashes_are_grouped_as_the_plain_way_groups_them(
+            small in prop::collection::vec(0u64..40, 0..3000),
+            spread in any::<u64>(),
+        ) {
+            // Few distinct values spread over the whole range (so that every bucket is used),
+            // with zeros (no id) among them.
+            let hashes: Vec<u64> = small
+                .iter()
+                .map(|&v| if v == 0 { 0 } else { v.wrapping_mul(spread | 1).rotate_left(v as u32) | 1 })
+                .collect();
+            prop_assert_eq!(equal_hashes(&hashes), reference(&hashes));
+        }
+    }
+
+    #[test]
+    fn a_large_list_with_a_few_repeats() {
+        let mut hashes: Vec<u64> = (1..200_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        hashes[150_000] = hashes[3];
+        hashes[199_000] = hashes[3];
+        hashes[70_000] = hashes[69_999];
+        assert_eq!(equal_hashes(&hashes), reference(&hashes));
+        assert_eq!(equal_hashes(&hashes).len(), 2);
+    }
 }

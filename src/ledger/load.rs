@@ -21,6 +21,21 @@ use super::record::{Fields, parse_record};
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     pub types: TypeMap,
+    /// How much of the indexes to build.
+    pub depth: Depth,
+}
+
+/// How much of the indexes a load builds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything: each account's postings with running balances, so that any moment is a
+    /// binary search (the explorer, `history`, following a growing file).
+    #[default]
+    Full,
+    /// The problems, the time order and each account's state at the end of the log; any other
+    /// moment is one replay of the log. For a command that asks one question and exits: less
+    /// memory and less time.
+    Summary,
 }
 
 /// Progress of a load, shared with whoever shows it; `cancel` stops the load early.
@@ -1012,7 +1027,14 @@ impl Builder {
             p.events
                 .store(self.records.events.len() as u64, Ordering::Relaxed);
         }
-        Ledger::index(self.name, self.options.types, self.records, raw, source_len)
+        Ledger::index(
+            self.name,
+            self.options.types,
+            self.options.depth,
+            self.records,
+            raw,
+            source_len,
+        )
     }
 }
 

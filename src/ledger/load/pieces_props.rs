@@ -3,6 +3,8 @@
 //! - The parallel loader, whatever the size of the chunks it cuts a log into, gives exactly what
 //!   one sequential pass gives (events, problems, line numbers, the chain's verdict), and the lines
 //!   and bad lines a plain line-by-line reading finds.
+//! - A ledger indexed at [`Depth::Summary`] answers every moment as one indexed at
+//!   [`Depth::Full`] does, with the same problems.
 //! - A log loaded in part and then extended with the lines that follow (as when following a
 //!   growing file) is the log loaded at once, whether the new events were indexed on their own or
 //!   everything was indexed again.
@@ -13,7 +15,7 @@ use super::{CHUNK, LoadOptions, load_bytes_in};
 use crate::ledger::chain::{GENESIS, seal_line};
 use crate::ledger::index::Reindexed;
 use crate::ledger::record::parse_record;
-use crate::ledger::{Ledger, Moment};
+use crate::ledger::{Depth, Ledger, Moment};
 
 /// One line of a generated log.
 #[derive(Clone, Debug)]
@@ -329,6 +331,32 @@ fn line_by_line(bytes: &[u8]) -> (Vec<(u64, String)>, Vec<u64>) {
     (events, bad)
 }
 
+/// A summary and a full index of the same log give the same answers.
+fn assert_summary_answers_as_full(bytes: &[u8]) {
+    let full = load(bytes, CHUNK);
+    let options = LoadOptions {
+        depth: Depth::Summary,
+        ..LoadOptions::default()
+    };
+    let summary = load_bytes_in("log", bytes.to_vec(), &options, CHUNK);
+    assert_eq!(summary.problems(), full.problems());
+    assert_eq!(summary.events(), full.events());
+    assert_eq!(summary.time_order(), full.time_order());
+    assert_eq!(summary.accounts_sorted(), full.accounts_sorted());
+    let n = full.len() as u64;
+    let mut moments = vec![Moment::End];
+    moments.extend((0..=n + 1).map(Moment::Seq));
+    for e in full.events() {
+        moments.extend([Moment::Time(e.ts - 1), Moment::Time(e.ts)]);
+    }
+    for m in moments {
+        assert_eq!(summary.balances_at(m), full.balances_at(m), "{m:?}");
+        for account in 0..full.account_count() as u32 {
+            assert_eq!(summary.account_at(account, m), full.account_at(account, m));
+        }
+    }
+}
+
 /// A log of whole lines, its times going forward when `in_time`, sealed when `sealed`, and where
 /// to cut it into pieces (at line starts, after its first event).
 fn growing_log() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
@@ -461,6 +489,12 @@ proptest! {
     fn sealed_logs_in_any_chunks_are_one_pass(bytes in sealed(), chunk in 1usize..400) {
         let whole = load(&bytes, usize::MAX);
         assert_same(&load(&bytes, chunk), &whole);
+    }
+
+    #[test]
+    fn a_summary_answers_every_moment_as_the_full_index(bytes in jsonl(), sealed in sealed()) {
+        assert_summary_answers_as_full(&bytes);
+        assert_summary_answers_as_full(&sealed);
     }
 
     #[test]
