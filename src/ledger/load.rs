@@ -264,6 +264,17 @@ struct ChunkOut<'a> {
     type_map: Vec<u32>,
 }
 
+/// A record read whose event is not added yet, with the hashes of its account names.
+struct Pending<'a> {
+    span: Span,
+    len: usize,
+    fields: Fields<'a>,
+    flags: u8,
+    account_hash: u64,
+    /// The hash of `to`, when there is one.
+    to_hash: u64,
+}
+
 /// Marks an account number local to a chunk (see [`ChunkParser::account`]).
 const LOCAL: u32 = 1 << 31;
 
@@ -295,6 +306,8 @@ struct ChunkParser<'a, 'k> {
     bytes: &'a [u8],
     /// The same bytes as text, when they are all valid UTF-8 (then no line is checked again).
     text: Option<&'a str>,
+    /// The last record read, whose event is added once the next one is read.
+    pending: Option<Pending<'a>>,
     /// The last type names met (see [`ChunkParser::kind`]).
     recent_types: [Option<(std::borrow::Cow<'a, str>, u32)>; 32],
     base_offset: u64,
@@ -326,6 +339,7 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             known,
             bytes,
             text,
+            pending: None,
             recent_types: Default::default(),
             base_offset,
             sealed,
@@ -405,7 +419,26 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         } else if fields.seal.is_some() && self.out.stray_seal.is_none() {
             self.out.stray_seal = Some(span.line);
         }
-        self.push_event(span, raw.len(), fields, event_flags);
+        // The accounts are looked up when the next record has been read: the parts of the table
+        // they need are fetched meanwhile.
+        let account_hash = name_hash(&fields.account);
+        self.known.prefetch(account_hash);
+        let to_hash = fields.to.as_deref().map_or(0, |to| {
+            let hash = name_hash(to);
+            self.known.prefetch(hash);
+            hash
+        });
+        let ready = Pending {
+            span,
+            len: raw.len(),
+            fields,
+            flags: event_flags,
+            account_hash,
+            to_hash,
+        };
+        if let Some(pending) = self.pending.replace(ready) {
+            self.push_event(pending);
+        }
     }
 
     fn bad(&mut self, line: u64, kind: ProblemKind, message: String) {
@@ -462,8 +495,7 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
     /// The number of an account: its number in the log when it is known, or its number in the
     /// chunk marked with [`LOCAL`].
     #[inline]
-    fn account(&mut self, name: std::borrow::Cow<'a, str>) -> u32 {
-        let hash = name_hash(&name);
+    fn account(&mut self, name: std::borrow::Cow<'a, str>, hash: u64) -> u32 {
         match self.known.find_hashed(&name, hash) {
             Some(id) => id,
             None => LOCAL | self.out.accounts.intern_hashed(name, hash),
@@ -490,10 +522,18 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         id
     }
 
-    fn push_event(&mut self, span: Span, len: usize, fields: Fields<'a>, mut event_flags: u8) {
-        let account = self.account(fields.account);
+    fn push_event(&mut self, pending: Pending<'a>) {
+        let Pending {
+            span,
+            len,
+            fields,
+            flags: mut event_flags,
+            account_hash,
+            to_hash,
+        } = pending;
+        let account = self.account(fields.account, account_hash);
         let to = match fields.to {
-            Some(to) => self.account(to),
+            Some(to) => self.account(to, to_hash),
             None => NO_ACCOUNT,
         };
         let kind = self.kind(fields.kind);
@@ -530,6 +570,9 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
     }
 
     fn finish(mut self, lines: u64) -> ChunkOut<'a> {
+        if let Some(pending) = self.pending.take() {
+            self.push_event(pending);
+        }
         self.out.lines = lines;
         self.out.tail = self.link;
         self.out

@@ -15,49 +15,43 @@ pub(crate) fn name_hash(name: &str) -> u64 {
     xxh3_64(name.as_bytes())
 }
 
-/// Bytes of a name kept beside its number: a name this long or shorter is compared without
-/// following a pointer to its text.
+/// Bytes of a name kept in its slot: a name this long or shorter is compared without leaving
+/// the slot.
 const HEAD: usize = 16;
 
-/// What is kept of each name for finding it fast: its length and first bytes, zero-padded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Key {
+/// One place of the table: the name's hash, its number plus one (0: empty), its length and its
+/// first bytes, zero-padded. Half a cache line: a look-up reads one line, which can be fetched
+/// ahead of time (see [`Names::prefetch`]).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    hash: u64,
+    id_plus_one: u32,
     len: u32,
     head: [u8; HEAD],
 }
 
-impl Key {
-    #[inline]
-    fn of(name: &[u8]) -> Key {
-        let mut head = [0u8; HEAD];
-        let n = name.len().min(HEAD);
-        head[..n].copy_from_slice(&name[..n]);
-        Key {
-            len: name.len() as u32,
-            head,
-        }
-    }
+/// The first bytes of a name, zero-padded.
+#[inline]
+fn head_of(name: &[u8]) -> [u8; HEAD] {
+    let mut head = [0u8; HEAD];
+    let n = name.len().min(HEAD);
+    head[..n].copy_from_slice(&name[..n]);
+    head
 }
 
 /// An open-addressing table from names to their numbers (numbered in order of first insertion).
-///
-/// The slots are small (the high half of the hash and the number), and the keys are kept densely
-/// by number, so that the table of a log with tens of thousands of accounts stays in a core's
-/// cache.
 #[derive(Clone, Debug)]
 struct Table<S> {
     names: Vec<S>,
-    keys: Vec<Key>,
     hashes: Vec<u64>,
-    /// Each slot: the high half of the hash and the number plus one; 0 is an empty slot.
-    slots: Vec<u64>,
+    slots: Vec<Slot>,
 }
 
 impl<S> Default for Table<S> {
     fn default() -> Self {
         Table {
             names: Vec::new(),
-            keys: Vec::new(),
             hashes: Vec::new(),
             slots: Vec::new(),
         }
@@ -70,25 +64,42 @@ impl<S: AsRef<str>> Table<S> {
         if self.slots.is_empty() {
             return None;
         }
-        let key = Key::of(name.as_bytes());
-        let tag = hash >> 32;
+        let bytes = name.as_bytes();
+        let head = head_of(bytes);
         let mask = self.slots.len() - 1;
         let mut at = hash as usize & mask;
         loop {
-            let slot = self.slots[at];
-            if slot == 0 {
+            let slot = &self.slots[at];
+            if slot.id_plus_one == 0 {
                 return None;
             }
-            if slot >> 32 == tag {
-                let id = (slot as u32).wrapping_sub(1);
-                if self.keys[id as usize] == key
-                    && (name.len() <= HEAD || self.names[id as usize].as_ref() == name)
-                {
+            if slot.hash == hash && slot.len as usize == bytes.len() && slot.head == head {
+                let id = slot.id_plus_one - 1;
+                if bytes.len() <= HEAD || self.names[id as usize].as_ref() == name {
                     return Some(id);
                 }
             }
             at = (at + 1) & mask;
         }
+    }
+
+    /// Starts fetching the slot where a look-up of `hash` begins.
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let slot = &self.slots[hash as usize & (self.slots.len() - 1)];
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint to the cache: it never reads into the program, and
+        // it does not fault even on an invalid address (this one is valid anyway). SSE, which it
+        // needs, is part of every x86-64 processor.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot).cast::<i8>());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
     }
 
     /// Adds a name known not to be in the table.
@@ -97,27 +108,34 @@ impl<S: AsRef<str>> Table<S> {
             self.grow();
         }
         let id = self.names.len() as u32;
-        self.keys.push(Key::of(name.as_ref().as_bytes()));
+        let bytes = name.as_ref().as_bytes();
+        self.place(Slot {
+            hash,
+            id_plus_one: id + 1,
+            len: bytes.len() as u32,
+            head: head_of(bytes),
+        });
         self.names.push(name);
         self.hashes.push(hash);
-        self.place(hash, id);
         id
     }
 
-    fn place(&mut self, hash: u64, id: u32) {
+    fn place(&mut self, slot: Slot) {
         let mask = self.slots.len() - 1;
-        let mut at = hash as usize & mask;
-        while self.slots[at] != 0 {
+        let mut at = slot.hash as usize & mask;
+        while self.slots[at].id_plus_one != 0 {
             at = (at + 1) & mask;
         }
-        self.slots[at] = (hash >> 32) << 32 | u64::from(id + 1);
+        self.slots[at] = slot;
     }
 
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(16);
-        self.slots = vec![0; size];
-        for id in 0..self.hashes.len() {
-            self.place(self.hashes[id], id as u32);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::default(); size]);
+        for slot in old {
+            if slot.id_plus_one != 0 {
+                self.place(slot);
+            }
         }
     }
 }
@@ -143,6 +161,13 @@ impl Names {
 
     pub fn find(&self, name: &str) -> Option<u32> {
         self.table.find(name, name_hash(name))
+    }
+
+    /// Starts fetching what a look-up of a name with this hash reads, so that the look-up, done
+    /// a little later, finds it in the cache.
+    #[inline]
+    pub(crate) fn prefetch(&self, hash: u64) {
+        self.table.prefetch(hash);
     }
 
     /// [`Names::find`] for a name whose [`name_hash`] is known.
