@@ -585,6 +585,14 @@ pub(crate) fn id_hash(id: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(id.as_bytes()).max(1)
 }
 
+/// The lists a chunk's events are parsed into, handed from one chunk to the next: memory that
+/// was written once is cheaper than fresh memory.
+#[derive(Default)]
+struct Buffers {
+    events: Vec<LedgerEvent>,
+    id_hashes: Vec<u64>,
+}
+
 /// Where to cut `bytes` into pieces of about `chunk` bytes, each ending just after a newline (or at
 /// the end): the first cut is 0, the last `bytes.len()`.
 fn line_cuts(bytes: &[u8], chunk: usize) -> Vec<usize> {
@@ -609,12 +617,15 @@ fn parse_line_chunk<'a>(
     bytes: &'a [u8],
     base_offset: u64,
     sealed: bool,
+    buffers: Buffers,
 ) -> ChunkOut<'a> {
     let mut parser = ChunkParser::new(known, bytes, base_offset, sealed);
+    parser.out.events = buffers.events;
+    parser.out.id_hashes = buffers.id_hashes;
     // Room for one event per line, so that the lists never move while they grow.
     let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
-    parser.out.events.reserve_exact(lines);
-    parser.out.id_hashes.reserve_exact(lines);
+    parser.out.events.reserve(lines);
+    parser.out.id_hashes.reserve(lines);
     let mut start = 0;
     let mut line = 0u64;
     while start < bytes.len() {
@@ -715,12 +726,19 @@ impl Records {
         let sealed = self.sealed(bytes);
         let cuts = line_cuts(bytes, chunk.max(1));
         let wave = rayon::current_num_threads().max(1) * WAVE_PER_THREAD;
+        let pool: std::sync::Mutex<Vec<Buffers>> = Default::default();
         let parse = |pieces: &[usize], known: &Names| -> Vec<ChunkOut<'_>> {
             pieces
                 .par_windows(2)
                 .map(|w| {
                     let piece = &bytes[w[0]..w[1]];
-                    let out = parse_line_chunk(known, piece, base_offset + w[0] as u64, sealed);
+                    let buffers = pool
+                        .lock()
+                        .ok()
+                        .and_then(|mut p| p.pop())
+                        .unwrap_or_default();
+                    let out =
+                        parse_line_chunk(known, piece, base_offset + w[0] as u64, sealed, buffers);
                     if let Some(p) = progress {
                         p.bytes_done
                             .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
@@ -756,7 +774,10 @@ impl Records {
                             let expected = (seen as f64 * bytes.len() as f64
                                 / (done.end - done.start).max(1) as f64
                                 * 1.02) as usize;
-                            self.merge_all(chunks, expected);
+                            let spent = self.merge_all(chunks, expected);
+                            if let Ok(mut p) = pool.lock() {
+                                p.extend(spent);
+                            }
                             release(done);
                         },
                         || parse(pieces, &known),
@@ -776,8 +797,8 @@ impl Records {
         true
     }
 
-    /// Merges resolved chunks of lines, in order.
-    fn merge_all(&mut self, chunks: Vec<ChunkOut>, expected: usize) {
+    /// Merges resolved chunks of lines, in order; gives back their emptied lists.
+    fn merge_all(&mut self, chunks: Vec<ChunkOut>, expected: usize) -> Vec<Buffers> {
         let events: usize = chunks.iter().map(|c| c.events.len()).sum();
         if self.events.capacity() < self.events.len() + events {
             let want = expected.max(self.events.len() + events);
@@ -786,10 +807,13 @@ impl Records {
             crate::ledger::memory::huge_pages(&self.events);
             crate::ledger::memory::huge_pages(&self.id_hashes);
         }
-        for chunk in chunks {
-            let base = self.lines;
-            self.merge(chunk, base);
-        }
+        chunks
+            .into_iter()
+            .map(|chunk| {
+                let base = self.lines;
+                self.merge(chunk, base)
+            })
+            .collect()
     }
 
     /// Numbers the chunk's own accounts and types in the log, in order of first appearance.
@@ -907,8 +931,8 @@ impl Records {
         self.lines = self.lines.max(last);
     }
 
-    /// Merges a parsed chunk whose lines are counted from `base`.
-    fn merge(&mut self, chunk: ChunkOut, base: u64) {
+    /// Merges a parsed chunk whose lines are counted from `base`; gives back its emptied lists.
+    fn merge(&mut self, mut chunk: ChunkOut, base: u64) -> Buffers {
         debug_assert_eq!(chunk.account_map.len(), chunk.accounts.len(), "resolved");
         let (account_map, type_map) = (&chunk.account_map, &chunk.type_map);
         if let Some(mut head) = chunk.head {
@@ -951,7 +975,7 @@ impl Records {
         if keep_seqs && self.seqs.len() < self.events.len() {
             self.seqs.resize(self.events.len(), NO_SEQ);
         }
-        for (i, mut event) in chunk.events.into_iter().enumerate() {
+        for (i, mut event) in chunk.events.drain(..).enumerate() {
             event.line += base + 1;
             let global = |a: u32| {
                 if a & LOCAL != 0 {
@@ -985,6 +1009,11 @@ impl Records {
                 p
             }));
         self.lines += chunk.lines;
+        chunk.id_hashes.clear();
+        Buffers {
+            events: chunk.events,
+            id_hashes: chunk.id_hashes,
+        }
     }
 
     /// Looks at the very end of the input: a last line without a newline.
@@ -1353,7 +1382,13 @@ mod tests {
         }
         assert!(text.len() > 2 * CHUNK);
         let whole = load(&text);
-        let single = parse_line_chunk(&Names::default(), text.as_bytes(), 0, false);
+        let single = parse_line_chunk(
+            &Names::default(),
+            text.as_bytes(),
+            0,
+            false,
+            Buffers::default(),
+        );
         assert_eq!(whole.len(), single.events.len());
         assert_eq!(whole.problems().len(), single.problems.len());
         for (p, q) in whole.problems().iter().zip(&single.problems) {
