@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::output::{Align, Table};
 use super::{
     Failure, Outcome, SourceOptions, find_account, load_options, no_such_account, note_problems,
-    open, parse_cli_time, parse_cli_time_from,
+    open_summary, parse_cli_time, parse_cli_time_from,
 };
 use crate::ledger::snapshot::{self, NamedState, Resumed};
 use crate::ledger::time::{self, format_time};
@@ -119,7 +119,7 @@ pub fn run(args: BalanceArgs, options: &SourceOptions) -> Outcome {
 }
 
 fn full_replay(args: &BalanceArgs, options: &SourceOptions) -> Result<Answer, Failure> {
-    let ledger = open(Some(&args.file), options)?;
+    let ledger = open_summary(&args.file, options)?;
     let moment = moment(&ledger, args.at.as_deref(), args.seq)?;
     let states = match &args.account {
         Some(name) => {

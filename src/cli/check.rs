@@ -3,7 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::{Outcome, SourceOptions, open};
+use super::{Outcome, SourceOptions, open_summary};
 use crate::ledger::{Integrity, Ledger};
 use crate::text::{count, escape_control};
 
@@ -47,7 +47,7 @@ pub fn integrity_name(integrity: Integrity) -> &'static str {
 }
 
 pub fn run(args: CheckArgs, options: &SourceOptions) -> Outcome {
-    let ledger = open(Some(&args.file), options)?;
+    let ledger = open_summary(&args.file, options)?;
     let problems = ledger.problems();
     if args.json {
         let report = Report {

@@ -8,6 +8,7 @@ pub mod database;
 mod generate;
 pub mod history;
 pub mod output;
+pub mod progress;
 mod repair;
 mod seal;
 mod snapshot;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::ledger::{Ledger, LoadOptions, Millis, TypeMap, load_bytes, load_file, time};
+use crate::ledger::{Depth, Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
 use crate::source::pg::{self, Layout, PgSource};
 
 /// The sample log bundled in the binary, opened when no file is given.
@@ -163,7 +164,10 @@ pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
         Some(path) => TypeMap::from_toml_file(path).map_err(|e| Failure::usage(e.to_string()))?,
         None => TypeMap::default(),
     };
-    Ok(LoadOptions { types })
+    Ok(LoadOptions {
+        types,
+        ..LoadOptions::default()
+    })
 }
 
 /// The PostgreSQL source a URL and the options name; `Ok(None)` when `source` is not a URL.
@@ -213,7 +217,24 @@ pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSourc
 
 /// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.
 pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Failure> {
-    let load = load_options(options)?;
+    open_at_depth(source, options, Depth::default())
+}
+
+/// Opens a source for one question: the problems and the state at the end of the log are
+/// indexed, other moments are one replay (see [`Depth::Summary`]).
+pub fn open_summary(source: &str, options: &SourceOptions) -> Result<Ledger, Failure> {
+    open_at_depth(Some(source), options, Depth::Summary)
+}
+
+fn open_at_depth(
+    source: Option<&str>,
+    options: &SourceOptions,
+    depth: Depth,
+) -> Result<Ledger, Failure> {
+    let load = LoadOptions {
+        depth,
+        ..load_options(options)?
+    };
     if let Some(source) = source
         && let Some(db) = pg_source(source, options)?
     {
@@ -228,9 +249,7 @@ pub fn open(source: Option<&str>, options: &SourceOptions) -> Result<Ledger, Fai
 pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Failure> {
     match source {
         None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), load)),
-        Some(path) => {
-            load_file(path.as_ref(), load, None).map_err(|e| Failure::usage(e.to_string()))
-        }
+        Some(path) => progress::load_reporting(path, load),
     }
 }
 

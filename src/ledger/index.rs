@@ -2,49 +2,16 @@
 //! any moment a search instead of a replay.
 
 use std::fs::File;
-use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
-use super::load::{NO_SEQ, RecordSpan, Records};
+use super::load::{Depth, NO_SEQ, RecordSpan, Records};
+use super::memory::huge_pages;
 use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 use super::time::format_time;
-
-/// A table of strings stored once (account ids, type names); events hold indexes into it.
-#[derive(Clone, Debug, Default)]
-pub struct Names {
-    ids: FxHashMap<Arc<str>, u32>,
-    names: Vec<Arc<str>>,
-}
-
-impl Names {
-    pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        let name: Arc<str> = Arc::from(name);
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
-        id
-    }
-
-    pub fn get(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-
-    pub fn find(&self, name: &str) -> Option<u32> {
-        self.ids.get(name).copied()
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-}
 
 /// Where the raw text of the records is, to show a record whole.
 #[derive(Debug)]
@@ -118,9 +85,20 @@ pub struct AccountIndex {
     pub(crate) status_changes: Vec<(u32, bool)>,
 }
 
+/// An account as a replay in time order leaves it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Running {
+    pub(crate) balance: Money,
+    /// Events on the account so far.
+    pub(crate) events: u32,
+    pub(crate) closed: bool,
+    pub(crate) last_event: Option<u32>,
+}
+
 /// A loaded log with its indexes. Nothing here writes to the source.
 pub struct Ledger {
     pub(crate) name: String,
+    pub(crate) depth: Depth,
     pub(crate) types_map: TypeMap,
     /// What was read, in recorded order.
     pub(crate) records: Records,
@@ -132,9 +110,12 @@ pub struct Ledger {
     pub(crate) source_len: u64,
     /// Event indexes sorted by (timestamp, recorded position).
     pub(crate) time_order: Vec<u32>,
-    /// For each event, its position in `time_order`.
+    /// For each event, its position in `time_order` ([`Depth::Full`] only).
     pub(crate) time_rank: Vec<u32>,
+    /// Each account's postings ([`Depth::Full`] only).
     pub(crate) account_index: Vec<AccountIndex>,
+    /// Each account at the end of the log ([`Depth::Summary`] only).
+    pub(crate) ends: Vec<Running>,
     /// Account ids sorted by name.
     pub(crate) sorted_accounts: Vec<AccountId>,
 }
@@ -143,12 +124,14 @@ impl Ledger {
     pub(crate) fn index(
         name: String,
         types_map: TypeMap,
+        depth: Depth,
         records: Records,
         raw: RawSource,
         source_len: u64,
     ) -> Ledger {
         let mut ledger = Ledger {
             name,
+            depth,
             types_map,
             records,
             effects: Vec::new(),
@@ -159,6 +142,7 @@ impl Ledger {
             time_order: Vec::new(),
             time_rank: Vec::new(),
             account_index: Vec::new(),
+            ends: Vec::new(),
             sorted_accounts: Vec::new(),
         };
         ledger.reindex();
@@ -191,158 +175,203 @@ impl Ledger {
 
     /// Recomputes everything derived from the events: the effect of each type, the problems about
     /// events, the time order and every account's running balances.
+    ///
+    /// The steps that do not depend on one another run side by side, and each one on all cores;
+    /// problems are then put in the one order a sequential pass would give (by line and kind, and
+    /// in the order they were found).
     pub(crate) fn reindex(&mut self) {
         self.order_by_seq();
         self.integrity = self.records.integrity();
         self.effects = (0..self.records.types.len() as u32)
             .map(|t| self.types_map.effect(self.records.types.get(t)))
             .collect();
-        for e in &mut self.records.events {
-            e.flags &= !flags::PROBLEM;
-        }
+        self.records
+            .events
+            .par_iter_mut()
+            .with_min_len(1 << 14)
+            .for_each(|e| e.flags &= !flags::PROBLEM);
+        let this = &*self;
+        let ((order, (accounts, ends, replayed)), (facts, (ids, (seqs, sorted)))) = rayon::join(
+            || {
+                let order = this.order_in_time();
+                let replayed = this.replay_accounts(&order.0);
+                (order, replayed)
+            },
+            || {
+                rayon::join(
+                    || this.event_facts(),
+                    || {
+                        rayon::join(
+                            || this.duplicate_ids(),
+                            || rayon::join(|| this.duplicate_seqs(), || this.sort_accounts()),
+                        )
+                    },
+                )
+            },
+        );
         let mut problems = self.records.problems.clone();
-        self.event_facts(&mut problems);
-        self.duplicate_ids(&mut problems);
-        self.duplicate_seqs(&mut problems);
-        self.order_in_time();
-        self.replay_accounts(&mut problems);
+        problems.extend(facts);
+        problems.extend(ids);
+        problems.extend(seqs);
+        problems.extend(replayed);
         for p in &problems {
             if let Some(i) = p.event {
                 self.records.events[i as usize].flags |= flags::PROBLEM;
             }
         }
-        problems.sort_by_key(|p| (p.line, p.kind));
+        problems.par_sort_by_key(|p| (p.line, p.kind));
         self.problems = problems;
-        let mut sorted: Vec<AccountId> = (0..self.records.accounts.len() as u32).collect();
-        sorted.sort_by(|a, b| {
-            self.records
-                .accounts
-                .get(*a)
-                .cmp(self.records.accounts.get(*b))
-        });
+        (self.time_order, self.time_rank) = order;
+        self.account_index = accounts;
+        self.ends = ends;
         self.sorted_accounts = sorted;
     }
 
+    fn sort_accounts(&self) -> Vec<AccountId> {
+        let names = &self.records.accounts;
+        let mut sorted: Vec<AccountId> = (0..names.len() as u32).collect();
+        sorted.par_sort_unstable_by(|a, b| names.get(*a).cmp(names.get(*b)));
+        sorted
+    }
+
     /// Problems about single events, and out-of-order timestamps, in recorded order.
-    fn event_facts(&self, problems: &mut Vec<Problem>) {
-        let mut previous: Option<&LedgerEvent> = None;
-        for (i, e) in self.records.events.iter().enumerate() {
-            let i = i as u32;
-            let effect = self.effects[e.kind as usize];
-            let type_name = self.records.types.get(u32::from(e.kind));
-            if effect == Effect::Unknown {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::UnknownType,
-                    format!(
-                        "unknown event type `{type_name}`: it moves no money (map it with --types)"
-                    ),
-                ));
-            }
-            if e.has_amount() && e.amount.is_negative() {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::NegativeAmount,
-                    format!(
-                        "negative amount {} on a {type_name}: applied as written",
-                        e.amount
-                    ),
-                ));
-            }
-            if effect.needs_amount() && !e.has_amount() {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::MissingAmount,
-                    format!("a {type_name} without an amount moves no money"),
-                ));
-            } else if effect == Effect::Transfer && e.to == NO_ACCOUNT {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::MissingAmount,
-                    format!("a {type_name} without `to` moves no money"),
-                ));
-            }
-            if let Some(p) = previous
-                && e.ts < p.ts
-            {
-                problems.push(Problem::event(
-                    e.line,
-                    i,
-                    ProblemKind::OutOfOrder,
-                    format!(
-                        "recorded after line {} but its time {} is earlier than {}",
-                        p.line,
-                        format_time(e.ts),
-                        format_time(p.ts)
-                    ),
-                ));
-            }
-            previous = Some(e);
+    fn event_facts(&self) -> Vec<Problem> {
+        const PIECE: usize = 1 << 16;
+        let events = &self.records.events;
+        events
+            .par_chunks(PIECE)
+            .enumerate()
+            .flat_map_iter(|(k, piece)| {
+                let first = k * PIECE;
+                let mut problems = Vec::new();
+                let mut previous = first.checked_sub(1).map(|i| &events[i]);
+                for (j, e) in piece.iter().enumerate() {
+                    self.facts_of(first + j, e, previous, &mut problems);
+                    previous = Some(e);
+                }
+                problems
+            })
+            .collect()
+    }
+
+    /// The problems about event `i` by itself, and against the event recorded before it.
+    fn facts_of(
+        &self,
+        i: usize,
+        e: &LedgerEvent,
+        previous: Option<&LedgerEvent>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let i = i as u32;
+        let effect = self.effects[e.kind as usize];
+        let type_name = || self.records.types.get(u32::from(e.kind));
+        if effect == Effect::Unknown {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::UnknownType,
+                format!(
+                    "unknown event type `{}`: it moves no money (map it with --types)",
+                    type_name()
+                ),
+            ));
+        }
+        if e.has_amount() && e.amount.is_negative() {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::NegativeAmount,
+                format!(
+                    "negative amount {} on a {}: applied as written",
+                    e.amount,
+                    type_name()
+                ),
+            ));
+        }
+        if effect.needs_amount() && !e.has_amount() {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::MissingAmount,
+                format!("a {} without an amount moves no money", type_name()),
+            ));
+        } else if effect == Effect::Transfer && e.to == NO_ACCOUNT {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::MissingAmount,
+                format!("a {} without `to` moves no money", type_name()),
+            ));
+        }
+        if let Some(p) = previous
+            && e.ts < p.ts
+        {
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::OutOfOrder,
+                format!(
+                    "recorded after line {} but its time {} is earlier than {}",
+                    p.line,
+                    format_time(e.ts),
+                    format_time(p.ts)
+                ),
+            ));
         }
     }
 
     /// Events whose id an earlier event already used.
-    fn duplicate_ids(&self, problems: &mut Vec<Problem>) {
-        let mut pairs: Vec<(u64, u32)> = self
-            .records
-            .id_hashes
+    fn duplicate_ids(&self) -> Vec<Problem> {
+        equal_hashes(&self.records.id_hashes)
             .iter()
-            .enumerate()
-            .filter(|(_, h)| **h != 0)
-            .map(|(i, h)| (*h, i as u32))
-            .collect();
-        pairs.par_sort_unstable();
-        let mut start = 0;
-        while start < pairs.len() {
-            let mut end = start + 1;
-            while end < pairs.len() && pairs[end].0 == pairs[start].0 {
-                end += 1;
-            }
-            if end - start > 1 {
-                // Equal hashes: compare the ids themselves (a hash collision is not a duplicate).
-                let mut first_by_id: Vec<(String, u32)> = Vec::new();
-                for &(_, i) in &pairs[start..end] {
-                    let Some(id) = self.event_id(i as usize) else {
-                        continue;
-                    };
-                    match first_by_id.iter().find(|(seen, _)| *seen == id) {
-                        Some(&(_, first)) => {
-                            let e = &self.records.events[i as usize];
-                            problems.push(Problem::event(
-                                e.line,
-                                i,
-                                ProblemKind::DuplicateId,
-                                format!(
-                                    "event id `{id}` was already used at line {}",
-                                    self.records.events[first as usize].line
-                                ),
-                            ));
-                        }
-                        None => first_by_id.push((id, i)),
-                    }
-                }
-            }
-            start = end;
-        }
+            .flat_map(|group| self.duplicates_in(group))
+            .collect()
     }
 
-    fn duplicate_seqs(&self, problems: &mut Vec<Problem>) {
-        if self.records.seqs.is_empty() {
-            return;
+    /// The duplicates among events whose ids have the same hash (ascending): the hash says they
+    /// may be the same, the ids themselves decide (a hash collision is not a duplicate).
+    fn duplicates_in(&self, group: &[u32]) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut first_by_id: Vec<(String, u32)> = Vec::new();
+        for &i in group {
+            let Some(id) = self.event_id(i as usize) else {
+                continue;
+            };
+            match first_by_id.iter().find(|(seen, _)| *seen == id) {
+                Some(&(_, first)) => {
+                    let e = &self.records.events[i as usize];
+                    problems.push(Problem::event(
+                        e.line,
+                        i,
+                        ProblemKind::DuplicateId,
+                        format!(
+                            "event id `{id}` was already used at line {}",
+                            self.records.events[first as usize].line
+                        ),
+                    ));
+                }
+                None => first_by_id.push((id, i)),
+            }
         }
-        let mut pairs: Vec<(u64, u32)> = self
-            .records
-            .seqs
+        problems
+    }
+
+    fn duplicate_seqs(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let seqs = &self.records.seqs;
+        if seqs.is_empty() {
+            return problems;
+        }
+        let mut pairs: Vec<(u64, u32)> = seqs
             .iter()
             .enumerate()
             .filter(|(_, s)| **s != NO_SEQ)
             .map(|(i, s)| (*s, i as u32))
             .collect();
-        pairs.sort_unstable();
+        // Logs with a `seq` nearly always have it increasing: then the pairs are already sorted.
+        if !pairs.is_sorted() {
+            pairs.par_sort_unstable();
+        }
         for w in pairs.windows(2) {
             if w[0].0 == w[1].0 {
                 let e = &self.records.events[w[1].1 as usize];
@@ -357,94 +386,285 @@ impl Ledger {
                 ));
             }
         }
+        problems
     }
 
-    fn order_in_time(&mut self) {
-        let mut order: Vec<u32> = (0..self.records.events.len() as u32).collect();
+    /// Event indexes sorted by (timestamp, recorded position), and each event's rank in that order.
+    fn order_in_time(&self) -> (Vec<u32>, Vec<u32>) {
         let events = &self.records.events;
-        if !events.is_sorted_by_key(|e| e.ts) {
-            // Stable: events with the same time keep their recorded order.
-            order.par_sort_by_key(|&i| events[i as usize].ts);
+        let n = events.len();
+        let full = self.depth == Depth::Full;
+        if events.par_windows(2).all(|w| w[0].ts <= w[1].ts) {
+            let mut order: Vec<u32> = Vec::with_capacity(n);
+            huge_pages(&order);
+            order.par_extend((0..n as u32).into_par_iter());
+            let rank = if full { order.clone() } else { Vec::new() };
+            return (order, rank);
         }
-        let mut rank = vec![0u32; order.len()];
+        // Most events come in time order: keep those that do not go back in time as they are,
+        // sort the few late ones, and merge the two.
+        let mut in_order = Vec::with_capacity(n);
+        huge_pages(&in_order);
+        let mut late = Vec::new();
+        let mut latest = i64::MIN;
+        for (i, e) in events.iter().enumerate() {
+            if e.ts >= latest {
+                latest = e.ts;
+                in_order.push(i as u32);
+            } else {
+                late.push(i as u32);
+            }
+        }
+        // Stable: events with the same time keep their recorded order.
+        late.par_sort_by_key(|&i| events[i as usize].ts);
+        let key = |i: u32| (events[i as usize].ts, i);
+        let mut order = Vec::with_capacity(n);
+        huge_pages(&order);
+        let (mut a, mut b) = (0, 0);
+        while a < in_order.len() && b < late.len() {
+            if key(late[b]) < key(in_order[a]) {
+                order.push(late[b]);
+                b += 1;
+            } else {
+                order.push(in_order[a]);
+                a += 1;
+            }
+        }
+        order.extend_from_slice(&in_order[a..]);
+        order.extend_from_slice(&late[b..]);
+        drop(in_order);
+        if !full {
+            return (order, Vec::new());
+        }
+        let mut rank = Vec::with_capacity(n);
+        huge_pages(&rank);
+        rank.resize(n, 0u32);
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        self.time_order = order;
-        self.time_rank = rank;
+        (order, rank)
     }
 
     /// Replays every account in time order: running balances, overdrafts, events after a close.
-    fn replay_accounts(&mut self, problems: &mut Vec<Problem>) {
+    ///
+    /// Accounts do not depend on one another, so they are shared out among the threads, each
+    /// replaying its own accounts along the whole time order. The problems found are put back in
+    /// the order a single pass would find them in.
+    /// At [`Depth::Full`] each account's postings are kept; at [`Depth::Summary`] only its state
+    /// at the end.
+    fn replay_accounts(&self, order: &[u32]) -> (Vec<AccountIndex>, Vec<Running>, Vec<Problem>) {
         let n_accounts = self.records.accounts.len();
-        let mut index: Vec<AccountIndex> = vec![AccountIndex::default(); n_accounts];
-        let mut balance = vec![Money::ZERO; n_accounts];
-        let mut closed = vec![false; n_accounts];
-        for &i in &self.time_order {
-            let e = &self.records.events[i as usize];
-            let effect = self.effects[e.kind as usize];
-            let mut touched = [e.account, NO_ACCOUNT];
-            if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
-                touched[1] = e.to;
-            }
-            for account in touched.into_iter().filter(|a| *a != NO_ACCOUNT) {
-                let a = account as usize;
-                let name = self.records.accounts.get(account);
-                if closed[a] && effect != Effect::Open {
-                    problems.push(Problem::event(
-                        e.line,
-                        i,
-                        ProblemKind::AfterClose,
-                        format!("event on account {name} after it was closed"),
-                    ));
-                }
-                let position = index[a].time.len() as u32;
-                match effect {
-                    Effect::Close if account == e.account => {
-                        closed[a] = true;
-                        index[a].status_changes.push((position, true));
-                    }
-                    Effect::Open if account == e.account && closed[a] => {
-                        closed[a] = false;
-                        index[a].status_changes.push((position, false));
-                    }
-                    _ => {}
-                }
-                if let Some(delta) = delta_for(e, effect, account) {
-                    match balance[a].checked_add(delta) {
-                        Some(next) => {
-                            if next.is_negative() && !balance[a].is_negative() {
-                                problems.push(Problem::event(
-                                    e.line,
-                                    i,
-                                    ProblemKind::Overdraft,
-                                    format!("balance of {name} goes below zero: {} → {next}", balance[a]),
-                                ));
-                            }
-                            balance[a] = next;
-                        }
-                        None => problems.push(Problem::event(
-                            e.line,
-                            i,
-                            ProblemKind::Overflow,
-                            format!(
-                                "balance of {name} would leave the range of exact decimals; the amount is not applied"
-                            ),
-                        )),
-                    }
-                }
-                index[a].time.push(Posting {
-                    event: i,
-                    balance: balance[a],
-                });
-            }
+        let counts = self.postings_per_account();
+        let parts = rayon::current_num_threads().clamp(1, 64);
+        // Accounts to parts, the busiest first, each to the part with the fewest postings so far.
+        let mut by_size: Vec<u32> = (0..n_accounts as u32).collect();
+        by_size.sort_unstable_by_key(|&a| std::cmp::Reverse(counts[a as usize]));
+        let mut part_of = vec![0u8; n_accounts];
+        let mut load = vec![0u64; parts];
+        for a in by_size {
+            let p = (0..parts).min_by_key(|&p| load[p]).unwrap_or(0);
+            part_of[a as usize] = p as u8;
+            load[p] += u64::from(counts[a as usize]);
         }
-        for (a, account) in index.iter_mut().enumerate() {
-            if !account.time.is_sorted_by_key(|p| p.event) {
+        let results: Vec<PartReplay> = (0..parts)
+            .into_par_iter()
+            .map(|p| self.replay_part(order, &part_of, p as u8, &counts))
+            .collect();
+        let full = self.depth == Depth::Full;
+        let mut index: Vec<AccountIndex> = Vec::new();
+        let mut ends: Vec<Running> = Vec::new();
+        if full {
+            index.resize_with(n_accounts, AccountIndex::default);
+        } else {
+            ends.resize(n_accounts, Running::default());
+        }
+        let mut found = Vec::new();
+        for (accounts, problems) in results {
+            for (a, running, account) in accounts {
+                if full {
+                    index[a as usize] = account;
+                } else {
+                    ends[a as usize] = running;
+                }
+            }
+            found.extend(problems);
+        }
+        found.sort_by_key(|(position, slot, _)| (*position, *slot));
+        let found = found.into_iter().map(|(_, _, p)| p).collect();
+        if !full {
+            return (index, ends, found);
+        }
+        index
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(_, account)| !account.time.is_sorted_by_key(|p| p.event))
+            .for_each(|(a, account)| {
                 account.recorded = Some(self.replay_recorded(a as AccountId, &account.time));
+            });
+        (index, ends, found)
+    }
+
+    /// How many postings each account will have (an event on it, or a transfer to it).
+    fn postings_per_account(&self) -> Vec<u32> {
+        let n_accounts = self.records.accounts.len();
+        self.records
+            .events
+            .par_chunks(1 << 16)
+            .fold(
+                || vec![0u32; n_accounts],
+                |mut counts, piece| {
+                    for e in piece {
+                        let [a, to] = self.touched(e);
+                        counts[a as usize] += 1;
+                        if to != NO_ACCOUNT {
+                            counts[to as usize] += 1;
+                        }
+                    }
+                    counts
+                },
+            )
+            .reduce(
+                || vec![0u32; n_accounts],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
+    }
+
+    /// The accounts an event has a posting on: its account, and the other side of a transfer
+    /// (or [`NO_ACCOUNT`]).
+    #[inline]
+    pub(crate) fn touched(&self, e: &LedgerEvent) -> [AccountId; 2] {
+        let effect = self.effects[e.kind as usize];
+        if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
+            [e.account, e.to]
+        } else {
+            [e.account, NO_ACCOUNT]
+        }
+    }
+
+    /// The replay of the accounts of one part: their indexes, and the problems found, each with
+    /// its position in time order and which side of the event it is about.
+    fn replay_part(&self, order: &[u32], part_of: &[u8], part: u8, counts: &[u32]) -> PartReplay {
+        let n_accounts = self.records.accounts.len();
+        let full = self.depth == Depth::Full;
+        let mut index: Vec<AccountIndex> = Vec::new();
+        if full {
+            index.resize_with(n_accounts, AccountIndex::default);
+            for (a, account) in index.iter_mut().enumerate() {
+                if part_of[a] == part {
+                    account.time = Vec::with_capacity(counts[a] as usize);
+                }
             }
         }
-        self.account_index = index;
+        let mut running = vec![Running::default(); n_accounts];
+        let mut problems = Vec::new();
+        for (position, &i) in order.iter().enumerate() {
+            let e = &self.records.events[i as usize];
+            let touched = self.touched(e);
+            if part_of[touched[0] as usize] != part
+                && (touched[1] == NO_ACCOUNT || part_of[touched[1] as usize] != part)
+            {
+                continue;
+            }
+            for (slot, account) in touched.into_iter().enumerate() {
+                if account == NO_ACCOUNT || part_of[account as usize] != part {
+                    continue;
+                }
+                let a = account as usize;
+                self.post(
+                    i,
+                    account,
+                    &mut running[a],
+                    index.get_mut(a),
+                    &mut |problem| problems.push((position as u32, slot as u8, problem)),
+                );
+            }
+        }
+        let mut index = index.into_iter();
+        let mine = running
+            .into_iter()
+            .enumerate()
+            .map(|(a, running)| (a, running, index.next().unwrap_or_default()))
+            .filter(|(a, _, _)| part_of[*a] == part)
+            .map(|(a, running, account)| (a as u32, running, account))
+            .collect();
+        (mine, problems)
+    }
+
+    /// Event `i` on `account`, the next in time order: its posting with the running balance, the
+    /// account's status, and the problems it shows (an event after a close, an overdraft, an
+    /// amount that cannot be added).
+    ///
+    /// `index` receives the posting when the account's postings are kept.
+    pub(crate) fn post(
+        &self,
+        i: u32,
+        account: AccountId,
+        running: &mut Running,
+        mut index: Option<&mut AccountIndex>,
+        found: &mut dyn FnMut(Problem),
+    ) {
+        let e = &self.records.events[i as usize];
+        let effect = self.effects[e.kind as usize];
+        let name = || self.records.accounts.get(account);
+        let mut problem = |kind, message| found(Problem::event(e.line, i, kind, message));
+        if running.closed && effect != Effect::Open {
+            problem(
+                ProblemKind::AfterClose,
+                format!("event on account {} after it was closed", name()),
+            );
+        }
+        let position = running.events;
+        match effect {
+            Effect::Close if account == e.account => {
+                running.closed = true;
+                if let Some(index) = index.as_deref_mut() {
+                    index.status_changes.push((position, true));
+                }
+            }
+            Effect::Open if account == e.account && running.closed => {
+                running.closed = false;
+                if let Some(index) = index.as_deref_mut() {
+                    index.status_changes.push((position, false));
+                }
+            }
+            _ => {}
+        }
+        let balance = &mut running.balance;
+        if let Some(delta) = delta_for(e, effect, account) {
+            match balance.checked_add(delta) {
+                Some(next) => {
+                    if next.is_negative() && !balance.is_negative() {
+                        problem(
+                            ProblemKind::Overdraft,
+                            format!(
+                                "balance of {} goes below zero: {} → {next}",
+                                name(),
+                                *balance
+                            ),
+                        );
+                    }
+                    *balance = next;
+                }
+                None => problem(
+                    ProblemKind::Overflow,
+                    format!(
+                        "balance of {} would leave the range of exact decimals; the amount is not applied",
+                        name()
+                    ),
+                ),
+            }
+        }
+        running.events += 1;
+        running.last_event = Some(i);
+        if let Some(index) = index {
+            index.time.push(Posting {
+                event: i,
+                balance: running.balance,
+            });
+        }
     }
 
     /// An account's postings in recorded order, with balances replayed in that order.
@@ -469,9 +689,15 @@ impl Ledger {
     /// Adds lines a file gained after it was loaded (`bytes` starts at `offset` in the file and
     /// ends with a newline), then brings every index up to date.
     pub fn extend_lines(&mut self, bytes: &[u8], offset: u64) {
-        self.records.add_lines(bytes, offset, None);
+        self.extend_lines_how(bytes, offset);
+    }
+
+    /// [`Ledger::extend_lines`], saying how the indexes were brought up to date.
+    pub(crate) fn extend_lines_how(&mut self, bytes: &[u8], offset: u64) -> Reindexed {
+        let before = Before::of(self);
+        self.records.add_lines(bytes, offset);
         self.source_len = offset + bytes.len() as u64;
-        self.reindex();
+        self.bring_up_to_date(before)
     }
 
     /// Adds records that arrived after the load from a source held in memory (new database rows):
@@ -482,9 +708,176 @@ impl Ledger {
         };
         let base = raw.len();
         raw.extend_from_slice(bytes);
+        let before = Before::of(self);
         self.records.add_records(bytes, base as u64, records, None);
-        self.source_len = raw.len() as u64;
-        self.reindex();
+        self.source_len = base as u64 + bytes.len() as u64;
+        self.bring_up_to_date(before);
+    }
+
+    /// Brings the indexes up to date with the records added since `before`: only the new events
+    /// are indexed when they simply continue the log, and everything is indexed again otherwise.
+    fn bring_up_to_date(&mut self, before: Before) -> Reindexed {
+        if self.depth == Depth::Full && self.continues(&before) {
+            self.index_new(&before);
+            Reindexed::New
+        } else {
+            self.reindex();
+            Reindexed::All
+        }
+    }
+
+    /// Whether the records added since `before` leave everything derived from the earlier ones as
+    /// it was: no new event goes back before the latest time so far or comes before another in
+    /// `seq`, every new line comes after every earlier one, and there are not so many new events
+    /// that indexing everything again costs about the same.
+    fn continues(&self, before: &Before) -> bool {
+        let events = &self.records.events;
+        let new = &events[before.events..];
+        let latest = self.last_time().unwrap_or(i64::MIN);
+        let in_time = new.first().is_none_or(|e| e.ts >= latest)
+            && new.windows(2).all(|w| w[0].ts <= w[1].ts);
+        let lines_after = new.iter().all(|e| e.line > before.lines)
+            && self.records.problems[before.problems..]
+                .iter()
+                .all(|p| p.line > before.lines);
+        let seqs = &self.records.seqs;
+        let in_seq = seqs.is_empty() || {
+            let last = seqs[..before.events]
+                .iter()
+                .filter(|s| **s != NO_SEQ)
+                .max()
+                .copied();
+            let mut previous = last;
+            seqs[before.events..].iter().all(|&s| {
+                if s == NO_SEQ {
+                    return true;
+                }
+                let ok = previous.is_none_or(|p| s > p);
+                previous = Some(s);
+                ok
+            })
+        };
+        let few = new.len() <= (before.events / 4).max(4096);
+        in_time && lines_after && in_seq && few && events.len() < u32::MAX as usize
+    }
+
+    /// Indexes the events added since `before`, which continue the log (see [`Ledger::continues`]):
+    /// their problems, their place at the end of the time order and their postings. Gives exactly
+    /// what [`Ledger::reindex`] gives.
+    fn index_new(&mut self, before: &Before) {
+        let n = self.records.events.len();
+        let first = before.events;
+        self.integrity = self.records.integrity();
+        for t in self.effects.len()..self.records.types.len() {
+            let effect = self.types_map.effect(self.records.types.get(t as u32));
+            self.effects.push(effect);
+        }
+        // Problems of the new lines and events, in the order a full pass finds them.
+        let mut problems = self.records.problems[before.problems..].to_vec();
+        for i in first..n {
+            let previous = i.checked_sub(1).map(|p| &self.records.events[p]);
+            self.facts_of(i, &self.records.events[i], previous, &mut problems);
+        }
+        problems.extend(self.new_duplicate_ids(first));
+        self.time_order.extend(first as u32..n as u32);
+        self.time_rank.extend(first as u32..n as u32);
+        self.account_index
+            .resize_with(self.records.accounts.len(), AccountIndex::default);
+        let mut index = std::mem::take(&mut self.account_index);
+        for i in first as u32..n as u32 {
+            for account in self.touched(&self.records.events[i as usize]) {
+                if account == NO_ACCOUNT {
+                    continue;
+                }
+                let account_index = &mut index[account as usize];
+                let mut running = Running {
+                    balance: account_index.time.last().map_or(Money::ZERO, |p| p.balance),
+                    events: account_index.time.len() as u32,
+                    closed: account_index.status_changes.last().is_some_and(|c| c.1),
+                    last_event: account_index.time.last().map(|p| p.event),
+                };
+                self.post(
+                    i,
+                    account,
+                    &mut running,
+                    Some(&mut *account_index),
+                    &mut |p| problems.push(p),
+                );
+                // An account with late events keeps its recorded order too: the new event is last
+                // in both orders.
+                if let Some(recorded) = account_index.recorded.as_mut() {
+                    let mut balance = recorded.last().map_or(Money::ZERO, |p| p.balance);
+                    let e = &self.records.events[i as usize];
+                    if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
+                        && let Some(next) = balance.checked_add(d)
+                    {
+                        balance = next;
+                    }
+                    recorded.push(Posting { event: i, balance });
+                }
+            }
+        }
+        self.account_index = index;
+        for p in &problems {
+            if let Some(i) = p.event {
+                self.records.events[i as usize].flags |= flags::PROBLEM;
+            }
+        }
+        problems.sort_by_key(|p| (p.line, p.kind));
+        self.problems.extend(problems);
+        if self.records.accounts.len() > before.accounts {
+            self.sorted_accounts = self.sort_accounts();
+        }
+    }
+
+    /// Duplicate ids among the events from `first` on, against every event before them: the
+    /// earlier events are looked at only by their id hashes, in one pass.
+    fn new_duplicate_ids(&self, first: usize) -> Vec<Problem> {
+        let hashes = &self.records.id_hashes;
+        let mut new: Vec<(u64, u32)> = (first..hashes.len())
+            .filter(|&i| hashes[i] != 0)
+            .map(|i| (hashes[i], i as u32))
+            .collect();
+        if new.is_empty() {
+            return Vec::new();
+        }
+        new.sort_unstable();
+        // A cheap filter on the top bits before the exact look-up.
+        let mut filter = 0u64;
+        for &(h, _) in &new {
+            filter |= 1 << (h >> 58);
+        }
+        let mut earlier: Vec<(u64, u32)> = hashes[..first]
+            .par_iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                filter & (1 << (**h >> 58)) != 0
+                    && **h != 0
+                    && new.binary_search_by_key(*h, |&(x, _)| x).is_ok()
+            })
+            .map(|(i, h)| (*h, i as u32))
+            .collect();
+        earlier.extend(new.iter().copied());
+        earlier.sort_unstable();
+        // The groups of equal hashes that hold a new event, as a full pass sees them.
+        let mut problems = Vec::new();
+        let mut start = 0;
+        while start < earlier.len() {
+            let mut end = start + 1;
+            while end < earlier.len() && earlier[end].0 == earlier[start].0 {
+                end += 1;
+            }
+            if end - start > 1 && earlier[end - 1].1 as usize >= first {
+                let group: Vec<u32> = earlier[start..end].iter().map(|p| p.1).collect();
+                problems.extend(
+                    self.duplicates_in(&group)
+                        .into_iter()
+                        .filter(|p| p.event.is_some_and(|i| i as usize >= first)),
+                );
+            }
+            start = end;
+        }
+        problems
     }
 
     // ----- simple accessors -----
@@ -601,5 +994,208 @@ impl Ledger {
     /// Where the source ended when it was read, and whether its last line lacked a newline.
     pub fn tail_state(&self) -> (u64, bool) {
         (self.source_len, self.records.unterminated_tail)
+    }
+}
+
+/// How the indexes were brought up to date after records were added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reindexed {
+    /// Only the new events were indexed.
+    New,
+    /// Everything was indexed again.
+    All,
+}
+
+/// How much there was before records were added.
+struct Before {
+    events: usize,
+    problems: usize,
+    accounts: usize,
+    /// The last line read (every earlier event and problem is on it or before).
+    lines: u64,
+}
+
+impl Before {
+    fn of(ledger: &Ledger) -> Before {
+        Before {
+            events: ledger.records.events.len(),
+            problems: ledger.records.problems.len(),
+            accounts: ledger.records.accounts.len(),
+            lines: ledger.records.lines,
+        }
+    }
+}
+
+/// What replaying some of the accounts gives: each account's index, and the problems found, each
+/// with its position in time order and the side of the event it is about (0: its account, 1: the
+/// other side of a transfer).
+type PartReplay = (Vec<(u32, Running, AccountIndex)>, Vec<(u32, u8, Problem)>);
+
+/// Groups of positions in `hashes` that hold the same non-zero hash (each group ascending, the
+/// groups in order of hash), found without sorting the whole list: the hashes are shared out into
+/// buckets by their top bits, in parallel; each bucket finds its repeated values with a small
+/// table of its own; a last pass picks the positions of those few values.
+fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
+    let n = hashes.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let bits = (usize::BITS - (n / 1024).leading_zeros()).clamp(1, 16);
+    let buckets = 1usize << bits;
+    let bucket = |h: u64| (h >> (64 - bits)) as usize;
+    let block = (n / (rayon::current_num_threads() * 4)).max(1 << 16);
+    // Per block: how many hashes fall in each bucket, and where each bucket starts in the block's
+    // region of the scratch list.
+    let counts: Vec<Vec<u32>> = hashes
+        .par_chunks(block)
+        .map(|piece| {
+            let mut c = vec![0u32; buckets];
+            for &h in piece.iter().filter(|h| **h != 0) {
+                c[bucket(h)] += 1;
+            }
+            c
+        })
+        .collect();
+    let mut region_start = Vec::with_capacity(counts.len());
+    let mut starts: Vec<Vec<usize>> = Vec::with_capacity(counts.len());
+    let mut total = 0usize;
+    for c in &counts {
+        region_start.push(total);
+        let mut at = Vec::with_capacity(buckets);
+        for &x in c {
+            at.push(total);
+            total += x as usize;
+        }
+        starts.push(at);
+    }
+    let mut scratch: Vec<u64> = Vec::with_capacity(total);
+    huge_pages(&scratch);
+    scratch.resize(total, 0);
+    let mut regions = Vec::with_capacity(counts.len());
+    let mut rest = scratch.as_mut_slice();
+    for k in 0..counts.len() {
+        let end = region_start.get(k + 1).copied().unwrap_or(total);
+        let (region, tail) = rest.split_at_mut(end - region_start[k]);
+        regions.push(region);
+        rest = tail;
+    }
+    regions
+        .into_par_iter()
+        .zip(hashes.par_chunks(block))
+        .zip(&starts)
+        .zip(&region_start)
+        .for_each(|(((region, piece), starts), &base)| {
+            let mut at: Vec<usize> = starts.iter().map(|s| s - base).collect();
+            for &h in piece.iter().filter(|h| **h != 0) {
+                let b = bucket(h);
+                region[at[b]] = h;
+                at[b] += 1;
+            }
+        });
+    // The values met more than once, bucket by bucket.
+    let scratch = &scratch;
+    let mut repeated: Vec<u64> = (0..buckets)
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(Vec::new, |table: &mut Vec<u64>, b| {
+            let len: usize = counts.iter().map(|c| c[b] as usize).sum();
+            let size = (len * 2).next_power_of_two().max(16);
+            table.clear();
+            table.resize(size, 0);
+            let mask = size - 1;
+            let mut found = Vec::new();
+            for (k, c) in counts.iter().enumerate() {
+                for &h in &scratch[starts[k][b]..starts[k][b] + c[b] as usize] {
+                    let mut at = h as usize & mask;
+                    loop {
+                        match table[at] {
+                            0 => {
+                                table[at] = h;
+                                break;
+                            }
+                            v if v == h => {
+                                found.push(h);
+                                break;
+                            }
+                            _ => at = (at + 1) & mask,
+                        }
+                    }
+                }
+            }
+            found
+        })
+        .flatten_iter()
+        .collect();
+    if repeated.is_empty() {
+        return Vec::new();
+    }
+    repeated.par_sort_unstable();
+    repeated.dedup();
+    // Where those values are: a filter on some bits, then the exact look-up.
+    let mut filter = vec![0u64; 1024];
+    let slot = |h: u64| ((h >> 16) & 0xFFFF) as usize;
+    for &h in &repeated {
+        filter[slot(h) / 64] |= 1 << (slot(h) % 64);
+    }
+    let mut pairs: Vec<(u64, u32)> = hashes
+        .par_iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            filter[slot(**h) / 64] & (1 << (slot(**h) % 64)) != 0
+                && **h != 0
+                && repeated.binary_search(h).is_ok()
+        })
+        .map(|(i, h)| (*h, i as u32))
+        .collect();
+    pairs.par_sort_unstable();
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| group.iter().map(|p| p.1).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::equal_hashes;
+
+    /// The groups the plain way: positions by hash, in order of hash.
+    fn reference(hashes: &[u64]) -> Vec<Vec<u32>> {
+        let mut by_hash: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
+        for (i, &h) in hashes.iter().enumerate() {
+            if h != 0 {
+                by_hash.entry(h).or_default().push(i as u32);
+            }
+        }
+        by_hash.into_values().filter(|g| g.len() > 1).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn equal_hashes_are_grouped_as_the_plain_way_groups_them(
+            small in prop::collection::vec(0u64..40, 0..3000),
+            spread in any::<u64>(),
+        ) {
+            // Few distinct values spread over the whole range (so that every bucket is used),
+            // with zeros (no id) among them.
+            let hashes: Vec<u64> = small
+                .iter()
+                .map(|&v| if v == 0 { 0 } else { v.wrapping_mul(spread | 1).rotate_left(v as u32) | 1 })
+                .collect();
+            prop_assert_eq!(equal_hashes(&hashes), reference(&hashes));
+        }
+    }
+
+    #[test]
+    fn a_large_list_with_a_few_repeats() {
+        let mut hashes: Vec<u64> = (1..200_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        hashes[150_000] = hashes[3];
+        hashes[199_000] = hashes[3];
+        hashes[70_000] = hashes[69_999];
+        assert_eq!(equal_hashes(&hashes), reference(&hashes));
+        assert_eq!(equal_hashes(&hashes).len(), 2);
     }
 }

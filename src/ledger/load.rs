@@ -4,17 +4,16 @@
 //! chain inside itself. Chunks are then merged in order (line numbers, interned ids and the chain
 //! links between chunks are fixed up), so the result is exactly that of a sequential pass.
 
-use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::chain::{self, GENESIS};
 use super::event::{LedgerEvent, NO_ACCOUNT, TypeMap, flags};
-use super::index::{Integrity, Ledger, Names, RawSource};
+use super::index::{Integrity, Ledger, RawSource};
+use super::names::{LocalNames, Names, name_hash};
 use super::problem::{MAX_LINE, Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 
@@ -22,6 +21,21 @@ use super::record::{Fields, parse_record};
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     pub types: TypeMap,
+    /// How much of the indexes to build.
+    pub depth: Depth,
+}
+
+/// How much of the indexes a load builds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything: each account's postings with running balances, so that any moment is a
+    /// binary search (the explorer, `history`, following a growing file).
+    #[default]
+    Full,
+    /// The problems, the time order and each account's state at the end of the log; any other
+    /// moment is one replay of the log. For a command that asks one question and exits: less
+    /// memory and less time.
+    Summary,
 }
 
 /// Progress of a load, shared with whoever shows it; `cancel` stops the load early.
@@ -52,9 +66,10 @@ pub enum LoadError {
 }
 
 /// Size of the pieces a JSON Lines file is cut into for parsing in parallel.
-const CHUNK: usize = 4 << 20;
-/// Size of the windows of a file mapped at once: bounds the memory the raw text occupies.
-const WINDOW: usize = 256 << 20;
+pub(crate) const CHUNK: usize = 2 << 20;
+/// Chunks parsed at once per thread. A wave of chunks is merged while the next one is parsed,
+/// and its text is then released: at most two waves of the file are resident at a time.
+const WAVE_PER_THREAD: usize = 4;
 
 /// Loads a log file. The file is read once; what stays in memory is the compact events and their
 /// indexes, and raw records are read back from the file when asked for.
@@ -129,37 +144,37 @@ fn load_file_at(
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let bytes: &[u8] = &map;
         if resume.is_none() && first_byte(bytes) == Some(b'[') {
-            builder.records.add_array(bytes, 0, progress);
+            builder.records.add_array(bytes, 0, progress, CHUNK);
         } else {
-            let mut start = first;
-            while start < len {
-                if progress.is_some_and(Progress::cancelled) {
-                    return Err(LoadError::Cancelled { path: name });
-                }
-                let mut end = (start + WINDOW).min(len);
-                if end < len {
-                    end = match memchr::memrchr(b'\n', &bytes[start..end]) {
-                        Some(i) => start + i + 1,
-                        None => memchr::memchr(b'\n', &bytes[end..])
-                            .map(|i| end + i + 1)
-                            .unwrap_or(len),
+            let _ = map.advise(memmap2::Advice::Sequential);
+            // What is parsed need not stay resident: the events hold offsets into the file.
+            let mut release = |range: std::ops::Range<usize>| {
+                let (start, end) = (first + range.start, first + range.end);
+                // Whole pages only: the page an unreleased line starts on stays.
+                let page = 4096;
+                let start = start.div_ceil(page) * page;
+                let end = if end == len { end } else { end / page * page };
+                if start < end {
+                    // SAFETY: DontNeed on a read-only shared file mapping only drops pages from
+                    // this process; reading them again faults them in from the page cache.
+                    let _ = unsafe {
+                        map.unchecked_advise_range(
+                            memmap2::UncheckedAdvice::DontNeed,
+                            start,
+                            end - start,
+                        )
                     };
                 }
-                builder
-                    .records
-                    .add_lines(&bytes[start..end], start as u64, progress);
-                // What is parsed need not stay resident: the events hold offsets into the file.
-                let _ = map.advise_range(memmap2::Advice::Sequential, start, end - start);
-                // SAFETY: DontNeed on a read-only shared file mapping only drops pages from this
-                // process; reading them again faults them in from the page cache.
-                let _ = unsafe {
-                    map.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        start,
-                        end - start,
-                    )
-                };
-                start = end;
+            };
+            let done = builder.records.add_lines_in(
+                &bytes[first..],
+                first as u64,
+                progress,
+                CHUNK,
+                &mut release,
+            );
+            if !done {
+                return Err(LoadError::Cancelled { path: name });
             }
         }
         builder.records.finish_tail(bytes);
@@ -173,11 +188,24 @@ fn load_file_at(
 
 /// Loads a log held in memory (the bundled sample, tests, text from a pipe).
 pub fn load_bytes(name: &str, bytes: Vec<u8>, options: &LoadOptions) -> Ledger {
+    load_bytes_in(name, bytes, options, CHUNK)
+}
+
+/// [`load_bytes`] with the text cut into chunks of about `chunk` bytes for parsing in parallel:
+/// the result is the same whatever the size (one chunk is a plain sequential pass).
+pub(crate) fn load_bytes_in(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+    chunk: usize,
+) -> Ledger {
     let mut builder = Builder::new(name.to_string(), options.clone());
     if first_byte(&bytes) == Some(b'[') {
-        builder.records.add_array(&bytes, 0, None);
+        builder.records.add_array(&bytes, 0, None, chunk);
     } else {
-        builder.records.add_lines(&bytes, 0, None);
+        builder
+            .records
+            .add_lines_in(&bytes, 0, None, chunk, &mut |_| {});
     }
     builder.records.finish_tail(&bytes);
     let len = bytes.len() as u64;
@@ -205,25 +233,6 @@ fn detect_sealed(bytes: &[u8]) -> bool {
     false
 }
 
-/// A string table local to one chunk, borrowing from the input where it can.
-#[derive(Default)]
-struct LocalNames<'a> {
-    ids: FxHashMap<Cow<'a, str>, u32>,
-    names: Vec<Cow<'a, str>>,
-}
-
-impl<'a> LocalNames<'a> {
-    fn intern(&mut self, name: Cow<'a, str>) -> u32 {
-        if let Some(&id) = self.ids.get(&name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
-        id
-    }
-}
-
 /// The link of the chain a chunk's next record must continue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Link {
@@ -245,11 +254,38 @@ struct ChunkOut<'a> {
     problems: Vec<Problem>,
     accounts: LocalNames<'a>,
     types: LocalNames<'a>,
-    /// The first sealed record's `prev` and its local line, to be checked against the chunk before.
-    head: Option<(u64, [u8; 32])>,
+    /// The first sealed record, whose `prev` is checked against the chunk before.
+    head: Option<Head>,
     tail: Link,
     /// In a log read as unsealed, the local line of the first record that carries a seal.
     stray_seal: Option<u64>,
+    /// Numbers in the log of the chunk's own accounts and types, once resolved.
+    account_map: Vec<u32>,
+    type_map: Vec<u32>,
+}
+
+/// A record read whose event is not added yet, with the hashes of its account names.
+struct Pending<'a> {
+    span: Span,
+    len: usize,
+    fields: Fields<'a>,
+    flags: u8,
+    account_hash: u64,
+    /// The hash of `to`, when there is one.
+    to_hash: u64,
+}
+
+/// Marks an account number local to a chunk (see [`ChunkParser::account`]).
+const LOCAL: u32 = 1 << 31;
+
+/// The first sealed record of a chunk: its local line, its `prev`, and what is wrong with it by
+/// itself. Its problem is said once its link to the chunk before is known, in one message, as a
+/// single pass would say it.
+#[derive(Debug)]
+struct Head {
+    line: u64,
+    prev: [u8; 32],
+    faults: Vec<&'static str>,
 }
 
 /// No `seq` member.
@@ -263,18 +299,48 @@ struct Span {
     line: u64,
 }
 
-struct ChunkParser<'a> {
+struct ChunkParser<'a, 'k> {
+    /// The accounts of the log known before this chunk: most names are found here, and only the
+    /// others are numbered in the chunk (with [`LOCAL`]) until the chunk is merged.
+    known: &'k Names,
     bytes: &'a [u8],
+    /// The same bytes as text, when they are all valid UTF-8 (then no line is checked again).
+    text: Option<&'a str>,
+    /// The last record read, whose event is added once the next one is read.
+    pending: Option<Pending<'a>>,
+    /// The last type names met (see [`ChunkParser::kind`]).
+    recent_types: [Option<(std::borrow::Cow<'a, str>, u32)>; 32],
     base_offset: u64,
     sealed: bool,
     out: ChunkOut<'a>,
     link: Link,
 }
 
-impl<'a> ChunkParser<'a> {
-    fn new(bytes: &'a [u8], base_offset: u64, sealed: bool) -> Self {
-        ChunkParser {
+impl<'a, 'k> ChunkParser<'a, 'k> {
+    fn new(known: &'k Names, bytes: &'a [u8], base_offset: u64, sealed: bool) -> Self {
+        Self::with_text(
+            known,
             bytes,
+            std::str::from_utf8(bytes).ok(),
+            base_offset,
+            sealed,
+        )
+    }
+
+    /// A parser whose bytes are already known to be valid text (`text`) or not (`None`).
+    fn with_text(
+        known: &'k Names,
+        bytes: &'a [u8],
+        text: Option<&'a str>,
+        base_offset: u64,
+        sealed: bool,
+    ) -> Self {
+        ChunkParser {
+            known,
+            bytes,
+            text,
+            pending: None,
+            recent_types: Default::default(),
             base_offset,
             sealed,
             out: ChunkOut {
@@ -288,6 +354,8 @@ impl<'a> ChunkParser<'a> {
                 head: None,
                 tail: Link::Open,
                 stray_seal: None,
+                account_map: Vec::new(),
+                type_map: Vec::new(),
             },
             link: Link::Open,
         }
@@ -304,6 +372,7 @@ impl<'a> ChunkParser<'a> {
     fn record(&mut self, span: Span) {
         let raw = &self.bytes[span.start..span.end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let end = span.start + raw.len();
         if raw.iter().all(u8::is_ascii_whitespace) {
             if self.sealed && !raw.is_empty() {
                 self.broken(span.line, "whitespace between the records of a sealed log");
@@ -318,7 +387,13 @@ impl<'a> ChunkParser<'a> {
             );
             return;
         }
-        let text = match std::str::from_utf8(raw) {
+        // Lines start and end next to ASCII bytes, so a slice of valid text is valid text.
+        let text = match self
+            .text
+            .and_then(|t| t.get(span.start..end))
+            .ok_or(())
+            .or_else(|()| std::str::from_utf8(raw))
+        {
             Ok(text) => text,
             Err(e) => {
                 self.bad(
@@ -344,7 +419,26 @@ impl<'a> ChunkParser<'a> {
         } else if fields.seal.is_some() && self.out.stray_seal.is_none() {
             self.out.stray_seal = Some(span.line);
         }
-        self.push_event(span, raw.len(), fields, event_flags);
+        // The accounts are looked up when the next record has been read: the parts of the table
+        // they need are fetched meanwhile.
+        let account_hash = name_hash(&fields.account);
+        self.known.prefetch(account_hash);
+        let to_hash = fields.to.as_deref().map_or(0, |to| {
+            let hash = name_hash(to);
+            self.known.prefetch(hash);
+            hash
+        });
+        let ready = Pending {
+            span,
+            len: raw.len(),
+            fields,
+            flags: event_flags,
+            account_hash,
+            to_hash,
+        };
+        if let Some(pending) = self.pending.replace(ready) {
+            self.push_event(pending);
+        }
     }
 
     fn bad(&mut self, line: u64, kind: ProblemKind, message: String) {
@@ -371,7 +465,15 @@ impl<'a> ChunkParser<'a> {
             Some(_) => {}
         }
         match self.link {
-            Link::Open => self.out.head = Some((line, seal.prev)),
+            Link::Open => {
+                self.out.head = Some(Head {
+                    line,
+                    prev: seal.prev,
+                    faults,
+                });
+                self.link = Link::Hash(seal.hash);
+                return;
+            }
             Link::Hash(h) if h != seal.prev => faults.push(
                 "`prev` is not the hash of the record before (a record was inserted, removed or moved)",
             ),
@@ -390,13 +492,51 @@ impl<'a> ChunkParser<'a> {
         }
     }
 
-    fn push_event(&mut self, span: Span, len: usize, fields: Fields<'a>, mut event_flags: u8) {
-        let account = self.out.accounts.intern(fields.account);
+    /// The number of an account: its number in the log when it is known, or its number in the
+    /// chunk marked with [`LOCAL`].
+    #[inline]
+    fn account(&mut self, name: std::borrow::Cow<'a, str>, hash: u64) -> u32 {
+        match self.known.find_hashed(&name, hash) {
+            Some(id) => id,
+            None => LOCAL | self.out.accounts.intern_hashed(name, hash),
+        }
+    }
+
+    /// The chunk's number for an event type. A log has few types: the last ones met are kept by
+    /// their text, which spares hashing the name of nearly every event.
+    #[inline]
+    fn kind(&mut self, name: std::borrow::Cow<'a, str>) -> u32 {
+        let b = name.as_bytes();
+        let mix = b.len() * 31
+            + usize::from(b.first().copied().unwrap_or(0)) * 7
+            + usize::from(b.get(b.len() / 2).copied().unwrap_or(0)) * 3
+            + usize::from(b.last().copied().unwrap_or(0));
+        let slot = mix % self.recent_types.len();
+        if let Some((seen, id)) = &self.recent_types[slot]
+            && **seen == *name
+        {
+            return *id;
+        }
+        let id = self.out.types.intern(name.clone());
+        self.recent_types[slot] = Some((name, id));
+        id
+    }
+
+    fn push_event(&mut self, pending: Pending<'a>) {
+        let Pending {
+            span,
+            len,
+            fields,
+            flags: mut event_flags,
+            account_hash,
+            to_hash,
+        } = pending;
+        let account = self.account(fields.account, account_hash);
         let to = match fields.to {
-            Some(to) => self.out.accounts.intern(to),
+            Some(to) => self.account(to, to_hash),
             None => NO_ACCOUNT,
         };
-        let kind = self.out.types.intern(fields.kind);
+        let kind = self.kind(fields.kind);
         if fields.amount.is_some() {
             event_flags |= flags::HAS_AMOUNT;
         }
@@ -430,6 +570,9 @@ impl<'a> ChunkParser<'a> {
     }
 
     fn finish(mut self, lines: u64) -> ChunkOut<'a> {
+        if let Some(pending) = self.pending.take() {
+            self.push_event(pending);
+        }
         self.out.lines = lines;
         self.out.tail = self.link;
         self.out
@@ -438,16 +581,51 @@ impl<'a> ChunkParser<'a> {
 
 /// A 64-bit hash of an event id; equal hashes are compared on the ids themselves.
 pub(crate) fn id_hash(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    id.hash(&mut h);
     // 0 means "no id".
-    h.finish().max(1)
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes()).max(1)
+}
+
+/// The lists a chunk's events are parsed into, handed from one chunk to the next: memory that
+/// was written once is cheaper than fresh memory.
+#[derive(Default)]
+struct Buffers {
+    events: Vec<LedgerEvent>,
+    id_hashes: Vec<u64>,
+}
+
+/// Where to cut `bytes` into pieces of about `chunk` bytes, each ending just after a newline (or at
+/// the end): the first cut is 0, the last `bytes.len()`.
+fn line_cuts(bytes: &[u8], chunk: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let mut at = chunk;
+    while at < bytes.len() {
+        match memchr::memchr(b'\n', &bytes[at - 1..]) {
+            Some(i) if at + i < bytes.len() => {
+                cuts.push(at + i);
+                at += i + chunk;
+            }
+            _ => break,
+        }
+    }
+    cuts.push(bytes.len());
+    cuts
 }
 
 /// Parses the lines of one chunk (which starts at a line start).
-fn parse_line_chunk(bytes: &[u8], base_offset: u64, sealed: bool) -> ChunkOut<'_> {
-    let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+fn parse_line_chunk<'a>(
+    known: &Names,
+    bytes: &'a [u8],
+    base_offset: u64,
+    sealed: bool,
+    buffers: Buffers,
+) -> ChunkOut<'a> {
+    let mut parser = ChunkParser::new(known, bytes, base_offset, sealed);
+    parser.out.events = buffers.events;
+    parser.out.id_hashes = buffers.id_hashes;
+    // Room for one event per line, so that the lists never move while they grow.
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    parser.out.events.reserve(lines);
+    parser.out.id_hashes.reserve(lines);
     let mut start = 0;
     let mut line = 0u64;
     while start < bytes.len() {
@@ -526,43 +704,130 @@ impl Records {
     }
 
     /// Adds a run of whole lines (the last one may lack its newline), parsed in parallel.
-    pub(crate) fn add_lines(
+    pub(crate) fn add_lines(&mut self, bytes: &[u8], base_offset: u64) {
+        self.add_lines_in(bytes, base_offset, None, CHUNK, &mut |_| {});
+    }
+
+    /// Adds a run of whole lines cut into chunks of about `chunk` bytes, parsed in parallel a wave
+    /// at a time; each wave is merged while the next one is parsed, then `release` is told that
+    /// its bytes are no longer needed. Returns `false` when the load was cancelled (some lines are
+    /// then not read).
+    pub(crate) fn add_lines_in(
         &mut self,
         bytes: &[u8],
         base_offset: u64,
         progress: Option<&Progress>,
-    ) {
+        chunk: usize,
+        release: &mut (dyn FnMut(std::ops::Range<usize>) + Send),
+    ) -> bool {
+        if bytes.is_empty() {
+            return true;
+        }
         let sealed = self.sealed(bytes);
-        let mut cuts = vec![0];
-        let mut at = CHUNK;
-        while at < bytes.len() {
-            match memchr::memchr(b'\n', &bytes[at..]) {
-                Some(i) => {
-                    cuts.push(at + i + 1);
-                    at += i + 1 + CHUNK;
-                }
-                None => break,
+        let cuts = line_cuts(bytes, chunk.max(1));
+        let wave = rayon::current_num_threads().max(1) * WAVE_PER_THREAD;
+        let pool: std::sync::Mutex<Vec<Buffers>> = Default::default();
+        let parse = |pieces: &[usize], known: &Names| -> Vec<ChunkOut<'_>> {
+            pieces
+                .par_windows(2)
+                .map(|w| {
+                    let piece = &bytes[w[0]..w[1]];
+                    let buffers = pool
+                        .lock()
+                        .ok()
+                        .and_then(|mut p| p.pop())
+                        .unwrap_or_default();
+                    let out =
+                        parse_line_chunk(known, piece, base_offset + w[0] as u64, sealed, buffers);
+                    if let Some(p) = progress {
+                        p.bytes_done
+                            .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
+                        p.events
+                            .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+                    }
+                    out
+                })
+                .collect()
+        };
+        let mut pending: Option<(Vec<ChunkOut>, std::ops::Range<usize>)> = None;
+        let mut at = 0;
+        while at + 1 < cuts.len() {
+            if progress.is_some_and(Progress::cancelled) {
+                return false;
             }
-        }
-        cuts.push(bytes.len());
-        cuts.dedup();
-        let chunks: Vec<ChunkOut> = cuts
-            .par_windows(2)
-            .map(|w| {
-                let out = parse_line_chunk(&bytes[w[0]..w[1]], base_offset + w[0] as u64, sealed);
-                if let Some(p) = progress {
-                    p.bytes_done
-                        .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
-                    p.events
-                        .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+            let next = (at + wave).min(cuts.len() - 1);
+            let pieces = &cuts[at..=next];
+            let range = cuts[at]..cuts[next];
+            // The accounts the wave before brought are known before this wave is parsed; its
+            // events are merged while this one is parsed.
+            if let Some((chunks, _)) = pending.as_mut() {
+                chunks.iter_mut().for_each(|c| self.resolve(c));
+            }
+            let known = std::mem::take(&mut self.accounts);
+            let parsed = match pending.take() {
+                None => parse(pieces, &known),
+                Some((chunks, done)) => {
+                    let (_, parsed) = rayon::join(
+                        || {
+                            // The whole text holds about as many events per byte as this wave.
+                            let seen: usize = chunks.iter().map(|c| c.events.len()).sum();
+                            let expected = (seen as f64 * bytes.len() as f64
+                                / (done.end - done.start).max(1) as f64
+                                * 1.02) as usize;
+                            let spent = self.merge_all(chunks, expected);
+                            if let Ok(mut p) = pool.lock() {
+                                p.extend(spent);
+                            }
+                            release(done);
+                        },
+                        || parse(pieces, &known),
+                    );
+                    parsed
                 }
-                out
-            })
-            .collect();
-        for chunk in chunks {
-            let base = self.lines;
-            self.merge(chunk, base);
+            };
+            self.accounts = known;
+            pending = Some((parsed, range));
+            at = next;
         }
+        if let Some((mut chunks, done)) = pending {
+            chunks.iter_mut().for_each(|c| self.resolve(c));
+            self.merge_all(chunks, 0);
+            release(done);
+        }
+        true
+    }
+
+    /// Merges resolved chunks of lines, in order; gives back their emptied lists.
+    fn merge_all(&mut self, chunks: Vec<ChunkOut>, expected: usize) -> Vec<Buffers> {
+        let events: usize = chunks.iter().map(|c| c.events.len()).sum();
+        if self.events.capacity() < self.events.len() + events {
+            let want = expected.max(self.events.len() + events);
+            self.events.reserve_exact(want - self.events.len());
+            self.id_hashes.reserve_exact(want - self.id_hashes.len());
+            crate::ledger::memory::huge_pages(&self.events);
+            crate::ledger::memory::huge_pages(&self.id_hashes);
+        }
+        chunks
+            .into_iter()
+            .map(|chunk| {
+                let base = self.lines;
+                self.merge(chunk, base)
+            })
+            .collect()
+    }
+
+    /// Numbers the chunk's own accounts and types in the log, in order of first appearance.
+    fn resolve(&mut self, chunk: &mut ChunkOut) {
+        chunk.account_map = chunk
+            .accounts
+            .iter()
+            .map(|(n, h)| self.accounts.intern_hashed(n, h))
+            .collect();
+        chunk.type_map = chunk
+            .types
+            .iter()
+            .map(|(n, h)| self.types.intern_hashed(n, h))
+            .collect();
     }
 
     /// Adds a log written as one JSON array: each element is a record, on the line it starts on.
@@ -571,6 +836,7 @@ impl Records {
         bytes: &[u8],
         base_offset: u64,
         progress: Option<&Progress>,
+        chunk: usize,
     ) {
         let (spans, lines, faults) = split_array(bytes);
         let sealed = {
@@ -582,20 +848,52 @@ impl Records {
                 .sealed
                 .get_or_insert_with(|| parse_record(first).is_ok_and(|f| f.seal.is_some()))
         };
-        let mut parser = ChunkParser::new(bytes, base_offset, sealed);
-        for span in spans {
-            parser.record(span);
+        // Elements in groups of about `chunk` bytes, parsed in parallel; lines are counted from
+        // the start of the array in every group.
+        let mut groups = Vec::new();
+        let mut start = 0;
+        while start < spans.len() {
+            let mut end = start + 1;
+            while end < spans.len() && spans[end].end - spans[start].start < chunk {
+                end += 1;
+            }
+            groups.push(&spans[start..end]);
+            start = end;
         }
-        parser.out.problems.extend(faults);
-        let out = parser.finish(lines);
+        let text = std::str::from_utf8(bytes).ok();
+        let mut outs: Vec<ChunkOut> = groups
+            .par_iter()
+            .map(|group| {
+                let mut parser =
+                    ChunkParser::with_text(&self.accounts, bytes, text, base_offset, sealed);
+                for span in group.iter() {
+                    parser.record(*span);
+                }
+                parser.finish(0)
+            })
+            .collect();
+        match outs.last_mut() {
+            Some(last) => {
+                last.problems.extend(faults);
+                last.lines = lines;
+            }
+            None => {
+                let mut parser = ChunkParser::new(&self.accounts, &[], base_offset, sealed);
+                parser.out.problems.extend(faults);
+                outs.push(parser.finish(lines));
+            }
+        }
         if let Some(p) = progress {
             p.bytes_done
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            p.events
-                .fetch_add(out.events.len() as u64, Ordering::Relaxed);
+            let events: usize = outs.iter().map(|o| o.events.len()).sum();
+            p.events.fetch_add(events as u64, Ordering::Relaxed);
         }
         let base = self.lines;
-        self.merge(out, base);
+        for mut out in outs {
+            self.resolve(&mut out);
+            self.merge(out, base);
+        }
     }
 
     /// Adds records whose line numbers are given (rows of a database: the line is the row's
@@ -611,7 +909,7 @@ impl Records {
             Some(r) => self.sealed(&bytes[r.start..r.end]),
             None => return,
         };
-        let mut parser = ChunkParser::new(bytes, base_offset, sealed);
+        let mut parser = ChunkParser::new(&self.accounts, bytes, base_offset, sealed);
         for r in records {
             // `merge` adds one to chunk-local lines.
             parser.record(Span {
@@ -621,7 +919,8 @@ impl Records {
             });
         }
         let last = records.iter().map(|r| r.line).max().unwrap_or(0);
-        let out = parser.finish(0);
+        let mut out = parser.finish(0);
+        self.resolve(&mut out);
         if let Some(p) = progress {
             p.bytes_done
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -632,33 +931,27 @@ impl Records {
         self.lines = self.lines.max(last);
     }
 
-    /// Merges a parsed chunk whose lines are counted from `base`.
-    fn merge(&mut self, chunk: ChunkOut, base: u64) {
-        let account_map: Vec<u32> = chunk
-            .accounts
-            .names
-            .iter()
-            .map(|n| self.accounts.intern(n))
-            .collect();
-        let type_map: Vec<u32> = chunk
-            .types
-            .names
-            .iter()
-            .map(|n| self.types.intern(n))
-            .collect();
-        if let Some((line, prev)) = chunk.head
-            && let Link::Hash(h) = self.link
-            && h != prev
-        {
-            self.problems.push(Problem::line(
-                base + line + 1,
-                ProblemKind::ChainBroken,
-                if h == GENESIS {
+    /// Merges a parsed chunk whose lines are counted from `base`; gives back its emptied lists.
+    fn merge(&mut self, mut chunk: ChunkOut, base: u64) -> Buffers {
+        debug_assert_eq!(chunk.account_map.len(), chunk.accounts.len(), "resolved");
+        let (account_map, type_map) = (&chunk.account_map, &chunk.type_map);
+        if let Some(mut head) = chunk.head {
+            if let Link::Hash(h) = self.link
+                && h != head.prev
+            {
+                head.faults.push(if h == GENESIS {
                     "the first record's `prev` is not 64 zeros (the start of the log was cut off)"
                 } else {
                     "`prev` is not the hash of the record before (a record was inserted, removed or moved)"
-                },
-            ));
+                });
+            }
+            if !head.faults.is_empty() {
+                self.problems.push(Problem::line(
+                    base + head.line + 1,
+                    ProblemKind::ChainBroken,
+                    head.faults.join("; "),
+                ));
+            }
         }
         match chunk.tail {
             Link::Open => {}
@@ -682,11 +975,18 @@ impl Records {
         if keep_seqs && self.seqs.len() < self.events.len() {
             self.seqs.resize(self.events.len(), NO_SEQ);
         }
-        for (i, mut event) in chunk.events.into_iter().enumerate() {
+        for (i, mut event) in chunk.events.drain(..).enumerate() {
             event.line += base + 1;
-            event.account = account_map[event.account as usize];
+            let global = |a: u32| {
+                if a & LOCAL != 0 {
+                    account_map[(a & !LOCAL) as usize]
+                } else {
+                    a
+                }
+            };
+            event.account = global(event.account);
             if event.to != NO_ACCOUNT {
-                event.to = account_map[event.to as usize];
+                event.to = global(event.to);
             }
             let Ok(kind) = u16::try_from(type_map[event.kind as usize]) else {
                 self.problems.push(Problem::line(
@@ -709,6 +1009,11 @@ impl Records {
                 p
             }));
         self.lines += chunk.lines;
+        chunk.id_hashes.clear();
+        Buffers {
+            events: chunk.events,
+            id_hashes: chunk.id_hashes,
+        }
     }
 
     /// Looks at the very end of the input: a last line without a newline.
@@ -794,7 +1099,14 @@ impl Builder {
             p.events
                 .store(self.records.events.len() as u64, Ordering::Relaxed);
         }
-        Ledger::index(self.name, self.options.types, self.records, raw, source_len)
+        Ledger::index(
+            self.name,
+            self.options.types,
+            self.options.depth,
+            self.records,
+            raw,
+            source_len,
+        )
     }
 }
 
@@ -892,6 +1204,9 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
     let total_lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
     (spans, total_lines, faults)
 }
+
+#[cfg(test)]
+mod pieces_props;
 
 #[cfg(test)]
 mod tests {
@@ -1067,7 +1382,13 @@ mod tests {
         }
         assert!(text.len() > 2 * CHUNK);
         let whole = load(&text);
-        let single = parse_line_chunk(text.as_bytes(), 0, false);
+        let single = parse_line_chunk(
+            &Names::default(),
+            text.as_bytes(),
+            0,
+            false,
+            Buffers::default(),
+        );
         assert_eq!(whole.len(), single.events.len());
         assert_eq!(whole.problems().len(), single.problems.len());
         for (p, q) in whole.problems().iter().zip(&single.problems) {

@@ -8,7 +8,9 @@ pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
+mod memory;
 pub mod money;
+mod names;
 pub mod problem;
 pub mod record;
 pub mod replay;
@@ -20,7 +22,7 @@ pub mod time;
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use index::{Integrity, Ledger, Posting, RawSource};
 pub use load::{
-    Builder, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
+    Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
     load_file_from,
 };
 pub use money::Money;

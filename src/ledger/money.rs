@@ -33,6 +33,9 @@ impl Money {
     /// exponent (`-12.50`, `100`, `1.5e3`). Anything else (`NaN`, `inf`, `1,000`, ` 5`, `.5`) is
     /// refused, as is a value that cannot be held exactly.
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        if let Some(m) = Self::parse_short(text.as_bytes()) {
+            return Ok(m);
+        }
         let syntax = || MoneyError::Syntax(truncate_for_message(text));
         let range = || MoneyError::OutOfRange(truncate_for_message(text));
         let bytes = text.as_bytes();
@@ -133,6 +136,43 @@ impl Money {
         };
         let value = Decimal::try_from_i128_with_scale(signed, scale as u32).map_err(|_| range())?;
         Ok(Money(value).normalized_zero())
+    }
+
+    /// The common short form (`-?digits[.digits]`, at most 19 bytes) in one pass; `None` for
+    /// anything else, which [`Money::parse`] then reads in full. Gives exactly what the full
+    /// reading gives.
+    #[inline]
+    fn parse_short(bytes: &[u8]) -> Option<Money> {
+        let (negative, digits) = match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, bytes),
+        };
+        if digits.is_empty() || digits.len() > 19 {
+            return None;
+        }
+        let mut mantissa: u64 = 0;
+        let mut scale: u32 = 0;
+        let mut seen_point = false;
+        for (i, &b) in digits.iter().enumerate() {
+            match b {
+                b'0'..=b'9' => {
+                    mantissa = mantissa * 10 + u64::from(b - b'0');
+                    scale += u32::from(seen_point);
+                }
+                // A point needs digits on both sides.
+                b'.' if !seen_point && i > 0 && i + 1 < digits.len() => seen_point = true,
+                _ => return None,
+            }
+        }
+        // At most 19 digits here: within a u64, and a decimal's mantissa; zero has no sign.
+        let value = Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            0,
+            negative && mantissa != 0,
+            scale,
+        );
+        Some(Money(value))
     }
 
     /// The exact sum, or `None` when it cannot be held exactly (a decimal library would round
@@ -307,6 +347,43 @@ mod tests {
         assert_eq!(m("+7").to_string(), "7");
         assert_eq!(m("000.10").to_string(), "0.10");
         assert_eq!(m("0e5").to_string(), "0");
+    }
+
+    #[test]
+    fn the_short_form_reads_as_the_full_reading_does() {
+        for text in [
+            "0",
+            "-0",
+            "-0.00",
+            "000.10",
+            "12.50",
+            "-12.50",
+            "9999999999999999999",
+            "1.00000000000000001",
+            "123456789.123456789",
+            "-0.00000000000000001",
+            "7",
+            "0.0",
+        ] {
+            let short = Money::parse_short(text.as_bytes()).expect(text);
+            let full = Money::parse(&format!("{text}e0")).unwrap();
+            assert_eq!(short, full, "{text}");
+            assert_eq!(short.to_string(), full.to_string(), "{text}");
+            assert_eq!(short.0.scale(), full.0.scale(), "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1.2.3",
+            "+1",
+            "1e5",
+            "12345678901234567890",
+            "1,0",
+        ] {
+            assert!(Money::parse_short(text.as_bytes()).is_none(), "{text}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! One record of a log (a JSON object) read into typed fields, with SPEC.md's aliases.
 //!
-//! Values are first taken as raw JSON text (`&RawValue`), so an amount written as a JSON number is
+//! Values are first taken as raw JSON text, so an amount written as a JSON number is
 //! parsed from its digits and never passes through `f64`.
 
 use std::borrow::Cow;
@@ -12,6 +12,8 @@ use serde_json::value::RawValue;
 use super::money::Money;
 use super::problem::ProblemKind;
 use super::time::{Millis, parse_time};
+
+mod scan;
 
 /// Which member a key names, and its rank among the aliases (lower wins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,52 +43,91 @@ pub const ALIASES: &[(&str, &[&str])] = &[
     ("seq", &["seq"]),
 ];
 
-fn member_of(key: &str) -> Option<Member> {
-    Some(match key {
-        "accountId" => Member::Account(0),
-        "account" => Member::Account(1),
-        "account_id" => Member::Account(2),
-        "type" => Member::Type(0),
-        "eventType" => Member::Type(1),
-        "event_type" => Member::Type(2),
-        "amount" => Member::Amount,
-        "timestamp" => Member::Time(0),
-        "time" => Member::Time(1),
-        "ts" => Member::Time(2),
-        "createdAt" => Member::Time(3),
-        "created_at" => Member::Time(4),
-        "eventId" => Member::Id(0),
-        "id" => Member::Id(1),
-        "event_id" => Member::Id(2),
-        "to" => Member::To(0),
-        "toAccountId" => Member::To(1),
-        "to_account" => Member::To(2),
-        "seq" => Member::Seq,
-        "prev" => Member::Prev,
-        "hash" => Member::Hash,
+#[inline(always)]
+fn member_of(key: &[u8]) -> Option<Member> {
+    // By length first: each key is then compared with at most four names of that length.
+    Some(match key.len() {
+        2 => match key {
+            b"ts" => Member::Time(2),
+            b"id" => Member::Id(1),
+            b"to" => Member::To(0),
+            _ => return None,
+        },
+        3 if key == b"seq" => Member::Seq,
+        4 => match key {
+            b"type" => Member::Type(0),
+            b"time" => Member::Time(1),
+            b"prev" => Member::Prev,
+            b"hash" => Member::Hash,
+            _ => return None,
+        },
+        6 if key == b"amount" => Member::Amount,
+        7 => match key {
+            b"account" => Member::Account(1),
+            b"eventId" => Member::Id(0),
+            _ => return None,
+        },
+        8 if key == b"event_id" => Member::Id(2),
+        9 => match key {
+            b"accountId" => Member::Account(0),
+            b"timestamp" => Member::Time(0),
+            b"eventType" => Member::Type(1),
+            b"createdAt" => Member::Time(3),
+            _ => return None,
+        },
+        10 => match key {
+            b"account_id" => Member::Account(2),
+            b"event_type" => Member::Type(2),
+            b"created_at" => Member::Time(4),
+            b"to_account" => Member::To(2),
+            _ => return None,
+        },
+        11 if key == b"toAccountId" => Member::To(1),
         _ => return None,
     })
 }
 
 /// A value kept with the rank of the alias it came from.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Slot<'a> {
     rank: u8,
-    value: Option<&'a RawValue>,
+    /// The value's JSON text, as written.
+    value: Option<&'a str>,
+    /// The value is a string without escapes: its text is what is between the quotes.
+    plain: bool,
 }
 
 impl<'a> Slot<'a> {
-    fn offer(&mut self, rank: u8, value: &'a RawValue) {
+    #[inline(always)]
+    fn offer(&mut self, rank: u8, value: &'a str, plain: bool) {
         if self.value.is_none() || rank < self.rank {
             self.rank = rank;
             self.value = Some(value);
+            self.plain = plain;
+        }
+    }
+
+    /// The text of a string value (`None` for another JSON type).
+    fn string(&self) -> Option<Cow<'a, str>> {
+        let v = self.value?;
+        if self.plain {
+            return Some(Cow::Borrowed(&v[1..v.len() - 1]));
+        }
+        json_string(v)
+    }
+
+    /// A string, or a number taken as its digits (ids and accounts are sometimes numbers).
+    fn name(&self) -> Option<Cow<'a, str>> {
+        match self.value {
+            Some(v) if is_number(v) => Some(Cow::Borrowed(v)),
+            _ => self.string(),
         }
     }
 }
 
 /// The members rewind reads, as raw JSON text. Everything else in the object is skipped here and
 /// shown from the raw record when asked for.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RawRecord<'a> {
     account: Slot<'a>,
     kind: Slot<'a>,
@@ -97,6 +138,24 @@ pub struct RawRecord<'a> {
     seq: Slot<'a>,
     prev: Slot<'a>,
     hash: Slot<'a>,
+}
+
+impl<'a> RawRecord<'a> {
+    /// Takes a member's value; `plain` says it is a string without escapes.
+    #[inline(always)]
+    fn offer(&mut self, member: Member, value: &'a str, plain: bool) {
+        match member {
+            Member::Account(r) => self.account.offer(r, value, plain),
+            Member::Type(r) => self.kind.offer(r, value, plain),
+            Member::Amount => self.amount.offer(0, value, plain),
+            Member::Time(r) => self.time.offer(r, value, plain),
+            Member::Id(r) => self.id.offer(r, value, plain),
+            Member::To(r) => self.to.offer(r, value, plain),
+            Member::Seq => self.seq.offer(0, value, plain),
+            Member::Prev => self.prev.offer(0, value, plain),
+            Member::Hash => self.hash.offer(0, value, plain),
+        }
+    }
 }
 
 /// A key that borrows from the input when it can.
@@ -132,22 +191,16 @@ impl<'de> de::Deserialize<'de> for RawRecord<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut record = RawRecord::default();
                 while let Some(key) = map.next_key::<Key<'de>>()? {
-                    let Some(member) = member_of(&key.0) else {
+                    let Some(member) = member_of(key.0.as_bytes()) else {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
                     let value: &'de RawValue = map.next_value()?;
-                    match member {
-                        Member::Account(r) => record.account.offer(r, value),
-                        Member::Type(r) => record.kind.offer(r, value),
-                        Member::Amount => record.amount.offer(0, value),
-                        Member::Time(r) => record.time.offer(r, value),
-                        Member::Id(r) => record.id.offer(r, value),
-                        Member::To(r) => record.to.offer(r, value),
-                        Member::Seq => record.seq.offer(0, value),
-                        Member::Prev => record.prev.offer(0, value),
-                        Member::Hash => record.hash.offer(0, value),
-                    }
+                    let value = value.get();
+                    let plain = value.len() >= 2
+                        && value.starts_with('"')
+                        && !value.as_bytes().contains(&b'\\');
+                    record.offer(member, value, plain);
                 }
                 Ok(record)
             }
@@ -192,32 +245,23 @@ fn fail<T>(kind: ProblemKind, message: impl Into<String>) -> Result<T, RecordErr
 }
 
 /// The text of a JSON string value, borrowed when it has no escapes.
-pub fn json_string(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let text = raw.get();
+pub fn json_string(text: &str) -> Option<Cow<'_, str>> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
+    // A plain loop: most strings are short, and this is cheaper than a search routine for them.
+    if !inner.bytes().any(|b| b == b'\\') {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(text).ok().map(Cow::Owned)
 }
 
-fn is_number(raw: &RawValue) -> bool {
-    raw.get()
-        .as_bytes()
+fn is_number(raw: &str) -> bool {
+    raw.as_bytes()
         .first()
         .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
 }
 
-/// A string, or a number taken as its digits (ids and accounts are sometimes numbers).
-fn name_of<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
-    if is_number(raw) {
-        return Some(Cow::Borrowed(raw.get()));
-    }
-    json_string(raw)
-}
-
-fn hex32(raw: &RawValue) -> Option<[u8; 32]> {
-    let text = raw.get().strip_prefix('"')?.strip_suffix('"')?.as_bytes();
+fn hex32(raw: &str) -> Option<[u8; 32]> {
+    let text = raw.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
     if text.len() != 64 {
         return None;
     }
@@ -243,88 +287,93 @@ fn alias_list(canonical: &str) -> String {
 
 /// Parses one record (a JSON object in UTF-8) into typed fields.
 pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
-    let raw: RawRecord = match serde_json::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => return fail(ProblemKind::BadJson, json_error_message(&e)),
+    let raw = match scan::record(text) {
+        Some(raw) => raw,
+        // Anything the scanner does not take (an error, a rarer form) gets the full parser, which
+        // gives the same members or says exactly what is wrong.
+        None => match serde_json::from_str::<RawRecord>(text) {
+            Ok(raw) => raw,
+            Err(e) => return fail(ProblemKind::BadJson, json_error_message(&e)),
+        },
     };
     let account = match raw.account.value {
         None => return fail(ProblemKind::MissingField, missing("accountId")),
-        Some(v) if v.get() == "null" => {
+        Some("null") => {
             return fail(ProblemKind::MissingField, missing("accountId"));
         }
-        Some(v) => match name_of(v) {
-            Some(a) if !a.trim().is_empty() => a,
+        Some(v) => match raw.account.name() {
+            Some(a) if !is_blank(&a) => a,
             Some(_) => return fail(ProblemKind::MissingField, "the account is empty"),
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("account {} is not a string", shorten(v.get())),
+                    format!("account {} is not a string", shorten(v)),
                 );
             }
         },
     };
     let kind = match raw.kind.value {
         None => return fail(ProblemKind::MissingField, missing("type")),
-        Some(v) if v.get() == "null" => return fail(ProblemKind::MissingField, missing("type")),
-        Some(v) => match json_string(v) {
-            Some(t) if !t.trim().is_empty() => t,
+        Some("null") => return fail(ProblemKind::MissingField, missing("type")),
+        Some(v) => match raw.kind.string() {
+            Some(t) if !is_blank(&t) => t,
             Some(_) => return fail(ProblemKind::MissingField, "the event type is empty"),
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("type {} is not a string", shorten(v.get())),
+                    format!("type {} is not a string", shorten(v)),
                 );
             }
         },
     };
     let ts = match raw.time.value {
         None => return fail(ProblemKind::MissingField, missing("timestamp")),
-        Some(v) if v.get() == "null" => {
+        Some("null") => {
             return fail(ProblemKind::MissingField, missing("timestamp"));
         }
-        Some(v) => parse_time_value(v)?,
+        Some(v) => parse_time_value(v, raw.time.string())?,
     };
     let amount = match raw.amount.value {
         None => None,
-        Some(v) if v.get() == "null" => None,
-        Some(v) => Some(parse_amount_value(v)?),
+        Some("null") => None,
+        Some(v) => Some(parse_amount_value(v, raw.amount.string())?),
     };
     let id = match raw.id.value {
         None => None,
-        Some(v) if v.get() == "null" => None,
-        Some(v) => match name_of(v) {
+        Some("null") => None,
+        Some(v) => match raw.id.name() {
             Some(id) => Some(id),
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("event id {} is not a string", shorten(v.get())),
+                    format!("event id {} is not a string", shorten(v)),
                 );
             }
         },
     };
     let to = match raw.to.value {
         None => None,
-        Some(v) if v.get() == "null" => None,
-        Some(v) => match name_of(v) {
-            Some(to) if to.trim().is_empty() => None,
+        Some("null") => None,
+        Some(v) => match raw.to.name() {
+            Some(to) if is_blank(&to) => None,
             Some(to) => Some(to),
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("`to` {} is not an account", shorten(v.get())),
+                    format!("`to` {} is not an account", shorten(v)),
                 );
             }
         },
     };
     let seq = match raw.seq.value {
         None => None,
-        Some(v) if v.get() == "null" => None,
-        Some(v) => match name_of(v).and_then(|s| s.parse::<u64>().ok()) {
+        Some("null") => None,
+        Some(v) => match raw.seq.name().and_then(|s| s.parse::<u64>().ok()) {
             Some(n) => Some(n),
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("seq {} is not a non-negative integer", shorten(v.get())),
+                    format!("seq {} is not a non-negative integer", shorten(v)),
                 );
             }
         },
@@ -359,6 +408,14 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     })
 }
 
+/// Whether a text is empty or only whitespace (most names start with a visible ASCII byte).
+fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b) if (0x21..0x80).contains(b) => false,
+        _ => text.trim().is_empty(),
+    }
+}
+
 fn missing(canonical: &str) -> String {
     format!("missing {} ({})", canonical, alias_list(canonical))
 }
@@ -371,9 +428,9 @@ fn shorten(text: &str) -> String {
     out
 }
 
-fn parse_time_value(v: &RawValue) -> Result<Millis, RecordError> {
-    let text = v.get();
-    if is_number(v) {
+/// A time from its JSON text, and its string value when it is a string.
+fn parse_time_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Millis, RecordError> {
+    if is_number(text) {
         return match text.parse::<i64>() {
             Ok(ms) => Ok(ms),
             Err(_) => fail(
@@ -385,7 +442,7 @@ fn parse_time_value(v: &RawValue) -> Result<Millis, RecordError> {
             ),
         };
     }
-    match json_string(v) {
+    match string {
         Some(s) => parse_time(&s).map_err(|e| RecordError {
             kind: ProblemKind::BadTime,
             message: e.to_string(),
@@ -400,11 +457,11 @@ fn parse_time_value(v: &RawValue) -> Result<Millis, RecordError> {
     }
 }
 
-fn parse_amount_value(v: &RawValue) -> Result<Money, RecordError> {
-    let text = v.get();
-    let digits = if is_number(v) {
+/// An amount from its JSON text, and its string value when it is a string.
+fn parse_amount_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Money, RecordError> {
+    let digits = if is_number(text) {
         Cow::Borrowed(text)
-    } else if let Some(s) = json_string(v) {
+    } else if let Some(s) = string {
         s
     } else {
         return fail(

@@ -1,8 +1,9 @@
 //! Queries "as of" a moment. Every answer is a binary search in the indexes built at load; nothing
 //! here replays the log from the start.
 
-use super::event::{AccountId, Effect};
-use super::index::{Ledger, Posting};
+use super::event::{AccountId, Effect, NO_ACCOUNT};
+use super::index::{Ledger, Posting, Running};
+use super::load::Depth;
 use super::money::Money;
 use super::time::Millis;
 
@@ -39,9 +40,22 @@ impl Ledger {
         &self.time_order
     }
 
-    /// The position of event `i` in time order.
+    /// The position of event `i` in time order ([`Depth::Full`] only).
     pub fn time_rank(&self, i: usize) -> usize {
+        self.need_full("time_rank");
         self.time_rank[i] as usize
+    }
+
+    /// How much of the indexes this ledger holds.
+    pub fn depth(&self) -> Depth {
+        self.depth
+    }
+
+    fn need_full(&self, what: &str) {
+        assert!(
+            self.depth == Depth::Full,
+            "{what} needs a ledger loaded with Depth::Full"
+        );
     }
 
     pub fn first_time(&self) -> Option<Millis> {
@@ -83,19 +97,30 @@ impl Ledger {
         }
     }
 
-    /// Every event touching the account, in time order, with the balance after each.
+    /// Every event touching the account, in time order, with the balance after each
+    /// ([`Depth::Full`] only).
     pub fn postings(&self, account: AccountId) -> &[Posting] {
+        self.need_full("postings");
         &self.account_index[account as usize].time
     }
 
-    /// The same in recorded order, balances replayed in that order.
+    /// The same in recorded order, balances replayed in that order ([`Depth::Full`] only).
     pub fn postings_recorded(&self, account: AccountId) -> &[Posting] {
+        self.need_full("postings_recorded");
         let index = &self.account_index[account as usize];
         index.recorded.as_deref().unwrap_or(&index.time)
     }
 
-    /// The account as of a moment.
+    /// The account as of a moment: a binary search at [`Depth::Full`], one replay of the log at
+    /// [`Depth::Summary`] (except at the end).
     pub fn account_at(&self, account: AccountId, moment: Moment) -> AccountState {
+        if self.depth == Depth::Summary {
+            let running = match moment {
+                Moment::End => self.ends[account as usize],
+                _ => self.replayed(moment)[account as usize],
+            };
+            return state(account, running);
+        }
         let index = &self.account_index[account as usize];
         let (list, k) = match moment {
             Moment::End => (&index.time, index.time.len()),
@@ -145,14 +170,59 @@ impl Ledger {
 
     /// Every account as of a moment, sorted by account name.
     pub fn balances_at(&self, moment: Moment) -> Vec<AccountState> {
+        if self.depth == Depth::Summary {
+            let replayed;
+            let states = match moment {
+                Moment::End => &self.ends,
+                _ => {
+                    replayed = self.replayed(moment);
+                    &replayed
+                }
+            };
+            return self
+                .sorted_accounts
+                .iter()
+                .map(|&a| state(a, states[a as usize]))
+                .collect();
+        }
         self.sorted_accounts
             .iter()
             .map(|&a| self.account_at(a, moment))
             .collect()
     }
 
-    /// The balance of `account` right after event `i`, replaying in time order.
+    /// Every account as of a moment, by replaying the events the moment includes: those up to
+    /// the time in time order, or the first N in recorded order. The same steps as the replay
+    /// that finds the problems, so the same balances as the postings of [`Depth::Full`].
+    fn replayed(&self, moment: Moment) -> Vec<Running> {
+        let mut running = vec![Running::default(); self.account_count()];
+        let mut replay = |i: u32| {
+            for account in self.touched(&self.records.events[i as usize]) {
+                if account != NO_ACCOUNT {
+                    self.post(
+                        i,
+                        account,
+                        &mut running[account as usize],
+                        None,
+                        &mut |_| {},
+                    );
+                }
+            }
+        };
+        match moment {
+            Moment::End => self.time_order.iter().for_each(|&i| replay(i)),
+            Moment::Time(t) => self.time_order[..self.count_at(t)]
+                .iter()
+                .for_each(|&i| replay(i)),
+            Moment::Seq(_) => (0..self.included(moment) as u32).for_each(replay),
+        }
+        running
+    }
+
+    /// The balance of `account` right after event `i`, replaying in time order
+    /// ([`Depth::Full`] only).
     pub fn balance_after(&self, i: usize, account: AccountId) -> Option<Money> {
+        self.need_full("balance_after");
         let list = &self.account_index[account as usize].time;
         let rank = self.time_rank[i];
         let pos = list.partition_point(|p| self.time_rank[p.event as usize] < rank);
@@ -161,13 +231,26 @@ impl Ledger {
             .map(|p| p.balance)
     }
 
-    /// The balance of `account` right after event `i`, replaying in recorded order.
+    /// The balance of `account` right after event `i`, replaying in recorded order
+    /// ([`Depth::Full`] only).
     pub fn balance_after_recorded(&self, i: usize, account: AccountId) -> Option<Money> {
         let list = self.postings_recorded(account);
         let pos = list.partition_point(|p| (p.event as usize) < i);
         list.get(pos)
             .filter(|p| p.event as usize == i)
             .map(|p| p.balance)
+    }
+}
+
+/// The state of an account from its replay.
+fn state(account: AccountId, running: Running) -> AccountState {
+    AccountState {
+        account,
+        balance: running.balance,
+        events: running.events as usize,
+        exists: running.events > 0,
+        closed: running.closed,
+        last_event: running.last_event,
     }
 }
 

@@ -32,7 +32,13 @@ fn error(text: &str) -> TimeError {
 
 /// Parses a time written as text: RFC 3339, the naive form, or a string of epoch-millisecond digits.
 pub fn parse_time(text: &str) -> Result<Millis, TimeError> {
-    let trimmed = text.trim();
+    // Trimming looks at Unicode whitespace; most times start and end with a visible ASCII byte.
+    let visible = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x80).contains(b));
+    let trimmed = if visible(text.as_bytes().first()) && visible(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
+    };
     if let Some(ms) = parse_fast(trimmed.as_bytes()) {
         return Ok(ms);
     }
@@ -82,9 +88,6 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
     if b[13] != b':' {
         return None;
     }
-    let year = digits(b, 0, 4)?;
-    let month = digits(b, 5, 2)?;
-    let day = digits(b, 8, 2)?;
     let hour = digits(b, 11, 2)?;
     let minute = digits(b, 14, 2)?;
     let mut i = 16;
@@ -125,22 +128,41 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
         }
         _ => return None,
     };
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = day_number(b[..10].try_into().ok()?)?;
     let local = days * MS_PER_DAY
         + hour * MS_PER_HOUR
         + minute * MS_PER_MINUTE
         + second * MS_PER_SECOND
         + millis;
     Some(local - offset_minutes * MS_PER_MINUTE)
+}
+
+/// The day number of a `YYYY-MM-DD` date, `None` when it is not a valid date. The last date
+/// read is remembered (per thread): the records of a log come day after day.
+fn day_number(date: &[u8; 10]) -> Option<i64> {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST: Cell<([u8; 10], i64)> = const { Cell::new(([0; 10], 0)) };
+    }
+    let (last, days) = LAST.get();
+    if last == *date {
+        return Some(days);
+    }
+    let number = |range: std::ops::Range<usize>| {
+        date[range].iter().try_fold(0i64, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    LAST.set((*date, days));
+    Some(days)
 }
 
 fn is_leap(year: i64) -> bool {
@@ -184,36 +206,50 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Writes `YYYY-MM-DD?HH:MM:SS` with `separator` between date and time, then `.mmmZ` when
 /// `millis`; `None` for years outside 0..=9999 (left to chrono).
 fn format_parts(ms: Millis, separator: char, millis: bool) -> Option<String> {
-    fn push(out: &mut String, value: i64, width: usize) {
-        let digits = value.to_string();
-        for _ in digits.len()..width {
-            out.push('0');
+    let mut out = Vec::with_capacity(24);
+    write_parts(ms, separator as u8, millis, &mut out)?;
+    String::from_utf8(out).ok()
+}
+
+/// [`format_parts`] into a buffer, without allocating; `false` (and nothing written) for years
+/// outside 0..=9999.
+fn write_parts(ms: Millis, separator: u8, millis: bool, out: &mut Vec<u8>) -> Option<()> {
+    fn push(out: &mut Vec<u8>, value: i64, width: u32) {
+        let mut divisor = 10i64.pow(width - 1);
+        while divisor > 0 {
+            out.push(b'0' + (value / divisor % 10) as u8);
+            divisor /= 10;
         }
-        out.push_str(&digits);
     }
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     if !(0..=9999).contains(&year) {
         return None;
     }
     let in_day = ms.rem_euclid(MS_PER_DAY);
-    let mut out = String::with_capacity(24);
-    push(&mut out, year, 4);
-    out.push('-');
-    push(&mut out, month, 2);
-    out.push('-');
-    push(&mut out, day, 2);
+    push(out, year, 4);
+    out.push(b'-');
+    push(out, month, 2);
+    out.push(b'-');
+    push(out, day, 2);
     out.push(separator);
-    push(&mut out, in_day / MS_PER_HOUR, 2);
-    out.push(':');
-    push(&mut out, in_day % MS_PER_HOUR / MS_PER_MINUTE, 2);
-    out.push(':');
-    push(&mut out, in_day % MS_PER_MINUTE / MS_PER_SECOND, 2);
+    push(out, in_day / MS_PER_HOUR, 2);
+    out.push(b':');
+    push(out, in_day % MS_PER_HOUR / MS_PER_MINUTE, 2);
+    out.push(b':');
+    push(out, in_day % MS_PER_MINUTE / MS_PER_SECOND, 2);
     if millis {
-        out.push('.');
-        push(&mut out, in_day % MS_PER_SECOND, 3);
-        out.push('Z');
+        out.push(b'.');
+        push(out, in_day % MS_PER_SECOND, 3);
+        out.push(b'Z');
     }
-    Some(out)
+    Some(())
+}
+
+/// Appends [`format_time`] of `ms` to `out`, without allocating for the usual years.
+pub fn write_time(ms: Millis, out: &mut Vec<u8>) {
+    if write_parts(ms, b'T', true, out).is_none() {
+        out.extend_from_slice(format_time(ms).as_bytes());
+    }
 }
 
 /// `2024-03-01T12:00:00.000Z`: the one way rewind writes a moment.
@@ -403,5 +439,46 @@ mod tests {
         assert_eq!(parse_user_time("-1h", T).unwrap(), T - MS_PER_HOUR);
         assert_eq!(parse_user_time("2024-03-01 12:00", 0).unwrap(), T);
         assert!(parse_user_time("soon", T).is_err());
+    }
+
+    #[test]
+    fn written_times_are_the_formatted_ones() {
+        let mut out = Vec::new();
+        for ms in [
+            0,
+            1,
+            -1,
+            1_709_251_200_000,
+            1_709_294_400_123,
+            951_782_400_000,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_000,
+            -62_167_219_200_001,
+        ]
+        .into_iter()
+        .chain((0..2_000).map(|k| 1_700_000_000_000 + k * 987_654_321))
+        {
+            out.clear();
+            write_time(ms, &mut out);
+            assert_eq!(
+                String::from_utf8(out.clone()).unwrap(),
+                format_time(ms),
+                "{ms}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_remembered_date_never_lets_an_invalid_one_through() {
+        assert!(parse_time("2024-02-29T10:00:00Z").is_ok());
+        assert!(parse_time("2023-02-29T10:00:00Z").is_err());
+        assert!(parse_time("2024-02-29T10:00:00Z").is_ok());
+        assert!(parse_time("2024-02-30T10:00:00Z").is_err());
+        assert!(parse_time("2024-13-01T10:00:00Z").is_err());
+        assert_eq!(
+            parse_time("2024-03-01T00:00:00.800Z").unwrap(),
+            parse_time("2024-03-01T00:00:00Z").unwrap() + 800
+        );
     }
 }

@@ -1,0 +1,186 @@
+//! Loading a log for a headless command: progress on stderr while a large file loads, and Ctrl-C.
+//!
+//! The progress line (bytes and events) appears only when stderr is a terminal and the load takes
+//! more than a moment; it is rewritten in place and erased when the load ends, so that what the
+//! command prints afterwards starts on a clean line. Scripts and pipes never see it.
+//!
+//! A first Ctrl-C stops the load between two pieces of the file and the command exits with status
+//! 130; a second one ends the process at once.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::Failure;
+use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
+use crate::text::escape_control;
+
+/// How long a load runs before its progress is shown.
+const QUIET_FOR: Duration = Duration::from_millis(500);
+/// How often the progress line is rewritten.
+const EVERY: Duration = Duration::from_millis(100);
+/// The exit status of a command interrupted by Ctrl-C (128 + SIGINT).
+pub const INTERRUPTED: u8 = 130;
+
+/// Loads a log file, showing progress on stderr when it is a terminal.
+pub fn load_reporting(path: &str, options: &LoadOptions) -> Result<Ledger, Failure> {
+    let progress = Arc::new(Progress::default());
+    let interrupted = Arc::new(AtomicBool::new(false));
+    watch_interrupts(&interrupted);
+    let done = Arc::new(AtomicBool::new(false));
+    let reporter = {
+        let (progress, interrupted, done) = (
+            Arc::clone(&progress),
+            Arc::clone(&interrupted),
+            Arc::clone(&done),
+        );
+        let name = escape_control(path).into_owned();
+        let show = std::io::stderr().is_terminal();
+        thread::spawn(move || report(&name, &progress, &interrupted, &done, show))
+    };
+    let result = load_file(Path::new(path), options, Some(&progress));
+    done.store(true, Ordering::Relaxed);
+    let _ = reporter.join();
+    match result {
+        Ok(_) | Err(LoadError::Cancelled { .. }) if interrupted.load(Ordering::Relaxed) => {
+            Err(Failure {
+                code: INTERRUPTED,
+                message: format!("{path}: the load was interrupted"),
+            })
+        }
+        Ok(ledger) => Ok(ledger),
+        Err(e) => Err(Failure::usage(e.to_string())),
+    }
+}
+
+/// Makes Ctrl-C set `flag` instead of ending the process, unless the flag is already set.
+fn watch_interrupts(flag: &Arc<AtomicBool>) {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::SIGINT;
+        // The order matters: a signal that finds the flag set ends the process, then the flag is set.
+        let _ = signal_hook::flag::register_conditional_default(SIGINT, Arc::clone(flag));
+        let _ = signal_hook::flag::register(SIGINT, Arc::clone(flag));
+    }
+    #[cfg(not(unix))]
+    let _ = flag;
+}
+
+/// Runs beside the load until `done`: passes an interrupt on to the load, and draws the progress
+/// line when `show`.
+fn report(
+    name: &str,
+    progress: &Progress,
+    interrupted: &AtomicBool,
+    done: &AtomicBool,
+    show: bool,
+) {
+    let start = Instant::now();
+    let mut drawn = false;
+    let mut last_draw = start;
+    let mut stderr = std::io::stderr();
+    while !done.load(Ordering::Relaxed) {
+        thread::sleep(Duration::from_millis(20));
+        if interrupted.load(Ordering::Relaxed) {
+            progress.cancel.store(true, Ordering::Relaxed);
+        }
+        if show && start.elapsed() >= QUIET_FOR && (!drawn || last_draw.elapsed() >= EVERY) {
+            let _ = write!(stderr, "\r\x1b[2K{}", line(name, progress));
+            let _ = stderr.flush();
+            drawn = true;
+            last_draw = Instant::now();
+        }
+    }
+    if drawn {
+        let _ = write!(stderr, "\r\x1b[2K");
+        let _ = stderr.flush();
+    }
+}
+
+/// The progress line: `rewind: loading FILE · 512 of 1,366 MB · 3,812,000 events`, then
+/// `indexing` once every byte is read.
+fn line(name: &str, progress: &Progress) -> String {
+    let total = progress.bytes_total.load(Ordering::Relaxed);
+    let done = progress.bytes_done.load(Ordering::Relaxed).min(total);
+    let events = progress.events.load(Ordering::Relaxed);
+    let name = shorten(name, 40);
+    if total > 0 && done == total {
+        format!("rewind: indexing {name} · {} events", group(events))
+    } else {
+        format!(
+            "rewind: loading {name} · {} of {} MB · {} events",
+            group(done / 1_000_000),
+            group(total / 1_000_000),
+            group(events)
+        )
+    }
+}
+
+/// The end of a long name, so that the line fits on one row of a terminal.
+fn shorten(name: &str, max: usize) -> String {
+    let count = name.chars().count();
+    if count <= max {
+        return name.to_string();
+    }
+    let tail: String = name.chars().skip(count - (max - 1)).collect();
+    format!("…{tail}")
+}
+
+/// `3812000` as `3,812,000`.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_says_bytes_and_events_then_indexing() {
+        let p = Progress::default();
+        p.bytes_total.store(1_366_000_000, Ordering::Relaxed);
+        p.bytes_done.store(512_400_000, Ordering::Relaxed);
+        p.events.store(3_812_000, Ordering::Relaxed);
+        assert_eq!(
+            line("big.jsonl", &p),
+            "rewind: loading big.jsonl · 512 of 1,366 MB · 3,812,000 events"
+        );
+        p.bytes_done.store(1_366_000_000, Ordering::Relaxed);
+        p.events.store(10_000_000, Ordering::Relaxed);
+        assert_eq!(
+            line("big.jsonl", &p),
+            "rewind: indexing big.jsonl · 10,000,000 events"
+        );
+        let long = format!("/var/log/{}/ledger.jsonl", "x".repeat(60));
+        assert!(line(&long, &p).contains("…"));
+        assert_eq!(shorten(&long, 40).chars().count(), 40);
+    }
+
+    #[test]
+    fn nothing_is_drawn_when_stderr_is_not_a_terminal() {
+        // The reporter never writes when told not to show, however long the load runs; this only
+        // checks that it stops when the load is done and passes an interrupt on.
+        let p = Progress::default();
+        let interrupted = AtomicBool::new(true);
+        let done = AtomicBool::new(false);
+        thread::scope(|s| {
+            s.spawn(|| report("x", &p, &interrupted, &done, false));
+            while !p.cancelled() {
+                thread::sleep(Duration::from_millis(5));
+            }
+            done.store(true, Ordering::Relaxed);
+        });
+        assert!(p.cancelled());
+    }
+}

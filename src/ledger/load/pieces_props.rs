@@ -1,0 +1,535 @@
+//! Properties of a log read in pieces.
+//!
+//! - The parallel loader, whatever the size of the chunks it cuts a log into, gives exactly what
+//!   one sequential pass gives (events, problems, line numbers, the chain's verdict), and the lines
+//!   and bad lines a plain line-by-line reading finds.
+//! - A ledger indexed at [`Depth::Summary`] answers every moment as one indexed at
+//!   [`Depth::Full`] does, with the same problems.
+//! - A log loaded in part and then extended with the lines that follow (as when following a
+//!   growing file) is the log loaded at once, whether the new events were indexed on their own or
+//!   everything was indexed again.
+
+use proptest::prelude::*;
+
+use super::{CHUNK, LoadOptions, load_bytes_in};
+use crate::ledger::chain::{GENESIS, seal_line};
+use crate::ledger::index::Reindexed;
+use crate::ledger::record::parse_record;
+use crate::ledger::{Depth, Ledger, Moment};
+
+/// One line of a generated log.
+#[derive(Clone, Debug)]
+enum Line {
+    Event {
+        account: u8,
+        kind: u8,
+        amount: Option<u8>,
+        to: Option<u8>,
+        id: Option<u8>,
+        /// Seconds after the start; later lines usually get later times.
+        at: u16,
+        escaped: bool,
+    },
+    Bad(u8),
+    Blank,
+    Spaces,
+    NotUtf8,
+}
+
+const KINDS: &[&str] = &[
+    "DEPOSIT",
+    "withdraw",
+    "TRANSFER",
+    "AccountOpened",
+    "ACCOUNT_CLOSED",
+    "Mystery",
+];
+const AMOUNTS: &[&str] = &["\"12.50\"", "3", "-4", "1e2", "\"x\"", "0.1", "null"];
+const BAD: &[&str] = &[
+    "not json",
+    "{\"accountId\":",
+    "[1,2]",
+    "{\"type\":\"DEPOSIT\",\"timestamp\":1}",
+    "{\"accountId\":\"a1\",\"type\":\"DEPOSIT\",\"timestamp\":\"noon\"}",
+    "{\"accountId\":\"a1\",\"type\":\"DEPOSIT\",\"timestamp\":1,\"seq\":-1}",
+    "}",
+];
+
+fn line() -> impl Strategy<Value = Line> {
+    prop_oneof![
+        8 => (0u8..6, 0u8..6, prop::option::weighted(0.9, 0u8..7), prop::option::of(0u8..6),
+              prop::option::weighted(0.7, 0u8..20), 0u16..400, prop::bool::weighted(0.1))
+            .prop_map(|(account, kind, amount, to, id, at, escaped)| Line::Event {
+                account, kind, amount, to, id, at, escaped
+            }),
+        1 => (0u8..7).prop_map(Line::Bad),
+        1 => Just(Line::Blank),
+        1 => Just(Line::Spaces),
+        1 => Just(Line::NotUtf8),
+    ]
+}
+
+/// The JSON body of an event line (without the closing brace), `seq` first when given.
+fn body(line: &Line, seq: Option<usize>) -> Option<String> {
+    let Line::Event {
+        account,
+        kind,
+        amount,
+        to,
+        id,
+        at,
+        escaped,
+    } = line
+    else {
+        return None;
+    };
+    let mut out = String::from("{");
+    if let Some(seq) = seq {
+        out.push_str(&format!("\"seq\":{seq},"));
+    }
+    if let Some(id) = id {
+        out.push_str(&format!("\"eventId\":\"e{id}\","));
+    }
+    // An escaped name is the same account as the plain one.
+    let name = if *escaped {
+        format!("a\\u003{account}")
+    } else {
+        format!("a{account}")
+    };
+    out.push_str(&format!(
+        "\"accountId\":\"{name}\",\"type\":\"{}\"",
+        KINDS[*kind as usize]
+    ));
+    if let Some(a) = amount {
+        out.push_str(&format!(",\"amount\":{}", AMOUNTS[*a as usize]));
+    }
+    if let Some(to) = to {
+        out.push_str(&format!(",\"to\":\"a{to}\""));
+    }
+    out.push_str(&format!(
+        ",\"timestamp\":{}",
+        1_700_000_000_000i64 + i64::from(*at) * 1000
+    ));
+    Some(out)
+}
+
+fn render_line(line: &Line, out: &mut Vec<u8>) {
+    match line {
+        Line::Event { .. } => {
+            out.extend_from_slice(body(line, None).unwrap().as_bytes());
+            out.push(b'}');
+        }
+        Line::Bad(k) => out.extend_from_slice(BAD[*k as usize].as_bytes()),
+        Line::Blank => {}
+        Line::Spaces => out.extend_from_slice(b"  \t "),
+        Line::NotUtf8 => out.extend_from_slice(b"{\"accountId\":\"\xff\xfe\"}"),
+    }
+}
+
+/// A JSON Lines log: some lines end with CRLF, and the last one may lack its newline or be cut.
+fn jsonl() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec((line(), prop::bool::weighted(0.2)), 0..60),
+        0u8..3,
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(lines, tail, cut)| {
+            let mut out = Vec::new();
+            for (line, crlf) in &lines {
+                render_line(line, &mut out);
+                out.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+            }
+            match tail {
+                // A last line without its newline.
+                1 if !out.is_empty() => {
+                    out.pop();
+                }
+                // A torn write: the last line cut anywhere.
+                2 if !out.is_empty() => {
+                    let start = out[..out.len() - 1]
+                        .iter()
+                        .rposition(|b| *b == b'\n')
+                        .map_or(0, |i| i + 1);
+                    let keep = start + cut.index(out.len() - start);
+                    out.truncate(keep);
+                }
+                _ => {}
+            }
+            out
+        })
+}
+
+/// What may happen to a sealed log after it was written.
+#[derive(Clone, Debug)]
+enum Damage {
+    AlterByte(prop::sample::Index),
+    Remove(prop::sample::Index),
+    Swap(prop::sample::Index),
+    InsertBad(prop::sample::Index, u8),
+    InsertBlank(prop::sample::Index),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<prop::sample::Index>().prop_map(Damage::AlterByte),
+        any::<prop::sample::Index>().prop_map(Damage::Remove),
+        any::<prop::sample::Index>().prop_map(Damage::Swap),
+        (any::<prop::sample::Index>(), 0u8..7).prop_map(|(i, k)| Damage::InsertBad(i, k)),
+        any::<prop::sample::Index>().prop_map(Damage::InsertBlank),
+    ]
+}
+
+/// A sealed log (every record with `seq`, `prev` and `hash`), possibly damaged.
+fn sealed() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec(line(), 1..50),
+        prop::collection::vec(damage(), 0..3),
+    )
+        .prop_map(|(lines, damages)| {
+            let mut prev = GENESIS;
+            let mut records: Vec<Vec<u8>> = Vec::new();
+            for line in &lines {
+                if let Some(body) = body(line, Some(records.len() + 1)) {
+                    let (sealed, hash) = seal_line(&body, &prev);
+                    prev = hash;
+                    records.push(sealed.into_bytes());
+                }
+            }
+            for d in damages {
+                if records.is_empty() {
+                    break;
+                }
+                match d {
+                    Damage::AlterByte(i) => {
+                        let r = i.index(records.len());
+                        // A digit of the time: still a valid record, with another hash.
+                        let rec = &mut records[r];
+                        if let Some(p) = rec.windows(2).position(|w| w == b"00") {
+                            rec[p] = b'1';
+                        }
+                    }
+                    Damage::Remove(i) => {
+                        records.remove(i.index(records.len()));
+                    }
+                    Damage::Swap(i) => {
+                        let r = i.index(records.len());
+                        if r + 1 < records.len() {
+                            records.swap(r, r + 1);
+                        }
+                    }
+                    Damage::InsertBad(i, k) => {
+                        let r = i.index(records.len() + 1);
+                        records.insert(r, BAD[k as usize].as_bytes().to_vec());
+                    }
+                    Damage::InsertBlank(i) => {
+                        let r = i.index(records.len() + 1);
+                        records.insert(r, Vec::new());
+                    }
+                }
+            }
+            let mut out = records.join(&b"\n"[..]);
+            out.push(b'\n');
+            out
+        })
+}
+
+/// One JSON array of records, elements spread over lines, some of them not events.
+fn array() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec((line(), 0u8..3), 0..40),
+        prop::bool::weighted(0.8),
+    )
+        .prop_map(|(lines, closed)| {
+            let mut out = b"[".to_vec();
+            let mut first = true;
+            for (line, spacing) in &lines {
+                let element = match line {
+                    Line::Event { .. } => {
+                        let mut e = Vec::new();
+                        render_line(line, &mut e);
+                        e
+                    }
+                    Line::Bad(k) => match k % 3 {
+                        0 => b"{\"type\":\"DEPOSIT\",\"timestamp\":1}".to_vec(),
+                        1 => b"42".to_vec(),
+                        _ => b"\"text\"".to_vec(),
+                    },
+                    _ => continue,
+                };
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(match spacing {
+                    0 => &b""[..],
+                    1 => b"\n  ",
+                    _ => b" \n\n ",
+                });
+                out.extend_from_slice(&element);
+            }
+            if closed {
+                out.extend_from_slice(b"\n]\n");
+            }
+            out
+        })
+}
+
+fn load(bytes: &[u8], chunk: usize) -> Ledger {
+    load_bytes_in("log", bytes.to_vec(), &LoadOptions::default(), chunk)
+}
+
+/// Everything a reader can see of two ledgers is the same.
+fn assert_same(a: &Ledger, b: &Ledger) {
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a.events(), b.events());
+    for i in 0..a.len() {
+        let (x, y) = (a.event(i), b.event(i));
+        assert_eq!(a.account_name(x.account), b.account_name(y.account));
+        assert_eq!(a.type_name(x.kind), b.type_name(y.kind));
+        assert_eq!(a.seq_of(i), b.seq_of(i));
+    }
+    assert_eq!(a.problems(), b.problems());
+    assert_eq!(a.line_count(), b.line_count());
+    assert_eq!(a.integrity(), b.integrity());
+    assert_eq!(a.tail_state(), b.tail_state());
+    assert_eq!(a.account_count(), b.account_count());
+    assert_eq!(a.time_order(), b.time_order());
+    for i in 0..a.len() {
+        assert_eq!(a.time_rank(i), b.time_rank(i));
+    }
+    assert_eq!(a.accounts_sorted(), b.accounts_sorted());
+    for account in 0..a.account_count() as u32 {
+        assert_eq!(a.postings(account), b.postings(account));
+        assert_eq!(a.postings_recorded(account), b.postings_recorded(account));
+    }
+    let n = a.len() as u64;
+    let mut moments = vec![Moment::End];
+    moments.extend((0..=n).step_by(3).map(Moment::Seq));
+    // Just before and at every time there is.
+    for e in a.events() {
+        moments.extend([Moment::Time(e.ts - 1), Moment::Time(e.ts)]);
+    }
+    for m in moments {
+        assert_eq!(a.balances_at(m), b.balances_at(m), "{m:?}");
+    }
+}
+
+/// The events and bad lines of a JSON Lines log read the plainest way: line by line.
+fn line_by_line(bytes: &[u8]) -> (Vec<(u64, String)>, Vec<u64>) {
+    let mut events = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match std::str::from_utf8(line).ok().map(parse_record) {
+            Some(Ok(f)) => events.push((i as u64 + 1, f.account.into_owned())),
+            _ => bad.push(i as u64 + 1),
+        }
+    }
+    (events, bad)
+}
+
+/// A summary and a full index of the same log give the same answers.
+fn assert_summary_answers_as_full(bytes: &[u8]) {
+    let full = load(bytes, CHUNK);
+    let options = LoadOptions {
+        depth: Depth::Summary,
+        ..LoadOptions::default()
+    };
+    let summary = load_bytes_in("log", bytes.to_vec(), &options, CHUNK);
+    assert_eq!(summary.problems(), full.problems());
+    assert_eq!(summary.events(), full.events());
+    assert_eq!(summary.time_order(), full.time_order());
+    assert_eq!(summary.accounts_sorted(), full.accounts_sorted());
+    let n = full.len() as u64;
+    let mut moments = vec![Moment::End];
+    moments.extend((0..=n + 1).map(Moment::Seq));
+    for e in full.events() {
+        moments.extend([Moment::Time(e.ts - 1), Moment::Time(e.ts)]);
+    }
+    for m in moments {
+        assert_eq!(summary.balances_at(m), full.balances_at(m), "{m:?}");
+        for account in 0..full.account_count() as u32 {
+            assert_eq!(summary.account_at(account, m), full.account_at(account, m));
+        }
+    }
+}
+
+/// A log of whole lines, its times going forward when `in_time`, sealed when `sealed`, and where
+/// to cut it into pieces (at line starts, after its first event).
+fn growing_log() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
+    (
+        prop::collection::vec(line(), 1..60),
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(any::<prop::sample::Index>(), 1..4),
+    )
+        .prop_map(|(mut lines, in_time, sealed, cuts)| {
+            if in_time {
+                let mut at = 0;
+                for line in &mut lines {
+                    if let Line::Event { at: t, .. } = line {
+                        at += *t % 3;
+                        *t = at;
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            let mut starts = Vec::new();
+            let mut prev = GENESIS;
+            let mut seq = 0;
+            for line in &lines {
+                starts.push(out.len());
+                match body(line, sealed.then_some(seq + 1)) {
+                    Some(body) if sealed => {
+                        seq += 1;
+                        let (text, hash) = seal_line(&body, &prev);
+                        prev = hash;
+                        out.extend_from_slice(text.as_bytes());
+                    }
+                    _ => render_line(line, &mut out),
+                }
+                out.push(b'\n');
+            }
+            // Cut only after the first record, which tells whether the log is sealed.
+            let ends = starts.iter().skip(1).copied().chain([out.len()]);
+            let first_event = starts
+                .iter()
+                .zip(ends)
+                .position(|(&a, b)| {
+                    std::str::from_utf8(&out[a..b - 1]).is_ok_and(|t| parse_record(t).is_ok())
+                })
+                .map_or(starts.len(), |p| p + 1);
+            let mut at: Vec<usize> = cuts
+                .iter()
+                .filter_map(|c| {
+                    starts
+                        .get(first_event..)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s[c.index(s.len())])
+                })
+                .collect();
+            at.sort_unstable();
+            at.dedup();
+            (out, at)
+        })
+}
+
+/// Writes the first piece to a file and loads it, then appends the others to the file and adds
+/// them as a followed file does; says how each addition was indexed.
+fn load_growing(bytes: &[u8], cuts: &[usize]) -> (Ledger, Vec<Reindexed>) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.jsonl");
+    let first = cuts.first().copied().unwrap_or(bytes.len());
+    std::fs::write(&path, &bytes[..first]).unwrap();
+    let mut ledger = super::load_file(&path, &LoadOptions::default(), None).unwrap();
+    let mut how = Vec::new();
+    let mut ends = cuts[1.min(cuts.len())..].to_vec();
+    ends.push(bytes.len());
+    let mut start = first;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    for end in ends {
+        if end > start {
+            file.write_all(&bytes[start..end]).unwrap();
+            how.push(ledger.extend_lines_how(&bytes[start..end], start as u64));
+            start = end;
+        }
+    }
+    (ledger, how)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn a_log_extended_in_pieces_is_the_log_loaded_at_once((bytes, cuts) in growing_log()) {
+        // A text that starts with `[` is one JSON array, which does not grow by lines.
+        prop_assume!(bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'['));
+        let whole = load(&bytes, CHUNK);
+        let (grown, how) = load_growing(&bytes, &cuts);
+        prop_assert_eq!(grown.source_len(), whole.source_len());
+        assert_same(&grown, &whole);
+        // Logs whose times go forward only ever need the new events indexed.
+        let forward = whole.events().windows(2).all(|w| w[0].ts <= w[1].ts);
+        if forward {
+            prop_assert!(how.iter().all(|h| *h == Reindexed::New), "{:?}", how);
+        }
+    }
+
+    #[test]
+    fn jsonl_in_any_chunks_is_one_pass(bytes in jsonl(), chunk in 1usize..200) {
+        let whole = load(&bytes, usize::MAX);
+        assert_same(&load(&bytes, chunk), &whole);
+        assert_same(&load(&bytes, CHUNK), &whole);
+        // A text that starts with `[` is one JSON array, not lines.
+        prop_assume!(bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'['));
+        let (events, bad) = line_by_line(&bytes);
+        let got: Vec<(u64, String)> = whole
+            .events()
+            .iter()
+            .map(|e| (e.line, whole.account_name(e.account).to_string()))
+            .collect();
+        prop_assert_eq!(got, events);
+        let bad_lines: Vec<u64> = whole
+            .problems()
+            .iter()
+            .filter(|p| p.kind.is_bad_line() || p.kind.name() == "torn-tail")
+            .map(|p| p.line)
+            .collect();
+        prop_assert_eq!(bad_lines, bad);
+    }
+
+    #[test]
+    fn sealed_logs_in_any_chunks_are_one_pass(bytes in sealed(), chunk in 1usize..400) {
+        let whole = load(&bytes, usize::MAX);
+        assert_same(&load(&bytes, chunk), &whole);
+    }
+
+    #[test]
+    fn a_summary_answers_every_moment_as_the_full_index(bytes in jsonl(), sealed in sealed()) {
+        assert_summary_answers_as_full(&bytes);
+        assert_summary_answers_as_full(&sealed);
+    }
+
+    #[test]
+    fn arrays_in_any_groups_are_one_pass(bytes in array(), chunk in 1usize..200) {
+        let whole = load(&bytes, usize::MAX);
+        assert_same(&load(&bytes, chunk), &whole);
+    }
+}
+
+#[test]
+fn events_in_time_are_indexed_on_their_own_and_late_ones_bring_a_full_index() {
+    let line = |account: &str, kind: &str, amount: &str, ts: i64, id: &str| {
+        format!(
+            "{{\"eventId\":\"{id}\",\"accountId\":\"{account}\",\"type\":\"{kind}\",\"amount\":\"{amount}\",\"timestamp\":{ts}}}\n"
+        )
+    };
+    let first = line("a", "DEPOSIT", "10", 1_000, "e1") + &line("b", "DEPOSIT", "1", 2_000, "e2");
+    let in_time =
+        line("a", "WITHDRAW", "15", 3_000, "e3") + &line("c", "Mystery", "1", 3_000, "e1");
+    let late = line("b", "WITHDRAW", "2", 1_500, "e4");
+    let whole = first.clone() + &in_time + &late;
+    let cuts = [first.len(), first.len() + in_time.len()];
+    let (grown, how) = load_growing(whole.as_bytes(), &cuts);
+    assert_eq!(how, vec![Reindexed::New, Reindexed::All]);
+    let at_once = load(whole.as_bytes(), CHUNK);
+    assert_same(&grown, &at_once);
+    let kinds: Vec<&str> = at_once.problems().iter().map(|p| p.kind.name()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "overdraft",
+            "unknown-type",
+            "duplicate-id",
+            "out-of-order",
+            "overdraft"
+        ]
+    );
+}

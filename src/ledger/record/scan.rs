@@ -1,0 +1,488 @@
+//! A strict, fast reader for the common shape of a record: one JSON object whose keys have no
+//! escapes. It finds the members rewind reads as raw JSON text and checks that everything else is
+//! valid JSON, without building anything.
+//!
+//! It never decides that a record is wrong: on anything it does not take (an error, an escaped
+//! key, a control character, deep nesting) it returns `None`, and the full parser then gives the
+//! same members or the exact reason. So whatever it accepts, serde_json accepts too, with the same
+//! result.
+
+use super::{RawRecord, member_of};
+
+/// Nesting beyond this is left to the full parser.
+const MAX_DEPTH: u32 = 64;
+
+/// The members of the record in `text`, or `None` to let the full parser decide.
+pub(super) fn record(text: &str) -> Option<RawRecord<'_>> {
+    // Nearly every record has no backslash and no control character: then each string simply
+    // ends at the next quote. (A fold, not a search, so that it runs on whole vectors of bytes.)
+    let plain = !text
+        .bytes()
+        .fold(false, |seen, c| seen | (c < 0x20) | (c == b'\\'));
+    if plain {
+        record_in::<true>(text)
+    } else {
+        record_in::<false>(text)
+    }
+}
+
+/// [`record`], knowing whether the text has no backslash and no control character (`PLAIN`).
+#[inline(always)]
+fn record_in<const PLAIN: bool>(text: &str) -> Option<RawRecord<'_>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut record = RawRecord::default();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key_start = i + 1;
+            let key_end = if PLAIN {
+                quote_at(b, key_start)?
+            } else {
+                plain_string_end(b, key_start)?
+            };
+            i = skip_ws(b, key_end + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let value_start = skip_ws(b, i + 1);
+            let mut plain = false;
+            i = if b.get(value_start) == Some(&b'"') {
+                let (end, escaped) = if PLAIN {
+                    (quote_at(b, value_start + 1)? + 1, false)
+                } else {
+                    string_end(b, value_start)?
+                };
+                plain = !escaped;
+                end
+            } else {
+                value_end(b, value_start, 0)?
+            };
+            if let Some(member) = member_of(&b[key_start..key_end]) {
+                // Both ends are next to ASCII bytes (a quote, a digit, a letter of a literal, a
+                // bracket), so they are character boundaries.
+                record.offer(member, text.get(value_start..i)?, plain);
+            }
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_ws(b, i) == b.len()).then_some(record)
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(&c) = b.get(i) {
+        if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Bytes that end the plain run of a string: the quote, a backslash, or a control character.
+#[inline]
+fn special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// The position of the closing quote of a string starting at `i` (just after its opening quote)
+/// that has no escape and no control character.
+#[inline]
+fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let end = plain_run_end(b, i)?;
+    (b[end] == b'"').then_some(end)
+}
+
+/// The first quote at or after `i` (in a text with no backslash: the end of a string).
+#[inline]
+fn quote_at(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().ok()?) ^ (ONES * u64::from(b'"'));
+        // The lowest flagged byte is exactly the first quote.
+        let bits = x.wrapping_sub(ONES) & !x & HIGH;
+        if bits != 0 {
+            return Some(i + (bits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|c| *c == b'"').map(|p| i + p)
+}
+
+/// Which bytes of the word are `"`, `\` or below 0x20: the high bit of each such byte, exactly
+/// for the lowest one (the classic zero-byte test; bits above a set one may be spurious).
+#[inline]
+fn special_bits(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
+#[cfg(test)]
+fn has_special(word: u64) -> bool {
+    special_bits(word) != 0
+}
+
+/// The position just after the string value starting at `i` (its opening quote), and whether it
+/// has escapes; escapes are checked the way serde_json checks the strings it skips.
+fn string_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut i = i + 1;
+    let mut escaped = false;
+    loop {
+        let end = plain_run_end(b, i)?;
+        match b[end] {
+            b'"' => return Some((end + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = match *b.get(end + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => end + 2,
+                    b'u' => {
+                        let hex = b.get(end + 2..end + 6)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
+                        }
+                        end + 6
+                    }
+                    _ => return None,
+                }
+            }
+            _ => return None, // a control character
+        }
+    }
+}
+
+/// The first special byte (`"`, `\` or a control character) at or after `i`.
+#[inline]
+fn plain_run_end(b: &[u8], mut i: usize) -> Option<usize> {
+    // Eight bytes at a time: the lowest flagged byte of a word is the first special one.
+    while let Some(word) = b.get(i..i + 8) {
+        let bits = special_bits(u64::from_le_bytes(word.try_into().ok()?));
+        if bits != 0 {
+            return Some(i + (bits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if special(c) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The position just after a JSON number starting at `i`, with JSON's grammar exactly:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |mut i: usize| {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match *b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i)?,
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        i = digits(i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(i)?;
+    }
+    // A digit right after `0` (a leading zero) is not JSON.
+    if b.get(i).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(i)
+}
+
+/// The position just after the JSON value starting at `i`.
+fn value_end(b: &[u8], i: usize, depth: u32) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i).map(|(end, _)| end),
+        b'-' | b'0'..=b'9' => number_end(b, i),
+        b't' => b[i..].starts_with(b"true").then_some(i + 4),
+        b'f' => b[i..].starts_with(b"false").then_some(i + 5),
+        b'n' => b[i..].starts_with(b"null").then_some(i + 4),
+        b'[' if depth < MAX_DEPTH => {
+            let mut i = skip_ws(b, i + 1);
+            if b.get(i) == Some(&b']') {
+                return Some(i + 1);
+            }
+            loop {
+                i = skip_ws(b, value_end(b, i, depth + 1)?);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'{' if depth < MAX_DEPTH => {
+            let mut i = skip_ws(b, i + 1);
+            if b.get(i) == Some(&b'}') {
+                return Some(i + 1);
+            }
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
+                i = skip_ws(b, string_end(b, i)?.0);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_ws(b, value_end(b, skip_ws(b, i + 1), depth + 1)?);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same_as_serde(text: &str) {
+        let fast = record(text);
+        let full = serde_json::from_str::<RawRecord>(text);
+        if let Some(fast) = fast {
+            let full = full.unwrap_or_else(|e| panic!("scanner took {text:?}, serde says {e}"));
+            assert_eq!(fast, full, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_common_shape_is_taken() {
+        let text = r#"{"eventId":"5e","accountId":"acc-1","type":"DEPOSIT","amount":"43.80","timestamp":"2024-03-01T00:00:00.800Z"}"#;
+        let r = record(text).expect("taken");
+        assert_eq!(r.account.value, Some(r#""acc-1""#));
+        assert!(r.account.plain);
+        assert_eq!(r.amount.value, Some(r#""43.80""#));
+        same_as_serde(text);
+        let nested = r#" { "accountId" : 12 , "meta": {"a": [1, 2.5e-3, true, null, {"b": "\u00e9\n"}], "c": {}}, "amount": -0.5 } "#;
+        let r = record(nested).expect("taken");
+        assert_eq!(r.account.value, Some("12"));
+        assert_eq!(r.amount.value, Some("-0.5"));
+        same_as_serde(nested);
+    }
+
+    #[test]
+    fn what_it_does_not_take_goes_to_the_full_parser() {
+        for text in [
+            "",
+            "[1]",
+            "{",
+            "{}x",
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":"x\q"}"#,
+            r#"{"a":"x\u12"}"#,
+            "{\"a\":\"tab\tinside\"}",
+            r#"{"account\u0049d":"x"}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b"}}"#,
+            r#"{"a":NaN}"#,
+            r#"{"a":1 2}"#,
+        ] {
+            assert!(record(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn duplicate_and_aliased_keys_resolve_as_in_the_full_parser() {
+        for text in [
+            r#"{"account":"b","accountId":"a","accountId":"c","ts":1,"timestamp":2}"#,
+            r#"{"amount":1,"amount":2}"#,
+            r#"{"x":"\"","to":"a\\b","id":"\ud800"}"#,
+        ] {
+            assert!(record(text).is_some(), "{text:?}");
+            same_as_serde(text);
+        }
+    }
+
+    #[test]
+    fn special_bytes_are_found_in_any_position() {
+        for at in 0..8 {
+            for c in [b'"', b'\\', 0x00, 0x1f] {
+                let mut word = [b'a'; 8];
+                word[at] = c;
+                assert!(has_special(u64::from_le_bytes(word)), "{c} at {at}");
+            }
+        }
+        assert!(!has_special(u64::from_le_bytes(*b"acc-0279")));
+        assert!(!has_special(u64::from_le_bytes(*b" ~!#[]{}")));
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::same_as_serde;
+
+        /// Pieces records are made of, valid and not.
+        const PIECES: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\t",
+            "\n",
+            "\"",
+            "\\",
+            "\\u00e9",
+            "\\ud800",
+            "\\x",
+            "\u{1}",
+            "\"accountId\"",
+            "\"account\"",
+            "\"type\"",
+            "\"amount\"",
+            "\"ts\"",
+            "\"to\"",
+            "\"seq\"",
+            "\"meta\"",
+            "\"a\"",
+            "\"DEPOSIT\"",
+            "\"1.50\"",
+            "0",
+            "01",
+            "-",
+            "-0",
+            "1.5",
+            "1.",
+            ".5",
+            "2e3",
+            "2E-3",
+            "1e",
+            "true",
+            "false",
+            "null",
+            "nul",
+            "é",
+            "x",
+        ];
+
+        fn record_text() -> impl Strategy<Value = String> {
+            prop::collection::vec(prop::sample::select(PIECES), 0..40).prop_map(|p| p.concat())
+        }
+
+        /// Valid records with random spacing, nesting and aliases.
+        fn valid_record() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                Just(serde_json::json!(null)),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(serde_json::Value::from),
+                "[ -~é\\n\"\\\\]{0,8}".prop_map(serde_json::Value::from),
+            ];
+            let value = leaf.prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                    prop::collection::btree_map("[a-z]{0,3}", inner, 0..4)
+                        .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                ]
+            });
+            let key = prop_oneof![
+                prop::sample::select(
+                    &[
+                        "accountId",
+                        "account",
+                        "type",
+                        "amount",
+                        "timestamp",
+                        "time",
+                        "eventId",
+                        "id",
+                        "to",
+                        "seq",
+                        "prev",
+                        "hash",
+                        "meta",
+                        "x"
+                    ][..]
+                )
+                .prop_map(String::from),
+                "[a-zA-Z_]{0,6}",
+            ];
+            (prop::collection::vec((key, value), 0..8), any::<bool>()).prop_map(
+                |(members, pretty)| {
+                    let body: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| {
+                            let v = if pretty {
+                                serde_json::to_string_pretty(v)
+                            } else {
+                                serde_json::to_string(v)
+                            };
+                            format!("{}:{}", serde_json::to_string(k).unwrap(), v.unwrap())
+                        })
+                        .collect();
+                    let sep = if pretty { " ,\n " } else { "," };
+                    format!("{{{}}}", body.join(sep))
+                },
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn pieces_agree_with_serde(text in record_text()) {
+                same_as_serde(&text);
+            }
+
+            #[test]
+            fn valid_records_are_taken_and_agree(text in valid_record()) {
+                prop_assert!(super::super::record(&text).is_some(), "{}", text);
+                same_as_serde(&text);
+            }
+        }
+    }
+}
