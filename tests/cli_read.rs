@@ -447,3 +447,24 @@ fn a_closed_pipe_stops_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_log_read_from_a_pipe_is_read_whole() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args(["balance", "/dev/stdin", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read("assets/seed-example.jsonl").unwrap())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(v["accounts"][0]["balance"], "900");
+}

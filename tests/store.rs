@@ -871,3 +871,15 @@ fn a_record_over_the_line_limit_is_refused_before_a_new_log_is_created() {
     );
     assert!(!path.exists(), "a refused append created the log");
 }
+
+#[test]
+fn a_blank_line_inserted_into_a_sealed_log_breaks_it() {
+    let (_dir, path) = sample_copy();
+    let p = path.to_str().unwrap();
+    let mut l = lines(&path);
+    l.insert(99, String::new());
+    write_lines(&path, &l);
+    let (code, out, _) = run(&["verify", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with(&format!("{p}:100: chain broken")), "{out}");
+}

@@ -115,10 +115,16 @@ fn load_file_at(
         path: name.clone(),
         source,
     };
-    let file = File::open(path).map_err(io)?;
+    let mut file = File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if meta.is_dir() {
         return Err(io(std::io::Error::other("is a directory, not a log file")));
+    }
+    if !meta.is_file() && resume.is_none() {
+        // A pipe, a FIFO, /dev/stdin: no size to map, so the text is read whole.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
+        return Ok(load_bytes(&name, bytes, options));
     }
     let len = meta.len() as usize;
     if let Some(p) = progress {
@@ -143,7 +149,7 @@ fn load_file_at(
         // while it loads is outside what rewind can defend against.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let bytes: &[u8] = &map;
-        if resume.is_none() && first_byte(bytes) == Some(b'[') {
+        if resume.is_none() && is_array(bytes) {
             builder.records.add_array(bytes, 0, progress, CHUNK);
         } else {
             let _ = map.advise(memmap2::Advice::Sequential);
@@ -200,7 +206,7 @@ pub(crate) fn load_bytes_in(
     chunk: usize,
 ) -> Ledger {
     let mut builder = Builder::new(name.to_string(), options.clone());
-    if first_byte(&bytes) == Some(b'[') {
+    if is_array(&bytes) {
         builder.records.add_array(&bytes, 0, None, chunk);
     } else {
         builder
@@ -210,6 +216,27 @@ pub(crate) fn load_bytes_in(
     builder.records.finish_tail(&bytes);
     let len = bytes.len() as u64;
     builder.build(RawSource::Memory(bytes), len, None)
+}
+
+/// Whether a log is one JSON array: it starts with `[`, and either ends with `]` or its first line
+/// is not a whole JSON value (an array cut off). A JSON Lines log whose first line is a whole value
+/// starting with `[` (a header, a stray line) is read line by line, so that the events after it
+/// still load.
+fn is_array(bytes: &[u8]) -> bool {
+    if first_byte(bytes) != Some(b'[') {
+        return false;
+    }
+    if bytes
+        .iter()
+        .rev()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace())
+        == Some(b']')
+    {
+        return true;
+    }
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or(bytes);
+    serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
 }
 
 fn first_byte(bytes: &[u8]) -> Option<u8> {
@@ -374,8 +401,12 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let end = span.start + raw.len();
         if raw.iter().all(u8::is_ascii_whitespace) {
-            if self.sealed && !raw.is_empty() {
-                self.broken(span.line, "whitespace between the records of a sealed log");
+            // A sealed log is written record after record: a blank line is inserted bytes.
+            if self.sealed {
+                self.broken(
+                    span.line,
+                    "a blank line between the records of a sealed log",
+                );
             }
             return;
         }
@@ -1020,7 +1051,7 @@ impl Records {
     pub(crate) fn finish_tail(&mut self, bytes: &[u8]) {
         let last_nl = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
         let tail = &bytes[last_nl..];
-        if tail.iter().all(u8::is_ascii_whitespace) || first_byte(bytes) == Some(b'[') {
+        if tail.iter().all(u8::is_ascii_whitespace) || is_array(bytes) {
             return;
         }
         self.unterminated_tail = true;
@@ -1184,9 +1215,10 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
             line: start_line,
         });
     }
+    // Lines here count from 0, like the spans: merging makes them 1-based.
     if !closed {
         faults.push(Problem::line(
-            line + 1,
+            line,
             ProblemKind::BadJson,
             "the JSON array is not closed with `]` (the file was cut off?)",
         ));
@@ -1194,7 +1226,7 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
         skip_ws(&mut i, &mut line);
         if i < n {
             faults.push(Problem::line(
-                line + 1,
+                line,
                 ProblemKind::BadJson,
                 "text after the end of the JSON array",
             ));
@@ -1286,6 +1318,26 @@ mod tests {
         );
         assert_eq!(l.len(), 1);
         assert!(kinds(&l).iter().any(|(_, k)| *k == "bad-json"));
+    }
+
+    #[test]
+    fn a_json_lines_log_starting_with_an_array_line_is_read_line_by_line() {
+        let text = "[\"schema v1\"]\n\
+                    {\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n\
+                    [garbage\n\
+                    {\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":7,\"timestamp\":2}\n";
+        let l = load(text);
+        assert_eq!(l.len(), 2);
+        assert_eq!(kinds(&l), vec![(1, "bad-json"), (3, "bad-json")]);
+    }
+
+    #[test]
+    fn text_after_an_array_is_reported_on_its_own_line() {
+        let l = load(
+            "[\n{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":5,\"timestamp\":1}\n]\nxyz ]\n",
+        );
+        assert_eq!(l.len(), 1);
+        assert_eq!(kinds(&l), vec![(4, "bad-json")]);
     }
 
     #[test]
