@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use super::money::Money;
 use super::problem::ProblemKind;
-use super::time::{Millis, parse_time};
+use super::time::{EARLIEST, LATEST, Millis, parse_time};
 
 mod scan;
 
@@ -432,7 +432,14 @@ fn shorten(text: &str) -> String {
 fn parse_time_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Millis, RecordError> {
     if is_number(text) {
         return match text.parse::<i64>() {
-            Ok(ms) => Ok(ms),
+            Ok(ms) if (EARLIEST..=LATEST).contains(&ms) => Ok(ms),
+            Ok(_) => fail(
+                ProblemKind::BadTime,
+                format!(
+                    "time {} (epoch milliseconds) is outside the years 0000–9999",
+                    shorten(text)
+                ),
+            ),
             Err(_) => fail(
                 ProblemKind::BadTime,
                 format!(

@@ -30,8 +30,25 @@ fn error(text: &str) -> TimeError {
     TimeError { text: shown }
 }
 
+/// The first moment of year 0000 and the last of year 9999: the times rewind reads and writes.
+pub const EARLIEST: Millis = -62_167_219_200_000;
+pub const LATEST: Millis = 253_402_300_799_999;
+
+/// A moment within the years 0000–9999, or why not.
+pub fn in_range(ms: Millis, text: &str) -> Result<Millis, TimeError> {
+    if (EARLIEST..=LATEST).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(error(text))
+    }
+}
+
 /// Parses a time written as text: RFC 3339, the naive form, or a string of epoch-millisecond digits.
 pub fn parse_time(text: &str) -> Result<Millis, TimeError> {
+    parse_time_any(text).and_then(|ms| in_range(ms, text))
+}
+
+fn parse_time_any(text: &str) -> Result<Millis, TimeError> {
     // Trimming looks at Unicode whitespace; most times start and end with a visible ASCII byte.
     let visible = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x80).contains(b));
     let trimmed = if visible(text.as_bytes().first()) && visible(text.as_bytes().last()) {
@@ -375,6 +392,21 @@ mod tests {
                 .timestamp_millis();
             assert_eq!(parse_fast(text.as_bytes()), Some(chrono), "{text}");
         }
+    }
+
+    #[test]
+    fn times_outside_the_years_0000_to_9999_are_refused() {
+        assert_eq!(
+            parse_time("-62167219200000").ok(),
+            None,
+            "digits are never negative"
+        );
+        assert!(parse_time("253402300799999").is_ok());
+        assert!(parse_time("253402300800000").is_err());
+        assert!(parse_time("9000000000000000000").is_err());
+        assert_eq!(format_time(EARLIEST), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_time(LATEST), "9999-12-31T23:59:59.999Z");
+        assert!(in_range(EARLIEST - 1, "x").is_err());
     }
 
     #[test]
