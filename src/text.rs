@@ -23,6 +23,16 @@ pub fn escape_control(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The first `limit` characters of a text, with `…` when it was longer (for quoting a value in a
+/// one-line message).
+pub fn shorten(text: &str, limit: usize) -> String {
+    let mut out: String = text.chars().take(limit).collect();
+    if text.chars().nth(limit).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// `1 event`, `2 events`, `0 events`.
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {
@@ -39,6 +49,13 @@ fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_shortened() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("ééé", 2), "éé…");
+    }
 
     #[test]
     fn counts_agree_with_their_noun() {

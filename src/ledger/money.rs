@@ -8,6 +8,8 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::text::shorten;
+
 /// An exact decimal amount of money (or a balance).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(Decimal);
@@ -36,8 +38,8 @@ impl Money {
         if let Some(m) = Self::parse_short(text.as_bytes()) {
             return Ok(m);
         }
-        let syntax = || MoneyError::Syntax(truncate_for_message(text));
-        let range = || MoneyError::OutOfRange(truncate_for_message(text));
+        let syntax = || MoneyError::Syntax(shorten(text, 40));
+        let range = || MoneyError::OutOfRange(shorten(text, 40));
         let bytes = text.as_bytes();
         if bytes.is_empty() {
             return Err(MoneyError::Empty);
@@ -260,16 +262,6 @@ fn push_digit(mantissa: &mut u128, digits: &mut u32, digit: u8) -> Option<()> {
         return None;
     }
     Some(())
-}
-
-fn truncate_for_message(text: &str) -> String {
-    const LIMIT: usize = 40;
-    if text.chars().count() <= LIMIT {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(LIMIT).collect();
-        format!("{cut}…")
-    }
 }
 
 impl fmt::Display for Money {

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use super::money::Money;
 use super::problem::ProblemKind;
 use super::time::{EARLIEST, LATEST, Millis, parse_time};
+use crate::text::shorten;
 
 mod scan;
 
@@ -260,21 +261,13 @@ fn is_number(raw: &str) -> bool {
         .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
 }
 
+/// 64 lowercase hex digits in a JSON string (a sealed record writes its hashes in lowercase).
 fn hex32(raw: &str) -> Option<[u8; 32]> {
-    let text = raw.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
-    if text.len() != 64 {
+    let text = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    let mut out = [0u8; 32];
-    for (i, pair) in text.chunks_exact(2).enumerate() {
-        let nibble = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(out)
+    super::chain::from_hex(text)
 }
 
 fn alias_list(canonical: &str) -> String {
@@ -307,7 +300,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("account {} is not a string", shorten(v)),
+                    format!("account {} is not a string", shorten(v, 40)),
                 );
             }
         },
@@ -321,7 +314,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("type {} is not a string", shorten(v)),
+                    format!("type {} is not a string", shorten(v, 40)),
                 );
             }
         },
@@ -346,7 +339,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("event id {} is not a string", shorten(v)),
+                    format!("event id {} is not a string", shorten(v, 40)),
                 );
             }
         },
@@ -360,7 +353,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("`to` {} is not an account", shorten(v)),
+                    format!("`to` {} is not an account", shorten(v, 40)),
                 );
             }
         },
@@ -373,7 +366,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
             None => {
                 return fail(
                     ProblemKind::BadField,
-                    format!("seq {} is not a non-negative integer", shorten(v)),
+                    format!("seq {} is not a non-negative integer", shorten(v, 40)),
                 );
             }
         },
@@ -420,14 +413,6 @@ fn missing(canonical: &str) -> String {
     format!("missing {} ({})", canonical, alias_list(canonical))
 }
 
-fn shorten(text: &str) -> String {
-    let mut out: String = text.chars().take(40).collect();
-    if text.chars().count() > 40 {
-        out.push('…');
-    }
-    out
-}
-
 /// A time from its JSON text, and its string value when it is a string.
 fn parse_time_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Millis, RecordError> {
     if is_number(text) {
@@ -437,14 +422,14 @@ fn parse_time_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Millis, 
                 ProblemKind::BadTime,
                 format!(
                     "time {} (epoch milliseconds) is outside the years 0000–9999",
-                    shorten(text)
+                    shorten(text, 40)
                 ),
             ),
             Err(_) => fail(
                 ProblemKind::BadTime,
                 format!(
                     "time {} is not an integer of epoch milliseconds",
-                    shorten(text)
+                    shorten(text, 40)
                 ),
             ),
         };
@@ -458,7 +443,7 @@ fn parse_time_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Millis, 
             ProblemKind::BadTime,
             format!(
                 "time {} is neither a string nor epoch milliseconds",
-                shorten(text)
+                shorten(text, 40)
             ),
         ),
     }
@@ -475,7 +460,7 @@ fn parse_amount_value(text: &str, string: Option<Cow<'_, str>>) -> Result<Money,
             ProblemKind::BadAmount,
             format!(
                 "amount {} is neither a number nor a decimal string",
-                shorten(text)
+                shorten(text, 40)
             ),
         );
     };

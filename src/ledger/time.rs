@@ -23,11 +23,9 @@ pub struct TimeError {
 }
 
 fn error(text: &str) -> TimeError {
-    let mut shown: String = text.chars().take(40).collect();
-    if text.chars().count() > 40 {
-        shown.push('…');
+    TimeError {
+        text: crate::text::shorten(text, 40),
     }
-    TimeError { text: shown }
 }
 
 /// The first moment of year 0000 and the last of year 9999: the times rewind reads and writes.
