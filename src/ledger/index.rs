@@ -414,6 +414,16 @@ impl Ledger {
             }
         }
         let key = |i: u32| (events[i as usize].ts, i);
+        if late.len() > n / 64 {
+            // A log in no particular order: sort it all (stable: events with the same time keep
+            // their recorded order).
+            drop(late);
+            let mut order: Vec<u32> = Vec::with_capacity(n);
+            huge_pages(&order);
+            order.par_extend((0..n as u32).into_par_iter());
+            order.par_sort_by_key(|&i| events[i as usize].ts);
+            return self.with_ranks(order);
+        }
         // Stable: events with the same time keep their recorded order.
         late.par_sort_by_key(|&i| events[i as usize].ts);
         let is_late = {
@@ -457,9 +467,15 @@ impl Ledger {
             }
         }
         order.extend_from_slice(&late[next_late..]);
-        if !full {
+        self.with_ranks(order)
+    }
+
+    /// The time order with each event's rank in it ([`Depth::Full`] only).
+    fn with_ranks(&self, order: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+        if self.depth != Depth::Full {
             return (order, Vec::new());
         }
+        let n = order.len();
         let mut rank = Vec::with_capacity(n);
         huge_pages(&rank);
         rank.resize(n, 0u32);
