@@ -11,7 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use rewind::ledger::generate::{GenerateOptions, generate};
+use rewind::ledger::{LoadOptions, load_file};
+use rewind::tui::app::App;
+use rewind::tui::theme::Theme;
+use rewind::tui::ui;
 
 const RUNS: usize = 9;
 
@@ -138,5 +144,34 @@ fn main() {
         group(n),
         median(firsts),
         median(readies)
+    );
+    // Where the time to readiness goes, in the library: the load, then the explorer's state and
+    // its first full frame.
+    let (mut loads, mut states, mut frames) = (Vec::new(), Vec::new(), Vec::new());
+    let mut follows = Vec::new();
+    for _ in 0..RUNS {
+        let begin = Instant::now();
+        let ledger = load_file(path.as_ref(), &LoadOptions::default(), None).unwrap();
+        loads.push(begin.elapsed());
+        let begin = Instant::now();
+        let follower = rewind::ledger::follow::FileFollower::new(path.as_ref(), &ledger).unwrap();
+        follows.push(begin.elapsed());
+        drop(follower);
+        let begin = Instant::now();
+        let app = App::new(ledger, (160, 48));
+        states.push(begin.elapsed());
+        let begin = Instant::now();
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        terminal
+            .draw(|f| ui::draw(f, &app, Theme { color: true }))
+            .unwrap();
+        frames.push(begin.elapsed());
+    }
+    println!(
+        "  of which: load {:?} · following set up {:?} · explorer state {:?} · first frame {:?} (medians)",
+        median(loads),
+        median(follows),
+        median(states),
+        median(frames)
     );
 }

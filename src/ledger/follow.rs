@@ -80,17 +80,31 @@ impl FileFollower {
             // onto it, so it is not attempted.
             stopped: unterminated,
         };
-        let blocks = read.div_ceil(BLOCK);
-        for b in 0..blocks {
-            let h = follower.hash_block(b)?;
-            follower.blocks.push(h);
-        }
+        follower.blocks = follower.fingerprint(read)?;
         Ok(follower)
     }
 
     /// Whether following had to stop (or could not start, see [`FileFollower::new`]).
     pub fn stopped(&self) -> bool {
         self.stopped
+    }
+
+    /// The hash of each block of the first `len` bytes, on all cores, read through a map of the
+    /// file (no copy).
+    fn fingerprint(&self, len: u64) -> std::io::Result<Vec<u64>> {
+        use rayon::prelude::*;
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        // SAFETY: the map is only read, and only up to `len`, which the file held when it was
+        // loaded; a writer that truncates the log meanwhile is outside what rewind defends
+        // against (the blocks are checked again on every poll).
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .len(len as usize)
+                .map(&self.file)
+        }?;
+        Ok(map.par_chunks(BLOCK as usize).map(xxh3_64).collect())
     }
 
     fn hash_block(&self, b: u64) -> std::io::Result<u64> {

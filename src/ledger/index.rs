@@ -401,41 +401,81 @@ impl Ledger {
             let rank = if full { order.clone() } else { Vec::new() };
             return (order, rank);
         }
-        // Most events come in time order: keep those that do not go back in time as they are,
-        // sort the few late ones, and merge the two.
-        let mut in_order = Vec::with_capacity(n);
-        huge_pages(&in_order);
-        let mut late = Vec::new();
+        // Most events come in time order: those that do not go back before the latest time so far
+        // stay where they are (they are sorted already); the few late ones are sorted and each is
+        // put before the first of the others that comes after it.
+        let mut late: Vec<u32> = Vec::new();
         let mut latest = i64::MIN;
         for (i, e) in events.iter().enumerate() {
             if e.ts >= latest {
                 latest = e.ts;
-                in_order.push(i as u32);
             } else {
                 late.push(i as u32);
             }
         }
+        let key = |i: u32| (events[i as usize].ts, i);
+        if late.len() > n / 64 {
+            // A log in no particular order: sort it all (stable: events with the same time keep
+            // their recorded order).
+            drop(late);
+            let mut order: Vec<u32> = Vec::with_capacity(n);
+            huge_pages(&order);
+            order.par_extend((0..n as u32).into_par_iter());
+            order.par_sort_by_key(|&i| events[i as usize].ts);
+            return self.with_ranks(order);
+        }
         // Stable: events with the same time keep their recorded order.
         late.par_sort_by_key(|&i| events[i as usize].ts);
-        let key = |i: u32| (events[i as usize].ts, i);
+        let is_late = {
+            let mut sorted = late.clone();
+            sorted.sort_unstable();
+            move |i: u32| sorted.binary_search(&i).is_ok()
+        };
+        // The first event at or after position `i` that is not late (or `n`).
+        let next_in_order = |mut i: u32| {
+            while i < n as u32 && is_late(i) {
+                i += 1;
+            }
+            i
+        };
+        // Where a late event goes: before the first event that is not late and comes after it in
+        // time order (their keys grow with their positions), found by a binary search.
+        let first_after = |k: (i64, u32)| -> u32 {
+            let (mut lo, mut hi) = (0u32, n as u32);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let j = next_in_order(mid);
+                if j == n as u32 || key(j) > k {
+                    hi = mid;
+                } else {
+                    lo = j + 1;
+                }
+            }
+            next_in_order(lo)
+        };
+        let places: Vec<u32> = late.iter().map(|&l| first_after(key(l))).collect();
         let mut order = Vec::with_capacity(n);
         huge_pages(&order);
-        let (mut a, mut b) = (0, 0);
-        while a < in_order.len() && b < late.len() {
-            if key(late[b]) < key(in_order[a]) {
-                order.push(late[b]);
-                b += 1;
-            } else {
-                order.push(in_order[a]);
-                a += 1;
+        let mut next_late = 0;
+        for i in 0..n as u32 {
+            while next_late < late.len() && places[next_late] <= i {
+                order.push(late[next_late]);
+                next_late += 1;
+            }
+            if !is_late(i) {
+                order.push(i);
             }
         }
-        order.extend_from_slice(&in_order[a..]);
-        order.extend_from_slice(&late[b..]);
-        drop(in_order);
-        if !full {
+        order.extend_from_slice(&late[next_late..]);
+        self.with_ranks(order)
+    }
+
+    /// The time order with each event's rank in it ([`Depth::Full`] only).
+    fn with_ranks(&self, order: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+        if self.depth != Depth::Full {
             return (order, Vec::new());
         }
+        let n = order.len();
         let mut rank = Vec::with_capacity(n);
         huge_pages(&rank);
         rank.resize(n, 0u32);
@@ -1184,6 +1224,37 @@ mod tests {
                 .map(|&v| if v == 0 { 0 } else { v.wrapping_mul(spread | 1).rotate_left(v as u32) | 1 })
                 .collect();
             prop_assert_eq!(equal_hashes(&hashes), reference(&hashes));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_time_order_is_a_stable_sort_by_time(
+            times in prop::collection::vec(0i64..60, 0..400),
+            forward in any::<bool>(),
+        ) {
+            // Mostly forward with a few late events, or anything at all.
+            let times: Vec<i64> = if forward {
+                times.iter().enumerate().map(|(i, t)| if t % 9 == 0 { t * 3 } else { i as i64 * 2 }).collect()
+            } else {
+                times
+            };
+            for depth in [crate::ledger::Depth::Full, crate::ledger::Depth::Summary] {
+                let text: String = times
+                    .iter()
+                    .map(|t| format!("{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{t}}}\n"))
+                    .collect();
+                let options = crate::ledger::LoadOptions { depth, ..Default::default() };
+                let l = crate::ledger::load_bytes("t", text.into_bytes(), &options);
+                let mut expected: Vec<u32> = (0..times.len() as u32).collect();
+                expected.sort_by_key(|&i| times[i as usize]);
+                prop_assert_eq!(l.time_order(), &expected[..]);
+                if depth == crate::ledger::Depth::Full {
+                    for (r, &i) in expected.iter().enumerate() {
+                        prop_assert_eq!(l.time_rank(i as usize), r);
+                    }
+                }
+            }
         }
     }
 

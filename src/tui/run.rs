@@ -157,9 +157,14 @@ fn wait_for<T>(
     progress: &Progress,
     theme: Theme,
 ) -> Result<(), Failure> {
+    // The progress is redrawn every 50 ms; the end of the load is noticed within 5 ms.
+    let mut drawn: Option<Instant> = None;
     while !worker.is_finished() {
-        draw_loading(terminal, name, progress, theme)?;
-        if event::poll(Duration::from_millis(50)).map_err(terminal_error)?
+        if drawn.is_none_or(|at| at.elapsed() >= Duration::from_millis(50)) {
+            draw_loading(terminal, name, progress, theme)?;
+            drawn = Some(Instant::now());
+        }
+        if event::poll(Duration::from_millis(5)).map_err(terminal_error)?
             && let Event::Key(key) = event::read().map_err(terminal_error)?
             && key.kind == KeyEventKind::Press
         {
