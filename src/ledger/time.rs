@@ -87,6 +87,9 @@ fn parse_time_any(text: &str) -> Result<Millis, TimeError> {
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH:MM]`. Returns `None` for anything else (the slow path
 /// then decides).
 fn parse_fast(b: &[u8]) -> Option<Millis> {
+    if let Some(ms) = parse_canonical(b) {
+        return Some(ms);
+    }
     fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
         let mut v = 0i64;
         for &c in b.get(at..at + n)? {
@@ -153,6 +156,51 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
         + second * MS_PER_SECOND
         + millis;
     Some(local - offset_minutes * MS_PER_MINUTE)
+}
+
+/// The form rewind writes, `YYYY-MM-DDTHH:MM:SS.mmmZ`, read by fixed positions; `None` for
+/// anything else (then [`parse_fast`] reads it in general).
+#[inline]
+fn parse_canonical(b: &[u8]) -> Option<Millis> {
+    let b: &[u8; 24] = b.try_into().ok()?;
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[23] != b'Z'
+    {
+        return None;
+    }
+    let d = |i: usize| b[i].wrapping_sub(b'0');
+    // Every digit is below 10 when their maximum is.
+    let max = d(11)
+        .max(d(12))
+        .max(d(14))
+        .max(d(15))
+        .max(d(17))
+        .max(d(18))
+        .max(d(20))
+        .max(d(21))
+        .max(d(22));
+    if max >= 10 {
+        return None;
+    }
+    let two = |i: usize| i64::from(d(i)) * 10 + i64::from(d(i + 1));
+    let (hour, minute, second) = (two(11), two(14), two(17));
+    let millis = two(20) * 10 + i64::from(d(22));
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let days = day_number(b[..10].try_into().ok()?)?;
+    Some(
+        days * MS_PER_DAY
+            + hour * MS_PER_HOUR
+            + minute * MS_PER_MINUTE
+            + second * MS_PER_SECOND
+            + millis,
+    )
 }
 
 /// The day number of a `YYYY-MM-DD` date, `None` when it is not a valid date. The last date
@@ -510,5 +558,32 @@ mod tests {
             parse_time("2024-03-01T00:00:00.800Z").unwrap(),
             parse_time("2024-03-01T00:00:00Z").unwrap() + 800
         );
+    }
+
+    #[test]
+    fn the_canonical_form_reads_as_the_general_one() {
+        for text in [
+            "2024-03-01T00:00:00.800Z",
+            "1970-01-01T00:00:00.000Z",
+            "2024-02-29T23:59:59.999Z",
+            "9999-12-31T23:59:59.999Z",
+            "0001-01-01T00:00:00.000Z",
+        ] {
+            let canonical = parse_canonical(text.as_bytes()).expect(text);
+            // The same moment written another way goes through the general path.
+            let general = parse_time(&text.replace('Z', "+00:00")).unwrap();
+            assert_eq!(canonical, general, "{text}");
+            assert_eq!(format_time(canonical), text);
+        }
+        for text in [
+            "2024-03-01T24:00:00.000Z",
+            "2024-03-01T00:60:00.000Z",
+            "2024-03-01T00:00:60.000Z",
+            "2024-02-30T00:00:00.000Z",
+            "2024-03-01T00:00:00.0a0Z",
+            "2024-03-01t00:00:00.000Z",
+        ] {
+            assert!(parse_canonical(text.as_bytes()).is_none(), "{text}");
+        }
     }
 }

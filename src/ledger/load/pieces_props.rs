@@ -533,3 +533,79 @@ fn events_in_time_are_indexed_on_their_own_and_late_ones_bring_a_full_index() {
         ]
     );
 }
+
+/// Rows of a database, each a record on its own "line" (its position), loaded at once or in
+/// batches as a followed database delivers them.
+fn rows_ledgers(lines: &[Line], batches: &[usize]) -> (Ledger, Ledger) {
+    use crate::ledger::{Builder, RawSource, RecordSpan};
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for line in lines.iter().filter(|l| matches!(l, Line::Event { .. })) {
+        let mut text = Vec::new();
+        render_line(line, &mut text);
+        texts.push(text);
+    }
+    let batch = |rows: &[Vec<u8>], first_line: usize| {
+        let mut bytes = Vec::new();
+        let mut spans = Vec::new();
+        for (k, row) in rows.iter().enumerate() {
+            spans.push(RecordSpan {
+                start: bytes.len(),
+                end: bytes.len() + row.len(),
+                line: (first_line + k + 1) as u64,
+            });
+            bytes.extend_from_slice(row);
+        }
+        (bytes, spans)
+    };
+    let whole = {
+        let (bytes, spans) = batch(&texts, 0);
+        let mut b = Builder::new("db".into(), LoadOptions::default());
+        b.add_records(&bytes, 0, &spans, None);
+        let len = bytes.len() as u64;
+        b.build(RawSource::Memory(bytes), len, None)
+    };
+    let first = batches
+        .first()
+        .copied()
+        .unwrap_or(texts.len())
+        .min(texts.len());
+    let (bytes, spans) = batch(&texts[..first], 0);
+    let mut b = Builder::new("db".into(), LoadOptions::default());
+    b.add_records(&bytes, 0, &spans, None);
+    let len = bytes.len() as u64;
+    let mut grown = b.build(RawSource::Memory(bytes), len, None);
+    let mut start = first;
+    for &end in batches.iter().skip(1).chain([&texts.len()]) {
+        let end = end.min(texts.len());
+        if end > start {
+            let (bytes, spans) = batch(&texts[start..end], start);
+            grown.extend_records(&bytes, &spans);
+            start = end;
+        }
+    }
+    (grown, whole)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn rows_added_in_batches_are_the_rows_loaded_at_once(
+        mut lines in prop::collection::vec(line(), 1..50),
+        in_time in any::<bool>(),
+        mut batches in prop::collection::vec(0usize..50, 0..4),
+    ) {
+        if in_time {
+            let mut at = 0;
+            for line in &mut lines {
+                if let Line::Event { at: t, .. } = line {
+                    at += *t % 3;
+                    *t = at;
+                }
+            }
+        }
+        batches.sort_unstable();
+        let (grown, whole) = rows_ledgers(&lines, &batches);
+        assert_same(&grown, &whole);
+    }
+}
