@@ -6,8 +6,9 @@ mod pgdb;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use rewind::ledger::follow::{FollowEvent, Follower};
 use rewind::ledger::{Ledger, LoadOptions, Moment, Progress};
-use rewind::source::pg::{FollowOptions, Layout, PgFollower, PgSource};
+use rewind::source::pg::{Background, FollowOptions, Layout, PgFollower, PgSource};
 
 use pgdb::write_message;
 
@@ -158,4 +159,57 @@ fn a_hole_at_load_time_is_waited_for_too() {
     open.commit().unwrap();
     poll_until(&mut follower, &mut ledger, |_, l| l.len() == 3);
     assert_eq!(seqs(&ledger), vec![1, 2, 3]);
+}
+
+#[test]
+fn reads_on_their_own_thread_arrive_at_the_next_poll_and_an_error_stops_following() {
+    let Some(db) = pgdb::message_db("follow_background") else {
+        return;
+    };
+    let mut c = db.client();
+    write_message(&mut c, "account-a", "Deposited", r#"{"amount":1}"#);
+    let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
+    let mut ledger = source.load(&LoadOptions::default(), None).unwrap();
+    let follower = PgFollower::new(&source, &ledger, FollowOptions::default()).unwrap();
+    let mut follower = Background::spawn(follower, Duration::from_millis(20));
+    // Nothing new: a poll returns at once with nothing.
+    assert_eq!(follower.poll(&mut ledger), FollowEvent::Unchanged);
+
+    write_message(&mut c, "account-a", "Deposited", r#"{"amount":"2.50"}"#);
+    write_message(&mut c, "account-b", "Deposited", r#"{"amount":4}"#);
+    let start = Instant::now();
+    let mut added = 0;
+    while added < 2 {
+        match follower.poll(&mut ledger) {
+            FollowEvent::Grew { events } => added += events,
+            FollowEvent::Unchanged => std::thread::sleep(Duration::from_millis(20)),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "rows never arrived"
+        );
+    }
+    assert_eq!(added, 2);
+    assert_eq!(
+        balances(&ledger),
+        vec![("a".into(), "3.50".into()), ("b".into(), "4".into())]
+    );
+
+    // The table goes away: the next reads fail, and following stops with the reason.
+    db.sql("ALTER TABLE message_store.messages RENAME TO messages_gone");
+    let start = Instant::now();
+    let reason = loop {
+        match follower.poll(&mut ledger) {
+            FollowEvent::Changed { reason } => break reason,
+            FollowEvent::Unchanged => std::thread::sleep(Duration::from_millis(20)),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the error never arrived"
+        );
+    };
+    assert!(reason.contains("messages"), "{reason}");
+    assert_eq!(ledger.len(), 3);
 }

@@ -21,7 +21,7 @@ use super::ui::layout::centered;
 use crate::cli::{self, Failure, Outcome, SourceOptions};
 use crate::ledger::follow::{FileFollower, Follower};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
-use crate::source::pg::{FollowOptions, PgErrorKind, PgFollower, PgSource};
+use crate::source::pg::{Background, FollowOptions, PgErrorKind, PgFollower, PgSource};
 
 /// How long the loop waits for input before it looks around (a growing file, for instance).
 const TICK: Duration = Duration::from_millis(250);
@@ -139,7 +139,8 @@ fn session_database(
     let mut follower: Option<Box<dyn Follower>> = match follower {
         Ok(f) => {
             app.follow = Follow::On { added: 0 };
-            Some(Box::new(f))
+            // Reads run beside the keys: a slow server never holds up the screen.
+            Some(Box::new(Background::spawn(f, TICK)))
         }
         Err(e) => {
             app.status = Some(format!("not following new rows: {}", e.message));

@@ -21,6 +21,9 @@
 //! position has been read or given up.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use postgres::{Client, IsolationLevel};
@@ -260,6 +263,76 @@ fn snapshot(client: &mut Client, which: &str) -> Result<i64, postgres::Error> {
             &[],
         )?
         .get::<_, i64>(0))
+}
+
+/// A follower whose reads run on a thread of their own, so that a slow query or a server that
+/// stopped answering never holds up the explorer's keys: the thread reads every `interval` and
+/// hands over what it read; a poll adds the batches that arrived since the last one.
+pub struct Background {
+    batches: Receiver<Result<Batch, PgError>>,
+    stop: Arc<AtomicBool>,
+    /// An error that arrived behind rows: the rows are reported first, the error at the next poll.
+    failed: Option<String>,
+}
+
+impl Background {
+    /// Moves `follower` to a thread of its own that reads every `interval`.
+    pub fn spawn(mut follower: PgFollower, interval: Duration) -> Background {
+        let (send, batches) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                let read = follower.fetch();
+                let failed = read.is_err();
+                if read.as_ref().is_ok_and(Batch::is_empty) {
+                    std::thread::sleep(interval);
+                    continue;
+                }
+                if send.send(read).is_err() || failed {
+                    return;
+                }
+                std::thread::sleep(interval);
+            }
+        });
+        Background {
+            batches,
+            stop,
+            failed: None,
+        }
+    }
+}
+
+impl Drop for Background {
+    /// The thread ends after its current read; nothing waits for it (a read can hang on a server
+    /// that stopped answering, and quitting must not).
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl crate::ledger::follow::Follower for Background {
+    fn poll(&mut self, ledger: &mut Ledger) -> FollowEvent {
+        let before = ledger.len();
+        while self.failed.is_none() {
+            match self.batches.try_recv() {
+                Ok(Ok(batch)) => batch.apply(ledger),
+                Ok(Err(e)) => self.failed = Some(e.to_string()),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.failed = Some("the reader of new rows stopped".to_string());
+                }
+            }
+        }
+        let events = ledger.len() - before;
+        if events > 0 {
+            return FollowEvent::Grew { events };
+        }
+        match self.failed.take() {
+            Some(reason) => FollowEvent::Changed { reason },
+            None => FollowEvent::Unchanged,
+        }
+    }
 }
 
 /// The follower the explorer drives: rows added are `Grew`; an error (the server went away, the

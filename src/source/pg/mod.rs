@@ -21,7 +21,7 @@ use postgres::{Client, IsolationLevel, Transaction};
 use crate::ledger::{Builder, Ledger, LoadOptions, Progress, RawSource, RecordSpan};
 use copy::TupleReader;
 pub use error::{PgError, PgErrorKind, Stage};
-pub use follow::{FollowOptions, PgFollower};
+pub use follow::{Background, FollowOptions, PgFollower};
 pub use layout::{Filter, Layout};
 pub use url::{CONNECT_TIMEOUT, PgUrl, is_url, mask};
 
