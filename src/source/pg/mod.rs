@@ -11,6 +11,7 @@ pub mod digest;
 mod error;
 pub mod follow;
 pub mod layout;
+mod tls;
 mod url;
 
 use std::io;

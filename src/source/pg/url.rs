@@ -4,6 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::PgError;
+use super::tls::{self, TlsOptions};
 
 /// How long to wait for a server before giving up, unless the URL says `connect_timeout=`.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -19,6 +20,7 @@ pub fn is_url(source: &str) -> bool {
 #[derive(Clone)]
 pub struct PgUrl {
     config: postgres::Config,
+    tls: TlsOptions,
     shown: String,
     password: Option<Vec<u8>>,
 }
@@ -34,7 +36,8 @@ impl PgUrl {
     /// `PGPASSWORD` is used when set.
     pub fn parse(url: &str) -> Result<PgUrl, PgError> {
         let shown = mask(url);
-        let mut config = postgres::Config::from_str(url).map_err(|_| {
+        let (url, tls) = tls::split(url);
+        let mut config = postgres::Config::from_str(&url).map_err(|_| {
             PgError::new(
                 super::PgErrorKind::Usage,
                 &shown,
@@ -55,6 +58,7 @@ impl PgUrl {
         let password = config.get_password().map(<[u8]>::to_vec);
         Ok(PgUrl {
             config,
+            tls,
             shown,
             password,
         })
@@ -65,11 +69,18 @@ impl PgUrl {
         &self.shown
     }
 
-    /// Connects (plain TCP or a Unix socket), within the connect timeout.
+    /// Connects (TCP, with TLS as `sslmode` asks, or a Unix socket), within the connect timeout.
     pub fn connect(&self) -> Result<postgres::Client, PgError> {
-        self.config
-            .connect(postgres::NoTls)
-            .map_err(|e| self.error(super::Stage::Connect, &e))
+        let connected = match self.config.get_ssl_mode() {
+            postgres::config::SslMode::Disable => self.config.connect(postgres::NoTls),
+            _ => {
+                let tls = tls::connector(&self.tls).map_err(|message| {
+                    PgError::new(super::PgErrorKind::Usage, &self.shown, message)
+                })?;
+                self.config.connect(tls)
+            }
+        };
+        connected.map_err(|e| self.error(super::Stage::Connect, &e))
     }
 
     /// Turns a client error into a one-line error, with the password cleaned out.

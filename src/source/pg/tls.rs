@@ -1,0 +1,309 @@
+//! TLS to the server, with libpq's meaning of `sslmode`:
+//!
+//! | `sslmode`          | encrypted               | the server's certificate                      |
+//! |--------------------|-------------------------|-----------------------------------------------|
+//! | `disable`          | never                   | —                                             |
+//! | `prefer` (default) | when the server offers  | not checked                                   |
+//! | `require`          | always                  | not checked                                   |
+//! | `verify-ca`        | always                  | signed by a trusted root                      |
+//! | `verify-full`      | always                  | signed by a trusted root and names the host   |
+//!
+//! The trusted roots for `verify-*` are the PEM file `sslrootcert=` names (libpq's default
+//! `~/.postgresql/root.crt` when it is not given), or the system's store with `sslrootcert=system`.
+//! The client library knows only the first three modes and neither option, so [`split`] takes them
+//! out of the URL before it is parsed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How much of the server's certificate is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// Nothing (`prefer`, `require`): the connection is encrypted, the server not authenticated.
+    Nothing,
+    /// The chain up to a trusted root (`verify-ca`).
+    Chain,
+    /// The chain and the host name (`verify-full`).
+    Full,
+}
+
+/// Where the trusted roots come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Roots {
+    /// A PEM file of certificates.
+    File(PathBuf),
+    /// The system's store.
+    System,
+}
+
+/// What a URL asks of TLS beyond what the client library reads itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsOptions {
+    pub verify: Verify,
+    pub roots: Option<Roots>,
+}
+
+/// Takes `sslmode=verify-ca|verify-full` (left as `sslmode=require` for the client library) and
+/// `sslrootcert=` out of `url`'s query. The query starts at the first `?` after the user part (a
+/// password may hold a `?`).
+pub fn split(url: &str) -> (String, TlsOptions) {
+    let mut options = TlsOptions {
+        verify: Verify::Nothing,
+        roots: None,
+    };
+    let after_user = url.rfind('@').map_or(0, |at| at + 1);
+    let Some(q) = url[after_user..].find('?').map(|i| after_user + i) else {
+        return (url.to_string(), options);
+    };
+    let mut kept = Vec::new();
+    for pair in url[q + 1..].split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match (key, value) {
+            ("sslmode", "verify-ca") => {
+                options.verify = Verify::Chain;
+                kept.push("sslmode=require".to_string());
+            }
+            ("sslmode", "verify-full") => {
+                options.verify = Verify::Full;
+                kept.push("sslmode=require".to_string());
+            }
+            ("sslrootcert", "system") => options.roots = Some(Roots::System),
+            ("sslrootcert", path) => options.roots = Some(Roots::File(PathBuf::from(decode(path)))),
+            _ => kept.push(pair.to_string()),
+        }
+    }
+    let mut rest = url[..q].to_string();
+    if !kept.is_empty() {
+        rest.push('?');
+        rest.push_str(&kept.join("&"));
+    }
+    (rest, options)
+}
+
+/// Percent-decoding of a query value (a path may be written `%2Fetc%2F…`).
+fn decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The connector for these options; an error is a sentence about the roots.
+pub fn connector(options: &TlsOptions) -> Result<MakeRustlsConnect, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?;
+    let verifier: Arc<dyn ServerCertVerifier> = match options.verify {
+        Verify::Nothing => Arc::new(Unchecked(provider.signature_verification_algorithms)),
+        Verify::Chain | Verify::Full => {
+            let roots = Arc::new(roots(options.roots.as_ref())?);
+            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
+                .build()
+                .map_err(|e| format!("TLS: {e}"))?;
+            if options.verify == Verify::Full {
+                webpki
+            } else {
+                Arc::new(AnyName(webpki))
+            }
+        }
+    };
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+fn roots(roots: Option<&Roots>) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    let path = match roots {
+        Some(Roots::System) => {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _) = store.add_parsable_certificates(found.certs);
+            if added == 0 {
+                return Err(
+                    "sslrootcert=system: no trusted certificates found on this system".into(),
+                );
+            }
+            return Ok(store);
+        }
+        Some(Roots::File(path)) => path.clone(),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".postgresql/root.crt"),
+            None => {
+                return Err(
+                    "verify-ca and verify-full need trusted roots: give sslrootcert=FILE or sslrootcert=system"
+                        .into(),
+                );
+            }
+        },
+    };
+    let name = path.display();
+    let certs = CertificateDer::pem_file_iter(&path)
+        .map_err(|e| {
+            format!(
+                "sslrootcert {name}: {e} (give sslrootcert=FILE, or sslrootcert=system for the system's roots)"
+            )
+        })?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("sslrootcert {name}: {e}"))?;
+    let (added, _) = store.add_parsable_certificates(certs);
+    if added == 0 {
+        return Err(format!("sslrootcert {name}: no certificate in it"));
+    }
+    Ok(store)
+}
+
+/// Accepts any certificate, as libpq does for `prefer` and `require`; the handshake's signatures
+/// are still checked, so the connection is encrypted with whoever holds the certificate's key.
+#[derive(Debug)]
+struct Unchecked(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for Unchecked {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+/// `verify-ca`: the chain must reach a trusted root; the name in the certificate is not compared
+/// with the host.
+#[derive(Debug)]
+struct AnyName(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for AnyName {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_modes_and_roots_are_taken_out_of_the_url() {
+        let (url, o) =
+            split("postgres://u:p?w@h/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&x=1");
+        assert_eq!(url, "postgres://u:p?w@h/db?sslmode=require&x=1");
+        assert_eq!(o.verify, Verify::Full);
+        assert_eq!(o.roots, Some(Roots::File(PathBuf::from("/tmp/ca.pem"))));
+
+        let (url, o) = split("postgres://h/db?sslrootcert=system&sslmode=verify-ca");
+        assert_eq!(url, "postgres://h/db?sslmode=require");
+        assert_eq!((o.verify, o.roots), (Verify::Chain, Some(Roots::System)));
+
+        let (url, o) = split("postgres://h/db?sslmode=require");
+        assert_eq!(url, "postgres://h/db?sslmode=require");
+        assert_eq!((o.verify, o.roots), (Verify::Nothing, None));
+
+        let (url, _) = split("postgres://u:a?b@h/db");
+        assert_eq!(url, "postgres://u:a?b@h/db");
+    }
+
+    #[test]
+    fn missing_roots_are_a_sentence() {
+        let options = TlsOptions {
+            verify: Verify::Full,
+            roots: Some(Roots::File(PathBuf::from("/nonexistent/ca.pem"))),
+        };
+        let e = connector(&options).err().unwrap();
+        assert!(e.starts_with("sslrootcert /nonexistent/ca.pem: "), "{e}");
+        let unchecked = TlsOptions {
+            verify: Verify::Nothing,
+            roots: None,
+        };
+        assert!(connector(&unchecked).is_ok());
+    }
+}
