@@ -71,13 +71,32 @@ impl Money {
         if i < bytes.len() && bytes[i] == b'.' {
             i += 1;
             let frac_start = i;
+            // Zeros are held back until a digit follows them: trailing zeros carry no value, so
+            // they are kept as written while they fit and dropped (exactly) past that.
+            let mut zeros = 0u32;
             while i < bytes.len() && bytes[i].is_ascii_digit() {
-                push_digit(&mut mantissa, &mut digits, bytes[i]).ok_or_else(range)?;
-                scale += 1;
+                if bytes[i] == b'0' {
+                    zeros += 1;
+                } else {
+                    for _ in 0..zeros {
+                        push_digit(&mut mantissa, &mut digits, b'0').ok_or_else(range)?;
+                    }
+                    push_digit(&mut mantissa, &mut digits, bytes[i]).ok_or_else(range)?;
+                    scale += i64::from(zeros) + 1;
+                    zeros = 0;
+                }
                 i += 1;
             }
             if i == frac_start {
                 return Err(syntax());
+            }
+            for _ in 0..zeros {
+                let (mut m, mut d) = (mantissa, digits);
+                if push_digit(&mut m, &mut d, b'0').is_none() || scale >= i64::from(MAX_SCALE) {
+                    break;
+                }
+                (mantissa, digits) = (m, d);
+                scale += 1;
             }
         }
         if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
@@ -232,17 +251,29 @@ impl Money {
     }
 }
 
-/// Adds two decimals on a common scale in 128-bit integers: the result is exact or `None`.
+/// Adds two decimals exactly, or `None` when the sum cannot be held exactly. The sum keeps the
+/// larger scale of the two (`1.50 + 1` is `2.50`) while it fits; past that, trailing zeros, which
+/// carry no value, give way first (`0.500000000000000000 + 100000000000` is
+/// `100000000000.5`), so only a sum that truly needs more than 28 digits is refused.
 fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let scale = a.scale().max(b.scale());
+    aligned_sum(a, b).or_else(|| aligned_sum(a.normalize(), b.normalize()))
+}
+
+/// The sum on the common scale of `a` and `b`, in 128-bit integers.
+fn aligned_sum(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let mut scale = a.scale().max(b.scale());
     let align = |d: Decimal| {
         d.mantissa()
             .checked_mul(10i128.checked_pow(scale - d.scale())?)
     };
-    let sum = align(a)?.checked_add(align(b)?)?;
+    let mut sum = align(a)?.checked_add(align(b)?)?;
     // A decimal's mantissa has 96 bits.
-    if sum.unsigned_abs() >= 1u128 << 96 {
-        return None;
+    while sum.unsigned_abs() >= 1u128 << 96 {
+        if scale == 0 || sum % 10 != 0 {
+            return None;
+        }
+        sum /= 10;
+        scale -= 1;
     }
     Some(Decimal::from_i128_with_scale(sum, scale))
 }
@@ -320,6 +351,33 @@ mod tests {
         ] {
             assert_eq!(m(text).to_string(), text);
         }
+    }
+
+    #[test]
+    fn trailing_zeros_never_cost_range() {
+        // Eighteen decimals, as crypto amounts have: the sum still holds a hundred billion.
+        let sum = m("0.500000000000000000")
+            .checked_add(m("100000000000"))
+            .unwrap();
+        assert_eq!(sum, m("100000000000.5"));
+        // One trailing zero gave way to make room.
+        assert_eq!(sum.to_string(), "100000000000.50000000000000000");
+        let sum = m("0.0000000000000000000000000000")
+            .checked_add(m("10"))
+            .unwrap();
+        assert_eq!(sum, m("10"));
+        // Written with more trailing zeros than fit: the value is read exactly.
+        let wide = m("100000000000.000000000000000000");
+        assert_eq!(wide, m("100000000000"));
+        assert_eq!(m("1.10000000000000000000000000000000000"), m("1.1"));
+        assert_eq!(m("1.50").to_string(), "1.50");
+        assert_eq!(m("0.000").to_string(), "0.000");
+        assert_eq!(m("12.0e1"), m("120"));
+        // A sum that needs more than 28 digits is still refused, never rounded.
+        let tiny = m("0.0000000000000000000000000001");
+        assert_eq!(tiny.checked_add(m("100")), None);
+        // Digits that carry value still count.
+        assert!(Money::parse("100000000000.000000000000000001").is_err());
     }
 
     #[test]
