@@ -652,6 +652,9 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
     let (code, out, _) = run(&["check", p]);
     assert_eq!(code, 1);
     assert!(out.contains(&format!("{p}:798: torn-tail")), "{out}");
+    // An interrupted write is not an alteration: the chain is intact up to it, as verify says.
+    assert!(!out.contains("chain-broken"), "{out}");
+    assert!(out.contains("sealed, chain intact"), "{out}");
     let (code, out) = verify(&path, None);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -882,4 +885,55 @@ fn a_blank_line_inserted_into_a_sealed_log_breaks_it() {
     let (code, out, _) = run(&["verify", p]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with(&format!("{p}:100: chain broken")), "{out}");
+}
+
+#[test]
+fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_takes_them_off() {
+    let (_dir, path) = sample_copy();
+    let p = path.to_str().unwrap();
+    let (_, out) = verify(&path, None);
+    let kept = head_of(&out);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"\n\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, out) = verify(&path, None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(&format!("{p}:798: chain broken: a blank line")),
+        "{out}"
+    );
+    // Written after them, a record would have empty lines before it: refused, nothing written.
+    let append = [
+        "append",
+        p,
+        "--account",
+        "a",
+        "--type",
+        "DEPOSIT",
+        "--amount",
+        "1",
+    ];
+    let (code, out, err) = run(&append);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains(&format!("{p}:798: the log ends with an empty line")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("rewind repair {p}")), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+
+    let (code, out, err) = run(&["repair", p]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("{p}:798: took 2 empty lines off the end of the log (they held no record)")
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), &bytes[..bytes.len() - 2]);
+    let (code, out) = verify(&path, None);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(head_of(&out), kept);
+    let (code, _, err) = run(&append);
+    assert_eq!(code, 0, "{err}");
+    let (code, out) = verify(&path, Some(&kept));
+    assert_eq!(code, 0, "{out}");
 }

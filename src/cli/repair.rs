@@ -1,4 +1,5 @@
-//! `rewind repair`: moves a torn last line (a crash mid-write) to `FILE.torn`.
+//! `rewind repair`: moves a torn last line (a crash mid-write) to `FILE.torn`, or takes empty
+//! lines off the end of the log.
 
 use std::path::Path;
 
@@ -49,6 +50,18 @@ pub fn run(args: RepairArgs, _options: &SourceOptions) -> Outcome {
             },
             format!(
                 "{name}:{line}: the last record was complete but lacked its newline; added the newline"
+            ),
+        ),
+        Repaired::Blank { line, lines } => (
+            Report {
+                repaired: "empty-lines-removed",
+                line: Some(*line),
+                bytes_moved: 0,
+                torn_file: None,
+            },
+            format!(
+                "{name}:{line}: took {lines} empty line{} off the end of the log (they held no record)",
+                if *lines == 1 { "" } else { "s" }
             ),
         ),
         Repaired::Moved { line, bytes, torn } => (

@@ -272,8 +272,9 @@ fn render_text(r: &Report) -> String {
             )),
             "empty" => out.push_str(&format!("{name}: empty log\n")),
             _ => out.push_str(&format!(
-                "{name}: sealed, {} records, chain intact\n",
-                r.records
+                "{name}: sealed, {} record{}, chain intact\n",
+                r.records,
+                if r.records == 1 { "" } else { "s" }
             )),
         }
     }

@@ -405,7 +405,8 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             if self.sealed {
                 self.broken(
                     span.line,
-                    "a blank line between the records of a sealed log",
+                    "a blank line in a sealed log, which rewind never writes (the file was \
+                     edited here)",
                 );
             }
             return;
@@ -1067,6 +1068,10 @@ impl Records {
                 p.message
             );
             p.kind = ProblemKind::TornTail;
+            // An interrupted write is not an alteration: the records before it are intact, and
+            // `verify` says so too.
+            self.problems
+                .retain(|p| !(p.line == line && p.kind == ProblemKind::ChainBroken));
         } else if self.sealed == Some(true) {
             self.problems.push(Problem::line(
                 line,

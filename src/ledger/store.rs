@@ -308,6 +308,16 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
             "{name}: the file holds only empty lines, it is not a sealed log"
         )));
     };
+    // A record written after an empty line would put the empty line between records, which
+    // breaks the chain for every reader.
+    let end = line.start + line.bytes.len() as u64 + 1;
+    if end < len {
+        let blank = line_number(file, end).map_err(io)?;
+        return Err(StoreError::Refused(format!(
+            "{name}:{blank}: the log ends with an empty line, which rewind never writes; nothing \
+             is appended after it: `rewind repair {name}` takes empty lines off the end"
+        )));
+    }
     let at_line = || line_number(file, line.start).unwrap_or(0);
     let refuse = |why: &str| StoreError::Refused(format!("{name}:{}: {why}", at_line()));
     // A log kept with CRLF line ends: the record is what comes before the `\r`, as readers take it.
@@ -618,6 +628,9 @@ pub enum Repaired {
     Nothing,
     /// The last line was a complete record that only lacked its newline: the newline was added.
     Completed { line: u64 },
+    /// Empty lines after the last record (bytes rewind never writes) were taken off the end;
+    /// `line` is the first of them.
+    Blank { line: u64, lines: u64 },
     /// The torn last line was moved to `torn` (appended to it, followed by a newline).
     Moved {
         line: u64,
@@ -633,8 +646,9 @@ pub fn torn_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Moves a torn last line (an interrupted write) out of the log, into `FILE.torn`. Complete
-/// records are never touched: a last record that is whole but lacks its newline gets the newline.
+/// Moves a torn last line (an interrupted write) out of the log, into `FILE.torn`, or takes empty
+/// lines off its end. Complete records are never touched: a last record that is whole but lacks
+/// its newline gets the newline.
 pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     let io = io_error(path);
     let mut file = OpenOptions::new()
@@ -650,7 +664,20 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     let mut last = [0u8];
     read_exact_at(&file, &mut last, len - 1).map_err(&io)?;
     if last[0] == b'\n' {
-        return Ok(Repaired::Nothing);
+        // Only empty lines can follow the last non-empty one.
+        let end = line_before(&file, len)
+            .map_err(&io)?
+            .map_or(0, |l| l.start + l.bytes.len() as u64 + 1);
+        if end == len {
+            return Ok(Repaired::Nothing);
+        }
+        let line = line_number(&file, end).map_err(&io)?;
+        file.set_len(end).map_err(&io)?;
+        file.sync_all().map_err(&io)?;
+        return Ok(Repaired::Blank {
+            line,
+            lines: len - end,
+        });
     }
     let start = line_before_torn(&file, len).map_err(&io)?;
     let line = line_number(&file, start).map_err(&io)?;
