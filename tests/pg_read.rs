@@ -316,6 +316,26 @@ fn errors_are_one_line_and_never_show_the_password() {
         &real,
     );
     assert!(err.contains("nowhere"), "{err}");
+    // A query whose columns cannot make events names what it lacks, before any row is read.
+    for command in ["balance", "check"] {
+        let err = failure(
+            &[
+                command,
+                &db.url,
+                "--query",
+                "SELECT 1 AS seq, 'a' AS account",
+            ],
+            &real,
+        );
+        assert!(
+            err.contains(
+                "--query gives no column for type (type/eventType/event_type), \
+                 timestamp (timestamp/time/ts/createdAt/created_at)"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("(its columns: seq, account)"), "{err}");
+    }
     // A URL without a preset or query says what it needs.
     let err = failure(&["balance", &db.url], &real);
     assert!(err.contains("--preset message-db"), "{err}");
@@ -326,7 +346,7 @@ fn errors_are_one_line_and_never_show_the_password() {
             "balance",
             &db.url,
             "--query",
-            "SELECT nextval('counter') AS seq",
+            "SELECT nextval('counter') AS seq, 'a' AS account, 'DEPOSIT' AS type, now() AS ts",
         ],
         &real,
     );

@@ -149,6 +149,40 @@ impl Layout {
         }
     }
 
+    /// For `--query`: a statement whose result columns are the query's (prepared, never run).
+    pub(crate) fn columns_probe(&self) -> Option<String> {
+        match self {
+            Layout::Query { sql } => Some(format!("SELECT * FROM ({}) AS q", trim_sql(sql))),
+            _ => None,
+        }
+    }
+
+    /// For `--query`: what its columns lack to make events, or `None`. Without a `data` column,
+    /// the account, the type and the time each need a column under one of their names.
+    pub fn missing_columns(&self, columns: &[&str]) -> Option<String> {
+        if !matches!(self, Layout::Query { .. }) || columns.contains(&"data") {
+            return None;
+        }
+        let missing: Vec<String> = ALIASES
+            .iter()
+            .filter(|(c, _)| matches!(*c, "accountId" | "type" | "timestamp"))
+            .filter(|(_, names)| !names.iter().any(|n| columns.contains(n)))
+            .map(|(c, names)| format!("{c} ({})", names.join("/")))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "--query gives no column for {} and no `data` column to read them from (its columns: {})",
+            missing.join(", "),
+            if columns.is_empty() {
+                "none".to_string()
+            } else {
+                columns.join(", ")
+            }
+        ))
+    }
+
     /// The SELECT whose rows a digest covers: every column as text, in a form that does not depend
     /// on session settings (see the README, "PostgreSQL event stores").
     pub fn digest_select(&self) -> String {
@@ -758,6 +792,25 @@ fn render_query(t: &Tuple, ordinal: u64, out: &mut Vec<u8>) -> u64 {
 mod tests {
     use super::*;
     use crate::ledger::record::parse_record;
+
+    #[test]
+    fn a_query_must_give_an_account_a_type_and_a_time() {
+        let q = Layout::Query { sql: String::new() };
+        assert_eq!(
+            q.missing_columns(&["seq", "account", "kind", "created_at"])
+                .unwrap(),
+            "--query gives no column for type (type/eventType/event_type) and no `data` column to \
+             read them from (its columns: seq, account, kind, created_at)"
+        );
+        assert_eq!(q.missing_columns(&["account_id", "event_type", "ts"]), None);
+        assert_eq!(q.missing_columns(&["seq", "data"]), None);
+        assert!(
+            q.missing_columns(&[])
+                .unwrap()
+                .ends_with("(its columns: none)")
+        );
+        assert_eq!(Layout::MessageDb.missing_columns(&[]), None);
+    }
     use crate::source::pg::copy::TupleReader;
 
     /// A one-row binary COPY stream.

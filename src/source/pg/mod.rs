@@ -99,6 +99,7 @@ impl PgSource {
                 let mut client = self.connect()?;
                 let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
                     .map_err(|e| self.read_error(&e))?;
+                self.check_columns(&mut tx)?;
                 if let Some(table) = self.layout.table() {
                     // The planner's estimate, for progress only (0 when unknown or not there).
                     let rows = tx
@@ -157,6 +158,19 @@ impl PgSource {
         raw.shrink_to_fit();
         let len = raw.len() as u64;
         Ok(builder.build(RawSource::Memory(raw), len, progress))
+    }
+
+    /// Refuses a `--query` whose columns cannot make events, before any row is read.
+    fn check_columns(&self, tx: &mut Transaction) -> Result<(), PgError> {
+        let Some(probe) = self.layout.columns_probe() else {
+            return Ok(());
+        };
+        let statement = tx.prepare(&probe).map_err(|e| self.read_error(&e))?;
+        let columns: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+        match self.layout.missing_columns(&columns) {
+            Some(message) => Err(PgError::new(PgErrorKind::Schema, self.name(), message)),
+            None => Ok(()),
+        }
     }
 
     /// Streams the rows the filter selects, rendering them at the end of `raw` (one record per
