@@ -84,6 +84,49 @@ fn balance_json_matches_hand_computed_values_at_exact_boundaries() {
 }
 
 #[test]
+fn a_to_on_an_event_that_is_not_a_transfer_names_no_account() {
+    let log = r#"{"accountId":"a","type":"DEPOSIT","amount":"5","to":"ghost","timestamp":1000}
+{"accountId":"u","type":"Mystery","amount":"1","to":"spook","timestamp":2000}
+{"accountId":"a","type":"TRANSFER","amount":"2","to":"b","timestamp":3000}
+"#;
+    let (_dir, path) = log_file("to.jsonl", log);
+    let p = path.to_str().unwrap();
+    let (code, out, err) = run(&["balance", p, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<String> = json(&out)["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["accountId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a", "b", "u"]);
+    let (code, _, err) = run(&["balance", p, "--account", "ghost"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no account `ghost`"), "{err}");
+    let (_, out, _) = run(&["history", p, "--account", "a", "--json"]);
+    let rows = json(&out)["rows"].clone();
+    assert_eq!(rows[0]["counterparty"], serde_json::Value::Null);
+    assert_eq!(rows[1]["counterparty"], "b");
+    let (_, out, _) = run(&["check", p]);
+    assert!(out.contains("3 events, 3 accounts"), "{out}");
+
+    // Once an event touches the name, it is an account like any other.
+    let grown = format!(
+        "{log}{}\n",
+        r#"{"accountId":"ghost","type":"DEPOSIT","amount":"1","timestamp":4000}"#
+    );
+    let (_dir, path) = log_file("to.jsonl", &grown);
+    let (_, out, _) = run(&[
+        "balance",
+        path.to_str().unwrap(),
+        "--account",
+        "ghost",
+        "--json",
+    ]);
+    assert_eq!(json(&out)["accounts"][0]["balance"], "1");
+}
+
+#[test]
 fn balance_as_of_seq_and_one_account() {
     let (_dir, path) = log_file("clean.jsonl", CLEAN);
     let p = path.to_str().unwrap();

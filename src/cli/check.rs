@@ -53,7 +53,7 @@ pub fn run(args: CheckArgs, options: &SourceOptions) -> Outcome {
         let report = Report {
             file: ledger.name(),
             events: ledger.len(),
-            accounts: ledger.account_count(),
+            accounts: ledger.accounts_sorted().len(),
             integrity: integrity_name(ledger.integrity()),
             broken_at_line: match ledger.integrity() {
                 Integrity::Broken { line } => Some(line),
@@ -97,7 +97,7 @@ fn render_text(ledger: &Ledger) -> String {
     out.push_str(&format!(
         "{name}: {}, {}, {integrity}; {}\n",
         count(ledger.len(), "event"),
-        count(ledger.account_count(), "account"),
+        count(ledger.accounts_sorted().len(), "account"),
         match n {
             0 => "no problems".to_string(),
             n => count(n, "problem"),

@@ -71,7 +71,7 @@ pub fn statement_row(ledger: &Ledger, account: AccountId, posting: &Posting) -> 
     let i = posting.event as usize;
     let e = ledger.event(i);
     let other = if e.account == account {
-        e.to_account()
+        ledger.transfer_to(e)
     } else {
         Some(e.account)
     };

@@ -271,7 +271,13 @@ pub fn parse_cli_time_from(
 
 /// Looks up an account by name, suggesting near names when it is not there.
 pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::AccountId, Failure> {
-    if let Some(a) = ledger.find_account(name) {
+    // A name only ever seen as the `to` of an event that is not a transfer is no account.
+    if let Some(a) = ledger.find_account(name)
+        && ledger
+            .accounts_sorted()
+            .binary_search_by(|&x| ledger.account_name(x).cmp(name))
+            .is_ok()
+    {
         return Ok(a);
     }
     Err(no_such_account(

@@ -225,6 +225,21 @@ impl Ledger {
         self.account_index = accounts;
         self.ends = ends;
         self.sorted_accounts = sorted;
+        self.drop_untouched_accounts();
+    }
+
+    /// Leaves out of the account list the names no event touches: a `to` on an event that is not
+    /// a transfer names no account. (They keep their number, which nothing lists.)
+    fn drop_untouched_accounts(&mut self) {
+        let full = self.depth == Depth::Full;
+        let (index, ends) = (&self.account_index, &self.ends);
+        self.sorted_accounts.retain(|&a| {
+            if full {
+                !index[a as usize].time.is_empty()
+            } else {
+                ends[a as usize].events > 0
+            }
+        });
     }
 
     fn sort_accounts(&self) -> Vec<AccountId> {
@@ -865,8 +880,12 @@ impl Ledger {
         }
         problems.sort_by_key(|p| (p.line, p.kind));
         self.problems.extend(problems);
-        if self.records.accounts.len() > before.accounts {
+        // New names, or a name left out so far that an event may now touch.
+        if self.records.accounts.len() > before.accounts
+            || self.sorted_accounts.len() < self.records.accounts.len()
+        {
             self.sorted_accounts = self.sort_accounts();
+            self.drop_untouched_accounts();
         }
     }
 
@@ -974,7 +993,16 @@ impl Ledger {
         self.records.accounts.find(name)
     }
 
-    /// Every account, sorted by name.
+    /// The counterparty of a transfer; `None` for any other event (a `to` on an event of another
+    /// kind moves nothing to anyone).
+    pub fn transfer_to(&self, e: &LedgerEvent) -> Option<AccountId> {
+        match self.effect(e.kind) {
+            Effect::Transfer => e.to_account(),
+            _ => None,
+        }
+    }
+
+    /// Every account some event touches, sorted by name.
     pub fn accounts_sorted(&self) -> &[AccountId] {
         &self.sorted_accounts
     }

@@ -117,7 +117,7 @@ fn in_file_order(ledger: &Ledger) -> bool {
 /// The accounts an event names (its account and its `to`), whatever it does to them.
 fn named(ledger: &Ledger, i: usize) -> [AccountId; 2] {
     let e = ledger.event(i);
-    [e.account, e.to]
+    [e.account, ledger.transfer_to(e).unwrap_or(NO_ACCOUNT)]
 }
 
 impl Snapshot {

@@ -658,7 +658,7 @@ impl App {
             View::Main => match self.focus {
                 Pane::Events => self.step(delta),
                 Pane::Accounts => {
-                    let n = self.ledger.account_count();
+                    let n = self.ledger.accounts_sorted().len();
                     if n > 0 {
                         self.account_sel = add_clamped(self.account_sel, delta, n - 1);
                     }
@@ -1121,7 +1121,7 @@ impl App {
         if inside(areas.accounts) {
             self.focus = Pane::Accounts;
             if let Some(k) = row_in(areas.accounts).map(|r| self.account_offset + r)
-                && k < self.ledger.account_count()
+                && k < self.ledger.accounts_sorted().len()
             {
                 self.account_sel = k;
             }
@@ -1170,7 +1170,7 @@ impl App {
             self.account_offset,
             self.account_sel,
             rows(areas.accounts),
-            self.ledger.account_count(),
+            self.ledger.accounts_sorted().len(),
         );
         self.problem_offset = scroll_to_show(
             self.problem_offset,

@@ -24,7 +24,10 @@ impl Widget for Accounts<'_> {
         let block = pane_block(
             vec![
                 Span::styled(" Accounts ", theme.title()),
-                Span::styled(format!("{} ", group(ledger.account_count())), theme.muted()),
+                Span::styled(
+                    format!("{} ", group(ledger.accounts_sorted().len())),
+                    theme.muted(),
+                ),
             ],
             focused,
             theme,

@@ -106,7 +106,7 @@ impl Widget for DiffView<'_> {
         for &i in &diff.events {
             let i = i as usize;
             let e = ledger.event(i);
-            let account = match e.to_account() {
+            let account = match ledger.transfer_to(e) {
                 Some(to) => format!(
                     "{} → {}",
                     ledger.account_name(e.account),

@@ -142,8 +142,8 @@ impl Widget for Events<'_> {
                 };
                 let time = format_time_short(e.ts);
                 let time = if wide { time } else { time[5..].to_string() };
-                let account = match e.to_account() {
-                    Some(to) if ledger.effect(e.kind) == Effect::Transfer => format!(
+                let account = match ledger.transfer_to(e) {
+                    Some(to) => format!(
                         "{} → {}",
                         ledger.account_name(e.account),
                         ledger.account_name(to)

@@ -28,7 +28,7 @@ impl Widget for Header<'_> {
             Span::styled(" · ", theme.muted()),
             Span::raw(plural(ledger.len(), "event")),
             Span::styled(" · ", theme.muted()),
-            Span::raw(plural(ledger.account_count(), "account")),
+            Span::raw(plural(ledger.accounts_sorted().len(), "account")),
             Span::styled(" · ", theme.muted()),
         ];
         first.push(match ledger.integrity() {

@@ -74,7 +74,7 @@ impl Widget for Statement<'_> {
                 let e = ledger.event(i);
                 let delta = ledger.delta(i, account);
                 let other = if e.account == account {
-                    e.to_account().filter(|o| *o != account)
+                    ledger.transfer_to(e).filter(|o| *o != account)
                 } else {
                     Some(e.account)
                 };
