@@ -384,7 +384,8 @@ pub fn parse_relative(text: &str) -> Option<i64> {
 /// A time given by a person: an absolute time in any accepted form, or an offset from `base`.
 pub fn parse_user_time(text: &str, base: Millis) -> Result<Millis, TimeError> {
     if let Some(delta) = parse_relative(text) {
-        return base.checked_add(delta).ok_or_else(|| error(text));
+        let at = base.checked_add(delta).ok_or_else(|| error(text))?;
+        return in_range(at, text);
     }
     parse_time(text)
 }
@@ -406,6 +407,13 @@ mod tests {
         assert_eq!(parse_time("2024-03-01T12:00:00.1Z").unwrap(), T + 100);
         // Below the millisecond is cut off, not rounded.
         assert_eq!(parse_time("2024-03-01T12:00:00.123999Z").unwrap(), T + 123);
+    }
+
+    #[test]
+    fn an_offset_cannot_leave_the_years_a_time_can_be_written_in() {
+        assert_eq!(parse_user_time("-1d", T).unwrap(), T - MS_PER_DAY);
+        assert!(parse_user_time("+1000000000w", T).is_err());
+        assert!(parse_user_time("-200000w", T).is_err());
     }
 
     #[test]
