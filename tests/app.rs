@@ -439,6 +439,8 @@ fn marks_and_the_diff_answer_what_changed() {
     assert_eq!(diff.events.len(), 2);
     assert_eq!(diff.changed(), 1);
     assert_eq!(diff.rows[0].delta.to_string(), "-800.00");
+    // The prompt that asked for the second mark is gone.
+    assert_eq!(app.status, None);
     press(&mut app, KeyCode::Esc);
     // Back to mark a, and a diff from it to the cursor.
     keys(&mut app, "'a");

@@ -524,6 +524,7 @@ impl App {
                             diff: Box::new(diff),
                             scroll: 0,
                         };
+                        self.status = None;
                     }
                     _ => self.no_mark(c),
                 }
