@@ -101,7 +101,11 @@ struct Slot<'a> {
 impl<'a> Slot<'a> {
     #[inline(always)]
     fn offer(&mut self, rank: u8, value: &'a str, plain: bool) {
-        if self.value.is_none() || rank < self.rank {
+        // A `null` counts as absent: it fills only an empty slot, and any value takes its place.
+        let null = |v: &str| v == "null";
+        if self.value.is_none()
+            || (!null(value) && (rank < self.rank || self.value.is_some_and(null)))
+        {
             self.rank = rank;
             self.value = Some(value);
             self.plain = plain;
@@ -335,6 +339,8 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
         None => None,
         Some("null") => None,
         Some(v) => match raw.id.name() {
+            // An empty id identifies nothing.
+            Some(id) if is_blank(&id) => None,
             Some(id) => Some(id),
             None => {
                 return fail(
@@ -684,6 +690,20 @@ mod tests {
         .unwrap();
         assert_eq!(f.amount, None);
         assert_eq!(f.to, None);
+        assert_eq!(f.id, None);
+        // A null alias gives way to the next one that has a value, wherever it stands.
+        let f = parse_record(
+            r#"{"accountId":null,"account":"b","type":null,"event_type":"T","timestamp":null,"time":5,"id":"x","eventId":null}"#,
+        )
+        .unwrap();
+        assert_eq!(f.account, "b");
+        assert_eq!(f.kind, "T");
+        assert_eq!(f.ts, 5);
+        assert_eq!(f.id.as_deref(), Some("x"));
+        let f = parse_record(r#"{"account":"b","accountId":null,"type":"T","ts":1}"#).unwrap();
+        assert_eq!(f.account, "b");
+        // An empty id identifies nothing.
+        let f = parse_record(r#"{"accountId":"a","type":"T","ts":1,"eventId":""}"#).unwrap();
         assert_eq!(f.id, None);
     }
 
