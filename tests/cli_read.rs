@@ -127,6 +127,24 @@ fn a_to_on_an_event_that_is_not_a_transfer_names_no_account() {
 }
 
 #[test]
+fn an_event_without_a_seq_whose_position_is_another_events_seq_is_reported() {
+    let log = r#"{"seq":2,"accountId":"a","type":"DEPOSIT","amount":"1","timestamp":1000}
+{"accountId":"a","type":"DEPOSIT","amount":"1","timestamp":2000}
+{"seq":3,"accountId":"a","type":"DEPOSIT","amount":"1","timestamp":3000}
+"#;
+    let (_dir, path) = log_file("mixed.jsonl", log);
+    let p = path.to_str().unwrap();
+    let (code, out, _) = run(&["check", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "{p}:2: duplicate-seq: this event has no seq, and its position 2 is the seq of line 1"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
 fn balance_as_of_seq_and_one_account() {
     let (_dir, path) = log_file("clean.jsonl", CLEAN);
     let p = path.to_str().unwrap();

@@ -377,11 +377,10 @@ impl Ledger {
         if seqs.is_empty() {
             return problems;
         }
-        let mut pairs: Vec<(u64, u32)> = seqs
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s != NO_SEQ)
-            .map(|(i, s)| (*s, i as u32))
+        // An event without a `seq` among events with one goes by its position in the log, which
+        // may be another event's seq.
+        let mut pairs: Vec<(u64, u32)> = (0..seqs.len())
+            .map(|i| (self.seq_of(i), i as u32))
             .collect();
         // Logs with a `seq` nearly always have it increasing: then the pairs are already sorted.
         if !pairs.is_sorted() {
@@ -389,15 +388,22 @@ impl Ledger {
         }
         for w in pairs.windows(2) {
             if w[0].0 == w[1].0 {
-                let e = &self.records.events[w[1].1 as usize];
+                let (first, second) = (w[0].1 as usize, w[1].1 as usize);
+                let e = &self.records.events[second];
+                let line = self.records.events[first].line;
+                let seq = w[1].0;
+                let message = match (seqs[first] == NO_SEQ, seqs[second] == NO_SEQ) {
+                    (false, false) => format!("seq {seq} was already used at line {line}"),
+                    (false, true) => format!(
+                        "this event has no seq, and its position {seq} is the seq of line {line}"
+                    ),
+                    _ => format!("seq {seq} is also the position of line {line}, which has no seq"),
+                };
                 problems.push(Problem::event(
                     e.line,
-                    w[1].1,
+                    second as u32,
                     ProblemKind::DuplicateSeq,
-                    format!(
-                        "seq {} was already used at line {}",
-                        w[1].0, self.records.events[w[0].1 as usize].line
-                    ),
+                    message,
                 ));
             }
         }
@@ -796,22 +802,17 @@ impl Ledger {
                 .iter()
                 .all(|p| p.line > before.lines);
         let seqs = &self.records.seqs;
-        let in_seq = seqs.is_empty() || {
-            let last = seqs[..before.events]
-                .iter()
-                .filter(|s| **s != NO_SEQ)
-                .max()
-                .copied();
-            let mut previous = last;
-            seqs[before.events..].iter().all(|&s| {
-                if s == NO_SEQ {
-                    return true;
-                }
-                let ok = previous.is_none_or(|p| s > p);
-                previous = Some(s);
-                ok
-            })
-        };
+        // Events with and without a seq side by side go by seq and by position, which may meet:
+        // such a log is indexed again whole.
+        let in_seq = seqs.is_empty()
+            || (!seqs.contains(&NO_SEQ) && {
+                let mut previous = seqs[..before.events].iter().max().copied();
+                seqs[before.events..].iter().all(|&s| {
+                    let ok = previous.is_none_or(|p| s > p);
+                    previous = Some(s);
+                    ok
+                })
+            });
         let few = new.len() <= (before.events / 4).max(4096);
         in_time && lines_after && in_seq && few && events.len() < u32::MAX as usize
     }
