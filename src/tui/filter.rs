@@ -47,7 +47,23 @@ fn tokens(text: &str) -> Result<Vec<String>, String> {
     if !current.is_empty() {
         out.push(current);
     }
-    Ok(out)
+    // `from:2024-03-14 15:00`: a time of day right after a date belongs to it, quoted or not.
+    let mut terms: Vec<String> = Vec::with_capacity(out.len());
+    for token in out {
+        let starts_with_digit = token.starts_with(|c: char| c.is_ascii_digit());
+        match terms.last_mut() {
+            Some(last)
+                if starts_with_digit
+                    && (last.starts_with("from:") || last.starts_with("to:"))
+                    && !last.contains(' ') =>
+            {
+                last.push(' ');
+                last.push_str(&token);
+            }
+            _ => terms.push(token),
+        }
+    }
+    Ok(terms)
 }
 
 fn money(text: &str) -> Result<Money, String> {
@@ -229,6 +245,8 @@ mod tests {
             "exact decimals compare by value"
         );
         assert_eq!(pass("from:2024-03-12 to:\"2024-03-14 16:00\""), vec![0, 4]);
+        assert_eq!(pass("from:2024-03-12 to:2024-03-14 16:00"), vec![0, 4]);
+        assert_eq!(pass("from:2024-03-14 15:59:03 account:dana"), vec![0, 1]);
         assert_eq!(pass("from:-1h"), vec![0, 1], "relative to the cursor");
     }
 
