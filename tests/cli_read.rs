@@ -145,6 +145,37 @@ fn an_event_without_a_seq_whose_position_is_another_events_seq_is_reported() {
 }
 
 #[test]
+fn a_date_alone_as_the_end_of_a_history_includes_its_whole_day() {
+    let (code, out, err) = run(&[
+        "history",
+        "assets/sample.jsonl",
+        "--account",
+        "cust-dana",
+        "--from",
+        "2024-03-14",
+        "--to",
+        "2024-03-14",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = json(&out)["rows"].as_array().unwrap().clone();
+    let times: Vec<&str> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2024-03-14T11:38:51.964Z",
+            "2024-03-14T15:31:17.000Z",
+            "2024-03-14T15:59:03.120Z",
+            "2024-03-14T16:00:02.870Z",
+            "2024-03-14T23:00:00.000Z"
+        ]
+    );
+}
+
+#[test]
 fn balance_as_of_seq_and_one_account() {
     let (_dir, path) = log_file("clean.jsonl", CLEAN);
     let p = path.to_str().unwrap();

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::output::{Align, Table};
 use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
-use crate::ledger::time::format_time;
+use crate::ledger::time::{self, format_time};
 use crate::ledger::{AccountId, Ledger, Millis, Money, Posting};
 
 #[derive(Args, Debug)]
@@ -125,7 +125,10 @@ pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
     let to = args
         .to
         .as_deref()
-        .map(|t| parse_cli_time(&ledger, t, "--to"))
+        .map(|t| {
+            time::parse_user_end(t, ledger.last_time().unwrap_or(0))
+                .map_err(|e| Failure::usage(format!("--to: {e}")))
+        })
         .transpose()?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t

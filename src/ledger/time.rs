@@ -390,9 +390,47 @@ pub fn parse_user_time(text: &str, base: Millis) -> Result<Millis, TimeError> {
     parse_time(text)
 }
 
+/// The end of a range given by a person: as [`parse_user_time`], except that a date alone
+/// (`2024-03-14`) stands for the whole day, up to its last millisecond.
+pub fn parse_user_end(text: &str, base: Millis) -> Result<Millis, TimeError> {
+    let at = parse_user_time(text, base)?;
+    let t = text.trim().as_bytes();
+    let date_only = t.len() == 10
+        && t.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if date_only {
+        return in_range(at + MS_PER_DAY - 1, text);
+    }
+    Ok(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_alone_ends_a_range_at_the_end_of_its_day() {
+        let day = parse_time("2024-03-14").unwrap();
+        assert_eq!(
+            parse_user_end("2024-03-14", 0).unwrap(),
+            day + MS_PER_DAY - 1
+        );
+        assert_eq!(
+            parse_user_end(" 2024-03-14 ", 0).unwrap(),
+            day + MS_PER_DAY - 1
+        );
+        assert_eq!(
+            parse_user_end("2024-03-14 12:00", 0).unwrap(),
+            day + 12 * MS_PER_HOUR
+        );
+        assert_eq!(parse_user_end("+1h", day).unwrap(), day + MS_PER_HOUR);
+        assert!(parse_user_end("9999-12-31", 0).is_ok());
+    }
 
     const T: Millis = 1_709_294_400_000; // 2024-03-01T12:00:00Z
 

@@ -3,7 +3,7 @@
 //! view (either account), terms of different kinds narrow it (this account *and* that type).
 
 use crate::ledger::event::normalize_type;
-use crate::ledger::time::parse_user_time;
+use crate::ledger::time::{parse_user_end, parse_user_time};
 use crate::ledger::{Ledger, LedgerEvent, Millis, Money};
 
 /// The filter of the events pane.
@@ -106,7 +106,7 @@ impl Filter {
                     }
                 }
                 "from" => f.from = Some(parse_user_time(value, base).map_err(|e| e.to_string())?),
-                "to" => f.to = Some(parse_user_time(value, base).map_err(|e| e.to_string())?),
+                "to" => f.to = Some(parse_user_end(value, base).map_err(|e| e.to_string())?),
                 other => return Err(format!("`{other}:` is not a filter; {HELP}")),
             }
         }
