@@ -937,3 +937,32 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
     let (code, out) = verify(&path, Some(&kept));
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_byte_order_mark_before_a_sealed_log_is_not_part_of_its_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.jsonl");
+    let p = path.to_str().unwrap();
+    let append = [
+        "append",
+        p,
+        "--account",
+        "a",
+        "--type",
+        "DEPOSIT",
+        "--amount",
+        "1",
+    ];
+    assert_eq!(run(&append).0, 0);
+    let (_, out) = verify(&path, None);
+    let kept = head_of(&out);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&path).unwrap());
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, out) = verify(&path, Some(&kept));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(run(&append).0, 0);
+    let (code, out) = verify(&path, Some(&kept));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sealed, 2 records, chain intact"), "{out}");
+}

@@ -246,6 +246,7 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
 
 /// Whether a sealed log starts here: the first record that parses carries `prev` and `hash`.
 fn detect_sealed(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     for line in bytes.split(|b| *b == b'\n').take(1000) {
         let Ok(text) = std::str::from_utf8(line) else {
             continue;
@@ -396,7 +397,11 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
     }
 
     /// One record: a line of JSON Lines or an element of an array.
-    fn record(&mut self, span: Span) {
+    fn record(&mut self, mut span: Span) {
+        // A byte order mark before the first line is not part of its record (nor of its hash).
+        if self.base_offset == 0 && span.start == 0 && self.bytes.starts_with(b"\xEF\xBB\xBF") {
+            span.start = span.end.min(3);
+        }
         let raw = &self.bytes[span.start..span.end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let end = span.start + raw.len();

@@ -320,8 +320,13 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
     }
     let at_line = || line_number(file, line.start).unwrap_or(0);
     let refuse = |why: &str| StoreError::Refused(format!("{name}:{}: {why}", at_line()));
-    // A log kept with CRLF line ends: the record is what comes before the `\r`, as readers take it.
+    // A log kept with CRLF line ends: the record is what comes before the `\r`, as readers take it;
+    // a byte order mark before the first line is not part of it either.
     let bytes = line.bytes.strip_suffix(b"\r").unwrap_or(&line.bytes);
+    let bytes = match line.start {
+        0 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+        _ => bytes,
+    };
     if bytes.len() > MAX_LINE {
         return Err(refuse("the last line is over 1 MiB: it is not a record"));
     }
