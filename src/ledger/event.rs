@@ -241,6 +241,9 @@ impl TypeMap {
             (line, e.message().to_string())
         })?;
         let mut map = TypeMap::default();
+        // The effect each name got in this file, to refuse a name given two effects.
+        let mut given: std::collections::HashMap<String, (&str, Effect)> =
+            std::collections::HashMap::new();
         // The line that defines `key` (not a comment that mentions it).
         let find_line = |key: &str| {
             text.lines()
@@ -278,8 +281,20 @@ impl TypeMap {
                 let name = name.as_str().ok_or_else(|| {
                     (find_line(key), format!("`{key}` must contain only strings"))
                 })?;
-                if normalize_type(name).is_empty() {
+                let normal = normalize_type(name);
+                if normal.is_empty() {
                     return Err((find_line(key), format!("`{key}` has an empty type name")));
+                }
+                if let Some((other, before)) = given.insert(normal.clone(), (key.as_str(), effect))
+                    && before != effect
+                {
+                    return Err((
+                        find_line(key),
+                        format!(
+                            "`{name}` is under both `{other}` and `{key}` (type names are compared \
+                             as {normal}): give it one effect"
+                        ),
+                    ));
                 }
                 map.insert(name, effect);
             }
@@ -360,6 +375,16 @@ mod tests {
         assert_eq!(line, 3, "a comment that names the key is not its line");
         let (line, _) = TypeMap::from_toml_str("credit = [\"A\"\ndebit = [").unwrap_err();
         assert!(line >= 1);
+        // One name, two effects (the table's keys come in no particular order).
+        let (line, message) =
+            TypeMap::from_toml_str("credit = [\"Foo\"]\ndebit = [\"foo\"]\n").unwrap_err();
+        assert!((1..=2).contains(&line));
+        assert!(
+            message.contains("under both `credit` and `debit`"),
+            "{message}"
+        );
+        // The same effect twice is no conflict.
+        assert!(TypeMap::from_toml_str("credit = [\"Foo\", \"FOO\"]\n").is_ok());
     }
 
     #[test]
