@@ -228,38 +228,37 @@ pub(crate) struct Line {
 /// backwards from `end`, at most one record's length (a longer line is returned cut, and
 /// flagged by being over [`MAX_LINE`]).
 pub(crate) fn line_before(file: &File, mut end: u64) -> io::Result<Option<Line>> {
-    const BLOCK: u64 = 64 << 10;
     while end > 0 {
         // `end - 1` is the newline that ends the line; look for the one before it.
         let stop = end - 1;
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut at = stop;
-        let start = loop {
-            if at == 0 {
-                break 0;
-            }
-            let from = at.saturating_sub(BLOCK);
-            let mut block = vec![0u8; (at - from) as usize];
-            read_exact_at(file, &mut block, from)?;
-            let found = memchr::memrchr(b'\n', &block);
-            let keep = found.map_or(0, |i| i + 1);
-            block.drain(..keep);
-            block.extend_from_slice(&bytes);
-            bytes = block;
-            if let Some(i) = found {
-                break from + i as u64 + 1;
-            }
-            at = from;
-            if bytes.len() > MAX_LINE + 1 {
-                break at;
-            }
-        };
-        if !bytes.is_empty() {
+        let limit = MAX_LINE as u64 + 2;
+        let start = line_start(file, stop, limit)?.unwrap_or_else(|| stop - limit);
+        if start < stop {
+            let mut bytes = vec![0u8; (stop - start) as usize];
+            read_exact_at(file, &mut bytes, start)?;
             return Ok(Some(Line { start, bytes }));
         }
         end = start;
     }
     Ok(None)
+}
+
+/// Where the line that `file[..end]` ends in starts (just after the newline before it, or 0),
+/// looking back at most `limit` bytes: `None` when the line is longer than that.
+fn line_start(file: &File, end: u64, limit: u64) -> io::Result<Option<u64>> {
+    const BLOCK: u64 = 64 << 10;
+    let floor = end.saturating_sub(limit);
+    let mut at = end;
+    while at > floor {
+        let from = at.saturating_sub(BLOCK).max(floor);
+        let mut block = vec![0u8; (at - from) as usize];
+        read_exact_at(file, &mut block, from)?;
+        if let Some(i) = memchr::memrchr(b'\n', &block) {
+            return Ok(Some(from + i as u64 + 1));
+        }
+        at = from;
+    }
+    Ok((floor == 0).then_some(0))
 }
 
 /// Counts the line a byte offset is on (1-based). Reads the file up to there: for messages only.
@@ -367,18 +366,7 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
 
 /// Where the torn last line starts (just after the last newline).
 fn line_before_torn(file: &File, len: u64) -> io::Result<u64> {
-    const BLOCK: u64 = 64 << 10;
-    let mut at = len;
-    while at > 0 {
-        let from = at.saturating_sub(BLOCK);
-        let mut block = vec![0u8; (at - from) as usize];
-        read_exact_at(file, &mut block, from)?;
-        if let Some(i) = memchr::memrchr(b'\n', &block) {
-            return Ok(from + i as u64 + 1);
-        }
-        at = from;
-    }
-    Ok(0)
+    Ok(line_start(file, len, u64::MAX)?.unwrap_or(0))
 }
 
 /// What an append did.
@@ -891,5 +879,18 @@ mod tests {
         assert_eq!((first.start, first.bytes), (0, b"a".to_vec()));
         assert!(line_before(&file, 0).unwrap().is_none());
         assert_eq!(line_number(&file, 2).unwrap(), 2);
+        // A torn last line, and a line longer than a record can be (returned cut, over the limit).
+        let huge = "z".repeat(MAX_LINE + 100);
+        std::fs::write(&path, format!("a\n{long}\n{huge}\nb")).unwrap();
+        let file = File::open(&path).unwrap();
+        let len = file.metadata().unwrap().len();
+        assert_eq!(line_before_torn(&file, len).unwrap(), len - 1);
+        let cut = line_before(&file, len - 1).unwrap().unwrap();
+        assert!(cut.bytes.len() > MAX_LINE && cut.bytes.iter().all(|b| *b == b'z'));
+        assert_eq!(line_number(&file, cut.start).unwrap(), 3);
+        let before = line_before(&file, 2 + long.len() as u64 + 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!((before.start, before.bytes.len()), (2, long.len()));
     }
 }
