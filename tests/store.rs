@@ -966,3 +966,22 @@ fn a_byte_order_mark_before_a_sealed_log_is_not_part_of_its_first_record() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("sealed, 2 records, chain intact"), "{out}");
 }
+
+#[test]
+fn a_digest_of_a_record_whose_seq_repeats_still_holds() {
+    let (_dir, path) = sample_copy();
+    let p = path.to_str().unwrap();
+    let mut l = lines(&path);
+    assert!(l[2].starts_with(r#"{"seq":3,"#), "{}", l[2]);
+    l[2] = l[2].replacen(r#"{"seq":3,"#, r#"{"seq":2,"#, 1);
+    reseal_from(&mut l, 2);
+    write_lines(&path, &l);
+    let hash_of = |line: &str| line[line.len() - 66..line.len() - 2].to_string();
+    for (line, record) in [(2, &l[1]), (3, &l[2])] {
+        let (code, out) = verify(&path, Some(&format!("2:{}", hash_of(record))));
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(&format!("{p}:{line}: expected 2:")), "{out}");
+    }
+    let (_, out, _) = run(&["check", p]);
+    assert!(out.contains(&format!("{p}:3: duplicate-seq")), "{out}");
+}

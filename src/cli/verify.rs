@@ -187,14 +187,20 @@ fn check_expected(
             "the log is not an intact sealed log, so it cannot prove it holds that record".into(),
         );
     };
-    let found = (0..ledger.len()).find_map(|i| {
-        let matches_seq = wanted.seq.is_none_or(|s| ledger.seq_of(i) == s);
-        if !matches_seq {
-            return None;
-        }
-        let d = record_digest(ledger, i)?;
-        (wanted.seq.is_some() || d.hash == wanted.hash).then_some((i, d))
-    });
+    let with_seq = |i: usize| wanted.seq.is_none_or(|s| ledger.seq_of(i) == s);
+    // The record with that seq and hash (a log may repeat a seq: `check` reports it); else the
+    // first with that seq, to say what it holds now.
+    let found = (0..ledger.len())
+        .filter(|&i| with_seq(i))
+        .find_map(|i| {
+            record_digest(ledger, i)
+                .filter(|d| d.hash == wanted.hash)
+                .map(|d| (i, d))
+        })
+        .or_else(|| {
+            let i = (0..ledger.len()).find(|&i| with_seq(i))?;
+            wanted.seq.and(record_digest(ledger, i).map(|d| (i, d)))
+        });
     match (found, wanted.seq) {
         (Some((i, d)), _) if d.hash == wanted.hash => outcome(
             true,
