@@ -49,6 +49,20 @@ fn verify(path: &Path, expect: Option<&str>) -> (i32, String) {
     (code, out)
 }
 
+/// `rewind append LOG` of a deposit of `amount` to account `a`.
+fn deposit<'a>(log: &'a str, amount: &'a str) -> [&'a str; 8] {
+    [
+        "append",
+        log,
+        "--account",
+        "a",
+        "--type",
+        "DEPOSIT",
+        "--amount",
+        amount,
+    ]
+}
+
 /// The record body of a sealed line: everything before `,"prev":`.
 fn body(line: &str) -> &str {
     &line[..line.find(",\"prev\":\"").expect("a sealed line")]
@@ -596,16 +610,7 @@ fn appends_refuse_unsealed_and_damaged_logs() {
     l[last] = l[last].replacen("\"amount\":\"", "\"amount\":\"1", 1);
     write_lines(&path, &l);
     let before = std::fs::read(&path).unwrap();
-    let (code, _, err) = run(&[
-        "append",
-        p,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "1",
-    ]);
+    let (code, _, err) = run(&deposit(p, "1"));
     assert_eq!(code, 2);
     assert!(
         err.contains(&format!("{p}:797: the last record's hash does not match")),
@@ -627,16 +632,7 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
     bytes.extend_from_slice(torn);
     std::fs::write(&path, &bytes).unwrap();
 
-    let (code, out, err) = run(&[
-        "append",
-        p,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "1",
-    ]);
+    let (code, out, err) = run(&deposit(p, "1"));
     assert_eq!(code, 2, "{out}");
     assert!(
         err.contains(&format!("{p}:798: the last line is incomplete")),
@@ -903,16 +899,7 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
         "{out}"
     );
     // Written after them, a record would have empty lines before it: refused, nothing written.
-    let append = [
-        "append",
-        p,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "1",
-    ];
+    let append = deposit(p, "1");
     let (code, out, err) = run(&append);
     assert_eq!(code, 2, "{out}");
     assert!(
@@ -943,16 +930,7 @@ fn a_byte_order_mark_before_a_sealed_log_is_not_part_of_its_first_record() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("one.jsonl");
     let p = path.to_str().unwrap();
-    let append = [
-        "append",
-        p,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "1",
-    ];
+    let append = deposit(p, "1");
     assert_eq!(run(&append).0, 0);
     let (_, out) = verify(&path, None);
     let kept = head_of(&out);
