@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
 use super::load::{Depth, NO_SEQ, RecordSpan, Records};
-use super::memory::huge_pages;
+use super::memory::{huge_pages, prefetch};
 use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
@@ -600,7 +600,21 @@ impl Ledger {
         }
         let mut running = vec![Running::default(); n_accounts];
         let mut problems = Vec::new();
+        // With many accounts their states are spread over megabytes: those of the event a few
+        // steps further on are fetched while this one is replayed.
+        const AHEAD: usize = 16;
         for (position, &i) in order.iter().enumerate() {
+            if let Some(&j) = order.get(position + AHEAD) {
+                let ahead = &self.records.events[j as usize];
+                for a in [ahead.account, ahead.to] {
+                    if part_of.get(a as usize) == Some(&part) {
+                        prefetch(&running[a as usize]);
+                        if let Some(account) = index.get(a as usize) {
+                            prefetch(account);
+                        }
+                    }
+                }
+            }
             let e = &self.records.events[i as usize];
             let touched = self.touched(e);
             if part_of[touched[0] as usize] != part
