@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
 use super::load::{Depth, NO_SEQ, RecordSpan, Records};
-use super::memory::huge_pages;
+use super::memory::{huge_pages, prefetch};
 use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
@@ -414,27 +414,22 @@ impl Ledger {
     fn order_in_time(&self) -> (Vec<u32>, Vec<u32>) {
         let events = &self.records.events;
         let n = events.len();
-        let full = self.depth == Depth::Full;
-        if events.par_windows(2).all(|w| w[0].ts <= w[1].ts) {
-            let mut order: Vec<u32> = Vec::with_capacity(n);
-            huge_pages(&order);
-            order.par_extend((0..n as u32).into_par_iter());
-            let rank = if full { order.clone() } else { Vec::new() };
-            return (order, rank);
-        }
         // Most events come in time order: those that do not go back before the latest time so far
         // stay where they are (they are sorted already); the few late ones are sorted and each is
         // put before the first of the others that comes after it.
-        let mut late: Vec<u32> = Vec::new();
-        let mut latest = i64::MIN;
-        for (i, e) in events.iter().enumerate() {
-            if e.ts >= latest {
-                latest = e.ts;
-            } else {
-                late.push(i as u32);
-            }
-        }
+        let late = late_events(events);
         let key = |i: u32| (events[i as usize].ts, i);
+        if late.is_empty() {
+            let mut order: Vec<u32> = Vec::with_capacity(n);
+            huge_pages(&order);
+            order.par_extend((0..n as u32).into_par_iter());
+            let rank = if self.depth == Depth::Full {
+                order.clone()
+            } else {
+                Vec::new()
+            };
+            return (order, rank);
+        }
         if late.len() > n / 64 {
             // A log in no particular order: sort it all (stable: events with the same time keep
             // their recorded order).
@@ -445,13 +440,12 @@ impl Ledger {
             order.par_sort_by_key(|&i| events[i as usize].ts);
             return self.with_ranks(order);
         }
-        // Stable: events with the same time keep their recorded order.
+        // The late events by position (as found), and by time (stable: events with the same time
+        // keep their recorded order).
+        let positions = late;
+        let mut late = positions.clone();
         late.par_sort_by_key(|&i| events[i as usize].ts);
-        let is_late = {
-            let mut sorted = late.clone();
-            sorted.sort_unstable();
-            move |i: u32| sorted.binary_search(&i).is_ok()
-        };
+        let is_late = |i: u32| positions.binary_search(&i).is_ok();
         // The first event at or after position `i` that is not late (or `n`).
         let next_in_order = |mut i: u32| {
             while i < n as u32 && is_late(i) {
@@ -474,18 +468,31 @@ impl Ledger {
             }
             next_in_order(lo)
         };
+        // Ascending, since the late events are sorted by key.
         let places: Vec<u32> = late.iter().map(|&l| first_after(key(l))).collect();
         let mut order = Vec::with_capacity(n);
         huge_pages(&order);
-        let mut next_late = 0;
-        for i in 0..n as u32 {
+        // The events that are not late, run by run between two late positions or two places,
+        // with the late events put in at their places.
+        let (mut next_late, mut next_skip) = (0, 0);
+        let mut i = 0u32;
+        while i < n as u32 {
             while next_late < late.len() && places[next_late] <= i {
                 order.push(late[next_late]);
                 next_late += 1;
             }
-            if !is_late(i) {
-                order.push(i);
+            if positions.get(next_skip) == Some(&i) {
+                next_skip += 1;
+                i += 1;
+                continue;
             }
+            let end = [positions.get(next_skip), places.get(next_late)]
+                .into_iter()
+                .flatten()
+                .copied()
+                .fold(n as u32, u32::min);
+            order.extend(i..end);
+            i = end;
         }
         order.extend_from_slice(&late[next_late..]);
         self.with_ranks(order)
@@ -621,7 +628,21 @@ impl Ledger {
         }
         let mut running = vec![Running::default(); n_accounts];
         let mut problems = Vec::new();
+        // With many accounts their states are spread over megabytes: those of the event a few
+        // steps further on are fetched while this one is replayed.
+        const AHEAD: usize = 16;
         for (position, &i) in order.iter().enumerate() {
+            if let Some(&j) = order.get(position + AHEAD) {
+                let ahead = &self.records.events[j as usize];
+                for a in [ahead.account, ahead.to] {
+                    if part_of.get(a as usize) == Some(&part) {
+                        prefetch(&running[a as usize]);
+                        if let Some(account) = index.get(a as usize) {
+                            prefetch(account);
+                        }
+                    }
+                }
+            }
             let e = &self.records.events[i as usize];
             let touched = self.touched(e);
             if part_of[touched[0] as usize] != part
@@ -1100,6 +1121,43 @@ impl Before {
 /// other side of a transfer).
 type PartReplay = (Vec<(u32, Running, AccountIndex)>, Vec<(u32, u8, Problem)>);
 
+/// The positions (ascending) of the events that go back before the latest time recorded before
+/// them. Pieces of the list are scanned on all cores, each from the latest time of the pieces
+/// before it.
+fn late_events(events: &[LedgerEvent]) -> Vec<u32> {
+    late_events_in(events, 1 << 16)
+}
+
+/// [`late_events`] with pieces of `piece` events.
+fn late_events_in(events: &[LedgerEvent], piece: usize) -> Vec<u32> {
+    let latest: Vec<i64> = events
+        .par_chunks(piece)
+        .map(|piece| piece.iter().map(|e| e.ts).max().unwrap_or(i64::MIN))
+        .collect();
+    let mut before = Vec::with_capacity(latest.len());
+    let mut so_far = i64::MIN;
+    for t in latest {
+        before.push(so_far);
+        so_far = so_far.max(t);
+    }
+    events
+        .par_chunks(piece)
+        .zip(before)
+        .enumerate()
+        .flat_map_iter(|(k, (events, mut latest))| {
+            let mut late = Vec::new();
+            for (j, e) in events.iter().enumerate() {
+                if e.ts >= latest {
+                    latest = e.ts;
+                } else {
+                    late.push((k * piece + j) as u32);
+                }
+            }
+            late
+        })
+        .collect()
+}
+
 /// Groups of positions in `hashes` that hold the same non-zero hash (each group ascending, the
 /// groups in order of hash), found without sorting the whole list: the hashes are shared out into
 /// buckets by their top bits, in parallel; each bucket finds its repeated values with a small
@@ -1227,7 +1285,7 @@ fn equal_hashes(hashes: &[u64]) -> Vec<Vec<u32>> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::equal_hashes;
+    use super::{equal_hashes, late_events_in};
 
     /// The groups the plain way: positions by hash, in order of hash.
     fn reference(hashes: &[u64]) -> Vec<Vec<u32>> {
@@ -1268,6 +1326,68 @@ mod tests {
             } else {
                 times
             };
+            for depth in [crate::ledger::Depth::Full, crate::ledger::Depth::Summary] {
+                let text: String = times
+                    .iter()
+                    .map(|t| format!("{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{t}}}\n"))
+                    .collect();
+                let options = crate::ledger::LoadOptions { depth, ..Default::default() };
+                let l = crate::ledger::load_bytes("t", text.into_bytes(), &options);
+                let mut expected: Vec<u32> = (0..times.len() as u32).collect();
+                expected.sort_by_key(|&i| times[i as usize]);
+                prop_assert_eq!(l.time_order(), &expected[..]);
+                if depth == crate::ledger::Depth::Full {
+                    for (r, &i) in expected.iter().enumerate() {
+                        prop_assert_eq!(l.time_rank(i as usize), r);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn late_events_found_piece_by_piece_are_those_one_pass_finds(
+            times in prop::collection::vec(-5i64..60, 0..300),
+            piece in 1usize..40,
+        ) {
+            let events: Vec<crate::ledger::LedgerEvent> = times
+                .iter()
+                .map(|&ts| crate::ledger::LedgerEvent {
+                    ts,
+                    amount: crate::ledger::Money::ZERO,
+                    offset: 0,
+                    line: 0,
+                    len: 0,
+                    account: 0,
+                    to: 0,
+                    kind: 0,
+                    flags: 0,
+                })
+                .collect();
+            let mut expected = Vec::new();
+            let mut latest = i64::MIN;
+            for (i, &t) in times.iter().enumerate() {
+                if t >= latest {
+                    latest = t;
+                } else {
+                    expected.push(i as u32);
+                }
+            }
+            prop_assert_eq!(late_events_in(&events, piece), expected);
+        }
+
+        #[test]
+        fn the_time_order_with_a_few_late_events_is_a_stable_sort_by_time(
+            late in prop::collection::vec((0usize..2000, 0i64..4000), 0..20),
+            ties in any::<bool>(),
+        ) {
+            // Events in time order (in pairs of equal times, or not) with a few that go back:
+            // fewer than one in 64, so that they are put in place rather than all sorted.
+            let mut times: Vec<i64> = (0..2000i64).map(|i| if ties { i / 2 * 2 } else { i * 2 }).collect();
+            for &(at, t) in &late {
+                times[at] = t;
+            }
             for depth in [crate::ledger::Depth::Full, crate::ledger::Depth::Summary] {
                 let text: String = times
                     .iter()

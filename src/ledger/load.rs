@@ -4,6 +4,7 @@
 //! chain inside itself. Chunks are then merged in order (line numbers, interned ids and the chain
 //! links between chunks are fixed up), so the result is exactly that of a sequential pass.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -292,15 +293,13 @@ struct ChunkOut<'a> {
     type_map: Vec<u32>,
 }
 
-/// A record read whose event is not added yet, with the hashes of its account names.
+/// The account names of the last event added, looked up once the next record is read, with
+/// their hashes.
 struct Pending<'a> {
-    span: Span,
-    len: usize,
-    fields: Fields<'a>,
-    flags: u8,
+    account: Cow<'a, str>,
     account_hash: u64,
-    /// The hash of `to`, when there is one.
-    to_hash: u64,
+    /// `to` and its hash, when there is one.
+    to: Option<(Cow<'a, str>, u64)>,
 }
 
 /// Marks an account number local to a chunk (see [`ChunkParser::account`]).
@@ -458,24 +457,61 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         }
         // The accounts are looked up when the next record has been read: the parts of the table
         // they need are fetched meanwhile.
-        let account_hash = name_hash(&fields.account);
+        let Fields {
+            account,
+            kind,
+            amount,
+            ts,
+            id,
+            to,
+            seq,
+            seal: _,
+        } = fields;
+        let account_hash = name_hash(&account);
         self.known.prefetch(account_hash);
-        let to_hash = fields.to.as_deref().map_or(0, |to| {
-            let hash = name_hash(to);
+        let to = to.map(|to| {
+            let hash = name_hash(&to);
             self.known.prefetch(hash);
-            hash
+            (to, hash)
         });
-        let ready = Pending {
-            span,
-            len: raw.len(),
-            fields,
-            flags: event_flags,
-            account_hash,
-            to_hash,
-        };
-        if let Some(pending) = self.pending.replace(ready) {
-            self.push_event(pending);
+        self.resolve_pending();
+        let kind = self.kind(kind);
+        if amount.is_some() {
+            event_flags |= flags::HAS_AMOUNT;
         }
+        let id_hash = match &id {
+            Some(id) => {
+                event_flags |= flags::HAS_ID;
+                id_hash(id)
+            }
+            None => 0,
+        };
+        if let Some(seq) = seq {
+            if self.out.seqs.is_empty() {
+                self.out.seqs.resize(self.out.events.len(), NO_SEQ);
+            }
+            self.out.seqs.push(seq);
+        } else if !self.out.seqs.is_empty() {
+            self.out.seqs.push(NO_SEQ);
+        }
+        self.out.id_hashes.push(id_hash);
+        self.out.events.push(LedgerEvent {
+            ts,
+            amount: amount.unwrap_or_default(),
+            offset: self.base_offset + span.start as u64,
+            line: span.line,
+            len: raw.len() as u32,
+            // Set by `resolve_pending`.
+            account: NO_ACCOUNT,
+            to: NO_ACCOUNT,
+            kind: kind as u16,
+            flags: event_flags,
+        });
+        self.pending = Some(Pending {
+            account,
+            account_hash,
+            to,
+        });
     }
 
     fn bad(&mut self, line: u64, kind: ProblemKind, message: String) {
@@ -559,57 +595,30 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         id
     }
 
-    fn push_event(&mut self, pending: Pending<'a>) {
-        let Pending {
-            span,
-            len,
-            fields,
-            flags: mut event_flags,
+    /// Looks up the accounts of the last event added (numbering those new to the chunk in order
+    /// of first appearance: the account, then `to`).
+    fn resolve_pending(&mut self) {
+        let Some(Pending {
+            account,
             account_hash,
-            to_hash,
-        } = pending;
-        let account = self.account(fields.account, account_hash);
-        let to = match fields.to {
-            Some(to) => self.account(to, to_hash),
+            to,
+        }) = self.pending.take()
+        else {
+            return;
+        };
+        let account = self.account(account, account_hash);
+        let to = match to {
+            Some((to, hash)) => self.account(to, hash),
             None => NO_ACCOUNT,
         };
-        let kind = self.kind(fields.kind);
-        if fields.amount.is_some() {
-            event_flags |= flags::HAS_AMOUNT;
+        if let Some(event) = self.out.events.last_mut() {
+            event.account = account;
+            event.to = to;
         }
-        let id_hash = match &fields.id {
-            Some(id) => {
-                event_flags |= flags::HAS_ID;
-                id_hash(id)
-            }
-            None => 0,
-        };
-        if let Some(seq) = fields.seq {
-            if self.out.seqs.is_empty() {
-                self.out.seqs.resize(self.out.events.len(), NO_SEQ);
-            }
-            self.out.seqs.push(seq);
-        } else if !self.out.seqs.is_empty() {
-            self.out.seqs.push(NO_SEQ);
-        }
-        self.out.id_hashes.push(id_hash);
-        self.out.events.push(LedgerEvent {
-            ts: fields.ts,
-            amount: fields.amount.unwrap_or_default(),
-            offset: self.base_offset + span.start as u64,
-            line: span.line,
-            len: len as u32,
-            account,
-            to,
-            kind: kind as u16,
-            flags: event_flags,
-        });
     }
 
     fn finish(mut self, lines: u64) -> ChunkOut<'a> {
-        if let Some(pending) = self.pending.take() {
-            self.push_event(pending);
-        }
+        self.resolve_pending();
         self.out.lines = lines;
         self.out.tail = self.link;
         self.out

@@ -89,17 +89,7 @@ impl<S: AsRef<str>> Table<S> {
         if self.slots.is_empty() {
             return;
         }
-        let slot = &self.slots[hash as usize & (self.slots.len() - 1)];
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint to the cache: it never reads into the program, and
-        // it does not fault even on an invalid address (this one is valid anyway). SSE, which it
-        // needs, is part of every x86-64 processor.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot).cast::<i8>());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
+        super::memory::prefetch(&self.slots[hash as usize & (self.slots.len() - 1)]);
     }
 
     /// Adds a name known not to be in the table.
