@@ -30,6 +30,7 @@ for spec in "1000000 10000" "10000000 100000"; do
 	echo
 	echo "== balance on $1 events, $2 accounts ($((bytes / 1000000)) MB)"
 	hyperfine --style basic --warmup 2 --runs "$([ "$1" -gt 1000000 ] && echo 5 || echo 15)" \
+		--prepare "cat $path > /dev/null" \
 		--export-json "$DIR/balance-$1.json" \
 		"$BIN balance $path --json --no-snapshot" 2>/dev/null | grep -E "Time|Range"
 	median=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('%.3f' % r['median'])" "$DIR/balance-$1.json")
