@@ -962,4 +962,10 @@ fn a_digest_of_a_record_whose_seq_repeats_still_holds() {
     }
     let (_, out, _) = run(&["check", p]);
     assert!(out.contains(&format!("{p}:3: duplicate-seq")), "{out}");
+    let (code, out) = verify(&path, None);
+    assert_eq!(code, 0, "the chain holds: {out}");
+    assert!(
+        out.contains(&format!("{p}:3: note: this record repeats an earlier seq")),
+        "{out}"
+    );
 }

@@ -60,6 +60,9 @@ pub struct Report {
     pub expect: Option<ExpectOutcome>,
     /// Snapshots next to the log that do not match it (or cannot be read).
     pub snapshots: Vec<String>,
+    /// Lines whose seq an earlier record already has: the chain holds, but a digest `SEQ:HASH`
+    /// names such a record by its hash alone. (rewind never writes one; `check` lists them.)
+    pub repeated_seqs: Vec<u64>,
 }
 
 impl Report {
@@ -146,6 +149,12 @@ pub fn verify(ledger: &Ledger, expect: Option<&ExpectedDigest>) -> Report {
         torn_tail,
         expect,
         snapshots: Vec::new(),
+        repeated_seqs: ledger
+            .problems()
+            .iter()
+            .filter(|p| p.kind == ProblemKind::DuplicateSeq)
+            .map(|p| p.line)
+            .collect(),
     }
 }
 
@@ -294,6 +303,16 @@ fn render_text(r: &Report) -> String {
         out.push_str(&format!(
             "{name}:{line}: the last line is incomplete (an interrupted write, never acknowledged); \
              `rewind repair {name}` moves it aside\n"
+        ));
+    }
+    if let Some(&first) = r.repeated_seqs.first() {
+        let more = match r.repeated_seqs.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        out.push_str(&format!(
+            "{name}:{first}: note: this record repeats an earlier seq{more} (rewind never writes \
+             that; `rewind check` lists each), so a digest for it is matched by its hash\n"
         ));
     }
     for finding in &r.snapshots {
