@@ -61,7 +61,8 @@ pub fn split(url: &str) -> (String, TlsOptions) {
         verify: Verify::Nothing,
         roots: None,
     };
-    let after_user = url.rfind('@').map_or(0, |at| at + 1);
+    let scheme = url.find("://").map_or(0, |i| i + 3);
+    let after_user = scheme + super::url::userinfo_end(&url[scheme..]).map_or(0, |at| at + 1);
     let Some(q) = url[after_user..].find('?').map(|i| after_user + i) else {
         return (url.to_string(), options);
     };
@@ -290,6 +291,13 @@ mod tests {
 
         let (url, _) = split("postgres://u:a?b@h/db");
         assert_eq!(url, "postgres://u:a?b@h/db");
+        let (url, o) =
+            split("postgres://u@h/db?sslmode=verify-ca&sslrootcert=/home/me@corp/ca.pem");
+        assert_eq!(url, "postgres://u@h/db?sslmode=require");
+        assert_eq!(
+            o.roots,
+            Some(Roots::File(PathBuf::from("/home/me@corp/ca.pem")))
+        );
     }
 
     #[test]

@@ -95,15 +95,25 @@ impl PgUrl {
     }
 }
 
-/// The URL with the password of its user part and any `password=` option masked. The user part
-/// ends at the last `@`, so that a password typed with `?`, `/` or `#` in it is masked whole.
+/// Where the user part of what follows `scheme://` ends: at its last `@` that is not inside a
+/// query value, so that a password typed raw with `?`, `/`, `#` or `@` in it is taken whole, and
+/// an `@` in an option (`sslrootcert=/home/me@corp/ca.pem`) is not taken for the end of a user.
+pub(crate) fn userinfo_end(rest: &str) -> Option<usize> {
+    rest.match_indices('@').map(|(at, _)| at).rev().find(|&at| {
+        let before = &rest[..at];
+        before.rfind('?').is_none_or(|q| !before[q..].contains('='))
+    })
+}
+
+/// The URL with the password of its user part and any `password=` option masked (see
+/// [`userinfo_end`] for where the user part ends).
 pub fn mask(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_string();
     };
     let (head, rest) = url.split_at(scheme_end);
     let mut out = String::from(head);
-    let after_user = match rest.rfind('@') {
+    let after_user = match userinfo_end(rest) {
         Some(at) => {
             let userinfo = &rest[..at];
             match userinfo.find(':') {
@@ -176,6 +186,15 @@ mod tests {
             "postgres://u:***@127.0.0.1:1/db"
         );
         assert_eq!(mask("postgres://host"), "postgres://host");
+        // An `@` in an option is not the end of a user part.
+        assert_eq!(
+            mask("postgres://ann@h/db?password=hunter22&sslrootcert=/home/me@corp/ca.pem"),
+            "postgres://ann@h/db?password=***&sslrootcert=/home/me@corp/ca.pem"
+        );
+        assert_eq!(
+            mask("postgres://ann:p@ss@h/db?application_name=a@b"),
+            "postgres://ann:***@h/db?application_name=a@b"
+        );
     }
 
     #[test]
