@@ -4,17 +4,23 @@
 mod common;
 mod pgdb;
 
+use std::io::{Read, Write};
+
 use common::{json, run};
 use pgdb::{TestDb, write_message};
 use rewind::source::pg::PgUrl;
 
-/// The test database and its authority's certificate, or `None` when the server has no TLS set up.
-fn setup(test: &str) -> Option<(TestDb, String)> {
+/// The test database, its authority's certificate and one of an authority that signed nothing
+/// there, or `None` when the server has no TLS set up.
+fn setup(test: &str) -> Option<(TestDb, String, String)> {
     let db = pgdb::message_db(test)?;
-    match std::env::var("REWIND_TEST_PG_CA") {
-        Ok(ca) if !ca.is_empty() => Some((db, ca)),
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("REWIND_TEST_PG_CA"), var("REWIND_TEST_PG_ROGUE_CA")) {
+        (Some(ca), Some(rogue)) => Some((db, ca, rogue)),
         _ if std::env::var("REWIND_REQUIRE_PG").as_deref() == Ok("1") => {
-            panic!("REWIND_REQUIRE_PG=1 but REWIND_TEST_PG_CA is not set")
+            panic!(
+                "REWIND_REQUIRE_PG=1 but REWIND_TEST_PG_CA or REWIND_TEST_PG_ROGUE_CA is not set"
+            )
         }
         _ => None,
     }
@@ -39,7 +45,7 @@ fn encrypted(url: &str) -> Result<bool, String> {
 
 #[test]
 fn sslmode_decides_encryption_and_how_much_of_the_certificate_is_checked() {
-    let Some((db, ca)) = setup("tls_modes") else {
+    let Some((db, ca, rogue)) = setup("tls_modes") else {
         return;
     };
     let ip = db.url.clone();
@@ -60,6 +66,15 @@ fn sslmode_decides_encryption_and_how_much_of_the_certificate_is_checked() {
     // verify-ca: the authority only.
     let chain = format!("sslmode=verify-ca&sslrootcert={ca}");
     assert_eq!(encrypted(&with_query(&ip, &chain)), Ok(true));
+    // Another authority's roots: every checking mode refuses, `require` included (as in libpq,
+    // `require` with roots given checks the chain).
+    for mode in ["verify-full", "verify-ca", "require"] {
+        let query = format!("sslmode={mode}&sslrootcert={rogue}");
+        let e = encrypted(&with_query(&localhost, &query)).unwrap_err();
+        assert!(e.contains("UnknownIssuer"), "{mode}: {e}");
+    }
+    let query = format!("sslmode=require&sslrootcert={ca}");
+    assert_eq!(encrypted(&with_query(&ip, &query)), Ok(true));
     // The system's roots do not include the test authority.
     let system = encrypted(&with_query(
         &localhost,
@@ -84,7 +99,7 @@ fn sslmode_decides_encryption_and_how_much_of_the_certificate_is_checked() {
 
 #[test]
 fn the_commands_read_over_a_verified_connection_and_refuse_an_unverified_one() {
-    let Some((db, ca)) = setup("tls_commands") else {
+    let Some((db, ca, _)) = setup("tls_commands") else {
         return;
     };
     let mut c = db.client();
@@ -102,4 +117,36 @@ fn the_commands_read_over_a_verified_connection_and_refuse_an_unverified_one() {
     assert!(err.contains("certificate"), "{err}");
     let password = db.url.split(':').nth(2).unwrap().split('@').next().unwrap();
     assert!(!err.contains(password), "{err}");
+}
+
+/// A server that answers every request for TLS with `N` (no TLS here) and then hangs up.
+fn server_without_tls() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 8];
+            if stream.read_exact(&mut request).is_ok() {
+                let _ = stream.write_all(b"N");
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn modes_that_ask_for_tls_never_fall_back_to_plain_text() {
+    // The refusal comes before any login; the checking modes need the test authority's roots.
+    let Some((_db, ca, _)) = setup("tls_no_fallback") else {
+        return;
+    };
+    let port = server_without_tls();
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let url =
+            format!("postgres://u:secret-pw@localhost:{port}/db?sslmode={mode}&sslrootcert={ca}");
+        let e = encrypted(&url).unwrap_err();
+        assert!(e.contains("TLS"), "{mode}: {e}");
+        assert!(!e.contains("secret-pw"), "{e}");
+    }
 }

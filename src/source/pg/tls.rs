@@ -10,6 +10,8 @@
 //!
 //! The trusted roots for `verify-*` are the PEM file `sslrootcert=` names (libpq's default
 //! `~/.postgresql/root.crt` when it is not given), or the system's store with `sslrootcert=system`.
+//! As with libpq, `require` with trusted roots at hand (`sslrootcert=` given, or the default file
+//! there) checks the chain as `verify-ca` does.
 //! The client library knows only the first three modes and neither option, so [`split`] takes them
 //! out of the URL before it is parsed.
 
@@ -51,6 +53,8 @@ pub enum Roots {
 pub struct TlsOptions {
     pub verify: Verify,
     pub roots: Option<Roots>,
+    /// `sslmode=require` was asked for.
+    pub require: bool,
 }
 
 /// Takes `sslmode=verify-ca|verify-full` (left as `sslmode=require` for the client library) and
@@ -60,6 +64,7 @@ pub fn split(url: &str) -> (String, TlsOptions) {
     let mut options = TlsOptions {
         verify: Verify::Nothing,
         roots: None,
+        require: false,
     };
     let scheme = url.find("://").map_or(0, |i| i + 3);
     let after_user = scheme + super::url::userinfo_end(&url[scheme..]).map_or(0, |at| at + 1);
@@ -77,6 +82,10 @@ pub fn split(url: &str) -> (String, TlsOptions) {
             ("sslmode", "verify-full") => {
                 options.verify = Verify::Full;
                 kept.push("sslmode=require".to_string());
+            }
+            ("sslmode", "require") => {
+                options.require = true;
+                kept.push(pair.to_string());
             }
             ("sslrootcert", "system") => options.roots = Some(Roots::System),
             ("sslrootcert", path) => options.roots = Some(Roots::File(PathBuf::from(decode(path)))),
@@ -120,14 +129,23 @@ pub fn connector(options: &TlsOptions) -> Result<MakeRustlsConnect, String> {
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?;
-    let verifier: Arc<dyn ServerCertVerifier> = match options.verify {
+    let verify = match options.verify {
+        Verify::Nothing
+            if options.require
+                && (options.roots.is_some() || default_roots().is_some_and(|p| p.is_file())) =>
+        {
+            Verify::Chain
+        }
+        v => v,
+    };
+    let verifier: Arc<dyn ServerCertVerifier> = match verify {
         Verify::Nothing => Arc::new(Unchecked(provider.signature_verification_algorithms)),
         Verify::Chain | Verify::Full => {
             let roots = Arc::new(roots(options.roots.as_ref())?);
             let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
                 .build()
                 .map_err(|e| format!("TLS: {e}"))?;
-            if options.verify == Verify::Full {
+            if verify == Verify::Full {
                 webpki
             } else {
                 Arc::new(AnyName(webpki))
@@ -155,15 +173,9 @@ fn roots(roots: Option<&Roots>) -> Result<RootCertStore, String> {
             return Ok(store);
         }
         Some(Roots::File(path)) => path.clone(),
-        None => match std::env::var_os("HOME") {
-            Some(home) => PathBuf::from(home).join(".postgresql/root.crt"),
-            None => {
-                return Err(
-                    "verify-ca and verify-full need trusted roots: give sslrootcert=FILE or sslrootcert=system"
-                        .into(),
-                );
-            }
-        },
+        None => default_roots().ok_or(
+            "verify-ca and verify-full need trusted roots: give sslrootcert=FILE or sslrootcert=system",
+        )?,
     };
     let name = path.display();
     let certs = CertificateDer::pem_file_iter(&path)
@@ -179,6 +191,11 @@ fn roots(roots: Option<&Roots>) -> Result<RootCertStore, String> {
         return Err(format!("sslrootcert {name}: no certificate in it"));
     }
     Ok(store)
+}
+
+/// libpq's default file of trusted roots.
+fn default_roots() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".postgresql/root.crt"))
 }
 
 /// Accepts any certificate, as libpq does for `prefer` and `require`; the handshake's signatures
@@ -287,7 +304,10 @@ mod tests {
 
         let (url, o) = split("postgres://h/db?sslmode=require");
         assert_eq!(url, "postgres://h/db?sslmode=require");
-        assert_eq!((o.verify, o.roots), (Verify::Nothing, None));
+        assert_eq!(
+            (o.verify, o.roots, o.require),
+            (Verify::Nothing, None, true)
+        );
 
         let (url, _) = split("postgres://u:a?b@h/db");
         assert_eq!(url, "postgres://u:a?b@h/db");
@@ -305,12 +325,14 @@ mod tests {
         let options = TlsOptions {
             verify: Verify::Full,
             roots: Some(Roots::File(PathBuf::from("/nonexistent/ca.pem"))),
+            require: false,
         };
         let e = connector(&options).err().unwrap();
         assert!(e.starts_with("sslrootcert /nonexistent/ca.pem: "), "{e}");
         let unchecked = TlsOptions {
             verify: Verify::Nothing,
             roots: None,
+            require: false,
         };
         assert!(connector(&unchecked).is_ok());
     }
