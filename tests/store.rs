@@ -903,7 +903,7 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
     let (code, out, err) = run(&append);
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains(&format!("{p}:798: the log ends with an empty line")),
+        err.contains(&format!("{p}:798: the log ends with a blank line")),
         "{err}"
     );
     assert!(err.contains(&format!("rewind repair {p}")), "{err}");
@@ -913,7 +913,7 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out.trim(),
-        format!("{p}:798: took 2 empty lines off the end of the log (they held no record)")
+        format!("{p}:798: took 2 blank lines off the end of the log (they held no record)")
     );
     assert_eq!(std::fs::read(&path).unwrap(), &bytes[..bytes.len() - 2]);
     let (code, out) = verify(&path, None);
@@ -968,4 +968,36 @@ fn a_digest_of_a_record_whose_seq_repeats_still_holds() {
         out.contains(&format!("{p}:3: note: this record repeats an earlier seq")),
         "{out}"
     );
+}
+
+#[test]
+fn blank_lines_of_any_kind_at_the_end_are_refused_by_append_and_taken_off_by_repair() {
+    for tail in ["\r\n\r\n", "   \n", " \t\n\n"] {
+        let (_dir, path) = sample_copy();
+        let p = path.to_str().unwrap();
+        let intact = std::fs::read(&path).unwrap();
+        let mut bytes = intact.clone();
+        bytes.extend_from_slice(tail.as_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let (code, out) = verify(&path, None);
+        assert_eq!(code, 1, "{tail:?}: {out}");
+        assert!(
+            out.starts_with(&format!("{p}:798: chain broken: a blank line")),
+            "{out}"
+        );
+        let (code, _, err) = run(&deposit(p, "1"));
+        assert_eq!(code, 2, "{tail:?}");
+        assert!(
+            err.contains(&format!("{p}:798: the log ends with a blank line")),
+            "{tail:?}: {err}"
+        );
+        let (code, out, _) = run(&["repair", p]);
+        assert_eq!(code, 0);
+        let lines = tail.matches('\n').count();
+        assert!(
+            out.contains(&format!("{p}:798: took {lines} blank line")),
+            "{tail:?}: {out}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), intact, "{tail:?}");
+    }
 }

@@ -1,4 +1,4 @@
-//! `rewind repair`: moves a torn last line (a crash mid-write) to `FILE.torn`, or takes empty
+//! `rewind repair`: moves a torn last line (a crash mid-write) to `FILE.torn`, or takes blank
 //! lines off the end of the log.
 
 use std::path::Path;
@@ -54,13 +54,13 @@ pub fn run(args: RepairArgs, _options: &SourceOptions) -> Outcome {
         ),
         Repaired::Blank { line, lines } => (
             Report {
-                repaired: "empty-lines-removed",
+                repaired: "blank-lines-removed",
                 line: Some(*line),
                 bytes_moved: 0,
                 torn_file: None,
             },
             format!(
-                "{name}:{line}: took {lines} empty line{} off the end of the log (they held no record)",
+                "{name}:{line}: took {lines} blank line{} off the end of the log (they held no record)",
                 if *lines == 1 { "" } else { "s" }
             ),
         ),

@@ -224,9 +224,10 @@ pub(crate) struct Line {
     pub bytes: Vec<u8>,
 }
 
-/// The last non-empty line of `file[..end]`, where `end` is 0 or just after a newline. Reads
-/// backwards from `end`, at most one record's length (a longer line is returned cut, and
-/// flagged by being over [`MAX_LINE`]).
+/// The last line of `file[..end]` that is not blank, where `end` is 0 or just after a newline.
+/// Blank is what readers skip: only whitespace (a `\r` included), or a byte order mark at the
+/// start of the file. Reads backwards from `end`, at most one record's length (a longer line is
+/// returned cut, and flagged by being over [`MAX_LINE`]).
 pub(crate) fn line_before(file: &File, mut end: u64) -> io::Result<Option<Line>> {
     while end > 0 {
         // `end - 1` is the newline that ends the line; look for the one before it.
@@ -236,7 +237,13 @@ pub(crate) fn line_before(file: &File, mut end: u64) -> io::Result<Option<Line>>
         if start < stop {
             let mut bytes = vec![0u8; (stop - start) as usize];
             read_exact_at(file, &mut bytes, start)?;
-            return Ok(Some(Line { start, bytes }));
+            let content = match start {
+                0 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes),
+                _ => &bytes[..],
+            };
+            if !content.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Some(Line { start, bytes }));
+            }
         }
         end = start;
     }
@@ -304,17 +311,17 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
     }
     let Some(line) = line_before(file, len).map_err(io)? else {
         return Err(StoreError::Refused(format!(
-            "{name}: the file holds only empty lines, it is not a sealed log"
+            "{name}: the file holds only blank lines, it is not a sealed log"
         )));
     };
-    // A record written after an empty line would put the empty line between records, which
+    // A record written after a blank line would put the blank line between records, which
     // breaks the chain for every reader.
     let end = line.start + line.bytes.len() as u64 + 1;
     if end < len {
         let blank = line_number(file, end).map_err(io)?;
         return Err(StoreError::Refused(format!(
-            "{name}:{blank}: the log ends with an empty line, which rewind never writes; nothing \
-             is appended after it: `rewind repair {name}` takes empty lines off the end"
+            "{name}:{blank}: the log ends with a blank line, which rewind never writes; nothing \
+             is appended after it: `rewind repair {name}` takes blank lines off the end"
         )));
     }
     let at_line = || line_number(file, line.start).unwrap_or(0);
@@ -621,7 +628,7 @@ pub enum Repaired {
     Nothing,
     /// The last line was a complete record that only lacked its newline: the newline was added.
     Completed { line: u64 },
-    /// Empty lines after the last record (bytes rewind never writes) were taken off the end;
+    /// Blank lines after the last record (bytes rewind never writes) were taken off the end;
     /// `line` is the first of them.
     Blank { line: u64, lines: u64 },
     /// The torn last line was moved to `torn` (appended to it, followed by a newline).
@@ -639,7 +646,7 @@ pub fn torn_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Moves a torn last line (an interrupted write) out of the log, into `FILE.torn`, or takes empty
+/// Moves a torn last line (an interrupted write) out of the log, into `FILE.torn`, or takes blank
 /// lines off its end. Complete records are never touched: a last record that is whole but lacks
 /// its newline gets the newline.
 pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
@@ -657,19 +664,21 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     let mut last = [0u8];
     read_exact_at(&file, &mut last, len - 1).map_err(&io)?;
     if last[0] == b'\n' {
-        // Only empty lines can follow the last non-empty one.
+        // Only blank lines can follow the last line that is not.
         let end = line_before(&file, len)
             .map_err(&io)?
             .map_or(0, |l| l.start + l.bytes.len() as u64 + 1);
         if end == len {
             return Ok(Repaired::Nothing);
         }
+        let mut blank = vec![0u8; (len - end) as usize];
+        read_exact_at(&file, &mut blank, end).map_err(&io)?;
         let line = line_number(&file, end).map_err(&io)?;
         file.set_len(end).map_err(&io)?;
         file.sync_all().map_err(&io)?;
         return Ok(Repaired::Blank {
             line,
-            lines: len - end,
+            lines: memchr::memchr_iter(b'\n', &blank).count() as u64,
         });
     }
     let start = line_before_torn(&file, len).map_err(&io)?;
