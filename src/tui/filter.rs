@@ -2,7 +2,7 @@
 //! `account:dana type:withdraw amount:>100 from:2024-03-14 to:-1h`; terms of one kind widen the
 //! view (either account), terms of different kinds narrow it (this account *and* that type).
 
-use crate::ledger::event::normalize_type;
+use crate::ledger::event::{Effect, normalize_type};
 use crate::ledger::time::{parse_user_end, parse_user_time};
 use crate::ledger::{Ledger, LedgerEvent, Millis, Money};
 
@@ -144,8 +144,15 @@ impl Filter {
                 })
                 .collect()
         });
+        // A `to` names an account only on a transfer.
+        let transfers = accounts.as_ref().map(|_| {
+            (0..ledger.type_count())
+                .map(|t| ledger.effect(t as u16) == Effect::Transfer)
+                .collect()
+        });
         Plan {
             accounts,
+            transfers,
             types,
             min: self.min,
             max: self.max,
@@ -163,6 +170,8 @@ impl Filter {
 /// A [`Filter`] resolved against one ledger.
 pub struct Plan {
     accounts: Option<Vec<bool>>,
+    /// Which types are transfers (with `accounts` only).
+    transfers: Option<Vec<bool>>,
     types: Option<Vec<bool>>,
     min: Option<(Money, bool)>,
     max: Option<(Money, bool)>,
@@ -174,7 +183,11 @@ impl Plan {
     pub fn matches(&self, e: &LedgerEvent) -> bool {
         if let Some(accounts) = &self.accounts {
             let hit = |a: u32| accounts.get(a as usize).copied().unwrap_or(false);
-            if !hit(e.account) && !e.to_account().is_some_and(hit) {
+            let transfer = self
+                .transfers
+                .as_ref()
+                .is_some_and(|t| t.get(e.kind as usize).copied().unwrap_or(false));
+            if !hit(e.account) && !(transfer && e.to_account().is_some_and(hit)) {
                 return false;
             }
         }
@@ -210,7 +223,7 @@ mod tests {
 {"accountId":"cust-dana","type":"WITHDRAW","amount":"400.00","timestamp":"2024-03-14T16:00:02Z"}
 {"accountId":"cust-bob","type":"MoneyTransferred","amount":"750","to":"cust-carol","timestamp":"2024-03-10T18:30:05Z"}
 {"accountId":"cust-ivan","type":"BillPaid","amount":"1240.00","timestamp":"2024-03-08T10:15:42Z"}
-{"accountId":"cust-kofi","type":"AddressChanged","timestamp":"2024-03-12T09:41:00Z"}
+{"accountId":"cust-kofi","type":"AddressChanged","to":"ghost","timestamp":"2024-03-12T09:41:00Z"}
 "#;
 
     fn pass(text: &str) -> Vec<usize> {
@@ -230,6 +243,11 @@ mod tests {
             pass("account:CAROL"),
             vec![2],
             "the destination of a transfer counts"
+        );
+        assert_eq!(
+            pass("account:ghost"),
+            Vec::<usize>::new(),
+            "a `to` on an event that is not a transfer names no account"
         );
         assert_eq!(pass("account:dana account:ivan"), vec![0, 1, 3]);
         assert_eq!(pass("type:withdraw"), vec![0, 1]);
