@@ -187,7 +187,7 @@ impl Plan {
                 .transfers
                 .as_ref()
                 .is_some_and(|t| t.get(e.kind as usize).copied().unwrap_or(false));
-            if !hit(e.account) && !(transfer && e.to_account().is_some_and(hit)) {
+            if !(hit(e.account) || (transfer && e.to_account().is_some_and(hit))) {
                 return false;
             }
         }
