@@ -1314,6 +1314,34 @@ mod tests {
         }
     }
 
+    /// A log of events at `times`, at both depths, is ordered as a stable sort by time.
+    fn assert_time_order(times: &[i64]) -> Result<(), TestCaseError> {
+        for depth in [crate::ledger::Depth::Full, crate::ledger::Depth::Summary] {
+            let text: String = times
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{t}}}\n"
+                    )
+                })
+                .collect();
+            let options = crate::ledger::LoadOptions {
+                depth,
+                ..Default::default()
+            };
+            let l = crate::ledger::load_bytes("t", text.into_bytes(), &options);
+            let mut expected: Vec<u32> = (0..times.len() as u32).collect();
+            expected.sort_by_key(|&i| times[i as usize]);
+            prop_assert_eq!(l.time_order(), &expected[..]);
+            if depth == crate::ledger::Depth::Full {
+                for (r, &i) in expected.iter().enumerate() {
+                    prop_assert_eq!(l.time_rank(i as usize), r);
+                }
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #[test]
         fn the_time_order_is_a_stable_sort_by_time(
@@ -1326,22 +1354,7 @@ mod tests {
             } else {
                 times
             };
-            for depth in [crate::ledger::Depth::Full, crate::ledger::Depth::Summary] {
-                let text: String = times
-                    .iter()
-                    .map(|t| format!("{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{t}}}\n"))
-                    .collect();
-                let options = crate::ledger::LoadOptions { depth, ..Default::default() };
-                let l = crate::ledger::load_bytes("t", text.into_bytes(), &options);
-                let mut expected: Vec<u32> = (0..times.len() as u32).collect();
-                expected.sort_by_key(|&i| times[i as usize]);
-                prop_assert_eq!(l.time_order(), &expected[..]);
-                if depth == crate::ledger::Depth::Full {
-                    for (r, &i) in expected.iter().enumerate() {
-                        prop_assert_eq!(l.time_rank(i as usize), r);
-                    }
-                }
-            }
+            assert_time_order(&times)?;
         }
     }
 
@@ -1388,22 +1401,7 @@ mod tests {
             for &(at, t) in &late {
                 times[at] = t;
             }
-            for depth in [crate::ledger::Depth::Full, crate::ledger::Depth::Summary] {
-                let text: String = times
-                    .iter()
-                    .map(|t| format!("{{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":1,\"timestamp\":{t}}}\n"))
-                    .collect();
-                let options = crate::ledger::LoadOptions { depth, ..Default::default() };
-                let l = crate::ledger::load_bytes("t", text.into_bytes(), &options);
-                let mut expected: Vec<u32> = (0..times.len() as u32).collect();
-                expected.sort_by_key(|&i| times[i as usize]);
-                prop_assert_eq!(l.time_order(), &expected[..]);
-                if depth == crate::ledger::Depth::Full {
-                    for (r, &i) in expected.iter().enumerate() {
-                        prop_assert_eq!(l.time_rank(i as usize), r);
-                    }
-                }
-            }
+            assert_time_order(&times)?;
         }
     }
 
