@@ -15,6 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rewind::ledger::generate::{GenerateOptions, generate};
 use rewind::ledger::{LoadOptions, load_file};
+use rewind::text::group;
 use rewind::tui::app::App;
 use rewind::tui::theme::Theme;
 use rewind::tui::ui;
@@ -26,19 +27,6 @@ fn events() -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000)
-}
-
-/// Group digits the way the header does: `10,000`.
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// One start: (first frame, ready), measured from the spawn.

@@ -33,6 +33,19 @@ pub fn shorten(text: &str, limit: usize) -> String {
     out
 }
 
+/// A count with its digits grouped by thousands: `1234567` → `1,234,567`.
+pub fn group(n: impl std::fmt::Display) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `1 event`, `2 events`, `0 events`.
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {
@@ -49,6 +62,14 @@ fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1234567u64), "1,234,567");
+    }
 
     #[test]
     fn long_values_are_shortened() {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::Failure;
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
-use crate::text::escape_control;
+use crate::text::{escape_control, group};
 
 /// How long a load runs before its progress is shown.
 const QUIET_FOR: Duration = Duration::from_millis(500);
@@ -127,19 +127,6 @@ fn shorten(name: &str, max: usize) -> String {
     }
     let tail: String = name.chars().skip(count - (max - 1)).collect();
     format!("…{tail}")
-}
-
-/// `3812000` as `3,812,000`.
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

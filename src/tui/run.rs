@@ -240,7 +240,7 @@ fn draw_loading(
                             "{} of {} MB · {} events",
                             done / 1_000_000,
                             total / 1_000_000,
-                            ui::group(events as usize)
+                            ui::group(events)
                         ),
                         theme.muted(),
                     )),

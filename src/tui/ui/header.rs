@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 use super::fit;
 use crate::ledger::Integrity;
 use crate::ledger::time::format_time;
+use crate::text::group;
 use crate::tui::app::{App, Follow, Order};
 use crate::tui::theme::Theme;
 
@@ -147,28 +148,4 @@ impl Widget for Header<'_> {
 fn plural(n: usize, word: &str) -> String {
     let s = if n == 1 { "" } else { "s" };
     format!("{} {word}{s}", group(n))
-}
-
-/// `1234567` → `1,234,567`.
-pub fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(super::group(0), "0");
-        assert_eq!(super::group(999), "999");
-        assert_eq!(super::group(1000), "1,000");
-        assert_eq!(super::group(1234567), "1,234,567");
-    }
 }

@@ -7,7 +7,7 @@ mod detail;
 mod diff;
 pub mod events;
 mod header;
-pub use header::group;
+pub use crate::text::group;
 mod help;
 mod hints;
 pub mod layout;
