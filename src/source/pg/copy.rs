@@ -198,30 +198,32 @@ fn whole_tuple(chunk: &[u8], fields: &mut Vec<Option<Range<usize>>>) -> Whole {
     Whole::Tuple(at)
 }
 
+/// A binary COPY stream of `rows` (with a header extension to skip), for tests.
+#[cfg(test)]
+pub(crate) fn stream(rows: &[Vec<Option<&[u8]>>]) -> Vec<u8> {
+    let mut out = SIGNATURE.to_vec();
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&4u32.to_be_bytes());
+    out.extend_from_slice(b"skip");
+    for row in rows {
+        out.extend_from_slice(&(row.len() as i16).to_be_bytes());
+        for f in row {
+            match f {
+                Some(b) => {
+                    out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                    out.extend_from_slice(b);
+                }
+                None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+            }
+        }
+    }
+    out.extend_from_slice(&(-1i16).to_be_bytes());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn stream(rows: &[Vec<Option<&[u8]>>]) -> Vec<u8> {
-        let mut out = SIGNATURE.to_vec();
-        out.extend_from_slice(&0u32.to_be_bytes());
-        out.extend_from_slice(&4u32.to_be_bytes());
-        out.extend_from_slice(b"skip");
-        for row in rows {
-            out.extend_from_slice(&(row.len() as i16).to_be_bytes());
-            for f in row {
-                match f {
-                    Some(b) => {
-                        out.extend_from_slice(&(b.len() as i32).to_be_bytes());
-                        out.extend_from_slice(b);
-                    }
-                    None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-                }
-            }
-        }
-        out.extend_from_slice(&(-1i16).to_be_bytes());
-        out
-    }
 
     #[test]
     fn reads_tuples_nulls_and_the_trailer() {

@@ -813,26 +813,9 @@ mod tests {
     }
     use crate::source::pg::copy::TupleReader;
 
-    /// A one-row binary COPY stream.
-    fn tuple_bytes(fields: &[Option<Vec<u8>>]) -> Vec<u8> {
-        let mut out = b"PGCOPY\n\xff\r\n\0".to_vec();
-        out.extend_from_slice(&[0; 8]);
-        out.extend_from_slice(&(fields.len() as i16).to_be_bytes());
-        for f in fields {
-            match f {
-                Some(b) => {
-                    out.extend_from_slice(&(b.len() as i32).to_be_bytes());
-                    out.extend_from_slice(b);
-                }
-                None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-            }
-        }
-        out.extend_from_slice(&(-1i16).to_be_bytes());
-        out
-    }
-
     fn render(layout: &Layout, fields: &[Option<Vec<u8>>]) -> (String, u64) {
-        let bytes = tuple_bytes(fields);
+        let row: Vec<Option<&[u8]>> = fields.iter().map(Option::as_deref).collect();
+        let bytes = super::super::copy::stream(&[row]);
         let mut r = TupleReader::new(&bytes[..], false).unwrap();
         let t = r.next_tuple().unwrap().unwrap();
         let mut out = Vec::new();
