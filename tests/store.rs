@@ -409,20 +409,7 @@ fn expect_seq_appends_only_onto_the_expected_head() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("occ.jsonl");
     let p = path.to_str().unwrap();
-    let append = |expect: &str| {
-        run(&[
-            "append",
-            p,
-            "--account",
-            "a",
-            "--type",
-            "DEPOSIT",
-            "--amount",
-            "1",
-            "--expect-seq",
-            expect,
-        ])
-    };
+    let append = |expect: &str| run(&[&deposit(p, "1")[..], &["--expect-seq", expect]].concat());
     let (code, _, err) = append("3");
     assert_eq!(code, 2);
     assert!(err.contains("head is at seq 0"), "{err}");
@@ -446,18 +433,7 @@ fn bad_appends_exit_2_and_leave_the_file_byte_for_byte_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
     let p = path.to_str().unwrap();
-    let (code, _, _) = run(&[
-        "append",
-        p,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "10",
-        "--id",
-        "x-1",
-    ]);
+    let (code, _, _) = run(&[&deposit(p, "10")[..], &["--id", "x-1"]].concat());
     assert_eq!(code, 0);
     let before = std::fs::read(&path).unwrap();
     let base = ["append", p, "--account", "a", "--type", "DEPOSIT"];
@@ -585,16 +561,7 @@ fn appends_refuse_unsealed_and_damaged_logs() {
     std::fs::copy("assets/seed-example.jsonl", &unsealed).unwrap();
     let before = std::fs::read(&unsealed).unwrap();
     let u = unsealed.to_str().unwrap();
-    let (code, _, err) = run(&[
-        "append",
-        u,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "1",
-    ]);
+    let (code, _, err) = run(&deposit(u, "1"));
     assert_eq!(code, 2);
     assert!(
         err.contains(&format!("{u}:3: the log is not sealed")),
@@ -813,7 +780,7 @@ fn seal_writes_a_verifiable_copy_keeping_every_field() {
 fn an_altered_last_record_without_its_newline_is_a_break_not_a_torn_write() {
     let (_dir, path) = sample_copy();
     let p = path.to_str().unwrap();
-    let (_, out, _) = run(&["verify", p]);
+    let (_, out) = verify(&path, None);
     let head = head_of(&out);
     let mut l = lines(&path);
     let last = l.len() - 1;
@@ -836,7 +803,7 @@ fn a_log_with_no_readable_record_does_not_verify() {
         .map(|x| x.replacen("{\"seq\"", "{seq", 1))
         .collect();
     write_lines(&path, &l);
-    let (code, out, _) = run(&["verify", p]);
+    let (code, out) = verify(&path, None);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with(&format!("{p}:1: chain broken")), "{out}");
 }
@@ -849,16 +816,7 @@ fn a_record_over_the_line_limit_is_refused_before_a_new_log_is_created() {
     let values: Vec<String> = (0..10)
         .map(|k| format!("k{k}={}", "x".repeat(120_000)))
         .collect();
-    let mut args = vec![
-        "append",
-        p,
-        "--account",
-        "a",
-        "--type",
-        "DEPOSIT",
-        "--amount",
-        "1",
-    ];
+    let mut args = deposit(p, "1").to_vec();
     for v in &values {
         args.extend(["--meta", v.as_str()]);
     }
@@ -878,7 +836,7 @@ fn a_blank_line_inserted_into_a_sealed_log_breaks_it() {
     let mut l = lines(&path);
     l.insert(99, String::new());
     write_lines(&path, &l);
-    let (code, out, _) = run(&["verify", p]);
+    let (code, out) = verify(&path, None);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with(&format!("{p}:100: chain broken")), "{out}");
 }
