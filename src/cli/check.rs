@@ -3,6 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use super::output::{json_line, print};
 use super::{Outcome, SourceOptions, open_summary};
 use crate::ledger::{Integrity, Ledger};
 use crate::text::{count, escape_control};
@@ -70,9 +71,9 @@ pub fn run(args: CheckArgs, options: &SourceOptions) -> Outcome {
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        print(&json_line(&report))?;
     } else {
-        print!("{}", render_text(&ledger));
+        print(&render_text(&ledger))?;
     }
     Ok(if problems.is_empty() { 0 } else { 1 })
 }

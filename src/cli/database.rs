@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::output::{json_line, note, print, print_after};
 use super::{Failure, Outcome};
 use crate::ledger::Money;
 use crate::ledger::chain::{ExpectedDigest, to_hex};
@@ -65,26 +66,26 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
             expected: expect.map(str::to_string),
             matches: verdict.as_ref().map(Result::is_ok),
         };
-        println!("{}", serde_json::to_string(&out).expect("serializable"));
+        print(&json_line(&out))?;
     } else if !matches!(verdict, Some(Err(_))) {
-        println!("{}", report.head_text());
+        print(&format!("{}\n", report.head_text()))?;
     }
     match verdict {
         None => {
-            eprintln!(
+            note(&format!(
                 "rewind: {}: {} rows, unsealed (the database does not chain its rows): keep this \
                  digest and check it later with --expect",
                 db.name(),
                 report.rows
-            );
+            ));
             Ok(0)
         }
-        Some(Ok(note)) => {
-            eprintln!("rewind: {}: {note}", db.name());
+        Some(Ok(text)) => {
+            note(&format!("rewind: {}: {text}", db.name()));
             Ok(0)
         }
         Some(Err(message)) if json => {
-            eprintln!("rewind: {}: {message}", db.name());
+            note(&format!("rewind: {}: {message}", db.name()));
             Ok(1)
         }
         Some(Err(message)) => Err(Failure::found(format!("{}: {message}", db.name()))),
@@ -153,21 +154,30 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         quote(&event.kind),
         event.data()
     );
-    if request.json {
-        println!(
-            "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}",
+    let text = if request.json {
+        format!(
+            "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}\n",
             done.position
-        );
+        )
     } else {
-        println!("{record}");
-    }
-    eprintln!(
+        format!("{record}\n")
+    };
+    print_after(&text, || {
+        format!(
+            "{}: the message was written at seq {} (stream {}, position {})",
+            db.name(),
+            done.global_position,
+            done.stream,
+            done.position
+        )
+    })?;
+    note(&format!(
         "rewind: {}: appended at seq {}; stream {} now holds {} message{}",
         db.name(),
         done.global_position,
         done.stream,
         done.position + 1,
         if done.position == 0 { "" } else { "s" }
-    );
+    ));
     Ok(0)
 }

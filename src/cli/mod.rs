@@ -18,6 +18,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use output::note;
+
 use crate::ledger::{Depth, Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
 use crate::source::pg::{self, Layout, PgSource};
 
@@ -315,10 +317,10 @@ pub fn no_such_account<'a>(log: &str, names: impl Iterator<Item = &'a str>, name
 pub fn note_problems(ledger: &Ledger) {
     let n = ledger.problems().len();
     if n > 0 {
-        eprintln!(
+        note(&format!(
             "rewind: note: {} has {n} problem{}; `rewind check` lists them",
             ledger.name(),
             if n == 1 { "" } else { "s" }
-        );
+        ));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod files;
 pub mod follow;
 pub mod generate;
 mod index;

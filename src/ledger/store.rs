@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::chain::{self, Digest256, GENESIS};
 use super::event::{Effect, TypeMap};
+use super::files::{self, sync_dir};
 use super::index::read_exact_at;
 use super::money::Money;
 use super::problem::MAX_LINE;
@@ -424,7 +425,10 @@ pub fn append(
         )));
     }
     let io = io_error(path);
-    let mut file = match OpenOptions::new().read(true).append(true).open(path) {
+    // A log the user names may be a symbolic link to a regular file (it is followed); a new log is
+    // created with O_EXCL, never through a link. Only a regular file is ever written.
+    let open = || files::open_regular(path, OpenOptions::new().read(true).append(true));
+    let mut file = match open() {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(n) = expect.seq.filter(|n| *n != 0) {
@@ -432,18 +436,24 @@ pub fn append(
                     "{name}: --expect-seq {n}, but the log does not exist yet (its head is at seq 0)"
                 )));
             }
-            match OpenOptions::new()
-                .read(true)
-                .append(true)
-                .create_new(true)
-                .open(path)
-            {
+            match files::open_regular(
+                path,
+                OpenOptions::new().read(true).append(true).create_new(true),
+            ) {
                 Ok(f) => f,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(&io)?,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match open() {
+                    Ok(f) => f,
+                    Err(e)
+                        if e.kind() == io::ErrorKind::NotFound
+                            && path.symlink_metadata().is_ok_and(|m| m.is_symlink()) =>
+                    {
+                        return Err(StoreError::Refused(format!(
+                            "{name}: a symbolic link to a file that does not exist; append \
+                             never creates a log through a link"
+                        )));
+                    }
+                    Err(e) => return Err(io(e)),
+                },
                 Err(e) => return Err(io(e)),
             }
         }
@@ -577,15 +587,6 @@ pub(crate) fn commit(
     })
 }
 
-/// Makes the entries of the folder holding `path` durable (a new file's name).
-pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    File::open(dir)?.sync_all()
-}
-
 /// Finds the record whose event id is `id` in the first `len` bytes of the log. Looks for the id's
 /// JSON text (a string, or the bare digits of a numeric id), then reads each candidate line.
 fn find_id(file: &File, len: u64, id: &str) -> io::Result<Option<(u64, Vec<u8>)>> {
@@ -651,16 +652,20 @@ pub fn torn_path(path: &Path) -> PathBuf {
 /// its newline gets the newline.
 pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     let io = io_error(path);
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(&io)?;
+    let name = path.display().to_string();
+    let mut file =
+        files::open_regular(path, OpenOptions::new().read(true).write(true)).map_err(&io)?;
     file.lock().map_err(&io)?;
-    let len = file.metadata().map_err(&io)?.len();
+    let log = file.metadata().map_err(&io)?;
+    let len = log.len();
     if len == 0 {
         return Ok(Repaired::Nothing);
     }
+    let not_a_log = |why: &str| {
+        StoreError::Refused(format!(
+            "{name}: not a log: {why} (repair works on JSON Lines logs); nothing was changed"
+        ))
+    };
     let mut last = [0u8];
     read_exact_at(&file, &mut last, len - 1).map_err(&io)?;
     if last[0] == b'\n' {
@@ -670,6 +675,9 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
             .map_or(0, |l| l.start + l.bytes.len() as u64 + 1);
         if end == len {
             return Ok(Repaired::Nothing);
+        }
+        if let Some(why) = why_not_a_log(&file, end, b"").map_err(&io)? {
+            return Err(not_a_log(why));
         }
         let mut blank = vec![0u8; (len - end) as usize];
         read_exact_at(&file, &mut blank, end).map_err(&io)?;
@@ -692,15 +700,15 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
         file.sync_all().map_err(&io)?;
         return Ok(Repaired::Completed { line });
     }
+    // Only a log loses its last line.
+    if let Some(why) = why_not_a_log(&file, start, &tail).map_err(&io)? {
+        return Err(not_a_log(why));
+    }
     // First keep the bytes, durably; only then take them out of the log.
     let torn = torn_path(path);
     let torn_name = torn.clone();
     let torn_io = io_error(&torn_name);
-    let mut out = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&torn)
-        .map_err(&torn_io)?;
+    let mut out = files::open_beside_for_append(&torn, &log).map_err(&torn_io)?;
     let mut kept = tail.clone();
     kept.push(b'\n');
     out.write_all(&kept).map_err(&torn_io)?;
@@ -713,6 +721,46 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
         bytes: tail.len() as u64,
         torn,
     })
+}
+
+/// Why a file whose lines before `end` are complete, followed by `tail`, is not a JSON Lines log
+/// (`None` when it is one): it is a JSON array, or none of its lines reads as a record. A file
+/// whose only line is a torn first record (it starts as every record rewind writes does) is a
+/// log.
+fn why_not_a_log(file: &File, end: u64, tail: &[u8]) -> io::Result<Option<&'static str>> {
+    let mut head = [0u8; 4096];
+    let n = (file.metadata()?.len()).min(head.len() as u64) as usize;
+    read_exact_at(file, &mut head[..n], 0)?;
+    let head = head[..n]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&head[..n]);
+    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Ok(Some("it is a JSON array"));
+    }
+    if holds_a_record(file, end)? || (end == 0 && tail.starts_with(b"{\"seq\":")) {
+        return Ok(None);
+    }
+    Ok(Some("no line of it reads as a JSON object record"))
+}
+
+/// Whether a line of `file[..end]` reads as a record: what tells a log from any other file.
+/// Stops at the first one (the first line of a log); only lines that start with `{` are parsed.
+fn holds_a_record(file: &File, end: u64) -> io::Result<bool> {
+    if end == 0 {
+        return Ok(false);
+    }
+    // SAFETY: read only, and the lock keeps other writers away while the map lives.
+    let map = unsafe { memmap2::MmapOptions::new().len(end as usize).map(file) }?;
+    let bytes: &[u8] = &map;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    Ok(bytes.split(|b| *b == b'\n').any(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let from = line.iter().position(|b| !b.is_ascii_whitespace());
+        from.is_some_and(|i| {
+            line[i] == b'{'
+                && std::str::from_utf8(&line[i..]).is_ok_and(|text| parse_record(text).is_ok())
+        })
+    }))
 }
 
 /// A line that is a whole record: it parses, and if it is sealed its hash matches its bytes.
