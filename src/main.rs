@@ -13,8 +13,13 @@ fn main() -> ExitCode {
     let args = match Cli::try_parse() {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            return match e.print() {
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    note(&format!("rewind: cannot write the output: {err}"));
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::SUCCESS,
+            };
         }
         Err(e) => {
             // One line, like every other refusal: what was wrong, and where to look.

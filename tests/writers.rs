@@ -488,6 +488,9 @@ fn every_command_reports_a_stdout_it_cannot_write_in_one_line_and_exit_2() {
         vec!["verify", p, "--json"],
         vec!["generate", "--events", "100", "--accounts", "3"],
         vec!["repair", p],
+        vec!["--help"],
+        vec!["balance", "--help"],
+        vec!["--version"],
     ];
     for args in &reads {
         let (code, err) = run_to_full(args);

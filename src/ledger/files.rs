@@ -252,7 +252,7 @@ pub enum Replace {
 /// fills a temporary file in the same folder (an unguessable name, created with `O_EXCL`), which
 /// is synced, renamed to `path` (without replacing a file there, for [`Replace::Never`]) and the
 /// folder synced. On any error, or if the process is killed, no file appears under `path`; the
-/// temporary file is removed on error (a `kill -9` may leave one, named `.NAME.…​.tmp`).
+/// temporary file is removed on error (a `kill -9` may leave one, named `.NAME.….tmp`).
 pub fn write_whole(
     path: &Path,
     mode: u32,
