@@ -42,7 +42,13 @@ impl Widget for Problems<'_> {
             return;
         }
         let rows_available = inner.height.saturating_sub(1) as usize;
-        let message_width = inner.width.saturating_sub(2 + 7 + 15 + 3) as usize;
+        // The kind column as wide as the longest kind's name.
+        let kind_width = ProblemKind::ALL
+            .iter()
+            .map(|k| k.name().len())
+            .max()
+            .unwrap_or(15) as u16;
+        let message_width = inner.width.saturating_sub(2 + 7 + kind_width + 3) as usize;
         let rows: Vec<Row> = problems
             .iter()
             .enumerate()
@@ -72,7 +78,7 @@ impl Widget for Problems<'_> {
             [
                 Constraint::Length(1),
                 Constraint::Length(7),
-                Constraint::Length(15),
+                Constraint::Length(kind_width),
                 Constraint::Fill(1),
             ],
         )
