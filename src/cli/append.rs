@@ -139,7 +139,7 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
             record: &raw,
             head: head.to_string(),
         };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         println!("{}", crate::text::escape_control(record));
         println!("head {head}");

@@ -111,7 +111,7 @@ pub fn run(args: BalanceArgs, options: &SourceOptions) -> Outcome {
     };
     let report = answer.report();
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         print!("{}", render_text(answer.total, &report));
     }

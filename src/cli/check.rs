@@ -70,7 +70,7 @@ pub fn run(args: CheckArgs, options: &SourceOptions) -> Outcome {
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         print!("{}", render_text(&ledger));
     }

@@ -79,7 +79,7 @@ pub fn run(args: RepairArgs, _options: &SourceOptions) -> Outcome {
         ),
     };
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         println!("{}", crate::text::escape_control(&text));
     }

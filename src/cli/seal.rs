@@ -191,7 +191,7 @@ pub fn run(args: SealArgs, options: &SourceOptions) -> Outcome {
             records: lines.len(),
             head: head.to_string(),
         };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         println!(
             "{}",

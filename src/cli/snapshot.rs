@@ -64,7 +64,7 @@ pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
         digest: format!("{}:{}", snapshot.seq, snapshot.hash),
     };
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         println!(
             "{}",

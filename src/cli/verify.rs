@@ -262,7 +262,7 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
     let mut report = verify(&ledger, expect.as_ref());
     report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        println!("{}", crate::text::to_json(&report));
     } else {
         print!("{}", render_text(&report));
     }
