@@ -32,7 +32,8 @@
 //! 6. regional indicators (two of them make a flag) and the emoji skin-tone modifiers;
 //! 7. the halfwidth katakana sound marks U+FF9E/U+FF9F, which ratatui counts as two cells;
 //! 8. a character of width zero (a combining mark…) that does not follow a character shown as it
-//!    is: on its own it would join a border or an escape, or not be drawn at all;
+//!    is, or follows a space: on its own it would join a border, a space or an escape, or not be
+//!    drawn at all;
 //! 9. and, whatever the tables above miss, any character but the first of a cluster whose width
 //!    by ratatui's count is not the sum of its characters' widths, or which would draw nothing.
 //!
@@ -300,7 +301,8 @@ fn push_cluster(out: &mut String, cluster: &str) {
             joinable = false;
         } else {
             out.push(c);
-            joinable = true;
+            // A mark on a space is a mark on its own.
+            joinable = !c.is_whitespace();
         }
     }
 }
@@ -432,6 +434,7 @@ mod tests {
             ("🇫🇷", "\\u{1f1eb}\\u{1f1f7}"),
             ("👍🏽", "👍\\u{1f3fd}"),
             ("\u{301}alone", "\\u{301}alone"),
+            ("a \u{301}b", "a \\u{301}b"),
             ("\u{e000}", "\\u{e000}"),
             ("\u{378}", "\\u{378}"),
             ("ﾊﾞ", "ﾊ\\u{ff9e}"),

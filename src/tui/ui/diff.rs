@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::events::amount_text;
-use super::{fit, fit_padded, group};
+use super::{fit, fit_padded, group, visible};
 use crate::ledger::time::format_time_short;
 use crate::tui::app::App;
 use crate::tui::diff::Diff;
@@ -109,8 +109,8 @@ impl Widget for DiffView<'_> {
             let account = match ledger.transfer_to(e) {
                 Some(to) => format!(
                     "{} → {}",
-                    ledger.account_name(e.account),
-                    ledger.account_name(to)
+                    visible(ledger.account_name(e.account)),
+                    visible(ledger.account_name(to))
                 ),
                 None => ledger.account_name(e.account).to_string(),
             };
