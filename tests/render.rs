@@ -741,3 +741,31 @@ fn hostile_names_keep_every_cell_where_it_is_drawn() {
         term.frame(&app, &format!("after details {step}"));
     }
 }
+
+#[test]
+fn lookalike_accounts_are_listed_with_the_difference_shown() {
+    let log = "{\"accountId\":\"cust-1\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n\
+               {\"accountId\":\"cust-1\\u200b\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":2}\n";
+    let mut app = App::new(
+        load_bytes("l.jsonl", log.as_bytes().to_vec(), &LoadOptions::default()),
+        (130, 40),
+    );
+    let screen = text(&draw(&app, COLOR));
+    // The kind whole in the problems pane, both accounts told apart in the accounts pane.
+    let row = screen
+        .lines()
+        .find(|l| l.contains("lookalike-account"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("2 lookalike-account account `cust-"), "{row}");
+    assert!(screen.contains("cust-1\\u{200b}"), "{screen}");
+    // The event's details give the whole message.
+    app.update(Action::Open);
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains(
+            "! lookalike-account account `cust-1\\u{200b}` looks like `cust-1` (line 1): they \
+             differ only by invisible characters"
+        ),
+        "{screen}"
+    );
+}
