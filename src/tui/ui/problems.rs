@@ -42,12 +42,13 @@ impl Widget for Problems<'_> {
             return;
         }
         let rows_available = inner.height.saturating_sub(1) as usize;
-        // The kind column as wide as the longest kind's name.
-        let kind_width = ProblemKind::ALL
+        // The kind column fits the longest kind's name among the problems.
+        let kind_width = problems
             .iter()
-            .map(|k| k.name().len())
+            .map(|p| p.kind.name().len())
             .max()
-            .unwrap_or(15) as u16;
+            .unwrap_or(0)
+            .max(15) as u16;
         let message_width = inner.width.saturating_sub(2 + 7 + kind_width + 3) as usize;
         let rows: Vec<Row> = problems
             .iter()
