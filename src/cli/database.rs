@@ -107,6 +107,25 @@ pub struct AppendRequest {
     pub json: bool,
 }
 
+/// The names and values of a message, held to the rules of a file's `append`
+/// ([`crate::ledger::store::check_name`]).
+fn check_names(request: &AppendRequest, meta: &[(String, String)]) -> Result<(), String> {
+    use crate::ledger::store::{check_name, check_value};
+    check_name("--account", &request.account)?;
+    check_name("--type", &request.kind)?;
+    if let Some(to) = &request.to {
+        check_name("--to", to)?;
+    }
+    if let Some(id) = &request.id {
+        check_name("--id", id)?;
+    }
+    for (k, v) in meta {
+        check_name("--meta key", k)?;
+        check_value(&format!("--meta {k}"), v)?;
+    }
+    Ok(())
+}
+
 /// `rewind append URL --preset message-db …`: one message through `write_message`.
 /// `--expect-seq N` is the number of messages the account's stream must hold, which Message DB
 /// checks as the expected version `N - 1` (0 is a new stream, as 0 is an empty log). Prints the
@@ -127,11 +146,15 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
     };
     let mut meta = Vec::new();
     for pair in &request.meta {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| Failure::usage(format!("--meta {pair}: use KEY=VALUE")))?;
+        let (k, v) = pair.split_once('=').ok_or_else(|| {
+            Failure::usage(format!(
+                "--meta {}: use KEY=VALUE",
+                crate::text::escape_control(pair)
+            ))
+        })?;
         meta.push((k.to_string(), v.to_string()));
     }
+    check_names(request, &meta).map_err(Failure::usage)?;
     let event = NewEvent {
         account: request.account.clone(),
         kind: request.kind.clone(),
@@ -144,7 +167,7 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
     };
     let done = append::append(db, &event).map_err(failure)?;
     // Written by hand: the amount's digits must not pass through a float.
-    let quote = |s: &str| serde_json::to_string(s).expect("a string");
+    let quote = crate::text::json_string;
     let record = format!(
         "{{\"seq\":{},\"eventId\":{},\"stream\":{},\"position\":{},\"type\":{},\"data\":{}}}",
         done.global_position,

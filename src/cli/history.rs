@@ -111,7 +111,7 @@ pub fn statement_json(
         to: to.map(format_time),
         rows,
     };
-    serde_json::to_string(&report).expect("serializable")
+    crate::text::to_json(&report)
 }
 
 pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {

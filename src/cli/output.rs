@@ -11,9 +11,7 @@ use std::io::Write as _;
 
 use super::Failure;
 
-use unicode_width::UnicodeWidthStr;
-
-use crate::text::escape_control;
+use crate::text::{escape_control, visible, visible_width};
 
 /// Writes `text` to stdout, all of it, and flushes it. A failure is returned, never a panic.
 pub fn print(text: &str) -> Result<(), Failure> {
@@ -50,7 +48,7 @@ pub fn output_failure(e: &std::io::Error, done: Option<String>) -> Failure {
 
 /// A value as one line of JSON, with its newline.
 pub fn json_line(value: &impl serde::Serialize) -> String {
-    let mut line = serde_json::to_string(value).expect("serializable");
+    let mut line = crate::text::to_json(value);
     line.push('\n');
     line
 }
@@ -70,7 +68,9 @@ pub enum Align {
     Right,
 }
 
-/// A table printed with aligned columns. Cells are escaped: log text never drives the terminal.
+/// A table printed with aligned columns. Cells are shown as the explorer shows them
+/// ([`visible`]): log text never drives the terminal, and every character a terminal could draw
+/// wider or narrower than counted is escaped, so the columns stay aligned.
 pub struct Table {
     headers: Vec<(&'static str, Align)>,
     rows: Vec<Vec<String>>,
@@ -86,18 +86,15 @@ impl Table {
 
     pub fn push(&mut self, row: Vec<String>) {
         debug_assert_eq!(row.len(), self.headers.len());
-        self.rows.push(
-            row.into_iter()
-                .map(|c| escape_control(&c).into_owned())
-                .collect(),
-        );
+        self.rows
+            .push(row.into_iter().map(|c| visible(&c).into_owned()).collect());
     }
 
     pub fn render(&self) -> String {
-        let mut widths: Vec<usize> = self.headers.iter().map(|(h, _)| h.width()).collect();
+        let mut widths: Vec<usize> = self.headers.iter().map(|(h, _)| visible_width(h)).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.width());
+                *w = (*w).max(visible_width(cell));
             }
         }
         let mut out = String::new();
@@ -106,7 +103,7 @@ impl Table {
             let mut line = String::new();
             for (i, cell) in row.iter().enumerate() {
                 let (_, align) = self.headers[i];
-                let pad = widths[i] - cell.width();
+                let pad = widths[i] - visible_width(cell);
                 if i > 0 {
                     line.push_str("  ");
                 }
@@ -203,6 +200,18 @@ mod tests {
         assert_eq!(
             t.render(),
             "ACCOUNT  BALANCE\nacc-1     900.00\nx\\e[2J        -5\n"
+        );
+        // Invisible and joined characters are escaped, wide ones counted as two columns.
+        let mut t = Table::new(&[("ACCOUNT", Align::Left), ("BALANCE", Align::Right)]);
+        t.push(vec!["cust-1\u{200b}".into(), "1".into()]);
+        t.push(vec!["👨\u{200d}👩".into(), "2".into()]);
+        t.push(vec!["日本".into(), "3".into()]);
+        assert_eq!(
+            t.render(),
+            "ACCOUNT         BALANCE\n\
+             cust-1\\u{200b}        1\n\
+             👨\\u{200d}👩          2\n\
+             日本                  3\n"
         );
     }
 }

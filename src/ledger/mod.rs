@@ -9,6 +9,7 @@ pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
+mod lookalike;
 mod memory;
 pub mod money;
 mod names;

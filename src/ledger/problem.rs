@@ -44,13 +44,16 @@ pub enum ProblemKind {
     TornTail,
     /// A balance would leave the range of exact decimals.
     Overflow,
+    /// An account whose id differs from an earlier account's only by invisible characters,
+    /// Unicode normalisation or case (see `ledger::lookalike`).
+    LookalikeAccount,
 }
 
 /// Lines longer than this are not parsed (1 MiB).
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 18] = [
+    pub const ALL: [ProblemKind; 19] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -69,6 +72,7 @@ impl ProblemKind {
         ProblemKind::ChainBroken,
         ProblemKind::TornTail,
         ProblemKind::Overflow,
+        ProblemKind::LookalikeAccount,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,6 +95,7 @@ impl ProblemKind {
             ProblemKind::ChainBroken => "chain-broken",
             ProblemKind::TornTail => "torn-tail",
             ProblemKind::Overflow => "overflow",
+            ProblemKind::LookalikeAccount => "lookalike-account",
         }
     }
 

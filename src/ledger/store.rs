@@ -57,18 +57,33 @@ pub struct NewEvent {
     pub meta: Vec<(String, String)>,
 }
 
-fn check_text(what: &str, text: &str) -> Result<(), String> {
+/// A name (account, type, id, meta key) is not empty and holds no control, bidirectional,
+/// invisible or unassigned character: what is written is what any screen shows.
+pub fn check_name(what: &str, text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err(format!("{what} is empty"));
     }
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
+    if let Some(c) = crate::text::forbidden_in_name(text) {
         return Err(format!(
-            "{what} `{}` contains the control character U+{:04X}",
-            crate::text::escape_control(text),
-            c as u32
+            "{what} `{}` contains {}: a name may not hold control, bidirectional, invisible or \
+             unassigned characters",
+            crate::text::visible(text),
+            crate::text::describe(c)
         ));
     }
     Ok(())
+}
+
+/// A `--meta` value holds no control, bidirectional control or line separator, so the record
+/// printed back is exactly the bytes written.
+pub fn check_value(what: &str, text: &str) -> Result<(), String> {
+    match crate::text::forbidden_in_value(text) {
+        Some(c) => Err(format!(
+            "{what}: the value contains {}, which is not written",
+            crate::text::describe(c)
+        )),
+        None => Ok(()),
+    }
 }
 
 impl NewEvent {
@@ -76,23 +91,18 @@ impl NewEvent {
     /// characters, a positive amount where the type needs one, `to` exactly for transfers, a known
     /// type, a time that can be written and read back.
     pub fn validate(&self, types: &TypeMap) -> Result<(), String> {
-        check_text("--account", &self.account)?;
-        check_text("--type", &self.kind)?;
+        check_name("--account", &self.account)?;
+        check_name("--type", &self.kind)?;
         if let Some(id) = &self.id {
-            check_text("--id", id)?;
+            check_name("--id", id)?;
         }
         if let Some(to) = &self.to {
-            check_text("--to", to)?;
+            check_name("--to", to)?;
         }
         let mut keys = std::collections::HashSet::new();
         for (k, v) in &self.meta {
-            check_text("--meta key", k)?;
-            if let Some(c) = v.chars().find(|c| c.is_control()) {
-                return Err(format!(
-                    "--meta {k}: the value contains the control character U+{:04X}",
-                    c as u32
-                ));
-            }
+            check_name("--meta key", k)?;
+            check_value(&format!("--meta {k}"), v)?;
             if !keys.insert(k.as_str()) {
                 return Err(format!("--meta {k} is given twice"));
             }
@@ -856,6 +866,55 @@ mod tests {
             assert!(err.contains(why), "{err} (expected {why})");
             assert!(!err.contains('\n'));
         }
+    }
+
+    #[test]
+    fn names_refuse_bidirectional_and_invisible_characters() {
+        let types = TypeMap::default();
+        type Change = Box<dyn Fn(&mut NewEvent, &str)>;
+        let fields: Vec<(&str, Change)> = vec![
+            ("--account", Box::new(|e, t| e.account = t.into())),
+            ("--type", Box::new(|e, t| e.kind = format!("DEPOSIT{t}"))),
+            ("--id", Box::new(|e, t| e.id = Some(t.into()))),
+            (
+                "--to",
+                Box::new(|e, t| {
+                    e.kind = "TRANSFER".into();
+                    e.to = Some(t.into());
+                }),
+            ),
+            (
+                "--meta key",
+                Box::new(|e, t| e.meta = vec![(t.into(), "v".into())]),
+            ),
+        ];
+        for c in [
+            '\u{202e}', '\u{2066}', '\u{200f}', '\u{200b}', '\u{200d}', '\u{ad}', '\u{feff}',
+            '\u{2028}', '\u{9b}', '\u{fe0f}',
+        ] {
+            for (field, change) in &fields {
+                let mut e = event();
+                change(&mut e, &format!("cust{c}1"));
+                let err = e.validate(&types).unwrap_err();
+                let code = format!("U+{:04X}", c as u32);
+                assert!(
+                    err.starts_with(field) && err.contains(&code),
+                    "{field} {code}: {err}"
+                );
+                assert!(!err.contains(c) && !err.contains('\n'), "{err:?}");
+            }
+        }
+        // A meta value may hold an emoji sequence, but nothing that would be printed otherwise
+        // than written.
+        let mut e = event();
+        e.meta = vec![("note".into(), "family 👨\u{200d}👩\u{200d}👧".into())];
+        assert!(e.validate(&types).is_ok());
+        e.meta = vec![("note".into(), "gnp\u{202e}exe".into())];
+        let err = e.validate(&types).unwrap_err();
+        assert!(
+            err.contains("--meta note") && err.contains("U+202E"),
+            "{err}"
+        );
     }
 
     /// A file whose writes and syncs fail on demand.
