@@ -204,3 +204,37 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
     ));
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_held_to_the_name_rules_of_a_file() {
+        let ok = AppendRequest {
+            account: "acc-1".into(),
+            kind: "Deposited".into(),
+            ..AppendRequest::default()
+        };
+        assert!(check_names(&ok, &[]).is_ok());
+        let bad = |change: &dyn Fn(&mut AppendRequest)| {
+            let mut r = ok.clone();
+            change(&mut r);
+            check_names(&r, &[]).unwrap_err()
+        };
+        let err = bad(&|r| r.account = "acc\u{202e}1".into());
+        assert!(
+            err.starts_with("--account") && err.contains("U+202E"),
+            "{err}"
+        );
+        let err = bad(&|r| r.to = Some("acc\u{200b}2".into()));
+        assert!(err.starts_with("--to") && err.contains("U+200B"), "{err}");
+        let err = bad(&|r| r.kind = "Dep\u{ad}osited".into());
+        assert!(err.starts_with("--type") && err.contains("U+00AD"), "{err}");
+        let err = check_names(&ok, &[("note".into(), "a\u{2066}b".into())]).unwrap_err();
+        assert!(
+            err.contains("--meta note") && err.contains("U+2066"),
+            "{err}"
+        );
+    }
+}
