@@ -10,9 +10,10 @@ use crate::source::pg::append::{self, NewEvent};
 use crate::source::pg::digest::{self, Check};
 use crate::source::pg::{PgError, PgSource};
 
-/// Every error is exit 2: what was asked was not done (a refused append wrote nothing).
+/// Every error is exit 2: what was asked was not done (a refused append wrote nothing); an
+/// interrupted one is exit 130.
 fn failure(e: PgError) -> Failure {
-    Failure::usage(e.to_string())
+    super::db_failure(e)
 }
 
 #[derive(Serialize)]
@@ -35,6 +36,7 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
         ),
         None => None,
     };
+    super::interruptible(db);
     let report = digest::digest(db, expected.as_ref()).map_err(failure)?;
     let verdict = report.check.map(|c| match c {
         Check::Matches { seq } => Ok(format!("the rows up to seq {seq} are unchanged")),
@@ -141,6 +143,7 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         expected_version: request.expect_seq.map(|n| n as i64 - 1),
         category: None,
     };
+    super::interruptible(db);
     let done = append::append(db, &event).map_err(failure)?;
     // Written by hand: the amount's digits must not pass through a float.
     let quote = |s: &str| serde_json::to_string(s).expect("a string");

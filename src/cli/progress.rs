@@ -57,7 +57,7 @@ pub fn load_reporting(path: &str, options: &LoadOptions) -> Result<Ledger, Failu
 }
 
 /// Makes Ctrl-C set `flag` instead of ending the process, unless the flag is already set.
-fn watch_interrupts(flag: &Arc<AtomicBool>) {
+pub(crate) fn watch_interrupts(flag: &Arc<AtomicBool>) {
     #[cfg(unix)]
     {
         use signal_hook::consts::SIGINT;
