@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
 };
-use ratatui::DefaultTerminal;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
+use ratatui::{DefaultTerminal, Frame};
 
 use super::app::{App, Follow};
 use super::theme::Theme;
@@ -245,57 +245,61 @@ fn draw_loading(
     progress: &Progress,
     theme: Theme,
 ) -> Result<(), Failure> {
+    terminal
+        .draw(|frame| loading_screen(frame, name, progress, theme))
+        .map(|_| ())
+        .map_err(terminal_error)
+}
+
+/// The loading screen: the source's name (a database's URL as read, without its password), the
+/// progress, and how to stop.
+pub fn loading_screen(frame: &mut Frame, name: &str, progress: &Progress, theme: Theme) {
     let total = progress.bytes_total.load(Ordering::Relaxed);
     let done = progress.bytes_done.load(Ordering::Relaxed).min(total);
     let events = progress.events.load(Ordering::Relaxed);
-    terminal
-        .draw(|frame| {
-            let area = centered(frame.area(), 72, 7);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border_focused())
-                .title(Span::styled(" rewind · loading ", theme.title()));
-            let inner = block.inner(area);
-            frame.render_widget(block, area);
-            let [what, bar, help] = Layout::vertical([
-                Constraint::Length(2),
-                Constraint::Length(1),
-                Constraint::Length(1),
-            ])
-            .areas(inner);
-            frame.render_widget(
-                Paragraph::new(vec![
-                    Line::from(ui::fit(name, inner.width as usize)),
-                    Line::from(Span::styled(
-                        format!(
-                            "{} of {} MB · {} events",
-                            done / 1_000_000,
-                            total / 1_000_000,
-                            ui::group(events)
-                        ),
-                        theme.muted(),
-                    )),
-                ]),
-                what,
-            );
-            let ratio = if total == 0 {
-                0.0
-            } else {
-                done as f64 / total as f64
-            };
-            frame.render_widget(
-                Gauge::default()
-                    .gauge_style(theme.slider_past())
-                    .ratio(ratio),
-                bar,
-            );
-            frame.render_widget(
-                Paragraph::new(Span::styled("q, Esc or Ctrl-C to stop", theme.muted())),
-                help,
-            );
-        })
-        .map(|_| ())
-        .map_err(terminal_error)
+    let area = centered(frame.area(), 72, 7);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused())
+        .title(Span::styled(" rewind · loading ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [what, bar, help] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(ui::fit(name, inner.width as usize)),
+            Line::from(Span::styled(
+                format!(
+                    "{} of {} MB · {} events",
+                    done / 1_000_000,
+                    total / 1_000_000,
+                    ui::group(events)
+                ),
+                theme.muted(),
+            )),
+        ]),
+        what,
+    );
+    let ratio = if total == 0 {
+        0.0
+    } else {
+        done as f64 / total as f64
+    };
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(theme.slider_past())
+            .ratio(ratio),
+        bar,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled("q, Esc or Ctrl-C to stop", theme.muted())),
+        help,
+    );
 }
 
 /// Reads input and redraws until the user quits. Every key waiting in the input queue is applied
