@@ -107,25 +107,36 @@ impl Phase {
     }
 }
 
-/// The phase a wait is in, and how many times it changed: each change starts a new deadline.
+/// The phase a wait is in, and how many times it changed: each change starts a new deadline. A
+/// query's wait stays in one phase; a connection's moves through several.
 #[derive(Clone, Debug)]
-struct Watch(Arc<AtomicU32>);
+enum Watch {
+    Fixed(Phase),
+    Moving(Arc<AtomicU32>),
+}
 
 impl Watch {
-    fn new(phase: Phase) -> Watch {
-        Watch(Arc::new(AtomicU32::new(phase as u32)))
+    fn fixed(phase: Phase) -> Watch {
+        Watch::Fixed(phase)
+    }
+
+    fn moving(phase: Phase) -> Watch {
+        Watch::Moving(Arc::new(AtomicU32::new(phase as u32)))
     }
 
     fn set(&self, phase: Phase) {
-        let _ = self
-            .0
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+        if let Watch::Moving(now) = self {
+            let _ = now.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
                 Some(((now >> 8).wrapping_add(1) << 8) | phase as u32)
             });
+        }
     }
 
     fn get(&self) -> u32 {
-        self.0.load(Ordering::Relaxed)
+        match self {
+            Watch::Fixed(phase) => *phase as u32,
+            Watch::Moving(now) => now.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -518,7 +529,7 @@ impl Session {
         };
         let mut last = None;
         for target in url.targets() {
-            let watch = Watch::new(Phase::Connecting);
+            let watch = Watch::moving(Phase::Connecting);
             let attempt = connect_to(url, target, tls.clone(), watch.clone());
             match runtime.block_on(bounded(attempt, &watch, url.timeout(), Some(stop))) {
                 Ok(Ok((client, connection, cancel))) => {
@@ -610,7 +621,7 @@ impl Link {
             return Err(e.clone());
         }
         let runtime = self.runtime.as_ref().expect("a runtime until dropped");
-        let watch = Watch::new(phase);
+        let watch = Watch::fixed(phase);
         match runtime.block_on(bounded(fut, &watch, self.url.timeout(), Some(&self.stop))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(self.url.client_error(phase.stage(), &e)),
@@ -648,7 +659,7 @@ impl Link {
             }
             .map_err(|e| e.to_string())
         };
-        let watch = Watch::new(Phase::Connecting);
+        let watch = Watch::fixed(Phase::Connecting);
         let limit = self.url.timeout().unwrap_or(DEFAULT_TIMEOUT);
         let _ = runtime.block_on(bounded(request, &watch, Some(limit), None));
     }
