@@ -2,6 +2,7 @@
 //! a terminal emulator.
 
 mod common;
+mod fakepg;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -350,4 +351,49 @@ fn hostile_names_are_drawn_where_the_explorer_means_them() {
     }
     s.send("q");
     assert_eq!(s.exit_code(), 0);
+}
+
+/// Waits for the loading screen, sends `key`, and expects the explorer to be gone.
+fn quits_while_loading(args: &[&str], key: &str) {
+    let mut s = Session::start(args, 100, 30);
+    s.wait_for("rewind · loading");
+    s.send(key);
+    assert_eq!(s.exit_code(), 0, "{key:?}");
+}
+
+#[test]
+fn the_loading_screen_quits_on_a_database_that_does_not_answer() {
+    // The server answers the log-in with silence, and the URL asks to wait for ever.
+    let server = fakepg::fake(fakepg::Until::Login);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=disable&connect_timeout=0",
+        server.port
+    );
+    for key in ["q", "\x1b", "\x03"] {
+        quits_while_loading(&[&url, "--preset", "message-db"], key);
+    }
+}
+
+#[test]
+fn quitting_the_loading_screen_cancels_the_query_on_the_server() {
+    let server = fakepg::fake(fakepg::Until::FirstRow);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=disable&connect_timeout=0",
+        server.port
+    );
+    let mut s = Session::start(&[&url, "--preset", "message-db"], 100, 30);
+    s.wait_for("rewind · loading");
+    server.wait_for_a_query();
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    assert_eq!(server.cancels(), vec![(fakepg::PID, fakepg::KEY)]);
+}
+
+#[test]
+fn the_loading_screen_quits_during_a_long_file_load() {
+    // Ten million bad lines: every one a problem, a long load however the machine goes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, "x\n".repeat(10_000_000)).unwrap();
+    quits_while_loading(&[path.to_str().unwrap()], "q");
 }

@@ -11,9 +11,10 @@ use crate::source::pg::append::{self, NewEvent};
 use crate::source::pg::digest::{self, Check};
 use crate::source::pg::{PgError, PgSource};
 
-/// Every error is exit 2: what was asked was not done (a refused append wrote nothing).
+/// Every error is exit 2: what was asked was not done (a refused append wrote nothing); an
+/// interrupted one is exit 130.
 fn failure(e: PgError) -> Failure {
-    Failure::usage(e.to_string())
+    super::db_failure(e)
 }
 
 #[derive(Serialize)]
@@ -36,6 +37,7 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
         ),
         None => None,
     };
+    super::interruptible(db);
     let report = digest::digest(db, expected.as_ref()).map_err(failure)?;
     let verdict = report.check.map(|c| match c {
         Check::Matches { seq } => Ok(format!("the rows up to seq {seq} are unchanged")),
@@ -165,6 +167,7 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         expected_version: request.expect_seq.map(|n| n as i64 - 1),
         category: None,
     };
+    super::interruptible(db);
     let done = append::append(db, &event).map_err(failure)?;
     // Written by hand: the amount's digits must not pass through a float.
     let quote = crate::text::json_string;
