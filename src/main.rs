@@ -29,7 +29,7 @@ fn main() -> ExitCode {
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            let reason = reason.join(" ");
+            let reason = cli::hide_urls(&reason.join(" "));
             let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
             note(&format!(
                 "rewind: {reason} (`rewind --help` shows the usage)"
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
             if !failure.message.is_empty() {
                 note(&format!(
                     "rewind: {}",
-                    rewind::text::escape_control(&failure.message)
+                    rewind::text::escape_control(&cli::hide_urls(&failure.message))
                 ));
             }
             ExitCode::from(failure.code)

@@ -182,6 +182,11 @@ proptest! {
             vec!["repair", &url],
             vec!["snapshot", &url],
             vec!["balance", &url],
+            // Arguments refused before any command runs, and a URL where a file is wanted.
+            vec!["balance", "log.jsonl", &url],
+            vec!["balance", &url, "--seq", &url],
+            vec!["check", &format!("--types={url}"), "log.jsonl"],
+            vec!["balance", "--types", &url, &url],
         ] {
             let err = refused(&args, &secrets)?;
             if parsed.is_ok() {

@@ -161,6 +161,42 @@ fn files_only(source: &str, command: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `message` with every command-line argument that is a database URL (`URL`, or `--opt=URL`)
+/// replaced by the URL as read, its password masked, or by `postgres://…` when it cannot be read.
+/// A message built from an argument — a refused option value, a path that is not there, an
+/// argument out of place — then never shows a password, whatever built it.
+pub fn hide_urls(message: &str) -> String {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .filter_map(|a| a.into_string().ok())
+        .collect();
+    hide_urls_among(message, &args)
+}
+
+fn hide_urls_among(message: &str, args: &[String]) -> String {
+    let mut urls: Vec<&str> = args
+        .iter()
+        .map(|a| match a.split_once('=') {
+            Some((option, value)) if option.starts_with('-') => value,
+            _ => a.as_str(),
+        })
+        .filter(|a| pg::is_url(a))
+        .collect();
+    // The longest first, so that a URL that holds another is replaced whole.
+    urls.sort_by_key(|u| std::cmp::Reverse(u.len()));
+    let mut out = message.to_string();
+    for url in urls {
+        if out.contains(url) {
+            let shown = match PgUrl::parse(url) {
+                Ok(parsed) => parsed.to_string(),
+                Err(_) => format!("{}://…", &url[..url.find("://").unwrap_or(0)]),
+            };
+            out = out.replace(url, &shown);
+        }
+    }
+    out
+}
+
 /// The options as a loader wants them (reads `--types`).
 pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
     let types = match &options.types {
@@ -342,5 +378,33 @@ pub fn note_problems(ledger: &Ledger) {
             ledger.name(),
             if n == 1 { "" } else { "s" }
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_among_the_arguments_are_masked_in_any_message() {
+        let args: Vec<String> = [
+            "balance",
+            "postgres://ann:hunter22@h/db",
+            "--seq=postgres://ann:other-pw@h/db",
+            "postgres://u:a?b@h/db",
+            "./postgres.jsonl",
+        ]
+        .map(String::from)
+        .to_vec();
+        let message = "unexpected argument 'postgres://ann:hunter22@h/db' found; invalid value \
+                       'postgres://ann:other-pw@h/db' for '--seq'; postgres://u:a?b@h/db: no such \
+                       file; ./postgres.jsonl";
+        assert_eq!(
+            hide_urls_among(message, &args),
+            "unexpected argument 'postgres://ann:***@h/db' found; invalid value \
+             'postgres://ann:***@h/db' for '--seq'; postgres://…: no such file; ./postgres.jsonl"
+        );
+        // A message without them is left as it is.
+        assert_eq!(hide_urls_among("a plain message", &args), "a plain message");
     }
 }
