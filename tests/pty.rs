@@ -390,6 +390,23 @@ fn quitting_the_loading_screen_cancels_the_query_on_the_server() {
 }
 
 #[test]
+fn quitting_the_loading_screen_waits_for_a_slow_cancel_request() {
+    // The server takes its time over the cancel request's connection: the explorer closes, and
+    // rewind ends once the request is sent.
+    let server = fakepg::fake_slow_to_cancel(fakepg::Until::FirstRow);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=prefer&connect_timeout=0",
+        server.port
+    );
+    let mut s = Session::start(&[&url, "--preset", "message-db"], 100, 30);
+    s.wait_for("rewind · loading");
+    server.wait_for_a_query();
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    assert_eq!(server.cancels(), vec![(fakepg::PID, fakepg::KEY)]);
+}
+
+#[test]
 fn the_loading_screen_quits_during_a_long_file_load() {
     // Ten million bad lines: every one a problem, a long load however the machine goes.
     let dir = tempfile::tempdir().unwrap();

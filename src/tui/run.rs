@@ -21,7 +21,7 @@ use super::ui::layout::centered;
 use crate::cli::{self, Failure, Outcome, SourceOptions};
 use crate::ledger::follow::{FileFollower, Follower};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
-use crate::source::pg::{Background, FollowOptions, PgErrorKind, PgFollower, PgSource};
+use crate::source::pg::{Background, FollowOptions, PgError, PgErrorKind, PgFollower, PgSource};
 
 /// How long the loop waits for input before it looks around (a growing file, for instance).
 const TICK: Duration = Duration::from_millis(250);
@@ -47,14 +47,21 @@ pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
         .map_err(|e| Failure::usage(format!("cannot set up the terminal: {e}")))?;
     // The mouse is a bonus: a terminal that refuses it still gets the explorer.
     let mouse = crossterm::execute!(std::io::stdout(), EnableMouseCapture).is_ok();
+    let mut stopping = None;
     let outcome = match database {
-        Some(db) => session_database(&mut terminal, db, load_options, theme),
+        Some(db) => session_database(&mut terminal, db, load_options, theme, &mut stopping),
         None => session(&mut terminal, file, load_options, theme),
     };
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     }
     ratatui::restore();
+    // A database read the user quit is still asking the server to cancel its query (within the
+    // URL's deadline): the screen is already closed, and rewind ends once the request is sent, so
+    // that the query does not run on there. A Ctrl-C now ends rewind at once.
+    if let Some(load) = stopping {
+        let _ = load.join();
+    }
     outcome
 }
 
@@ -108,13 +115,18 @@ fn session(
     event_loop(terminal, &mut app, theme, &mut follower)
 }
 
+/// A database read told to stop, still ending.
+type Stopping = std::thread::JoinHandle<Result<Ledger, PgError>>;
+
 /// The explorer on a PostgreSQL event store: read in the background while the screen shows
-/// progress, then followed for rows committed since.
+/// progress, then followed for rows committed since. A read the user quits is left in
+/// `stopping`, to be waited for once the terminal is restored.
 fn session_database(
     terminal: &mut DefaultTerminal,
     db: PgSource,
     load_options: LoadOptions,
     theme: Theme,
+    stopping: &mut Option<Stopping>,
 ) -> Outcome {
     let progress = Arc::new(Progress::default());
     let worker = {
@@ -124,6 +136,7 @@ fn session_database(
     };
     let name = db.name().to_string();
     if wait_for(terminal, &worker, &name, &progress, theme)? == Waited::Quit {
+        *stopping = Some(worker);
         return Ok(0);
     }
     let ledger = match worker.join() {

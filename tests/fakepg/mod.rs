@@ -73,6 +73,7 @@ fn silent(mut s: TcpStream) {
 fn serve(
     mut s: TcpStream,
     until: Until,
+    slow_answer: bool,
     cancels: &Mutex<Vec<(i32, i32)>>,
     unanswered: &std::sync::atomic::AtomicUsize,
 ) {
@@ -88,6 +89,9 @@ fn serve(
                 return silent(s);
             }
             _ => {
+                if slow_answer {
+                    std::thread::sleep(SLOW);
+                }
                 let _ = s.write_all(b"N");
             }
         }
@@ -170,7 +174,20 @@ impl Fake {
     }
 }
 
+/// How long a slow server takes to answer a request for TLS.
+pub const SLOW: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub fn fake(until: Until) -> Fake {
+    fake_with(until, false)
+}
+
+/// A fake whose answer to a request for TLS comes after [`SLOW`] on every connection but the
+/// first: a cancel request (on a connection of its own) takes that long to send.
+pub fn fake_slow_to_cancel(until: Until) -> Fake {
+    fake_with(until, true)
+}
+
+fn fake_with(until: Until, slow_after_the_first: bool) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let cancels = Arc::new(Mutex::new(Vec::new()));
@@ -178,10 +195,11 @@ pub fn fake(until: Until) -> Fake {
     let unanswered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = Arc::clone(&unanswered);
     std::thread::spawn(move || {
-        for s in listener.incoming() {
+        for (n, s) in listener.incoming().enumerate() {
             let Ok(s) = s else { continue };
             let (seen, count) = (Arc::clone(&seen), Arc::clone(&count));
-            std::thread::spawn(move || serve(s, until, &seen, &count));
+            let slow = slow_after_the_first && n > 0;
+            std::thread::spawn(move || serve(s, until, slow, &seen, &count));
         }
     });
     Fake {
