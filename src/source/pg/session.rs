@@ -216,10 +216,17 @@ impl PgUrl {
             Lapse::Stopped(phase) => PgError::new(
                 PgErrorKind::Cancelled,
                 self.display(),
-                match phase.stage() {
-                    Stage::Connect => "the connection was interrupted",
-                    Stage::Read => "the read was interrupted",
-                    Stage::Write => "the write was interrupted",
+                match phase {
+                    // The server may have committed before it heard of the interruption.
+                    Phase::Committing => {
+                        "the write was interrupted while committing (it may have been \
+                         committed: look before writing it again)"
+                    }
+                    _ => match phase.stage() {
+                        Stage::Connect => "the connection was interrupted",
+                        Stage::Read => "the read was interrupted",
+                        Stage::Write => "the write was interrupted",
+                    },
                 },
             ),
         }
@@ -726,5 +733,29 @@ impl Read for CopyReader<'_> {
         buf[..n].copy_from_slice(&available[..n]);
         self.consume(n);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupted_commit_says_the_write_may_be_there() {
+        let url = PgUrl::parse("postgres://u:pw-1@h/db").unwrap();
+        let e = url.lapse_error(Lapse::Stopped(Phase::Committing));
+        assert_eq!(e.kind, PgErrorKind::Cancelled);
+        assert_eq!(
+            e.to_string(),
+            "postgres://u:***@h/db: the write was interrupted while committing (it may have been \
+             committed: look before writing it again)"
+        );
+        let e = url.lapse_error(Lapse::Stopped(Phase::Writing));
+        assert_eq!(
+            e.to_string(),
+            "postgres://u:***@h/db: the write was interrupted"
+        );
+        let e = url.lapse_error(Lapse::Timeout(Phase::Committing, Duration::from_secs(2)));
+        assert!(e.to_string().contains("may have been committed"), "{e}");
     }
 }
