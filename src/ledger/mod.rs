@@ -9,6 +9,7 @@ pub mod generate;
 mod index;
 pub mod load;
 mod memory;
+pub mod merkle;
 pub mod money;
 mod names;
 pub mod problem;
