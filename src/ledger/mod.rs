@@ -3,6 +3,7 @@
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.
 
 pub mod chain;
+pub mod checkpoint;
 pub mod event;
 pub mod follow;
 pub mod generate;
