@@ -2,6 +2,7 @@
 //!
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.
 
+pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
 pub mod event;
