@@ -10,12 +10,14 @@ pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
+pub mod log_tree;
 mod memory;
 pub mod merkle;
 pub mod money;
 mod names;
 pub mod problem;
 pub mod record;
+pub mod remembered;
 pub mod replay;
 pub mod search;
 pub mod snapshot;
@@ -23,7 +25,7 @@ pub mod store;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
-pub use index::{Integrity, Ledger, Posting, RawSource};
+pub use index::{Integrity, Ledger, Posting, RawSource, SourceBytes};
 pub use load::{
     Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
     load_file_from,
