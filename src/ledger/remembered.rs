@@ -389,6 +389,28 @@ impl LogCheck {
     }
 }
 
+impl LogCheck {
+    /// The finding in words for the tree of an origin (`None` when all is well).
+    pub fn origin_finding(&self, origin: &str) -> Option<String> {
+        match self {
+            LogCheck::Rewritten { record, seen } => Some(format!(
+                "✗ HISTORY REWRITTEN since {}: the first {} records of `{origin}` are not the tree \
+                 seen then",
+                shown_time(seen),
+                crate::text::group(record)
+            )),
+            LogCheck::Cut { record, now, seen } => Some(format!(
+                "✗ HISTORY CUT since {}: `{origin}` had {} records then, the log now ends at \
+                 record {}",
+                shown_time(seen),
+                crate::text::group(record),
+                crate::text::group(now)
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Compares a log with the head remembered for it: `records` is how many it holds now, and
 /// `hash_of(n)` the hash of its `n`-th record (1-based).
 pub fn check_log(
