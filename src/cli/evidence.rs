@@ -43,29 +43,29 @@ fn read_small(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, Failure> {
     let bytes = read_small(path, "signing key")?;
     let shown = path.display();
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            eprintln!(
-                "rewind: warning: {}: the signing key can be read by others (mode {mode:03o}); \
-                 `chmod 600 {}` keeps it yours",
-                escape_control(&shown.to_string()),
-                escape_control(&shown.to_string())
-            );
-        }
-    }
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Failure::usage(format!("{shown}: not a signing key (not text)")))?;
-    SigningKey::parse(text).map_err(|e| {
+    let key = SigningKey::parse(text).map_err(|e| {
         let hint = if VerifierKey::parse(text).is_ok() {
             " — this is a verifier key; sign with the `.key` file `rewind keygen` wrote"
         } else {
             ""
         };
         Failure::usage(format!("{shown}: {e}{hint}"))
-    })
+    })?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let shown = escape_control(&shown.to_string()).into_owned();
+            eprintln!(
+                "rewind: warning: {shown}: the signing key can be read by others (mode \
+                 {mode:03o}); `chmod 600 {shown}` keeps it yours"
+            );
+        }
+    }
+    Ok(key)
 }
 
 /// Reads a verifier key: the key's text itself (`name+id+key`) or a file holding it.

@@ -50,17 +50,17 @@ pub enum ReadError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum VerifyError {
     /// A checkpoint in it cannot be read.
-    #[error("its {which} checkpoint cannot be read: {error}")]
+    #[error("{which} checkpoint cannot be read: {error}")]
     Checkpoint {
-        /// `the` (inclusion), `old` or `new` (consistency).
+        /// `the` (inclusion), `the old` or `the new` (consistency).
         which: &'static str,
         /// What is wrong with it.
         error: CheckpointError,
     },
     /// A checkpoint is not signed by the keys given.
-    #[error("its {which} checkpoint: {error}")]
+    #[error("{which} checkpoint: {error}")]
     Signature {
-        /// `the`, `old` or `new`.
+        /// `the`, `the old` or `the new`.
         which: &'static str,
         /// What is wrong with the signature.
         error: NoteError,
@@ -377,8 +377,8 @@ pub fn verify_bundle(
         Bundle::Consistency {
             new, old, proof, ..
         } => {
-            let (old_cp, old_signers) = signed(&old, "old", keys, origin)?;
-            let (new_cp, new_signers) = signed(&new, "new", keys, origin)?;
+            let (old_cp, old_signers) = signed(&old, "the old", keys, origin)?;
+            let (new_cp, new_signers) = signed(&new, "the new", keys, origin)?;
             let (old, new) = (old_cp.checkpoint, new_cp.checkpoint);
             if old.origin != new.origin {
                 return Err(VerifyError::Origins {
