@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
-use super::evidence::{read_checkpoint, record_list, require_sealed, write_new_file};
+use super::evidence::{read_checkpoint, record_list, remember_log, require_sealed, write_new_file};
 use super::{Failure, Outcome, SourceOptions, find_account, open, parse_cli_time};
 use crate::ledger::bundle::Bundle;
 use crate::ledger::checkpoint::SignedCheckpoint;
@@ -115,6 +115,11 @@ pub fn run(args: ProveArgs, options: &SourceOptions) -> Outcome {
     };
     let ledger = open(Some(&args.file), options)?;
     require_sealed(&ledger, "prove")?;
+    if let Some(check) = remember_log(options, &args.file, &ledger)
+        && let Some(finding) = check.finding()
+    {
+        return Err(Failure::found(format!("{name}: {finding}")));
+    }
     let tree = LogTree::new(&ledger)
         .map_err(|e| Failure::usage(format!("{name}: cannot read the log again: {e}")))?;
     for (path, cp) in &checkpoints {
