@@ -48,6 +48,20 @@ pub struct Cli {
     pub file: Option<String>,
     #[command(flatten)]
     pub options: SourceOptions,
+    #[command(flatten)]
+    pub explore: ExploreOptions,
+}
+
+/// What the explorer checks the log against, as `verify` does.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ExploreOptions {
+    /// A digest kept earlier (`SEQ:HASH`) or a signed checkpoint file: the header says whether
+    /// the log still holds it.
+    #[arg(long, value_name = "DIGEST|CP")]
+    pub expect: Option<String>,
+    /// With --expect CP: the verifier key of the checkpoint's signer (repeat for several).
+    #[arg(long, value_name = "VERIFIER", requires = "expect")]
+    pub key: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -120,6 +120,16 @@ pub enum Follow {
 }
 
 /// The whole state of the explorer.
+/// The head digest of an intact sealed log, and what it was checked against: the head seen before
+/// (remembered), or what `--expect` names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// `SEQ:HASH` of the last record.
+    pub head: Option<String>,
+    /// A finding in words, and whether it is bad news.
+    pub note: Option<(String, bool)>,
+}
+
 pub struct App {
     pub ledger: Ledger,
     pub cursor: Cursor,
@@ -150,6 +160,10 @@ pub struct App {
     pub export_dir: PathBuf,
     /// A one-line message for the user (cleared by the next key).
     pub status: Option<String>,
+    /// The log's head digest and what it was checked against (shown in the header).
+    pub evidence: Evidence,
+    /// Text to put on the terminal's clipboard (the terminal loop sends it, OSC 52).
+    pub clipboard: Option<String>,
     /// The terminal size the layout is computed for.
     pub size: (u16, u16),
     /// Events per column of the timeline, for the current width.
@@ -185,6 +199,8 @@ impl App {
             follow: Follow::Off,
             export_dir: PathBuf::from("."),
             status: None,
+            evidence: Evidence::default(),
+            clipboard: None,
             size,
             density: Vec::new(),
             problem_columns: Vec::new(),
@@ -607,8 +623,24 @@ impl App {
                 }
             }
             Action::Export => self.export(),
+            Action::CopyDigest => self.copy_digest(),
         }
         self.keep_in_view();
+    }
+
+    fn copy_digest(&mut self) {
+        match &self.evidence.head {
+            Some(head) => {
+                self.clipboard = Some(head.clone());
+                self.status = Some(format!(
+                    "copied the head digest {head} to the clipboard (through the terminal, OSC 52)"
+                ));
+            }
+            None => {
+                self.status =
+                    Some("no head digest: the log is not an intact sealed log".to_string());
+            }
+        }
     }
 
     fn cycle_pane(&mut self, by: usize) {
