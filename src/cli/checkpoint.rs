@@ -12,8 +12,9 @@ use super::evidence::{
     read_signing_key, remember_log, remember_origin, require_sealed, write_new_file,
 };
 use super::{Failure, Outcome, SourceOptions, open_summary};
-use crate::ledger::checkpoint::{Checkpoint, valid_name};
+use crate::ledger::checkpoint::{Checkpoint, SigningKey, valid_name};
 use crate::ledger::log_tree::LogTree;
+use crate::ledger::merkle::{Hash, Tree};
 use crate::text::escape_control;
 
 #[derive(Args, Debug)]
@@ -64,10 +65,28 @@ pub fn run(args: CheckpointArgs, options: &SourceOptions) -> Outcome {
             out.display()
         )));
     }
+    // The tree: over the records of a sealed log file, or the rows of a database (each row's
+    // canonical encoding, the bytes its digest chains).
+    if let Some(db) = super::pg_source(&args.file, options)? {
+        let leaves = crate::source::pg::digest::leaf_hashes(&db)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let tree = Tree::from_leaf_hashes(leaves);
+        let leaf = |_: u64| unreachable!("every leaf is kept");
+        let root_at = |m: u64| tree.root_at(m, &leaf).ok();
+        let name = db.name().to_string();
+        return sign(
+            &args,
+            options,
+            &key,
+            &origin,
+            &name,
+            tree.size(),
+            tree.root(&leaf),
+            &root_at,
+        );
+    }
     let ledger = open_summary(&args.file, options)?;
     require_sealed(&ledger, "checkpoint")?;
-    let tree = LogTree::new(&ledger)
-        .map_err(|e| Failure::usage(format!("{}: cannot read the log again: {e}", args.file)))?;
     let name = escape_control(&args.file).into_owned();
     // A log must never sign two checkpoints that disagree: refuse when the log no longer holds
     // what was seen of it, or of its origin, before.
@@ -78,28 +97,54 @@ pub fn run(args: CheckpointArgs, options: &SourceOptions) -> Outcome {
             "{name}: {finding}; not signing a checkpoint of a rewritten history"
         )));
     }
-    let root = tree.root();
+    let tree = LogTree::new(&ledger)
+        .map_err(|e| Failure::usage(format!("{name}: cannot read the log again: {e}")))?;
     let root_at = |m: u64| tree.root_at(m).ok();
-    if let Some(check) = remember_origin(options, &origin, tree.size(), root, Some(&root_at))
-        && let Some(finding) = check.origin_finding(&origin)
+    sign(
+        &args,
+        options,
+        &key,
+        &origin,
+        &name,
+        tree.size(),
+        tree.root(),
+        &root_at,
+    )
+}
+
+/// Signs the checkpoint of a tree (unless it disagrees with the tree seen before for its
+/// origin), writes it where `--out` says, and prints it.
+#[allow(clippy::too_many_arguments)]
+fn sign(
+    args: &CheckpointArgs,
+    options: &SourceOptions,
+    key: &SigningKey,
+    origin: &str,
+    name: &str,
+    size: u64,
+    root: Hash,
+    root_at: &dyn Fn(u64) -> Option<Hash>,
+) -> Outcome {
+    if let Some(check) = remember_origin(options, origin, size, root, Some(root_at))
+        && let Some(finding) = check.origin_finding(origin)
     {
         return Err(Failure::found(format!(
             "{name}: {finding}; not signing a checkpoint that disagrees with one seen before"
         )));
     }
     let checkpoint = Checkpoint {
-        origin: origin.clone(),
-        size: tree.size(),
+        origin: origin.to_string(),
+        size,
         root,
         extensions: Vec::new(),
     };
-    let signed = checkpoint.sign(&key);
+    let signed = checkpoint.sign(key);
     if let Some(out) = &args.out {
         write_new_file(out, signed.as_bytes(), "checkpoint")?;
     }
     if args.json {
         let report = Report {
-            origin: &origin,
+            origin,
             size: checkpoint.size,
             root: STANDARD.encode(root),
             signed_by: key.name(),

@@ -179,10 +179,7 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         }
         Command::Generate(args) => generate::run(args),
         Command::Keygen(args) => keygen::run(args),
-        Command::Checkpoint(args) => {
-            files_only(&args.file, "checkpoint")?;
-            checkpoint::run(args, options)
-        }
+        Command::Checkpoint(args) => checkpoint::run(args, options),
         Command::Prove(args) => {
             files_only(&args.file, "prove")?;
             prove::run(args, options)

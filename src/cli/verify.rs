@@ -415,15 +415,24 @@ fn check_checkpoint(
 }
 
 pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
-    if let Some(db) = super::pg_source(&args.file, options)? {
-        return super::database::verify(&db, args.expect.as_deref(), args.json);
-    }
     let expected = expected(&args)?;
     let keys = args
         .key
         .iter()
         .map(|k| super::evidence::read_verifier_key(k))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(db) = super::pg_source(&args.file, options)? {
+        if let Some(Expected::Checkpoint(cp)) = &expected {
+            return super::database::verify_checkpoint(
+                &db,
+                cp,
+                &keys,
+                args.origin.as_deref(),
+                args.json,
+            );
+        }
+        return super::database::verify(&db, args.expect.as_deref(), args.json);
+    }
     let ledger = open(Some(&args.file), options)?;
     let digest = match &expected {
         Some(Expected::Digest(d)) => Some(d),
