@@ -43,6 +43,7 @@ pub fn assess(
     let mut evidence = Evidence {
         head: report.head.clone().filter(|_| intact),
         note: None,
+        checkpoint: None,
     };
     match &digest {
         Some(Ok(_)) => {
@@ -70,6 +71,9 @@ pub fn assess(
                     .ok()
                     .and_then(|t| t.root_at(c.size).ok())
                     == Some(c.root);
+            if tree_holds && signed.is_ok() {
+                evidence.checkpoint = Some(cp.text.clone());
+            }
             evidence.note = Some(match (signed, tree_holds) {
                 (Ok(()), true) if keys.is_empty() => {
                     (format!("✓ {what} holds (signature not checked)"), false)
