@@ -48,7 +48,7 @@ fn main() -> ExitCode {
             }
             cli::run(command, &args.options)
         }
-        None => rewind::tui::run(args.file.as_deref(), &args.options),
+        None => rewind::tui::run(args.file.as_deref(), &args.options, &args.explore),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -730,3 +730,80 @@ fn the_mouse_selects_scrolls_and_moves_the_cursor_on_the_timeline() {
     assert_eq!(app.focus, Pane::Events);
     assert_eq!(app.cursor.pos, Some(app.listed_pos(app.events_offset + 3)));
 }
+
+/// The sample's checkpoint, signed with the sample key.
+fn sample_checkpoint(size: usize) -> String {
+    use rewind::ledger::checkpoint::{Checkpoint, SigningKey};
+    use rewind::ledger::log_tree::LogTree;
+    let key = SigningKey::parse(&std::fs::read_to_string("assets/ops-2024.key").unwrap()).unwrap();
+    let ledger = load_bytes(
+        "sample.jsonl",
+        std::fs::read("assets/sample.jsonl").unwrap(),
+        &LoadOptions::default(),
+    );
+    let tree = LogTree::new(&ledger).unwrap();
+    Checkpoint {
+        origin: "bank-prod".into(),
+        size: size as u64,
+        root: tree.root_at(size as u64).unwrap(),
+        extensions: vec![],
+    }
+    .sign(&key)
+}
+
+#[test]
+fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().to_path_buf();
+    app.evidence.checkpoint = Some(sample_checkpoint(797));
+    keys(&mut app, "t2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "mb");
+    keys(&mut app, "dab");
+    press(&mut app, KeyCode::Char('x'));
+    let status = app.status.clone().unwrap();
+    assert!(status.contains(", and the bundle "), "{status}");
+    let bundle = dir.path().join("rewind-events-a-b.bundle");
+    let key = rewind::ledger::checkpoint::VerifierKey::parse(
+        &std::fs::read_to_string("assets/ops-2024.pub").unwrap(),
+    )
+    .unwrap();
+    match rewind::ledger::bundle::verify_bundle(&std::fs::read(&bundle).unwrap(), &[key], None)
+        .unwrap()
+    {
+        rewind::ledger::bundle::Proven::Inclusion { records, .. } => {
+            let numbers: Vec<u64> = records.iter().map(|r| r.number).collect();
+            assert_eq!(numbers, vec![403, 404]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Events after an older checkpoint's tree are left out, and said so.
+    app.evidence.checkpoint = Some(sample_checkpoint(403));
+    press(&mut app, KeyCode::Char('x'));
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.contains("rewind-events-a-b-2.bundle (1 event after the checkpoint left out)"),
+        "{status}"
+    );
+    // Without a checkpoint, no bundle.
+    app.evidence.checkpoint = None;
+    press(&mut app, KeyCode::Char('x'));
+    assert!(!app.status.clone().unwrap().contains("bundle"));
+}
+
+#[test]
+fn y_asks_the_terminal_to_copy_the_head_digest() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard, None);
+    assert!(app.status.clone().unwrap().contains("no head digest"));
+    let head = "797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646";
+    app.evidence.head = Some(head.into());
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard.as_deref(), Some(head));
+    assert!(app.status.clone().unwrap().contains(head));
+}

@@ -267,3 +267,150 @@ fn verify_and_append_on_the_command_line() {
         );
     }
 }
+
+/// The RFC 6962 root of the rows computed here from the documented encoding (`FORMAT.md`: a
+/// row's leaf is the bytes its digest chains), with plain queries and a naive tree.
+fn independent_root(c: &mut postgres::Client, size: usize) -> [u8; 32] {
+    fn mth(d: &[Vec<u8>]) -> [u8; 32] {
+        match d.len() {
+            0 => Sha256::digest(b"").into(),
+            1 => Sha256::digest([&[0u8][..], &d[0]].concat()).into(),
+            n => {
+                let mut k = 1;
+                while k * 2 < n {
+                    k *= 2;
+                }
+                Sha256::digest([&[1u8][..], &mth(&d[..k]), &mth(&d[k..])].concat()).into()
+            }
+        }
+    }
+    let rows = c
+        .query(
+            "SELECT global_position::text, position::text, id::text, stream_name, type, \
+             to_char(time, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), data::text, metadata::text \
+             FROM message_store.messages ORDER BY global_position",
+            &[],
+        )
+        .unwrap();
+    let leaves: Vec<Vec<u8>> = rows
+        .iter()
+        .take(size)
+        .map(|row| {
+            let mut bytes = 8i16.to_be_bytes().to_vec();
+            for i in 0..8 {
+                match row.get::<_, Option<String>>(i) {
+                    Some(text) => {
+                        bytes.extend_from_slice(&(text.len() as i32).to_be_bytes());
+                        bytes.extend_from_slice(text.as_bytes());
+                    }
+                    None => bytes.extend_from_slice(&(-1i32).to_be_bytes()),
+                }
+            }
+            bytes
+        })
+        .collect();
+    mth(&leaves)
+}
+
+#[test]
+fn a_signed_checkpoint_of_the_rows_holds_until_a_row_is_changed() {
+    let Some(db) = pgdb::message_db("checkpoint") else {
+        return;
+    };
+    let mut c = db.client();
+    for (stream, amount) in [
+        ("account-a", "10"),
+        ("account-b", "2.50"),
+        ("account-a", "1"),
+    ] {
+        write_message(
+            &mut c,
+            stream,
+            "Deposited",
+            &format!(r#"{{"amount":{amount}}}"#),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.key");
+    std::fs::copy("assets/ops-2024.key", &key).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let cp = dir.path().join("cp");
+    let state = dir.path().join("state");
+    let (k, cpp, st) = (
+        key.to_str().unwrap(),
+        cp.to_str().unwrap(),
+        state.to_str().unwrap(),
+    );
+    let (code, out, err) = common::run(&[
+        "checkpoint",
+        &db.url,
+        "--preset",
+        "message-db",
+        "--key",
+        k,
+        "--origin",
+        "bank-db",
+        "--out",
+        cpp,
+        "--state-dir",
+        st,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(&lines[..2], ["bank-db", "3"]);
+    use base64::Engine;
+    let root = base64::engine::general_purpose::STANDARD
+        .decode(lines[2])
+        .unwrap();
+    assert_eq!(root, independent_root(&mut c, 3));
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            &db.url,
+            "--preset",
+            "message-db",
+            "--expect",
+            cpp,
+            "--key",
+            "assets/ops-2024.pub",
+        ];
+        args.extend_from_slice(extra);
+        common::run(&args)
+    };
+    let (code, out, _) = verify(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("expected checkpoint of `bank-db` at 3 records holds: the first 3 rows are the tree the checkpoint signed (signed by `ops-2024`)"), "{out}");
+    // A row added since: the old tree is still a prefix.
+    write_message(&mut c, "account-b", "Deposited", r#"{"amount":5}"#);
+    assert_eq!(verify(&[]).0, 0);
+    // A row changed: it no longer holds.
+    c.batch_execute(
+        "UPDATE message_store.messages SET data = '{\"amount\": 1000}' WHERE global_position = 2",
+    )
+    .unwrap();
+    let (code, out, _) = verify(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DOES NOT HOLD: the first 3 rows are not the tree the checkpoint signed"),
+        "{out}"
+    );
+    // Signing again over the changed rows disagrees with the tree remembered for the origin.
+    let (code, _, err) = common::run(&[
+        "checkpoint",
+        &db.url,
+        "--preset",
+        "message-db",
+        "--key",
+        k,
+        "--origin",
+        "bank-db",
+        "--state-dir",
+        st,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("HISTORY REWRITTEN since"), "{err}");
+}

@@ -31,6 +31,10 @@ impl Session {
         cmd.args(args);
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
+        // Heads seen are remembered in a folder of this test run, never the user's.
+        let state = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("pty-state-{}", std::process::id()));
+        cmd.env("XDG_STATE_HOME", state);
         let child = pty.slave.spawn_command(cmd).expect("rewind starts");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -164,6 +168,68 @@ fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
     );
     s.send("\x1b");
     s.wait_for("Events in time order");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn the_header_says_at_once_when_a_history_seen_before_was_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ledger.jsonl");
+    let text = std::fs::read_to_string("assets/sample.jsonl").unwrap();
+    std::fs::write(&log, &text).unwrap();
+    let state = dir.path().join("state");
+    let (p, st) = (log.to_str().unwrap(), state.to_str().unwrap());
+    // The explorer sees the log once, and shows its head; `y` copies it.
+    let mut s = Session::start(&[p, "--state-dir", st], 130, 36);
+    s.wait_for("head 797:ecff4f79");
+    s.send("y");
+    s.wait_for("copied the head digest 797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    // Record 797 rewritten and its hash recomputed: the chain holds, the head seen is gone.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let last = lines.pop().unwrap();
+    let prev = rewind::ledger::chain::record_hash(lines.last().unwrap().as_bytes()).unwrap();
+    let body =
+        last[..last.find(",\"prev\":").unwrap()].replace("\"seq\":797", "\"seq\":797,\"x\":1");
+    lines.push(rewind::ledger::chain::seal_line(&body, &prev).0);
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let mut s = Session::start(&[p, "--state-dir", st], 150, 36);
+    // Said in the header, and whole on the message line (waited for whole: a frame may be
+    // read half drawn).
+    let screen = s.wait_for("record 797 is not the one seen then");
+    assert!(screen.contains("✗ HISTORY REWRITTEN since"), "{screen}");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn the_header_says_whether_the_log_holds_what_was_expected() {
+    let mut s = Session::start(
+        &[
+            "assets/sample.jsonl",
+            "--no-remember",
+            "--expect",
+            "797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646",
+        ],
+        150,
+        36,
+    );
+    s.wait_for("✓ expected 797:ecff4f79… holds");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    let mut s = Session::start(
+        &[
+            "assets/sample.jsonl",
+            "--no-remember",
+            "--expect",
+            "797:0000000000000000000000000000000000000000000000000000000000000000",
+        ],
+        150,
+        36,
+    );
+    s.wait_for("✗ expected 797:00000000… DOES NOT HOLD");
     s.send("q");
     assert_eq!(s.exit_code(), 0);
 }

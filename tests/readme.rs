@@ -29,14 +29,39 @@ fn examples() -> Vec<(String, String)> {
     out
 }
 
+/// A folder to run the examples in, one after the other (an example may read what an earlier one
+/// wrote): a copy of `assets/`, its signing keys readable by their owner alone as `keygen` writes
+/// them (a checkout does not keep that mode).
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let assets = dir.path().join("assets");
+    std::fs::create_dir(&assets).unwrap();
+    for entry in std::fs::read_dir("assets").unwrap() {
+        let path = entry.unwrap().path();
+        let to = assets.join(path.file_name().unwrap());
+        std::fs::copy(&path, &to).unwrap();
+        #[cfg(unix)]
+        if path.extension().is_some_and(|e| e == "key") {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+    dir
+}
+
 #[test]
 fn every_example_prints_what_the_readme_says() {
     let examples = examples();
     assert!(examples.len() >= 5, "found {} examples", examples.len());
+    let dir = scratch();
     for (command, expected) in examples {
         let words = shell_words::split(&command).unwrap();
         assert_eq!(words[0], "rewind", "{command}");
-        let out = common::rewind().args(&words[1..]).output().unwrap();
+        let out = common::rewind()
+            .current_dir(dir.path())
+            .args(&words[1..])
+            .output()
+            .unwrap();
         let mut actual = String::from_utf8(out.stdout).unwrap();
         actual.push_str(&String::from_utf8(out.stderr).unwrap());
         let trim = |s: &str| {

@@ -208,6 +208,85 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
     Ok(0)
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckpointReport<'a> {
+    source: &'a str,
+    rows: u64,
+    origin: &'a str,
+    size: u64,
+    holds: bool,
+    reason: String,
+}
+
+/// `rewind verify URL --expect CP`: the rows' first `size` leaves (each row's canonical encoding)
+/// must be the tree the checkpoint signs (and, with keys, signed by one of them).
+pub fn verify_checkpoint(
+    db: &PgSource,
+    cp: &crate::ledger::checkpoint::SignedCheckpoint,
+    keys: &[crate::ledger::checkpoint::VerifierKey],
+    origin: Option<&str>,
+    json: bool,
+) -> Outcome {
+    use crate::ledger::merkle::Tree;
+    use crate::text::group;
+    let c = &cp.checkpoint;
+    let leaves = digest::leaf_hashes(db).map_err(failure)?;
+    let rows = leaves.len() as u64;
+    let tree = Tree::from_leaf_hashes(leaves);
+    let leaf = |_: u64| unreachable!("every leaf is kept");
+    let signed = match (keys.is_empty(), cp.verify(keys)) {
+        (true, _) => Ok(" (its signature was not checked: give --key VERIFIER)".to_string()),
+        (false, Ok(by)) => Ok(format!(" (signed by `{}`)", by.join("` and `"))),
+        (false, Err(e)) => Err(e.to_string()),
+    };
+    let verdict = match signed {
+        Err(e) => Err(e),
+        Ok(_) if origin.is_some_and(|o| o != c.origin) => Err(format!(
+            "the checkpoint is for the ledger `{}`, not `{}`",
+            c.origin,
+            origin.unwrap_or_default()
+        )),
+        Ok(_) if c.size > rows => Err(format!(
+            "the table has {} rows, fewer than the checkpoint's {}: rows were removed",
+            group(rows),
+            group(c.size)
+        )),
+        Ok(_) if tree.root_at(c.size, &leaf).ok() != Some(c.root) => Err(format!(
+            "the first {} rows are not the tree the checkpoint signed: a row up to there was \
+             changed, removed or inserted",
+            group(c.size)
+        )),
+        Ok(by) => Ok(format!(
+            "the first {} rows are the tree the checkpoint signed{by}",
+            group(c.size)
+        )),
+    };
+    let what = format!("checkpoint of `{}` at {} records", c.origin, group(c.size));
+    if json {
+        let out = CheckpointReport {
+            source: db.name(),
+            rows,
+            origin: &c.origin,
+            size: c.size,
+            holds: verdict.is_ok(),
+            reason: match &verdict {
+                Ok(r) | Err(r) => r.clone(),
+            },
+        };
+        print(&json_line(&out))?;
+    } else {
+        match &verdict {
+            Ok(r) => print(&format!("{}: expected {what} holds: {r}\n", db.name()))?,
+            Err(r) => print(&format!(
+                "{}: expected {what} DOES NOT HOLD: {r}\n",
+                db.name()
+            ))?,
+        }
+    }
+    Ok(if verdict.is_ok() { 0 } else { 1 })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,15 +4,20 @@
 mod append;
 mod balance;
 mod check;
+mod checkpoint;
 pub mod database;
+pub mod evidence;
 mod generate;
 pub mod history;
+mod keygen;
 pub mod output;
 pub mod progress;
+mod prove;
 mod repair;
 mod seal;
 mod snapshot;
-mod verify;
+pub mod verify;
+mod verify_bundle;
 
 use std::path::PathBuf;
 
@@ -45,6 +50,20 @@ pub struct Cli {
     pub file: Option<String>,
     #[command(flatten)]
     pub options: SourceOptions,
+    #[command(flatten)]
+    pub explore: ExploreOptions,
+}
+
+/// What the explorer checks the log against, as `verify` does.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ExploreOptions {
+    /// A digest kept earlier (`SEQ:HASH`) or a signed checkpoint file: the header says whether
+    /// the log still holds it.
+    #[arg(long, value_name = "DIGEST|CP")]
+    pub expect: Option<String>,
+    /// With --expect CP: the verifier key of the checkpoint's signer (repeat for several).
+    #[arg(long, value_name = "VERIFIER", requires = "expect")]
+    pub key: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,9 +86,18 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// A deterministic synthetic log on stdout, for demos and benchmarks.
     Generate(generate::GenerateArgs),
+    /// Writes an Ed25519 signing key (mode 0600) and its C2SP verifier key.
+    Keygen(keygen::KeygenArgs),
+    /// Prints a signed C2SP checkpoint (origin, size, RFC 6962 root) of a sealed log.
+    Checkpoint(checkpoint::CheckpointArgs),
+    /// Writes an evidence bundle: records with inclusion proofs, or a consistency proof.
+    Prove(prove::ProveArgs),
+    /// Checks an evidence bundle offline, without the log.
+    VerifyBundle(verify_bundle::VerifyBundleArgs),
 }
 
-/// How to read a source; shared by every command that reads a log.
+/// How to read a source, and where to remember what was seen; shared by every command that reads
+/// a log.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SourceOptions {
     /// Extra event type names (TOML: credit/debit/open/close/transfer/ignore = [names]).
@@ -85,6 +113,13 @@ pub struct SourceOptions {
     /// amount, timestamp, eventId, to, meta; a `data` JSON column is read too), ordered by seq.
     #[arg(long, value_name = "SQL", global = true)]
     pub query: Option<String>,
+    /// Where to remember the heads of verified logs and the trees of checked checkpoints
+    /// (default: $XDG_STATE_HOME/rewind, else ~/.local/state/rewind).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+    /// Neither check against nor remember the heads seen before.
+    #[arg(long, global = true, conflicts_with = "state_dir")]
+    pub no_remember: bool,
 }
 
 /// Event stores whose schema rewind knows.
@@ -145,6 +180,13 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
             snapshot::run(args, options)
         }
         Command::Generate(args) => generate::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Checkpoint(args) => checkpoint::run(args, options),
+        Command::Prove(args) => {
+            files_only(&args.file, "prove")?;
+            prove::run(args, options)
+        }
+        Command::VerifyBundle(args) => verify_bundle::run(args, options),
     }
 }
 

@@ -9,19 +9,29 @@ use serde::Serialize;
 use super::output::{json_line, print};
 use super::{Failure, Outcome, SourceOptions, open};
 use crate::ledger::chain::{self, Digest256, ExpectedDigest, GENESIS};
+use crate::ledger::checkpoint::{SignedCheckpoint, VerifierKey};
+use crate::ledger::log_tree::LogTree;
 use crate::ledger::record::parse_record;
+use crate::ledger::remembered::LogCheck;
 use crate::ledger::snapshot;
 use crate::ledger::{Integrity, Ledger, ProblemKind};
-use crate::text::escape_control;
+use crate::text::{escape_control, group};
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     /// Log file, or a postgres:// URL (with --preset or --query).
     pub file: String,
-    /// A digest kept earlier (`SEQ:HASH`, or a record's hash): the log must still hold that
-    /// record, unchanged, with everything before it.
-    #[arg(long, value_name = "DIGEST")]
+    /// A digest kept earlier (`SEQ:HASH`, or a record's hash), or a signed checkpoint file: the
+    /// log must still hold that record, or that tree, unchanged, with everything before it.
+    #[arg(long, value_name = "DIGEST|CP")]
     pub expect: Option<String>,
+    /// With --expect CP: the verifier key of the checkpoint's signer (a `.pub` file or the key's
+    /// text); repeat for several.
+    #[arg(long, value_name = "VERIFIER")]
+    pub key: Vec<String>,
+    /// With --expect CP: the ledger the checkpoint must be of (its origin).
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -64,6 +74,34 @@ pub struct Report {
     /// Lines whose seq an earlier record already has: the chain holds, but a digest `SEQ:HASH`
     /// names such a record by its hash alone. (rewind never writes one; `check` lists them.)
     pub repeated_seqs: Vec<u64>,
+    /// The log against the head remembered from an earlier run (absent when nothing is
+    /// remembered, or remembering is off).
+    pub remembered: Option<RememberedOutcome>,
+}
+
+/// The log next to the head seen before.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RememberedOutcome {
+    /// `new`, `same`, `grew`, `rewritten` or `cut`.
+    pub status: &'static str,
+    /// What was found, for `rewritten` and `cut`.
+    pub finding: Option<String>,
+}
+
+impl RememberedOutcome {
+    fn of(check: &LogCheck, finding: Option<String>) -> RememberedOutcome {
+        RememberedOutcome {
+            status: match check {
+                LogCheck::New => "new",
+                LogCheck::Same => "same",
+                LogCheck::Grew { .. } => "grew",
+                LogCheck::Rewritten { .. } => "rewritten",
+                LogCheck::Cut { .. } => "cut",
+            },
+            finding,
+        }
+    }
 }
 
 impl Report {
@@ -73,12 +111,20 @@ impl Report {
             && matches!(self.integrity, "sealed" | "empty")
             && self.expect.as_ref().is_none_or(|e| e.holds)
             && self.snapshots.is_empty()
+            && self.remembered.as_ref().is_none_or(|r| r.finding.is_none())
+    }
+
+    /// Whether the log is an intact sealed (or empty) log, whatever was expected of it.
+    fn intact(&self) -> bool {
+        self.broken_at.is_none()
+            && self.torn_tail.is_none()
+            && matches!(self.integrity, "sealed" | "empty")
     }
 }
 
 /// The seq and hash of the `i`-th event's record, read back from the log; `None` unless the
 /// record's bytes still hash to the hash it carries.
-fn record_digest(ledger: &Ledger, i: usize) -> Option<Digest256> {
+pub(crate) fn record_digest(ledger: &Ledger, i: usize) -> Option<Digest256> {
     let raw = ledger.raw(i).ok()?;
     let text = std::str::from_utf8(&raw).ok()?;
     let seal = parse_record(text).ok()?.seal?;
@@ -156,6 +202,7 @@ pub fn verify(ledger: &Ledger, expect: Option<&ExpectedDigest>) -> Report {
             .filter(|p| p.kind == ProblemKind::DuplicateSeq)
             .map(|p| p.line)
             .collect(),
+        remembered: None,
     }
 }
 
@@ -248,20 +295,167 @@ fn check_expected(
     }
 }
 
+/// What `--expect` names: a digest, or a signed checkpoint read from a file.
+enum Expected {
+    Digest(ExpectedDigest),
+    Checkpoint(SignedCheckpoint),
+}
+
+fn expected(args: &VerifyArgs) -> Result<Option<Expected>, Failure> {
+    let Some(text) = &args.expect else {
+        if !args.key.is_empty() || args.origin.is_some() {
+            return Err(Failure::usage(
+                "--key and --origin go with --expect CHECKPOINT".to_string(),
+            ));
+        }
+        return Ok(None);
+    };
+    match text.parse::<ExpectedDigest>() {
+        Ok(d) if args.key.is_empty() && args.origin.is_none() => Ok(Some(Expected::Digest(d))),
+        Ok(_) => Err(Failure::usage(
+            "--key and --origin go with --expect CHECKPOINT, not with a digest".to_string(),
+        )),
+        Err(_) if Path::new(text).is_file() => Ok(Some(Expected::Checkpoint(
+            super::evidence::read_checkpoint(text)?,
+        ))),
+        Err(e) => Err(Failure::usage(format!(
+            "--expect: {e}, nor a checkpoint file"
+        ))),
+    }
+}
+
+/// Checks a loaded log against a signed checkpoint: its first `size` records must be the tree the
+/// checkpoint signs (and, with keys, the signature must be one of theirs).
+fn check_checkpoint(
+    ledger: &Ledger,
+    report: &Report,
+    cp: &SignedCheckpoint,
+    keys: &[VerifierKey],
+    origin: Option<&str>,
+    options: &SourceOptions,
+) -> ExpectOutcome {
+    let c = &cp.checkpoint;
+    let outcome = |holds: bool, line: Option<u64>, reason: String| ExpectOutcome {
+        digest: format!("checkpoint of `{}` at {} records", c.origin, group(c.size)),
+        holds,
+        line,
+        reason,
+    };
+    let signed = if keys.is_empty() {
+        " (its signature was not checked: give --key VERIFIER)".to_string()
+    } else {
+        match cp.verify(keys) {
+            Ok(by) => format!(" (signed by `{}`)", by.join("` and `")),
+            Err(e) => return outcome(false, None, e.to_string()),
+        }
+    };
+    if let Some(o) = origin
+        && o != c.origin
+    {
+        return outcome(
+            false,
+            None,
+            format!("the checkpoint is for the ledger `{}`, not `{o}`", c.origin),
+        );
+    }
+    if !report.intact() {
+        return outcome(
+            false,
+            report.broken_at.as_ref().map(|b| b.line),
+            "the log is not an intact sealed log, so it cannot prove it holds that tree".into(),
+        );
+    }
+    let tree = match LogTree::new(ledger) {
+        Ok(t) => t,
+        Err(e) => return outcome(false, None, format!("cannot read the log again: {e}")),
+    };
+    let line_of =
+        |n: u64| (n > 0 && n <= tree.size()).then(|| ledger.event(tree.event_of(n - 1)).line);
+    if c.size > tree.size() {
+        return outcome(
+            false,
+            None,
+            format!(
+                "the log ends at record {}, before the checkpoint's {}: records were cut off",
+                group(tree.size()),
+                group(c.size)
+            ),
+        );
+    }
+    if tree.root_at(c.size).ok() != Some(c.root) {
+        return outcome(
+            false,
+            line_of(c.size),
+            format!(
+                "the log's first {} records are not the tree the checkpoint signed: the history \
+                 up to record {} was rewritten",
+                group(c.size),
+                group(c.size)
+            ),
+        );
+    }
+    let root_at = |m: u64| tree.root_at(m).ok();
+    if let Some(check) = super::evidence::remember_origin(
+        options,
+        &c.origin,
+        tree.size(),
+        tree.root(),
+        Some(&root_at),
+    ) && let Some(finding) = check.origin_finding(&c.origin)
+    {
+        return outcome(false, None, finding);
+    }
+    outcome(
+        true,
+        line_of(c.size),
+        format!(
+            "the log's first {} records are the tree the checkpoint signed{signed}",
+            group(c.size)
+        ),
+    )
+}
+
 pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
+    let expected = expected(&args)?;
+    let keys = args
+        .key
+        .iter()
+        .map(|k| super::evidence::read_verifier_key(k))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(db) = super::pg_source(&args.file, options)? {
+        if let Some(Expected::Checkpoint(cp)) = &expected {
+            return super::database::verify_checkpoint(
+                &db,
+                cp,
+                &keys,
+                args.origin.as_deref(),
+                args.json,
+            );
+        }
         return super::database::verify(&db, args.expect.as_deref(), args.json);
     }
-    let expect: Option<ExpectedDigest> = match &args.expect {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|e: String| Failure::usage(format!("--expect: {e}")))?,
-        ),
-        None => None,
-    };
     let ledger = open(Some(&args.file), options)?;
-    let mut report = verify(&ledger, expect.as_ref());
+    let digest = match &expected {
+        Some(Expected::Digest(d)) => Some(d),
+        _ => None,
+    };
+    let mut report = verify(&ledger, digest);
+    if let Some(Expected::Checkpoint(cp)) = &expected {
+        report.expect = Some(check_checkpoint(
+            &ledger,
+            &report,
+            cp,
+            &keys,
+            args.origin.as_deref(),
+            options,
+        ));
+    }
     report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
+    if report.intact()
+        && let Some(check) = super::evidence::remember_log(options, &args.file, &ledger)
+    {
+        report.remembered = Some(RememberedOutcome::of(&check, check.finding()));
+    }
     if args.json {
         print(&json_line(&report))?;
     } else {
@@ -326,6 +520,9 @@ fn render_text(r: &Report) -> String {
             "{name}{at}: expected {} {verdict}: {}\n",
             e.digest, e.reason
         ));
+    }
+    if let Some(finding) = r.remembered.as_ref().and_then(|m| m.finding.as_ref()) {
+        out.push_str(&format!("{name}: {finding}\n"));
     }
     if let Some(head) = &r.head {
         out.push_str(&format!("head {head}\n"));

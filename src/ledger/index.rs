@@ -55,6 +55,24 @@ pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io
     f.read_exact(buf)
 }
 
+/// The bytes of a source, from [`Ledger::source_bytes`].
+pub enum SourceBytes<'a> {
+    /// Held in memory.
+    Memory(&'a [u8]),
+    /// A mapped file.
+    File(memmap2::Mmap),
+}
+
+impl std::ops::Deref for SourceBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            SourceBytes::Memory(b) => b,
+            SourceBytes::File(m) => m,
+        }
+    }
+}
+
 /// Whether the history is tamper-evident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Integrity {
@@ -1060,6 +1078,26 @@ impl Ledger {
     pub fn raw(&self, i: usize) -> std::io::Result<Vec<u8>> {
         let e = &self.records.events[i];
         self.raw.read(e.offset, e.len)
+    }
+
+    /// Every byte of the source: the text held in memory, or the file mapped read-only (the
+    /// offsets of the events index it).
+    pub fn source_bytes(&self) -> std::io::Result<SourceBytes<'_>> {
+        match &self.raw {
+            RawSource::Memory(bytes) => Ok(SourceBytes::Memory(bytes)),
+            RawSource::File(file) => {
+                if file.metadata()?.len() < self.source_len {
+                    return Err(std::io::Error::other(
+                        "the file is shorter than when it was read",
+                    ));
+                }
+                // SAFETY: the map is read-only; rewind never writes the log it reads, and a
+                // writer that truncates it under us is caught by the check above or by the
+                // hashes of what is read.
+                let map = unsafe { memmap2::Mmap::map(file) }?;
+                Ok(SourceBytes::File(map))
+            }
+        }
     }
 
     /// The raw record as text (lossy only if the source changed under us).

@@ -2,19 +2,24 @@
 //!
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.
 
+pub mod bundle;
 pub mod chain;
+pub mod checkpoint;
 pub mod event;
 pub mod files;
 pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
+pub mod log_tree;
 mod lookalike;
 mod memory;
+pub mod merkle;
 pub mod money;
 mod names;
 pub mod problem;
 pub mod record;
+pub mod remembered;
 pub mod replay;
 pub mod search;
 pub mod snapshot;
@@ -22,7 +27,7 @@ pub mod store;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
-pub use index::{Integrity, Ledger, Posting, RawSource};
+pub use index::{Integrity, Ledger, Posting, RawSource, SourceBytes};
 pub use load::{
     Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
     load_file_from,

@@ -53,6 +53,8 @@ pub enum Action {
     Diff,
     /// Write the focused statement, or the diff's events, to CSV and JSON files.
     Export,
+    /// Copy the head digest to the terminal's clipboard.
+    CopyDigest,
 }
 
 impl Action {
@@ -94,6 +96,7 @@ impl Action {
             Action::JumpMark => "' then a letter: jump to that mark",
             Action::Diff => "d, a mark, then a mark or . (cursor): what changed between them",
             Action::Export => "export the statement (or the diff's events) to CSV and JSON",
+            Action::CopyDigest => "copy the head digest to the clipboard (OSC 52)",
         }
     }
 
@@ -124,6 +127,7 @@ impl Action {
             Action::JumpMark => "go to mark",
             Action::Diff => "diff",
             Action::Export => "export",
+            Action::CopyDigest => "copy digest",
         }
     }
 }

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 
 use super::action::Action;
 use super::diff::{Diff, Point};
-use super::export::{export_events, export_statement};
+use super::export::{export_bundle, export_events, export_statement};
 use super::filter::Filter;
 use super::keymap::{self, Context};
 use super::ui::layout::{self, Areas};
@@ -120,6 +120,18 @@ pub enum Follow {
 }
 
 /// The whole state of the explorer.
+/// The head digest of an intact sealed log, and what it was checked against: the head seen before
+/// (remembered), or what `--expect` names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// `SEQ:HASH` of the last record.
+    pub head: Option<String>,
+    /// A finding in words, and whether it is bad news.
+    pub note: Option<(String, bool)>,
+    /// A signed checkpoint the log holds (`--expect CP`): exports write a bundle against it.
+    pub checkpoint: Option<String>,
+}
+
 pub struct App {
     pub ledger: Ledger,
     pub cursor: Cursor,
@@ -150,6 +162,10 @@ pub struct App {
     pub export_dir: PathBuf,
     /// A one-line message for the user (cleared by the next key).
     pub status: Option<String>,
+    /// The log's head digest and what it was checked against (shown in the header).
+    pub evidence: Evidence,
+    /// Text to put on the terminal's clipboard (the terminal loop sends it, OSC 52).
+    pub clipboard: Option<String>,
     /// The terminal size the layout is computed for.
     pub size: (u16, u16),
     /// Events per column of the timeline, for the current width.
@@ -185,6 +201,8 @@ impl App {
             follow: Follow::Off,
             export_dir: PathBuf::from("."),
             status: None,
+            evidence: Evidence::default(),
+            clipboard: None,
             size,
             density: Vec::new(),
             problem_columns: Vec::new(),
@@ -607,8 +625,24 @@ impl App {
                 }
             }
             Action::Export => self.export(),
+            Action::CopyDigest => self.copy_digest(),
         }
         self.keep_in_view();
+    }
+
+    fn copy_digest(&mut self) {
+        match &self.evidence.head {
+            Some(head) => {
+                self.clipboard = Some(head.clone());
+                self.status = Some(format!(
+                    "copied the head digest {head} to the clipboard (through the terminal, OSC 52)"
+                ));
+            }
+            None => {
+                self.status =
+                    Some("no head digest: the log is not an intact sealed log".to_string());
+            }
+        }
     }
 
     fn cycle_pane(&mut self, by: usize) {
@@ -971,12 +1005,15 @@ impl App {
     // ----- export -----
 
     fn export(&mut self) {
+        let events: Vec<usize>;
         let result = match (&self.view, self.focus) {
             (View::Diff { diff, .. }, _) => {
                 let label = format!("{}-{}", diff.from.name, diff.to.name).replace('.', "cursor");
+                events = diff.events.iter().map(|&e| e as usize).collect();
                 export_events(&self.export_dir, &self.ledger, &diff.events, &label)
             }
             (View::Statement { account, .. }, _) => {
+                events = self.statement_events(*account);
                 export_statement(&self.export_dir, &self.ledger, *account, self.moment())
             }
             (View::Main, Pane::Accounts)
@@ -988,7 +1025,10 @@ impl App {
                     self.cursor_event().map(|i| self.ledger.event(i).account)
                 };
                 match account {
-                    Some(a) => export_statement(&self.export_dir, &self.ledger, a, self.moment()),
+                    Some(a) => {
+                        events = self.statement_events(a);
+                        export_statement(&self.export_dir, &self.ledger, a, self.moment())
+                    }
                     None => {
                         self.status = Some("nothing to export here".into());
                         return;
@@ -1002,9 +1042,50 @@ impl App {
             }
         };
         self.status = Some(match result {
-            Ok((csv, json)) => format!("wrote {} and {}", csv.display(), json.display()),
+            Ok((csv, json)) => {
+                let bundle = match &self.evidence.checkpoint {
+                    None => String::new(),
+                    Some(cp) => match export_bundle(&json, &self.ledger, &events, cp) {
+                        Ok(Some((path, 0))) => format!(", and the bundle {}", path.display()),
+                        Ok(Some((path, later))) => format!(
+                            ", and the bundle {} ({} after the checkpoint left out)",
+                            path.display(),
+                            crate::text::count(later, "event")
+                        ),
+                        Ok(None) => ", no bundle (no event in the checkpoint's tree)".into(),
+                        Err(e) => format!(", no bundle ({e})"),
+                    },
+                };
+                format!("wrote {} and {}{bundle}", csv.display(), json.display())
+            }
             Err(e) => format!("export failed: {e}"),
         });
+    }
+
+    /// The events of an account's statement up to the cursor, as the export writes them.
+    fn statement_events(&self, account: AccountId) -> Vec<usize> {
+        match self.moment() {
+            Moment::Seq(n) => self
+                .ledger
+                .postings_recorded(account)
+                .iter()
+                .take_while(|p| u64::from(p.event) < n)
+                .map(|p| p.event as usize)
+                .collect(),
+            Moment::Time(t) => self
+                .ledger
+                .postings(account)
+                .iter()
+                .filter(|p| self.ledger.event(p.event as usize).ts <= t)
+                .map(|p| p.event as usize)
+                .collect(),
+            Moment::End => self
+                .ledger
+                .postings(account)
+                .iter()
+                .map(|p| p.event as usize)
+                .collect(),
+        }
     }
 
     // ----- following the source -----

@@ -221,3 +221,52 @@ pub fn export_events(
         &json,
     )
 }
+
+/// Writes an evidence bundle beside an export (`json` is the export's JSON file: the bundle takes
+/// its name with `.bundle`): the records of `events` with their inclusion proofs in the tree of
+/// `checkpoint`, a signed checkpoint the log was checked against. Records after the checkpoint's
+/// tree are left out; their number is returned with the path (`None` when no record is in it).
+pub fn export_bundle(
+    json: &Path,
+    ledger: &Ledger,
+    events: &[usize],
+    checkpoint: &str,
+) -> std::io::Result<Option<(PathBuf, usize)>> {
+    use crate::ledger::bundle::Bundle;
+    use crate::ledger::checkpoint::read_signed_checkpoint;
+    use crate::ledger::log_tree::LogTree;
+    let cp = read_signed_checkpoint(checkpoint.as_bytes()).map_err(std::io::Error::other)?;
+    let size = cp.checkpoint.size;
+    let tree = LogTree::new(ledger)?;
+    let mut leaves: Vec<u64> = events.iter().map(|&e| tree.leaf_of(e)).collect();
+    leaves.sort_unstable();
+    leaves.dedup();
+    let total = leaves.len();
+    leaves.retain(|&l| l < size);
+    if leaves.is_empty() {
+        return Ok(None);
+    }
+    let mut records = Vec::with_capacity(leaves.len());
+    for &leaf in &leaves {
+        let record = String::from_utf8(tree.record(leaf).to_vec())
+            .map_err(|_| std::io::Error::other("a record is not UTF-8"))?;
+        let proof = tree
+            .inclusion_proof(leaf, size)
+            .map_err(std::io::Error::other)?;
+        records.push((leaf, record, proof));
+    }
+    let text = Bundle::inclusion(&cp.text, records).to_text();
+    let dir = json.parent().unwrap_or(Path::new("."));
+    let stem = json
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("rewind");
+    let path = write_new(
+        dir,
+        stem,
+        "bundle",
+        files::ledger_mode(ledger),
+        &mut |file| file.write_all(text.as_bytes()),
+    )?;
+    Ok(Some((path, total - leaves.len())))
+}

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod diff;
+pub mod evidence;
 pub mod export;
 pub mod filter;
 pub mod keymap;

@@ -18,7 +18,7 @@ use super::app::{App, Follow};
 use super::theme::Theme;
 use super::ui;
 use super::ui::layout::centered;
-use crate::cli::{self, Failure, Outcome, SourceOptions};
+use crate::cli::{self, ExploreOptions, Failure, Outcome, SourceOptions};
 use crate::ledger::follow::{FileFollower, Follower};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
 use crate::source::pg::{Background, FollowOptions, PgError, PgErrorKind, PgFollower, PgSource};
@@ -30,7 +30,7 @@ const TICK: Duration = Duration::from_millis(250);
 const STOP_GRACE: Duration = Duration::from_millis(150);
 
 /// Opens the explorer on a log (the bundled sample when `file` is `None`).
-pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
+pub fn run(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions) -> Outcome {
     let load_options = cli::load_options(options)?;
     let database = match file {
         Some(source) => cli::pg_source(source, options)?,
@@ -50,7 +50,7 @@ pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
     let mut stopping = None;
     let outcome = match database {
         Some(db) => session_database(&mut terminal, db, load_options, theme, &mut stopping),
-        None => session(&mut terminal, file, load_options, theme),
+        None => session(&mut terminal, file, load_options, theme, options, explore),
     };
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -63,6 +63,17 @@ pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
         let _ = load.join();
     }
     outcome
+}
+
+/// Asks the terminal to put `text` on the clipboard (OSC 52; terminals that do not know it ignore
+/// it).
+fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 fn check_readable(path: &Path) -> Result<(), Failure> {
@@ -84,6 +95,8 @@ fn session(
     file: Option<&str>,
     load_options: LoadOptions,
     theme: Theme,
+    options: &SourceOptions,
+    explore: &ExploreOptions,
 ) -> Outcome {
     let ledger = match file {
         None => cli::open_with(None, &load_options)?,
@@ -98,7 +111,13 @@ fn session(
         .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
     // A file is followed as it grows; the bundled sample is not a file.
     let follower = file.and_then(|path| FileFollower::new(Path::new(path), &ledger).ok());
+    let evidence = super::evidence::assess(&ledger, file, options, explore)?;
     let mut app = App::new(ledger, (size.width, size.height));
+    // Bad news about the history is also said whole on the message line.
+    if let Some((note, true)) = &evidence.note {
+        app.status = Some(note.clone());
+    }
+    app.evidence = evidence;
     let mut follower: Option<Box<dyn Follower>> = match follower {
         Some(f) if !f.stopped() => {
             app.follow = Follow::On { added: 0 };
@@ -344,6 +363,9 @@ fn event_loop(
                     break;
                 }
             }
+        }
+        if let Some(text) = app.clipboard.take() {
+            copy_to_clipboard(&text);
         }
         if let Some(f) = follower.as_mut()
             && last_poll.elapsed() >= TICK

@@ -5,9 +5,27 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// The built `rewind` binary.
+/// The built `rewind` binary, remembering the heads it sees in a state folder of its own (never
+/// the user's, and never one another run shares: a test that checks what is remembered names
+/// its folder with `--state-dir`).
 pub fn rewind() -> Command {
-    Command::cargo_bin("rewind").expect("the rewind binary is built")
+    let mut cmd = Command::cargo_bin("rewind").expect("the rewind binary is built");
+    cmd.env("XDG_STATE_HOME", fresh_state_home());
+    cmd
+}
+
+/// A new, empty folder under the build's scratch folder.
+pub fn fresh_state_home() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "state-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
 }
 
 /// Writes `text` to a fresh file in a temporary folder; the folder lives as long as the guard.

@@ -135,6 +135,28 @@ pub fn digest(source: &PgSource, expect: Option<&ExpectedDigest>) -> Result<Repo
     Ok(Report { rows, head, check })
 }
 
+/// The RFC 6962 leaf hash of every row, in order: a row's leaf is its encoding above, the bytes
+/// the digest chains (`FORMAT.md`, "Merkle leaves").
+pub fn leaf_hashes(source: &PgSource) -> Result<Vec<crate::ledger::merkle::Hash>, PgError> {
+    let mut session = source.connect()?;
+    begin_read(&mut session, Isolation::RepeatableRead).map_err(|e| source.read_error(e))?;
+    let sql = format!(
+        "COPY ({}) TO STDOUT (FORMAT binary)",
+        source.layout.digest_select()
+    );
+    let reader = session.copy_out(&sql).map_err(|e| source.read_error(e))?;
+    let mut tuples = TupleReader::new(reader, true).map_err(|e| source.stream_error(e))?;
+    let mut leaves = Vec::new();
+    while let Some(t) = tuples.next_tuple().map_err(|e| source.stream_error(e))? {
+        leaves.push(crate::ledger::merkle::leaf_hash(t.wire));
+    }
+    drop(tuples);
+    session
+        .batch_execute("COMMIT", Phase::Rows)
+        .map_err(|e| source.read_error(e))?;
+    Ok(leaves)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

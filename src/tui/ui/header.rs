@@ -41,6 +41,26 @@ impl Widget for Header<'_> {
                 Span::styled(format!("✗ chain BROKEN at line {line}"), theme.error())
             }
         });
+        // A finding about the history goes first: it is the news.
+        if let Some((note, bad)) = &app.evidence.note {
+            first.push(Span::styled(" · ", theme.muted()));
+            first.push(if *bad {
+                Span::styled(
+                    format!(" {note} "),
+                    theme.error().add_modifier(Modifier::REVERSED),
+                )
+            } else {
+                Span::styled(note.clone(), theme.ok())
+            });
+        }
+        if let Some(head) = &app.evidence.head {
+            first.push(Span::styled(" · ", theme.muted()));
+            let short: String = head
+                .chars()
+                .take(head.find(':').map_or(0, |c| c + 9))
+                .collect();
+            first.push(Span::styled(format!("head {short}"), theme.muted()));
+        }
         match &app.follow {
             Follow::Off => {}
             Follow::On { added } => {

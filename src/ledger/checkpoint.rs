@@ -1,0 +1,757 @@
+//! Signed checkpoints: the C2SP `tlog-checkpoint` body (origin, tree size, RFC 6962 root) inside a
+//! C2SP `signed-note` with Ed25519 signatures, and the key text formats of Go's
+//! `golang.org/x/mod/sumdb/note`, so that C2SP tools read what rewind writes and the other way
+//! round.
+//!
+//! - Key ID: the first four bytes, big-endian, of `SHA-256(name || 0x0A || 0x01 || public key)`.
+//! - Verifier key: `name+hex8(key ID)+base64(0x01 || public key)`.
+//! - Signing key: `PRIVATE+KEY+name+hex8(key ID)+base64(0x01 || seed)`.
+//! - Note: the text (ending in a newline), a blank line, then lines
+//!   `— name base64(key ID || signature)`; the signature is over the text.
+//!
+//! Reading is strict: anything outside the formats is an error, never a panic (the fuzz-style
+//! tests feed it arbitrary bytes; [`read_signed_checkpoint`] is the entry point a fuzz target
+//! calls).
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::Signer as _;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use super::merkle::Hash;
+
+/// The signature type byte of Ed25519 in C2SP notes.
+pub const ED25519: u8 = 0x01;
+
+/// The most signature lines a note may carry (Go's reader stops at 100 too).
+pub const MAX_SIGNATURES: usize = 100;
+
+/// The largest note read (a checkpoint with 100 signatures is far below it).
+pub const MAX_NOTE_BYTES: usize = 64 * 1024;
+
+/// Why a key text cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KeyError {
+    /// A key name that C2SP does not allow.
+    #[error(
+        "`{0}` is not a key name: it must be non-empty, without spaces, `+` or control characters"
+    )]
+    BadName(String),
+    /// Not the `PRIVATE+KEY+name+id+key` form.
+    #[error("not a signing key (PRIVATE+KEY+NAME+ID+KEY)")]
+    NotSigningKey,
+    /// Not the `name+id+key` form.
+    #[error("not a verifier key (NAME+ID+KEY)")]
+    NotVerifierKey,
+    /// A key of another algorithm than Ed25519.
+    #[error("not an Ed25519 key (type byte {0:#04x})")]
+    NotEd25519(u8),
+    /// The key ID does not belong to the name and key.
+    #[error("its key ID {got:08x} is not the one of its name and key ({want:08x})")]
+    WrongKeyId {
+        /// The ID written in the key.
+        got: u32,
+        /// The ID its name and key give.
+        want: u32,
+    },
+    /// The bytes are not an Ed25519 public key.
+    #[error("the key is not a valid Ed25519 public key")]
+    BadPublicKey,
+    /// The system gave no random bytes.
+    #[error("no random bytes from the system: {0}")]
+    Random(String),
+}
+
+/// Why a signed note cannot be read or does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NoteError {
+    /// Too large to be a note.
+    #[error("over {MAX_NOTE_BYTES} bytes, too large for a signed note")]
+    TooLarge,
+    /// Not UTF-8, or a control character other than a newline.
+    #[error("not a signed note: it must be UTF-8 without control characters other than newlines")]
+    BadText,
+    /// No blank line before the signatures, or no signature, or no final newline.
+    #[error("not a signed note: the text must be followed by a blank line and signature lines")]
+    NoSignatures,
+    /// A signature line that is not `— name base64`.
+    #[error("signature line {0} is not `— NAME SIGNATURE`")]
+    BadSignatureLine(usize),
+    /// More signature lines than [`MAX_SIGNATURES`].
+    #[error("more than {MAX_SIGNATURES} signatures")]
+    TooManySignatures,
+    /// A signature of a key given does not verify: the note was changed or forged.
+    #[error("the signature of {name} does not verify: the checkpoint was altered or forged")]
+    InvalidSignature {
+        /// The key's name.
+        name: String,
+    },
+    /// No signature of any key given.
+    #[error("not signed by {wanted}{}", signed_by(.found))]
+    NotSigned {
+        /// The keys given, by name.
+        wanted: String,
+        /// The signatures present, as `name+id`.
+        found: Vec<String>,
+    },
+}
+
+fn signed_by(found: &[String]) -> String {
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!(" (it is signed by {})", found.join(", "))
+    }
+}
+
+/// Why a checkpoint cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CheckpointError {
+    /// The signed note around it.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// Fewer than three lines, or an empty line in the body.
+    #[error("not a checkpoint: it needs an origin, a tree size and a root hash, one a line")]
+    Short,
+    /// The origin line is empty.
+    #[error("not a checkpoint: the origin line is empty")]
+    NoOrigin,
+    /// The size is not a decimal without leading zeros.
+    #[error("not a checkpoint: `{0}` is not a tree size")]
+    BadSize(String),
+    /// The root is not the base64 of 32 bytes.
+    #[error("not a checkpoint: `{0}` is not a base64 SHA-256 root hash")]
+    BadRoot(String),
+}
+
+/// Whether `name` may be a key name (C2SP signed-note): non-empty, no Unicode space, no `+`; and,
+/// as the note forbids them anyway, no control character.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
+}
+
+/// The key ID of an Ed25519 public key under `name`.
+pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([b'\n', ED25519]);
+    h.update(public);
+    let d = h.finalize();
+    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// An Ed25519 signing key with its name.
+#[derive(Clone)]
+pub struct SigningKey {
+    name: String,
+    id: u32,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey({}+{:08x})", self.name, self.id)
+    }
+}
+
+impl SigningKey {
+    /// A fresh key from the system's random bytes.
+    pub fn generate(name: &str) -> Result<SigningKey, KeyError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+        SigningKey::from_seed(name, &seed)
+    }
+
+    /// The key of an Ed25519 seed (RFC 8032's 32-byte private key).
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<SigningKey, KeyError> {
+        if !valid_name(name) {
+            return Err(KeyError::BadName(name.to_string()));
+        }
+        let key = ed25519_dalek::SigningKey::from_bytes(seed);
+        let id = key_id(name, key.verifying_key().as_bytes());
+        Ok(SigningKey {
+            name: name.to_string(),
+            id,
+            key,
+        })
+    }
+
+    /// Reads `PRIVATE+KEY+name+id+base64(0x01 || seed)` (surrounding whitespace ignored).
+    pub fn parse(text: &str) -> Result<SigningKey, KeyError> {
+        let rest = text
+            .trim()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(KeyError::NotSigningKey)?;
+        let (name, id, key) = split_key(rest).ok_or(KeyError::NotSigningKey)?;
+        if !valid_name(name) {
+            return Err(KeyError::BadName(name.to_string()));
+        }
+        let seed: [u8; 32] = ed25519_key(&key)?.ok_or(KeyError::NotSigningKey)?;
+        let parsed = SigningKey::from_seed(name, &seed)?;
+        if parsed.id != id {
+            return Err(KeyError::WrongKeyId {
+                got: id,
+                want: parsed.id,
+            });
+        }
+        Ok(parsed)
+    }
+
+    /// The key's text, as Go's `note.GenerateKey` writes it.
+    pub fn to_text(&self) -> String {
+        let mut key = vec![ED25519];
+        key.extend_from_slice(self.key.as_bytes());
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.id,
+            STANDARD.encode(key)
+        )
+    }
+
+    /// The key's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key's ID.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The matching verifier key.
+    pub fn verifier(&self) -> VerifierKey {
+        VerifierKey {
+            name: self.name.clone(),
+            id: self.id,
+            key: self.key.verifying_key(),
+        }
+    }
+
+    /// Signs a note text (which must end with a newline and be a valid note text): the whole
+    /// signed note.
+    pub fn sign_note(&self, text: &str) -> String {
+        debug_assert!(text.ends_with('\n'));
+        let signature = self.key.sign(text.as_bytes());
+        let mut sig = self.id.to_be_bytes().to_vec();
+        sig.extend_from_slice(&signature.to_bytes());
+        format!("{text}\n— {} {}\n", self.name, STANDARD.encode(sig))
+    }
+}
+
+/// `name+id+key` → its parts, the ID as a number and the key decoded.
+fn split_key(text: &str) -> Option<(&str, u32, Vec<u8>)> {
+    let (name, rest) = text.split_once('+')?;
+    let (id, key) = rest.split_once('+')?;
+    if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let id = u32::from_str_radix(id, 16).ok()?;
+    let key = STANDARD.decode(key).ok()?;
+    Some((name, id, key))
+}
+
+/// The 32 bytes of an Ed25519 key after its type byte; `Ok(None)` for another length.
+fn ed25519_key(key: &[u8]) -> Result<Option<[u8; 32]>, KeyError> {
+    match key.split_first() {
+        Some((&ED25519, rest)) => Ok(rest.try_into().ok()),
+        Some((&other, _)) => Err(KeyError::NotEd25519(other)),
+        None => Ok(None),
+    }
+}
+
+/// An Ed25519 verifier key with its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierKey {
+    name: String,
+    id: u32,
+    key: ed25519_dalek::VerifyingKey,
+}
+
+impl VerifierKey {
+    /// Reads `name+id+base64(0x01 || public key)` (surrounding whitespace ignored).
+    pub fn parse(text: &str) -> Result<VerifierKey, KeyError> {
+        let text = text.trim();
+        if text.starts_with("PRIVATE+KEY+") {
+            return Err(KeyError::NotVerifierKey);
+        }
+        let (name, id, key) = split_key(text).ok_or(KeyError::NotVerifierKey)?;
+        if !valid_name(name) {
+            return Err(KeyError::BadName(name.to_string()));
+        }
+        let public = ed25519_key(&key)?.ok_or(KeyError::NotVerifierKey)?;
+        let want = key_id(name, &public);
+        if want != id {
+            return Err(KeyError::WrongKeyId { got: id, want });
+        }
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(&public).map_err(|_| KeyError::BadPublicKey)?;
+        Ok(VerifierKey {
+            name: name.to_string(),
+            id,
+            key,
+        })
+    }
+
+    /// The key's text.
+    pub fn to_text(&self) -> String {
+        let mut key = vec![ED25519];
+        key.extend_from_slice(self.key.as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(key))
+    }
+
+    /// The key's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key's ID.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    fn verify(&self, text: &[u8], sig: &[u8]) -> bool {
+        let Ok(sig) = ed25519_dalek::Signature::from_slice(sig) else {
+            return false;
+        };
+        self.key.verify_strict(text, &sig).is_ok()
+    }
+}
+
+/// One signature line of a note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteSignature {
+    /// The signer's key name.
+    pub name: String,
+    /// The signer's key ID.
+    pub id: u32,
+    /// The signature after the key ID.
+    pub signature: Vec<u8>,
+}
+
+/// A signed note, read but not yet verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// The text, with its final newline.
+    pub text: String,
+    /// The signature lines in order.
+    pub signatures: Vec<NoteSignature>,
+}
+
+/// Reads the structure of a signed note (C2SP signed-note; the same checks as Go's `note.Open`).
+pub fn parse_note(bytes: &[u8]) -> Result<Note, NoteError> {
+    if bytes.len() > MAX_NOTE_BYTES {
+        return Err(NoteError::TooLarge);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| NoteError::BadText)?;
+    if text.chars().any(|c| c < ' ' && c != '\n') {
+        return Err(NoteError::BadText);
+    }
+    let split = text.rfind("\n\n").ok_or(NoteError::NoSignatures)?;
+    let (body, sigs) = (&text[..split + 1], &text[split + 2..]);
+    if sigs.is_empty() || !sigs.ends_with('\n') {
+        return Err(NoteError::NoSignatures);
+    }
+    let mut signatures = Vec::new();
+    for (i, line) in sigs[..sigs.len() - 1].split('\n').enumerate() {
+        if signatures.len() == MAX_SIGNATURES {
+            return Err(NoteError::TooManySignatures);
+        }
+        let bad = || NoteError::BadSignatureLine(i + 1);
+        let rest = line.strip_prefix("— ").ok_or_else(bad)?;
+        let (name, b64) = rest.split_once(' ').ok_or_else(bad)?;
+        if !valid_name(name) || b64.is_empty() {
+            return Err(bad());
+        }
+        let raw = STANDARD.decode(b64).map_err(|_| bad())?;
+        if raw.len() < 5 {
+            return Err(bad());
+        }
+        signatures.push(NoteSignature {
+            name: name.to_string(),
+            id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
+            signature: raw[4..].to_vec(),
+        });
+    }
+    Ok(Note {
+        text: body.to_string(),
+        signatures,
+    })
+}
+
+impl Note {
+    /// Checks the signatures of the keys given (by name and ID; others are ignored as C2SP says):
+    /// every one of them must verify, and at least one must be there. The names of the keys that
+    /// signed.
+    pub fn verify(&self, keys: &[VerifierKey]) -> Result<Vec<String>, NoteError> {
+        let mut signed = Vec::new();
+        for sig in &self.signatures {
+            let Some(key) = keys.iter().find(|k| k.name == sig.name && k.id == sig.id) else {
+                continue;
+            };
+            if !key.verify(self.text.as_bytes(), &sig.signature) {
+                return Err(NoteError::InvalidSignature {
+                    name: key.name.clone(),
+                });
+            }
+            if !signed.contains(&key.name) {
+                signed.push(key.name.clone());
+            }
+        }
+        if signed.is_empty() {
+            return Err(NoteError::NotSigned {
+                wanted: keys
+                    .iter()
+                    .map(|k| format!("{}+{:08x}", k.name, k.id))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                found: self
+                    .signatures
+                    .iter()
+                    .map(|s| format!("{}+{:08x}", s.name, s.id))
+                    .collect(),
+            });
+        }
+        Ok(signed)
+    }
+}
+
+/// The body of a checkpoint: which log, how many leaves, which root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The log's identity.
+    pub origin: String,
+    /// The number of leaves.
+    pub size: u64,
+    /// The RFC 6962 root of those leaves.
+    pub root: Hash,
+    /// Extension lines (opaque; rewind writes none).
+    pub extensions: Vec<String>,
+}
+
+impl Checkpoint {
+    /// The note text: origin, size, base64 root and any extension lines, each ending in a newline.
+    pub fn body(&self) -> String {
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root)
+        );
+        for line in &self.extensions {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Reads a note text as a checkpoint body (C2SP tlog-checkpoint).
+    pub fn parse_body(text: &str) -> Result<Checkpoint, CheckpointError> {
+        let lines: Vec<&str> = text
+            .strip_suffix('\n')
+            .ok_or(CheckpointError::Short)?
+            .split('\n')
+            .collect();
+        if lines.len() < 3 {
+            return Err(CheckpointError::Short);
+        }
+        if lines.iter().skip(1).any(|l| l.is_empty()) {
+            return Err(CheckpointError::Short);
+        }
+        if lines[0].is_empty() {
+            return Err(CheckpointError::NoOrigin);
+        }
+        let size_text = lines[1];
+        let size = size_text
+            .parse::<u64>()
+            .ok()
+            .filter(|_| {
+                size_text.bytes().all(|b| b.is_ascii_digit())
+                    && (size_text == "0" || !size_text.starts_with('0'))
+            })
+            .ok_or_else(|| CheckpointError::BadSize(size_text.to_string()))?;
+        let root = STANDARD
+            .decode(lines[2])
+            .ok()
+            .and_then(|r| <[u8; 32]>::try_from(r).ok())
+            .ok_or_else(|| CheckpointError::BadRoot(lines[2].to_string()))?;
+        Ok(Checkpoint {
+            origin: lines[0].to_string(),
+            size,
+            root,
+            extensions: lines[3..].iter().map(|l| l.to_string()).collect(),
+        })
+    }
+
+    /// The signed checkpoint: the body in a note signed by `key`.
+    pub fn sign(&self, key: &SigningKey) -> String {
+        key.sign_note(&self.body())
+    }
+}
+
+/// A checkpoint read from its signed note, signatures not yet checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// The body.
+    pub checkpoint: Checkpoint,
+    /// The note (text and signatures).
+    pub note: Note,
+    /// The note exactly as read.
+    pub text: String,
+}
+
+impl SignedCheckpoint {
+    /// Checks the signatures of the keys given; the names of the keys that signed.
+    pub fn verify(&self, keys: &[VerifierKey]) -> Result<Vec<String>, NoteError> {
+        self.note.verify(keys)
+    }
+}
+
+/// Reads a signed checkpoint (its structure; [`SignedCheckpoint::verify`] checks signatures).
+pub fn read_signed_checkpoint(bytes: &[u8]) -> Result<SignedCheckpoint, CheckpointError> {
+    let note = parse_note(bytes)?;
+    let checkpoint = Checkpoint::parse_body(&note.text)?;
+    Ok(SignedCheckpoint {
+        checkpoint,
+        note,
+        text: String::from_utf8(bytes.to_vec()).map_err(|_| NoteError::BadText)?,
+    })
+}
+
+/// Reads a checkpoint and checks its signatures against `keys`: the checkpoint and the names of
+/// the keys that signed it. What a fuzz target of the checkpoint reader calls.
+pub fn verify_signed_checkpoint(
+    bytes: &[u8],
+    keys: &[VerifierKey],
+) -> Result<(SignedCheckpoint, Vec<String>), CheckpointError> {
+    let cp = read_signed_checkpoint(bytes)?;
+    let signers = cp.verify(keys)?;
+    Ok((cp, signers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    // ----- vectors of golang.org/x/mod/sumdb/note, note_test.go (BSD licence) -----
+    const PETER_SKEY: &str =
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const PETER_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const ENOCH_VKEY: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
+    const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
+                        then you don't know what your problem is.\n";
+    const PETER_SIG: &str = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    const ENOCH_SIG: &str = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+
+    // ----- C2SP signed-note.md's example -----
+    const FOO_VKEY: &str = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+    const FOO_NOTE: &str = "This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+
+    #[test]
+    fn signing_goes_byte_for_byte_as_in_go() {
+        let key = SigningKey::parse(PETER_SKEY).unwrap();
+        assert_eq!(key.to_text(), PETER_SKEY);
+        assert_eq!(key.verifier().to_text(), PETER_VKEY);
+        assert_eq!(key.id(), 0xc74f20a3);
+        assert_eq!(key.sign_note(TEXT), format!("{TEXT}\n{PETER_SIG}"));
+    }
+
+    #[test]
+    fn notes_of_go_and_of_the_c2sp_spec_verify() {
+        let peter = VerifierKey::parse(PETER_VKEY).unwrap();
+        let enoch = VerifierKey::parse(ENOCH_VKEY).unwrap();
+        let both = format!("{TEXT}\n{PETER_SIG}{ENOCH_SIG}");
+        let note = parse_note(both.as_bytes()).unwrap();
+        assert_eq!(note.text, TEXT);
+        assert_eq!(
+            note.verify(std::slice::from_ref(&peter)).unwrap(),
+            vec!["PeterNeumann"]
+        );
+        assert_eq!(
+            note.verify(&[peter.clone(), enoch.clone()]).unwrap(),
+            vec!["PeterNeumann", "EnochRoot"]
+        );
+        assert!(matches!(note.verify(&[]), Err(NoteError::NotSigned { .. })));
+        let foo = VerifierKey::parse(FOO_VKEY).unwrap();
+        let note = parse_note(FOO_NOTE.as_bytes()).unwrap();
+        assert_eq!(note.verify(&[foo]).unwrap(), vec!["example.com/foo"]);
+        // A signature of a known key that does not verify rejects the note.
+        let bad = format!("{TEXT}\n{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
+        assert_eq!(
+            parse_note(bad.as_bytes()).unwrap().verify(&[peter]),
+            Err(NoteError::InvalidSignature {
+                name: "PeterNeumann".into()
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_notes_are_refused_as_go_refuses_them() {
+        let bad = [
+            TEXT.to_string(),
+            format!("{TEXT}\n"),
+            format!("{TEXT}\n{}", &PETER_SIG[..PETER_SIG.len() - 1]),
+            format!("\x01{TEXT}\n{PETER_SIG}"),
+            format!(
+                "{TEXT}\n— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+            ),
+            format!("{TEXT}\n{PETER_SIG}Unexpected line.\n"),
+            format!("{TEXT}\n{}", PETER_SIG.repeat(101)),
+        ];
+        for msg in &bad {
+            assert!(parse_note(msg.as_bytes()).is_err(), "{msg:?}");
+        }
+        let mut invalid = format!("{TEXT}\n{PETER_SIG}").into_bytes();
+        invalid.insert(0, 0xff);
+        assert_eq!(parse_note(&invalid), Err(NoteError::BadText));
+    }
+
+    #[test]
+    fn mangled_keys_are_refused_as_go_refuses_them() {
+        // Every proper substring and every one-byte increment of a valid key (note_test.go's
+        // TestNewVerifier / TestNewSigner).
+        for (key, parse) in [
+            (
+                PETER_VKEY,
+                (|t: &str| VerifierKey::parse(t).is_ok()) as fn(&str) -> bool,
+            ),
+            (PETER_SKEY, |t: &str| SigningKey::parse(t).is_ok()),
+        ] {
+            assert!(parse(key));
+            let b = key.as_bytes();
+            for i in 0..=b.len() {
+                for j in i + 1..=b.len() {
+                    if (i, j) != (0, b.len()) {
+                        let sub = std::str::from_utf8(&b[i..j]).unwrap();
+                        assert!(!parse(sub), "{sub}");
+                    }
+                }
+            }
+            for i in 0..b.len() {
+                let mut m = b.to_vec();
+                m[i] = m[i].wrapping_add(1);
+                if let Ok(text) = std::str::from_utf8(&m) {
+                    assert!(!parse(text), "{text}");
+                }
+            }
+        }
+        // Wrong length and unknown algorithm, with adjusted key IDs.
+        assert!(
+            VerifierKey::parse(
+                "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="
+            )
+            .is_err()
+        );
+        assert!(matches!(
+            VerifierKey::parse(
+                "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+            ),
+            Err(KeyError::NotEd25519(_))
+        ));
+        assert!(VerifierKey::parse(PETER_SKEY).is_err());
+        assert!(SigningKey::parse(PETER_VKEY).is_err());
+    }
+
+    #[test]
+    fn key_names_follow_c2sp() {
+        for good in ["ops-2024", "example.com/log42", "bank-prod"] {
+            assert!(valid_name(good));
+        }
+        for bad in ["", "a b", "a+b", "a\u{2003}b", "a\tb", "a\u{7}"] {
+            assert!(!valid_name(bad), "{bad:?}");
+            assert!(SigningKey::from_seed(bad, &[7; 32]).is_err());
+        }
+    }
+
+    fn sample_checkpoint() -> (SigningKey, Checkpoint, String) {
+        let key = SigningKey::from_seed("ops-2024", &[42; 32]).unwrap();
+        let cp = Checkpoint {
+            origin: "bank-prod".into(),
+            size: 797,
+            root: [9; 32],
+            extensions: vec![],
+        };
+        let signed = cp.sign(&key);
+        (key, cp, signed)
+    }
+
+    #[test]
+    fn a_checkpoint_round_trips_and_names_its_signer() {
+        let (key, cp, signed) = sample_checkpoint();
+        assert!(signed.starts_with("bank-prod\n797\nCQkJ"), "{signed}");
+        assert!(signed.contains("\n\n— ops-2024 "));
+        let (read, signers) =
+            verify_signed_checkpoint(signed.as_bytes(), &[key.verifier()]).unwrap();
+        assert_eq!(read.checkpoint, cp);
+        assert_eq!(signers, vec!["ops-2024"]);
+        let other = SigningKey::from_seed("ops-2024", &[43; 32]).unwrap();
+        assert!(matches!(
+            verify_signed_checkpoint(signed.as_bytes(), &[other.verifier()]),
+            Err(CheckpointError::Note(NoteError::NotSigned { .. }))
+        ));
+    }
+
+    #[test]
+    fn checkpoint_bodies_are_read_strictly() {
+        let root = STANDARD.encode([1u8; 32]);
+        let ok = format!("o\n5\n{root}\n");
+        assert!(Checkpoint::parse_body(&ok).is_ok());
+        let ext = format!("o\n5\n{root}\next one\n");
+        assert_eq!(
+            Checkpoint::parse_body(&ext).unwrap().extensions,
+            vec!["ext one"]
+        );
+        for bad in [
+            format!("o\n5\n{root}"),
+            format!("o\n05\n{root}\n"),
+            format!("o\n+5\n{root}\n"),
+            format!("o\n-5\n{root}\n"),
+            format!("o\n 5\n{root}\n"),
+            format!("o\n18446744073709551616\n{root}\n"),
+            format!("\n5\n{root}\n"),
+            format!("o\n5\n{}\n", STANDARD.encode([1u8; 31])),
+            format!("o\n5\n{}\n", &root[..root.len() - 1]),
+            format!("o\n5\n{root}\n\n"),
+            "o\n5\n".to_string(),
+        ] {
+            assert!(Checkpoint::parse_body(&bad).is_err(), "{bad:?}");
+        }
+        // Base64 with non-zero padding bits is not the canonical encoding of any hash.
+        // (`AQE=` ends the root of 32 bytes of 1; `AQF=` differs only in the two unused bits.)
+        let mut loose = root.clone().into_bytes();
+        let at = loose.len() - 2;
+        assert_eq!(loose[at], b'E');
+        loose[at] = b'F';
+        let loose = String::from_utf8(loose).unwrap();
+        assert!(Checkpoint::parse_body(&format!("o\n5\n{loose}\n")).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_the_checkpoint_reader(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let (key, _, _) = sample_checkpoint();
+            let _ = verify_signed_checkpoint(&bytes, &[key.verifier()]);
+            let _ = VerifierKey::parse(&String::from_utf8_lossy(&bytes));
+            let _ = SigningKey::parse(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn a_one_byte_edit_of_a_signed_checkpoint_never_verifies(at in 0usize..1000, byte in any::<u8>()) {
+            let (key, cp, signed) = sample_checkpoint();
+            let mut bytes = signed.into_bytes();
+            let at = at % bytes.len();
+            prop_assume!(bytes[at] != byte);
+            bytes[at] = byte;
+            if let Ok((read, _)) = verify_signed_checkpoint(&bytes, &[key.verifier()]) {
+                prop_assert!(false, "an edited checkpoint verified: {:?} vs {:?}", read.checkpoint, cp);
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! What the explorer's header says of a log's history: its head digest, whether the log still
+//! holds the head seen before, and whether it holds what `--expect` names (a digest or a signed
+//! checkpoint), exactly as `rewind verify` would say it.
+
+use crate::cli::evidence::{read_checkpoint, read_verifier_key, remember_log};
+use crate::cli::verify::verify;
+use crate::cli::{ExploreOptions, Failure, SourceOptions};
+use crate::ledger::Ledger;
+use crate::ledger::chain::ExpectedDigest;
+use crate::ledger::log_tree::LogTree;
+use crate::text::group;
+use crate::tui::app::Evidence;
+
+/// Checks a loaded log: `file` is its path (`None` for the bundled sample, which is not
+/// remembered). A bad `--expect` or `--key` is an error before the explorer opens.
+pub fn assess(
+    ledger: &Ledger,
+    file: Option<&str>,
+    options: &SourceOptions,
+    explore: &ExploreOptions,
+) -> Result<Evidence, Failure> {
+    let keys = explore
+        .key
+        .iter()
+        .map(|k| read_verifier_key(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let digest = match &explore.expect {
+        Some(text) => match text.parse::<ExpectedDigest>() {
+            Ok(d) => Some(Ok(d)),
+            Err(_) if std::path::Path::new(text).is_file() => Some(Err(read_checkpoint(text)?)),
+            Err(e) => {
+                return Err(Failure::usage(format!(
+                    "--expect: {e}, nor a checkpoint file"
+                )));
+            }
+        },
+        None => None,
+    };
+    let report = verify(ledger, digest.as_ref().and_then(|d| d.as_ref().ok()));
+    let intact = report.broken_at.is_none()
+        && report.torn_tail.is_none()
+        && matches!(report.integrity, "sealed" | "empty");
+    let mut evidence = Evidence {
+        head: report.head.clone().filter(|_| intact),
+        note: None,
+        checkpoint: None,
+    };
+    match &digest {
+        Some(Ok(_)) => {
+            if let Some(e) = &report.expect {
+                evidence.note = Some(if e.holds {
+                    (format!("✓ expected {} holds", short(&e.digest)), false)
+                } else {
+                    (
+                        format!("✗ expected {} DOES NOT HOLD", short(&e.digest)),
+                        true,
+                    )
+                });
+            }
+        }
+        Some(Err(cp)) => {
+            let c = &cp.checkpoint;
+            let what = format!("checkpoint `{}` of {}", c.origin, group(c.size));
+            let signed = if keys.is_empty() {
+                Ok(())
+            } else {
+                cp.verify(&keys).map(|_| ()).map_err(|e| e.to_string())
+            };
+            let tree_holds = intact
+                && LogTree::new(ledger)
+                    .ok()
+                    .and_then(|t| t.root_at(c.size).ok())
+                    == Some(c.root);
+            if tree_holds && signed.is_ok() {
+                evidence.checkpoint = Some(cp.text.clone());
+            }
+            evidence.note = Some(match (signed, tree_holds) {
+                (Ok(()), true) if keys.is_empty() => {
+                    (format!("✓ {what} holds (signature not checked)"), false)
+                }
+                (Ok(()), true) => (format!("✓ {what} holds"), false),
+                (Err(e), _) => (format!("✗ {what}: {e}"), true),
+                (Ok(()), false) => (format!("✗ {what} DOES NOT HOLD"), true),
+            });
+        }
+        None => {}
+    }
+    // A rewritten history outranks everything else the header could say.
+    if intact
+        && let Some(path) = file
+        && let Some(check) = remember_log(options, path, ledger)
+    {
+        if let Some(finding) = check.finding() {
+            evidence.note = Some((finding, true));
+        } else if evidence.note.is_none() && check != crate::ledger::remembered::LogCheck::New {
+            evidence.note = Some(("✓ holds the head seen before".to_string(), false));
+        }
+    }
+    Ok(evidence)
+}
+
+/// `797:ecff4f79…` for a digest.
+fn short(digest: &str) -> String {
+    match digest.find(':') {
+        Some(c) if digest.len() > c + 9 => format!("{}…", &digest[..c + 9]),
+        _ if digest.len() > 12 => format!("{}…", &digest[..8]),
+        _ => digest.to_string(),
+    }
+}
