@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Failure, Outcome, SourceOptions, open};
 use crate::ledger::chain::{self, Digest256, GENESIS};
 use crate::ledger::problem::MAX_LINE;
-use crate::ledger::record::{members, parse_record};
+use crate::ledger::record::{MAX_SEQ, members, parse_record};
 use crate::ledger::store::sync_dir;
 use crate::ledger::{Integrity, Ledger, ProblemKind};
 
@@ -107,7 +107,13 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
                     "seq {s} does not come after seq {last_seq}: the seqs of a sealed log increase"
                 )));
             }
-            None => last_seq + 1,
+            None if last_seq < MAX_SEQ => last_seq + 1,
+            None => {
+                return Err(refuse(format!(
+                    "the record has no seq, and none can follow seq {last_seq}, the largest a \
+                     record may carry"
+                )));
+            }
         };
         last_seq = seq;
         let mut body = String::from("{");

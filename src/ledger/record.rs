@@ -16,6 +16,11 @@ use crate::text::shorten;
 
 mod scan;
 
+/// The largest `seq` a record may carry: 2^63 - 1, PostgreSQL's largest `bigint`. Larger ones are
+/// a `bad-field` problem, so that a seq and the next one (`seq + 1`) are always numbers rewind
+/// holds exactly.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// Which member a key names, and its rank among the aliases (lower wins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Member {
@@ -368,7 +373,16 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
         None => None,
         Some("null") => None,
         Some(v) => match raw.seq.name().and_then(|s| s.parse::<u64>().ok()) {
-            Some(n) => Some(n),
+            Some(n) if n <= MAX_SEQ => Some(n),
+            Some(_) => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!(
+                        "seq {} is over {MAX_SEQ}, the largest seq rewind takes",
+                        shorten(v, 40)
+                    ),
+                );
+            }
             None => {
                 return fail(
                     ProblemKind::BadField,
@@ -671,6 +685,14 @@ mod tests {
                 ProblemKind::BadField,
             ),
             (
+                r#"{"accountId":"a","type":"T","timestamp":1,"seq":18446744073709551615}"#,
+                ProblemKind::BadField,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"seq":9223372036854775808}"#,
+                ProblemKind::BadField,
+            ),
+            (
                 r#"{"accountId":"a","type":"T","timestamp":1,"hash":"00"}"#,
                 ProblemKind::ChainBroken,
             ),
@@ -680,6 +702,16 @@ mod tests {
             assert_eq!(e.kind, kind, "{text}: {}", e.message);
             assert!(!e.message.contains('\n'));
         }
+    }
+
+    #[test]
+    fn the_largest_seq_is_taken_and_no_larger() {
+        let f = parse_record(r#"{"accountId":"a","type":"T","ts":1,"seq":9223372036854775807}"#)
+            .unwrap();
+        assert_eq!(f.seq, Some(MAX_SEQ));
+        let e = parse_record(r#"{"accountId":"a","type":"T","ts":1,"seq":"18446744073709551615"}"#)
+            .unwrap_err();
+        assert!(e.message.contains("largest seq"), "{}", e.message);
     }
 
     #[test]

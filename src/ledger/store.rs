@@ -416,7 +416,10 @@ pub fn append(
     let probe_ts = event
         .at
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-    let (probe, _) = chain::seal_line(&event.body(u64::MAX, &probe_id, probe_ts), &chain::GENESIS);
+    let (probe, _) = chain::seal_line(
+        &event.body(record::MAX_SEQ, &probe_id, probe_ts),
+        &chain::GENESIS,
+    );
     if probe.len() > MAX_LINE {
         return Err(StoreError::Refused(format!(
             "{name}: the record would be {} bytes, over the 1 MiB a line may hold; nothing was written",
@@ -481,7 +484,20 @@ pub fn append(
         )));
     }
 
-    let seq = head.digest.seq + 1;
+    // Never wraps, and never writes a seq readers would refuse.
+    let Some(seq) = head
+        .digest
+        .seq
+        .checked_add(1)
+        .filter(|s| *s <= record::MAX_SEQ)
+    else {
+        return Err(StoreError::Refused(format!(
+            "{name}: the head is at seq {}, the largest seq a record may carry ({}): no record \
+             can follow it; nothing was written",
+            head.digest.seq,
+            record::MAX_SEQ
+        )));
+    };
     let id = event
         .id
         .clone()
