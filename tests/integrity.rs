@@ -103,3 +103,25 @@ fn a_seq_beyond_the_largest_is_a_bad_field_and_not_a_head() {
     let (_, out, _) = run(&["balance", p, "--json"]);
     assert_eq!(json(&out)["accounts"][0]["balance"], "1", "{out}");
 }
+
+#[test]
+fn exact_amounts_are_read_whatever_their_spelling() {
+    let text = concat!(
+        r#"{"accountId":"a","type":"DEPOSIT","timestamp":1,"amount":100000000000000000000000000000e-2}"#,
+        "\n",
+        r#"{"accountId":"a","type":"DEPOSIT","timestamp":2,"amount":"0e999999999"}"#,
+        "\n",
+        r#"{"accountId":"a","type":"WITHDRAW","timestamp":3,"amount":0.000000000000000000000000000000000000005e39}"#,
+        "\n",
+    );
+    let (_dir, path) = log_file("spellings.jsonl", text);
+    let p = path_str(&path);
+    let (code, out, err) = run(&["check", p]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run(&["balance", p, "--json"]);
+    assert_eq!(
+        json(&out)["accounts"][0]["balance"],
+        "999999999999999999999999995.0",
+        "{out}"
+    );
+}
