@@ -125,3 +125,127 @@ fn exact_amounts_are_read_whatever_their_spelling() {
         "{out}"
     );
 }
+
+/// The kinds and lines `check --json` reports.
+fn problems(path: &Path) -> Vec<(u64, String, String)> {
+    let (_, out, _) = run(&["check", path_str(path), "--json"]);
+    json(&out)["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["kind"].as_str().unwrap().to_string(),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_sealed_record_that_gives_a_member_twice_is_reported_and_moves_nothing() {
+    let t = |s: u64| format!("2024-03-01T12:00:0{s}.000Z");
+    let (text, _) = sealed(&[
+        deposit_body(1, "5"),
+        format!(
+            r#"{{"seq":2,"eventId":"e-2","accountId":"a","type":"DEPOSIT","amount":"1","timestamp":"{}","amount":"1000""#,
+            t(2)
+        ),
+        format!(
+            r#"{{"seq":3,"eventId":"e-3","accountId":"a","accountId":"b","type":"DEPOSIT","amount":"7","timestamp":"{}""#,
+            t(3)
+        ),
+        format!(
+            r#"{{"seq":4,"eventId":"e-4","accountId":"a","type":"DEPOSIT","type":"ACCOUNT_CLOSED","timestamp":"{}""#,
+            t(4)
+        ),
+        deposit_body(5, "2"),
+    ]);
+    let (_dir, path) = log_file("dup.jsonl", &text);
+    let p = path_str(&path);
+    let (code, out) = {
+        let (code, out, _) = run(&["verify", p]);
+        (code, out)
+    };
+    assert_eq!(code, 0, "the chain itself holds: {out}");
+    let found = problems(&path);
+    let dups: Vec<_> = found
+        .iter()
+        .filter(|(_, kind, _)| kind == "duplicate-member")
+        .collect();
+    assert_eq!(
+        dups.iter().map(|(line, _, _)| *line).collect::<Vec<_>>(),
+        vec![2, 3, 4],
+        "{found:?}"
+    );
+    assert!(
+        dups[0].2.contains("`amount`") && dups[0].2.contains(r#""1000""#),
+        "{found:?}"
+    );
+    // No after-close either: the ambiguous close closes nothing.
+    assert_eq!(found.len(), 3, "{found:?}");
+    let (_, out, _) = run(&["balance", p, "--json"]);
+    let report = json(&out);
+    assert_eq!(report["accounts"][0]["accountId"], "a", "{out}");
+    assert_eq!(
+        report["accounts"][0]["balance"], "7",
+        "only 5 + 2 count: {out}"
+    );
+    assert_eq!(report["accounts"][0]["closed"], false, "{out}");
+    let (code, _, err) = run(&["check", p]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn seal_refuses_a_record_that_gives_a_member_twice() {
+    let (_dir, path) = log_file(
+        "in.jsonl",
+        "{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"amount\":\"1000\",\"timestamp\":1}\n",
+    );
+    let out = path.with_file_name("out.jsonl");
+    let (code, _, err) = run(&["seal", path_str(&path), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":1: ") && err.contains("`amount`"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn append_writes_each_member_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    let p = path_str(&path);
+    for args in [
+        &[
+            "--type", "DEPOSIT", "--amount", "5", "--meta", "amount=9", "--meta", "type=x",
+        ][..],
+        &[
+            "--type", "TRANSFER", "--amount", "1", "--to", "b", "--id", "t-1", "--at", "-1m",
+        ][..],
+        &[
+            "--type",
+            "ACCOUNT_CLOSED",
+            "--meta",
+            "note=a",
+            "--meta",
+            "NOTE=b",
+        ][..],
+    ] {
+        let mut all = vec!["append", p, "--account", "a"];
+        all.extend_from_slice(args);
+        let (code, _, err) = run(&all);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    for line in std::fs::read_to_string(&path).unwrap().lines() {
+        assert_eq!(
+            rewind::ledger::record::repeated_member(line),
+            None,
+            "{line}"
+        );
+    }
+    let found = problems(&path);
+    assert!(
+        found.iter().all(|(_, kind, _)| kind != "duplicate-member"),
+        "{found:?}"
+    );
+}

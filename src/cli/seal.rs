@@ -70,11 +70,10 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
             "{name}: the log is already sealed; `rewind verify {name}` checks it"
         )));
     }
-    if let Some(p) = ledger
-        .problems()
-        .iter()
-        .find(|p| p.kind.is_bad_line() || p.kind == ProblemKind::TornTail)
-    {
+    if let Some(p) = ledger.problems().iter().find(|p| {
+        p.kind.is_bad_line()
+            || matches!(p.kind, ProblemKind::TornTail | ProblemKind::DuplicateMember)
+    }) {
         return Err(Failure::usage(format!(
             "{name}:{}: {} — a sealed copy can neither leave this line out nor hold it; fix it first",
             p.line, p.message

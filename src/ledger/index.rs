@@ -12,6 +12,7 @@ use super::money::Money;
 use super::problem::{Problem, ProblemKind};
 use super::record::{Fields, parse_record};
 use super::time::format_time;
+use crate::text::shorten;
 
 /// Where the raw text of the records is, to show a record whole.
 #[derive(Debug)]
@@ -278,8 +279,25 @@ impl Ledger {
         problems: &mut Vec<Problem>,
     ) {
         let i = i as u32;
-        let effect = self.effects[e.kind as usize];
+        let effect = self.event_effect(e);
         let type_name = || self.records.types.get(u32::from(e.kind));
+        if e.is_ambiguous() {
+            let (name, values) = super::record::repeated_member(&self.raw_text(i as usize))
+                .unwrap_or_else(|| ("?".to_string(), Vec::new()));
+            let values: Vec<String> = values.iter().map(|v| shorten(v, 40)).collect();
+            problems.push(Problem::event(
+                e.line,
+                i,
+                ProblemKind::DuplicateMember,
+                format!(
+                    "the member `{name}` is given {} times ({}): JSON readers disagree on which \
+                     one counts (rewind reads the first, many others the last), so this event \
+                     has no effect",
+                    values.len(),
+                    values.join(", ")
+                ),
+            ));
+        }
         if effect == Effect::Unknown {
             problems.push(Problem::event(
                 e.line,
@@ -604,7 +622,7 @@ impl Ledger {
     /// (or [`NO_ACCOUNT`]).
     #[inline]
     pub(crate) fn touched(&self, e: &LedgerEvent) -> [AccountId; 2] {
-        let effect = self.effects[e.kind as usize];
+        let effect = self.event_effect(e);
         if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
             [e.account, e.to]
         } else {
@@ -689,7 +707,7 @@ impl Ledger {
         found: &mut dyn FnMut(Problem),
     ) {
         let e = &self.records.events[i as usize];
-        let effect = self.effects[e.kind as usize];
+        let effect = self.event_effect(e);
         let name = || self.records.accounts.get(account);
         let mut problem = |kind, message| found(Problem::event(e.line, i, kind, message));
         if running.closed && effect != Effect::Open {
@@ -758,7 +776,7 @@ impl Ledger {
             .into_iter()
             .map(|i| {
                 let e = &self.records.events[i as usize];
-                if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
+                if let Some(d) = delta_for(e, self.event_effect(e), account)
                     && let Some(next) = balance.checked_add(d)
                 {
                     balance = next;
@@ -885,7 +903,7 @@ impl Ledger {
                 if let Some(recorded) = account_index.recorded.as_mut() {
                     let mut balance = recorded.last().map_or(Money::ZERO, |p| p.balance);
                     let e = &self.records.events[i as usize];
-                    if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
+                    if let Some(d) = delta_for(e, self.event_effect(e), account)
                         && let Some(next) = balance.checked_add(d)
                     {
                         balance = next;
@@ -1018,7 +1036,7 @@ impl Ledger {
     /// The counterparty of a transfer; `None` for any other event (a `to` on an event of another
     /// kind moves nothing to anyone).
     pub fn transfer_to(&self, e: &LedgerEvent) -> Option<AccountId> {
-        match self.effect(e.kind) {
+        match self.event_effect(e) {
             Effect::Transfer => e.to_account(),
             _ => None,
         }
@@ -1040,6 +1058,17 @@ impl Ledger {
 
     pub fn effect(&self, kind: TypeId) -> Effect {
         self.effects[kind as usize]
+    }
+
+    /// What an event does: the effect of its type, or none at all for a record that gives a
+    /// member more than once (readers disagree on what it says).
+    #[inline]
+    pub fn event_effect(&self, e: &LedgerEvent) -> Effect {
+        if e.is_ambiguous() {
+            Effect::Ignore
+        } else {
+            self.effects[e.kind as usize]
+        }
     }
 
     /// The event's position in the log: its own `seq` member, or its 1-based place in recorded order.
@@ -1078,7 +1107,7 @@ impl Ledger {
     /// The change the `i`-th event makes to `account` (zero when it moves no money there).
     pub fn delta(&self, i: usize, account: AccountId) -> Money {
         let e = &self.records.events[i];
-        delta_for(e, self.effects[e.kind as usize], account).unwrap_or(Money::ZERO)
+        delta_for(e, self.event_effect(e), account).unwrap_or(Money::ZERO)
     }
 
     /// Where the source ended when it was read, and whether its last line lacked a newline.

@@ -449,6 +449,9 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             }
         };
         let mut event_flags = 0;
+        if fields.repeated {
+            event_flags |= flags::REPEATED;
+        }
         if self.sealed {
             self.check_seal(span.line, raw, &fields);
             event_flags |= flags::SEALED;
@@ -466,6 +469,7 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             to,
             seq,
             seal: _,
+            repeated: _,
         } = fields;
         let account_hash = name_hash(&account);
         self.known.prefetch(account_hash);

@@ -22,6 +22,8 @@ pub enum ProblemKind {
     BadAmount,
     /// The time is not in a form rewind reads.
     BadTime,
+    /// The record gives a member name more than once: the event has no effect.
+    DuplicateMember,
     /// The type is in no effect table: the event moves no money.
     UnknownType,
     /// The amount is below zero.
@@ -50,7 +52,7 @@ pub enum ProblemKind {
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 18] = [
+    pub const ALL: [ProblemKind; 19] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -58,6 +60,7 @@ impl ProblemKind {
         ProblemKind::BadField,
         ProblemKind::BadAmount,
         ProblemKind::BadTime,
+        ProblemKind::DuplicateMember,
         ProblemKind::UnknownType,
         ProblemKind::NegativeAmount,
         ProblemKind::OutOfOrder,
@@ -80,6 +83,7 @@ impl ProblemKind {
             ProblemKind::BadField => "bad-field",
             ProblemKind::BadAmount => "bad-amount",
             ProblemKind::BadTime => "bad-time",
+            ProblemKind::DuplicateMember => "duplicate-member",
             ProblemKind::UnknownType => "unknown-type",
             ProblemKind::NegativeAmount => "negative-amount",
             ProblemKind::OutOfOrder => "out-of-order",

@@ -193,7 +193,7 @@ impl Snapshot {
                         )
                     })?;
                 let e = ledger.event(p.event as usize);
-                let effect = ledger.effect(e.kind);
+                let effect = ledger.event_effect(e);
                 if e.account == a && matches!(effect, Effect::Open | Effect::Close) {
                     let key = (e.ts, p.event, effect == Effect::Close);
                     if last_status.is_none_or(|s| (key.0, key.1) > (s.0, s.1)) {
@@ -613,7 +613,7 @@ impl Resumed {
         });
         let status = included.iter().rev().find_map(|p| {
             let e = tail.event(p.event as usize);
-            let effect = tail.effect(e.kind);
+            let effect = tail.event_effect(e);
             (e.account == account && matches!(effect, Effect::Open | Effect::Close))
                 .then_some((e.ts, effect == Effect::Close))
         });

@@ -6,7 +6,6 @@
 //! acknowledged. A record is never glued onto a torn last line, and nothing here ever truncates a
 //! complete record.
 
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -177,24 +176,59 @@ impl NewEvent {
         body
     }
 
+    /// Checks that a record about to be written reads back as this event, with each member
+    /// given once, so that every reader reads the same event.
+    fn reads_back(&self, line: &str, seq: u64, id: &str, ts: Millis) -> Result<(), String> {
+        let f = parse_record(line).map_err(|e| e.message)?;
+        if f.repeated {
+            return Err("a member is given twice".into());
+        }
+        let same = f.seq == Some(seq)
+            && f.id.as_deref() == Some(id)
+            && f.account == self.account
+            && f.kind == self.kind
+            && f.amount == self.amount
+            && f.to.as_deref() == self.to.as_deref()
+            && f.ts == ts
+            && f.seal.is_some();
+        if !same {
+            return Err("its fields differ".into());
+        }
+        Ok(())
+    }
+
     /// Whether an existing record is this very event (for an append repeated with the same id).
     /// The time is compared only when it was given.
     fn same_as(&self, line: &str) -> bool {
         let Ok(f) = parse_record(line) else {
             return false;
         };
-        let meta: BTreeMap<String, String> = record::members(line)
+        // Each detail once, as a string: a record that gives one twice is not this event (its
+        // readers would not agree on which value it holds).
+        let meta: Option<Vec<(String, String)>> = match record::members(line)
             .ok()
             .and_then(|m| m.into_iter().find(|(k, _)| k == "meta"))
-            .map(|(_, raw)| serde_json::from_str(&raw).unwrap_or_default())
-            .unwrap_or_default();
-        let wanted: BTreeMap<String, String> = self.meta.iter().cloned().collect();
-        f.account == self.account
+        {
+            None => Some(Vec::new()),
+            Some((_, raw)) => record::members(&raw).ok().and_then(|all| {
+                all.into_iter()
+                    .map(|(k, v)| serde_json::from_str::<String>(&v).ok().map(|v| (k, v)))
+                    .collect()
+            }),
+        };
+        let mut wanted = self.meta.clone();
+        wanted.sort();
+        let meta = meta.map(|mut m| {
+            m.sort();
+            m
+        });
+        !f.repeated
+            && f.account == self.account
             && f.kind == self.kind
             && f.amount == self.amount
             && f.to.as_deref() == self.to.as_deref()
             && self.at.is_none_or(|at| at == f.ts)
-            && meta == wanted
+            && meta.as_ref() == Some(&wanted)
     }
 }
 
@@ -507,6 +541,12 @@ pub fn append(
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let (line, hash) = chain::seal_line(&event.body(seq, &id, ts), &head.digest.hash);
     debug_assert!(line.len() <= probe.len());
+    event.reads_back(&line, seq, &id, ts).map_err(|why| {
+        StoreError::Refused(format!(
+            "{name}: the record would not read back as the event asked for ({why}); nothing \
+             was written"
+        ))
+    })?;
     let mut bytes = line.into_bytes();
     bytes.push(b'\n');
     commit(&mut file, &bytes, len, &name, &id)?;

@@ -121,7 +121,7 @@ impl Widget for Detail<'_> {
                     theme.muted(),
                 ),
             ]));
-        let effect = ledger.effect(e.kind);
+        let effect = ledger.event_effect(e);
         let mut lines = vec![
             field_line("time", vec![Span::raw(format_time(e.ts))], theme),
             field_line(
