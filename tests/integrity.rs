@@ -249,3 +249,214 @@ fn append_writes_each_member_once() {
         "{found:?}"
     );
 }
+
+/// A sealed log of five deposits written by `append`, and its head digest.
+fn five_appended() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.jsonl");
+    let p = path_str(&path).to_string();
+    let mut head = String::new();
+    for i in 1..=5 {
+        let amount = format!("{i}0");
+        let at = format!("2024-03-01T12:0{i}:00Z");
+        let (code, out, err) = run(&[
+            "append",
+            &p,
+            "--account",
+            "a",
+            "--type",
+            "DEPOSIT",
+            "--amount",
+            &amount,
+            "--at",
+            &at,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        head = out
+            .lines()
+            .find_map(|l| l.strip_prefix("head "))
+            .unwrap()
+            .to_string();
+    }
+    assert!(head.starts_with("5:"), "{head}");
+    (dir, path, head)
+}
+
+/// Seals a record with `seq` onto the end of the log, as a writer other than rewind could.
+fn seal_onto(path: &Path, seq: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let last = text.lines().last().unwrap();
+    let prev = rewind::ledger::chain::from_hex(&last[last.len() - 66..last.len() - 2]).unwrap();
+    let body = format!(
+        r#"{{"seq":{seq},"eventId":"late","accountId":"a","type":"DEPOSIT","amount":"1000","timestamp":"2024-03-01T12:00:30.000Z""#
+    );
+    let (line, _) = seal_line(&body, &prev);
+    std::fs::write(path, format!("{text}{line}\n")).unwrap();
+}
+
+#[test]
+fn a_sealed_record_whose_seq_does_not_follow_breaks_the_chain() {
+    for seq in ["0", "1", "3", "5", "7", "9223372036854775807"] {
+        let (_dir, path, kept) = five_appended();
+        let p = path_str(&path);
+        let (_, before, _) = run(&["balance", p, "--seq", "2", "--json"]);
+        seal_onto(&path, seq);
+        let written = std::fs::read_to_string(&path).unwrap();
+        // The first two records in recorded order are still the first two of the chain.
+        let (_, after, _) = run(&["balance", p, "--seq", "2", "--json"]);
+        assert_eq!(
+            json(&after)["accounts"],
+            json(&before)["accounts"],
+            "seq {seq}"
+        );
+        let (code, out, _) = run(&["verify", p, "--expect", &kept]);
+        assert_eq!(code, 1, "seq {seq}: {out}");
+        assert!(
+            out.contains(&format!(
+                "{p}:6: chain broken (seq {seq}): seq {seq} where the record before is seq 5"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("DOES NOT HOLD"), "{out}");
+        assert!(!out.contains("head "), "no head for a broken log: {out}");
+        let found = problems(&path);
+        assert!(
+            found
+                .iter()
+                .any(|(line, kind, _)| *line == 6 && kind == "chain-broken"),
+            "seq {seq}: {found:?}"
+        );
+        let (code, _, err) = run(&[
+            "append",
+            p,
+            "--account",
+            "a",
+            "--type",
+            "DEPOSIT",
+            "--amount",
+            "1",
+        ]);
+        assert_eq!(code, 2, "seq {seq}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{p}:6: the last record is seq {seq}, but the record before it is seq 5"
+            )),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            written,
+            "nothing appended"
+        );
+    }
+}
+
+#[test]
+fn a_record_that_follows_keeps_the_log_intact_and_the_head_is_the_last_record() {
+    let (_dir, path, kept) = five_appended();
+    let p = path_str(&path);
+    seal_onto(&path, "6");
+    let (code, out, _) = run(&["verify", p, "--expect", &kept]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\nhead 6:"), "{out}");
+}
+
+#[test]
+fn a_sealed_log_may_start_at_any_seq_from_one() {
+    let (text, _) = sealed(&[deposit_body(1001, "1"), deposit_body(1002, "2")]);
+    let (_dir, path) = log_file("late-start.jsonl", &text);
+    let p = path_str(&path);
+    let (code, out, _) = run(&["verify", p]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("head 1002:"), "{out}");
+    let (code, out, err) = run(&[
+        "append",
+        p,
+        "--account",
+        "a",
+        "--type",
+        "DEPOSIT",
+        "--amount",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("head 1003:"), "{out}");
+    // Seq 0 is the empty log's: no record starts a sealed log with it.
+    let (text, _) = sealed(&[deposit_body(0, "1"), deposit_body(1, "2")]);
+    let (_dir, path) = log_file("zero.jsonl", &text);
+    let p = path_str(&path);
+    let (code, out, _) = run(&["verify", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("{p}:1: chain broken")), "{out}");
+    let (text, _) = sealed(&[deposit_body(0, "1")]);
+    std::fs::write(&path, &text).unwrap();
+    let (code, _, err) = run(&[
+        "append",
+        p,
+        "--account",
+        "a",
+        "--type",
+        "DEPOSIT",
+        "--amount",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("start from 1"), "{err}");
+}
+
+#[test]
+fn an_unsealed_log_with_repeated_seqs_reads_as_before() {
+    let (_dir, path) = log_file(
+        "unsealed.jsonl",
+        concat!(
+            "{\"seq\":2,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"2\",\"timestamp\":4}\n",
+            "{\"seq\":1,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n",
+            "{\"seq\":1,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"5\",\"timestamp\":3}\n",
+        ),
+    );
+    let found = problems(&path);
+    assert_eq!(
+        found
+            .iter()
+            .map(|(l, k, _)| (*l, k.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(3, "duplicate-seq")],
+        "{found:?}"
+    );
+    // Recorded order is the order of seq: the first record is line 2.
+    let (_, out, _) = run(&["balance", path_str(&path), "--seq", "1", "--json"]);
+    assert_eq!(json(&out)["accounts"][0]["balance"], "1", "{out}");
+}
+
+#[test]
+fn seal_refuses_seqs_that_do_not_go_up_by_one() {
+    for (seqs, why) in [
+        ([1, 3], "seq 3 does not follow seq 1"),
+        ([2, 2], "seq 2 does not follow seq 2"),
+        ([0, 1], "start from 1"),
+    ] {
+        let text: String = seqs
+            .iter()
+            .map(|s| {
+                format!("{{\"seq\":{s},\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":{s}}}\n")
+            })
+            .collect();
+        let (_dir, path) = log_file("in.jsonl", &text);
+        let out = path.with_file_name("out.jsonl");
+        let (code, _, err) = run(&["seal", path_str(&path), "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 2, "{seqs:?}: {err}");
+        assert!(err.contains(why), "{seqs:?}: {err}");
+        assert!(!out.exists());
+    }
+    // Starting at any seq from 1 is fine.
+    let (_dir, path) = log_file(
+        "in.jsonl",
+        "{\"seq\":41,\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":2}\n",
+    );
+    let out = path.with_file_name("out.jsonl");
+    let (code, stdout, err) = run(&["seal", path_str(&path), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("head 42:"), "{stdout}");
+    let (code, verified, _) = run(&["verify", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{verified}");
+}

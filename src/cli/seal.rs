@@ -100,10 +100,17 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
             ));
         }
         let seq = match fields.seq {
-            Some(s) if s > last_seq => s,
+            // The first record may start anywhere from 1; each next one follows it by one.
+            Some(s) if (i == 0 && s > 0) || (i > 0 && s == last_seq + 1) => s,
+            Some(s) if i == 0 => {
+                return Err(refuse(format!(
+                    "seq {s}: the seqs of a sealed log start from 1 (0 is the empty log)"
+                )));
+            }
             Some(s) => {
                 return Err(refuse(format!(
-                    "seq {s} does not come after seq {last_seq}: the seqs of a sealed log increase"
+                    "seq {s} does not follow seq {last_seq}: the seqs of a sealed log go up by \
+                     one from record to record"
                 )));
             }
             None if last_seq < MAX_SEQ => last_seq + 1,

@@ -150,9 +150,12 @@ impl Ledger {
         ledger
     }
 
-    /// When every record carries a `seq`, the recorded order is the order of `seq`.
+    /// When every record carries a `seq`, the recorded order is the order of `seq` — except in a
+    /// sealed log, whose order is the chain's: there each seq must follow the one before (a
+    /// record that breaks that breaks the chain), and no record moves.
     fn order_by_seq(&mut self) {
-        if self.records.seqs.is_empty()
+        if self.records.sealed == Some(true)
+            || self.records.seqs.is_empty()
             || self.records.seqs.contains(&NO_SEQ)
             || self.records.seqs.is_sorted()
         {

@@ -92,6 +92,8 @@ pub struct Resume {
     pub line: u64,
     /// The hash the first record must name as `prev`.
     pub prev: [u8; 32],
+    /// The seq of the record before: the first record read must carry the next one.
+    pub seq: u64,
 }
 
 /// Loads the part of a sealed log file from `resume.offset` on. Events keep their offsets in the
@@ -269,7 +271,43 @@ enum Link {
     Open,
     /// The chain is already broken just before (a bad line): the next record is not compared.
     Unknown,
-    Hash([u8; 32]),
+    /// The next record's `prev` must be `hash`, and its `seq` must be `seq` (any seq from 1 at
+    /// the start of the log, `None`).
+    Hash { hash: [u8; 32], seq: Option<u64> },
+}
+
+impl Link {
+    /// The start of a sealed log.
+    const GENESIS: Link = Link::Hash {
+        hash: GENESIS,
+        seq: None,
+    };
+
+    /// The link after a record with this hash and seq.
+    fn after(hash: [u8; 32], seq: Option<u64>) -> Link {
+        Link::Hash {
+            hash,
+            seq: seq.map(|s| s.saturating_add(1)),
+        }
+    }
+}
+
+/// What is wrong with the seq of a sealed record that should carry `expected` (`None`: the first
+/// record of the log, which may start anywhere from 1).
+fn seq_fault(seq: Option<u64>, expected: Option<u64>) -> Option<String> {
+    match (seq, expected) {
+        (None, _) => Some("a sealed record without `seq`".to_string()),
+        (Some(0), None) => Some(
+            "seq 0 on the first record: the seqs of a sealed log start from 1 (0 is the empty log)"
+                .to_string(),
+        ),
+        (Some(s), Some(e)) if s != e => Some(format!(
+            "seq {s} where the record before is seq {}: the seqs of a sealed log go up by one \
+             from record to record",
+            e - 1
+        )),
+        _ => None,
+    }
 }
 
 /// What one chunk of records became.
@@ -312,7 +350,8 @@ const LOCAL: u32 = 1 << 31;
 struct Head {
     line: u64,
     prev: [u8; 32],
-    faults: Vec<&'static str>,
+    seq: Option<u64>,
+    faults: Vec<String>,
 }
 
 /// No `seq` member.
@@ -535,10 +574,10 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         };
         let mut faults = Vec::new();
         match chain::record_hash(raw) {
-            None => faults.push("`prev` and `hash` must be the last two members"),
-            Some(h) if h != seal.hash => {
-                faults.push("the hash does not match the record's bytes (the record was altered)")
-            }
+            None => faults.push("`prev` and `hash` must be the last two members".to_string()),
+            Some(h) if h != seal.hash => faults.push(
+                "the hash does not match the record's bytes (the record was altered)".to_string(),
+            ),
             Some(_) => {}
         }
         match self.link {
@@ -546,27 +585,35 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
                 self.out.head = Some(Head {
                     line,
                     prev: seal.prev,
+                    seq: fields.seq,
                     faults,
                 });
-                self.link = Link::Hash(seal.hash);
+                self.link = Link::after(seal.hash, fields.seq);
                 return;
             }
-            Link::Hash(h) if h != seal.prev => faults.push(
-                "`prev` is not the hash of the record before (a record was inserted, removed or moved)",
-            ),
-            Link::Hash(_) | Link::Unknown => {}
+            Link::Hash { hash, seq } => {
+                if hash != seal.prev {
+                    faults.push(
+                        "`prev` is not the hash of the record before (a record was inserted, \
+                         removed or moved)"
+                            .to_string(),
+                    );
+                }
+                faults.extend(seq_fault(fields.seq, seq));
+            }
+            // The record before is not one: only a seq missing here is this record's own fault.
+            Link::Unknown if fields.seq.is_none() => faults.extend(seq_fault(None, None)),
+            Link::Unknown => {}
         }
-        if faults.is_empty() {
-            self.link = Link::Hash(seal.hash);
-        } else {
+        if !faults.is_empty() {
             self.out.problems.push(Problem::line(
                 line,
                 ProblemKind::ChainBroken,
                 faults.join("; "),
             ));
-            // Go on from the record's own hash, so that one altered record is one problem.
-            self.link = Link::Hash(seal.hash);
         }
+        // Go on from the record's own hash and seq, so that one altered record is one problem.
+        self.link = Link::after(seal.hash, fields.seq);
     }
 
     /// The number of an account: its number in the log when it is known, or its number in the
@@ -725,7 +772,7 @@ impl Default for Records {
             problems: Vec::new(),
             accounts: Names::default(),
             types: Names::default(),
-            link: Link::Hash(GENESIS),
+            link: Link::GENESIS,
             unterminated_tail: false,
             stray_seal: None,
         }
@@ -746,7 +793,7 @@ impl Records {
     fn resume_at(&mut self, resume: Resume) {
         self.sealed = Some(true);
         self.lines = resume.line.saturating_sub(1);
-        self.link = Link::Hash(resume.prev);
+        self.link = Link::after(resume.prev, Some(resume.seq));
     }
 
     fn sealed(&mut self, bytes: &[u8]) -> bool {
@@ -986,14 +1033,23 @@ impl Records {
         debug_assert_eq!(chunk.account_map.len(), chunk.accounts.len(), "resolved");
         let (account_map, type_map) = (&chunk.account_map, &chunk.type_map);
         if let Some(mut head) = chunk.head {
-            if let Link::Hash(h) = self.link
-                && h != head.prev
-            {
-                head.faults.push(if h == GENESIS {
-                    "the first record's `prev` is not 64 zeros (the start of the log was cut off)"
-                } else {
-                    "`prev` is not the hash of the record before (a record was inserted, removed or moved)"
-                });
+            match self.link {
+                Link::Hash { hash, seq } => {
+                    if hash != head.prev {
+                        head.faults.push(if seq.is_none() && hash == GENESIS {
+                            "the first record's `prev` is not 64 zeros (the start of the log was \
+                             cut off)"
+                                .to_string()
+                        } else {
+                            "`prev` is not the hash of the record before (a record was inserted, \
+                             removed or moved)"
+                                .to_string()
+                        });
+                    }
+                    head.faults.extend(seq_fault(head.seq, seq));
+                }
+                Link::Unknown if head.seq.is_none() => head.faults.extend(seq_fault(None, None)),
+                Link::Open | Link::Unknown => {}
             }
             if !head.faults.is_empty() {
                 self.problems.push(Problem::line(
@@ -1397,6 +1453,7 @@ mod tests {
             offset,
             line: 2,
             prev: h1,
+            seq: 1,
         };
         let tail = load_file_from(&path, &LoadOptions::default(), resume).unwrap();
         assert_eq!(tail.len(), 2);
@@ -1437,6 +1494,40 @@ mod tests {
         let l = load(&format!("{stripped}\n{second}\n"));
         assert_eq!(l.integrity(), Integrity::Broken { line: 2 });
         assert_eq!(kinds(&l), vec![(2, "chain-broken")]);
+    }
+
+    #[test]
+    fn a_seq_that_does_not_follow_breaks_a_sealed_log_wherever_the_chunks_are_cut() {
+        let mut text = String::new();
+        let mut prev = GENESIS;
+        for i in 1..=60u64 {
+            // Line 30 repeats seq 29 (and line 31 then does not follow it), line 45 jumps ahead.
+            let seq = match i {
+                30 => 29,
+                45.. => i + 10,
+                _ => i,
+            };
+            let body = format!(
+                r#"{{"seq":{seq},"accountId":"a","type":"DEPOSIT","amount":"1","timestamp":{i}"#
+            );
+            let (line, hash) = chain::seal_line(&body, &prev);
+            text.push_str(&line);
+            text.push('\n');
+            prev = hash;
+        }
+        for chunk in [1, 100, 1000, 4096, CHUNK] {
+            let l = load_bytes_in("t", text.clone().into_bytes(), &LoadOptions::default(), chunk);
+            assert_eq!(l.integrity(), Integrity::Broken { line: 30 }, "chunk {chunk}");
+            let broken: Vec<u64> = l
+                .problems()
+                .iter()
+                .filter(|p| p.kind == ProblemKind::ChainBroken)
+                .map(|p| p.line)
+                .collect();
+            assert_eq!(broken, vec![30, 31, 45], "chunk {chunk}");
+            // The recorded order stays the chain's, never re-sorted by seq.
+            assert!((0..l.len()).all(|i| l.event(i).line == i as u64 + 1));
+        }
     }
 
     #[test]

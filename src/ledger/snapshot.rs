@@ -442,6 +442,7 @@ impl Resumed {
             offset: snapshot.offset,
             line: snapshot.line + 1,
             prev: chain::from_hex(&snapshot.hash).expect("checked by the binding"),
+            seq: snapshot.seq,
         };
         let tail = load_file_from(log, options, resume).map_err(|e| e.to_string())?;
         if let Some(p) = tail

@@ -395,6 +395,59 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
             "the last record has no `seq`, so the next one cannot be numbered",
         ));
     };
+    // The head is only as good as its link to the record before: a record sealed onto the end
+    // with a seq that does not follow would number the next one wrongly.
+    let (expected_prev, expected_seq) = match line_before(file, line.start).map_err(io)? {
+        None => (GENESIS, None),
+        Some(before) => {
+            if before.start + before.bytes.len() as u64 + 1 != line.start {
+                return Err(refuse(&format!(
+                    "a blank line stands before the last record, which rewind never writes; \
+                     `rewind verify {name}` checks the log"
+                )));
+            }
+            let bytes = before.bytes.strip_suffix(b"\r").unwrap_or(&before.bytes);
+            let bytes = match before.start {
+                0 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+                _ => bytes,
+            };
+            let previous = (bytes.len() <= MAX_LINE)
+                .then(|| std::str::from_utf8(bytes).ok())
+                .flatten()
+                .and_then(|text| parse_record(text).ok());
+            match previous.as_ref().and_then(|f| Some((f.seal?, f.seq?))) {
+                Some((seal, s)) => (seal.hash, Some(s)),
+                None => {
+                    return Err(refuse(&format!(
+                        "the line before the last record is not a sealed record with a seq; \
+                         `rewind verify {name}` checks the log"
+                    )));
+                }
+            }
+        }
+    };
+    if seal.prev != expected_prev {
+        return Err(refuse(&format!(
+            "the last record's `prev` is not the hash of the record before it (the log was \
+             altered); `rewind verify {name}` checks the log"
+        )));
+    }
+    match expected_seq {
+        Some(before) if before.checked_add(1) != Some(seq) => {
+            return Err(refuse(&format!(
+                "the last record is seq {seq}, but the record before it is seq {before}: the seqs \
+                 of a sealed log go up by one (the log was altered); `rewind verify {name}` checks \
+                 the log"
+            )));
+        }
+        None if seq == 0 => {
+            return Err(refuse(&format!(
+                "the only record is seq 0, but the seqs of a sealed log start from 1 (seq 0 is \
+                 the empty log); `rewind verify {name}` checks the log"
+            )));
+        }
+        _ => {}
+    }
     Ok(Head {
         digest: Digest256 {
             seq,
