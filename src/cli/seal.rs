@@ -76,7 +76,8 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
     }) {
         return Err(Failure::usage(format!(
             "{name}:{}: {} — a sealed copy can neither leave this line out nor hold it; fix it first",
-            p.line, p.message
+            p.line,
+            ledger.message(p)
         )));
     }
     let mut lines = Vec::with_capacity(ledger.len());

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod event;
+mod explain;
 pub mod follow;
 pub mod generate;
 mod index;
@@ -20,6 +21,7 @@ pub mod store;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
+pub use explain::Explainer;
 pub use index::{Integrity, Ledger, Posting, RawSource};
 pub use load::{
     Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,

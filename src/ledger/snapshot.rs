@@ -452,7 +452,9 @@ impl Resumed {
         {
             return Err(format!(
                 "line {} after it: {} ({})",
-                p.line, p.message, p.kind
+                p.line,
+                tail.message(p),
+                p.kind
             ));
         }
         let seqs_follow =

@@ -49,7 +49,7 @@ pub fn chain_status(ledger: &Ledger, i: usize) -> ChainStatus {
         .find(|p| p.line == e.line && p.kind == ProblemKind::ChainBroken)
     {
         return ChainStatus::Broken {
-            reason: p.message.clone(),
+            reason: ledger.message(p),
         };
     }
     let raw = ledger.raw_text(i);
@@ -183,7 +183,7 @@ impl Widget for Detail<'_> {
                 "problem",
                 vec![
                     Span::styled(format!("! {} ", p.kind), theme.warning()),
-                    Span::raw(escape_control(&p.message).into_owned()),
+                    Span::raw(escape_control(&ledger.message(p)).into_owned()),
                 ],
                 theme,
             ));
