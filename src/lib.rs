@@ -2,6 +2,10 @@
 //!
 //! [`ledger`] is the core (no terminal code); [`cli`] the headless commands; [`tui`] the explorer.
 
+// Output goes through `cli::output`, which reports a failed write (a full disk) instead of
+// panicking as `println!` does.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod cli;
 pub mod ledger;
 pub mod source;

@@ -1,16 +1,25 @@
+// Output goes through `cli::output`, which reports a failed write instead of panicking.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 
+use rewind::cli::output::note;
 use rewind::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let args = match Cli::try_parse() {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            return match e.print() {
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    note(&format!("rewind: cannot write the output: {err}"));
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::SUCCESS,
+            };
         }
         Err(e) => {
             // One line, like every other refusal: what was wrong, and where to look.
@@ -22,7 +31,9 @@ fn main() -> ExitCode {
                 .collect();
             let reason = reason.join(" ");
             let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
-            eprintln!("rewind: {reason} (`rewind --help` shows the usage)");
+            note(&format!(
+                "rewind: {reason} (`rewind --help` shows the usage)"
+            ));
             return ExitCode::from(2);
         }
     };
@@ -42,7 +53,13 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("rewind: {}", rewind::text::escape_control(&failure.message));
+            // An empty message is a quiet end (the reader of stdout went away).
+            if !failure.message.is_empty() {
+                note(&format!(
+                    "rewind: {}",
+                    rewind::text::escape_control(&failure.message)
+                ));
+            }
             ExitCode::from(failure.code)
         }
     }

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 
 use common::{json, run};
 use pgdb::{TestDb, write_message};
-use rewind::source::pg::PgUrl;
+use rewind::source::pg::{PgUrl, Phase};
 
 /// The test database, its authority's certificate and one of an authority that signed nothing
 /// there, or `None` when the server has no TLS set up.
@@ -38,6 +38,7 @@ fn encrypted(url: &str) -> Result<bool, String> {
         .query_one(
             "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
             &[],
+            Phase::FirstRow,
         )
         .map_err(|e| e.to_string())?;
     Ok(row.get(0))

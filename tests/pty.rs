@@ -2,6 +2,7 @@
 //! a terminal emulator.
 
 mod common;
+mod fakepg;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -199,4 +200,200 @@ fn a_file_opens_in_the_explorer_and_the_terminal_is_restored() {
         "{}",
         parser.screen().contents()
     );
+}
+
+/// A log whose account ids and types hold text terminals measure otherwise than ratatui, or do
+/// not draw: emoji joined with ZWJ, a flag, a skin tone, a variation selector, a keycap,
+/// zero-width and format characters, a line separator, a combining mark on its own.
+fn hostile_log() -> String {
+    let names = [
+        "fam👨\u{200d}👩\u{200d}👧",
+        "flag🇫🇷",
+        "thumb👍🏽",
+        "heart❤\u{fe0f}",
+        "kc1\u{fe0f}\u{20e3}",
+        "zw\u{200b}sp",
+        "soft\u{ad}hy",
+        "ls\u{2028}x",
+        "\u{301}lone",
+    ];
+    let mut log = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let quoted = serde_json::to_string(name).unwrap();
+        log.push_str(&format!(
+            "{{\"accountId\":{quoted},\"type\":\"DEPOSIT\",\"amount\":\"{}.00\",\"timestamp\":{},\"meta\":{{\"note\":{quoted}}}}}\n",
+            i + 1,
+            1_709_280_000_000u64 + 2 * i as u64 * 60_000
+        ));
+        log.push_str(&format!(
+            "{{\"accountId\":{quoted},\"type\":{quoted},\"timestamp\":{}}}\n",
+            1_709_280_000_000u64 + (2 * i as u64 + 1) * 60_000
+        ));
+    }
+    log
+}
+
+/// Where the real terminal's screen differs from the explorer's own drawing of the same state,
+/// cell by cell (a wide character's second cell is not compared), or `None`.
+fn differences(parser: &vt100::Parser, expected: &ratatui::buffer::Buffer) -> Option<String> {
+    use unicode_width::UnicodeWidthStr;
+    let screen = parser.screen();
+    let mut out = String::new();
+    for y in 0..expected.area.height {
+        let mut x = 0;
+        let mut drawn = String::new();
+        let mut meant = String::new();
+        let mut differs = false;
+        while x < expected.area.width {
+            let symbol = expected[(x, y)].symbol();
+            let shown = screen
+                .cell(y, x)
+                .map(|c| c.contents().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| " ".to_string());
+            differs |= shown != symbol;
+            drawn.push_str(&shown);
+            meant.push_str(symbol);
+            x += (symbol.width() as u16).max(1);
+        }
+        if differs {
+            out.push_str(&format!("row {y}\n  drawn: {drawn}\n  meant: {meant}\n"));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[test]
+fn hostile_names_are_drawn_where_the_explorer_means_them() {
+    use rewind::ledger::{LoadOptions, load_bytes};
+    use rewind::tui::action::Action;
+    use rewind::tui::app::{App, Follow};
+    let (cols, rows) = (150u16, 36u16);
+    let log = hostile_log();
+    let (_dir, path) = common::log_file("hostile.jsonl", &log);
+    let p = path.to_str().unwrap();
+    let mut s = Session::start(&[p], cols, rows);
+    s.wait_for("event 18 of 18");
+    // The same log and state drawn by the library: the layout the screen must show.
+    let mut app = App::new(
+        load_bytes(p, log.clone().into_bytes(), &LoadOptions::default()),
+        (cols, rows),
+    );
+    app.follow = Follow::On { added: 0 };
+    let expected = |app: &App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(cols, rows)).unwrap();
+        terminal
+            .draw(|f| rewind::tui::ui::draw(f, app, rewind::tui::theme::Theme { color: false }))
+            .unwrap();
+        terminal.backend().buffer().clone()
+    };
+    let compare = |s: &Session, app: &App, what: &str| {
+        let want = expected(app);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let diff = differences(&s.screen.lock().unwrap(), &want);
+            let Some(diff) = diff else { break };
+            assert!(
+                Instant::now() < deadline,
+                "{what}: the terminal does not show the explorer's layout:\n{diff}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let screen = s.contents();
+        assert_eq!(
+            screen.matches('▶').count(),
+            1,
+            "{what}: one cursor\n{screen}"
+        );
+        // The accounts pane has one selection (the problems pane below it has its own).
+        let accounts = app.areas().accounts;
+        let selected = (accounts.y..accounts.y + accounts.height)
+            .filter(|&y| {
+                s.screen
+                    .lock()
+                    .unwrap()
+                    .screen()
+                    .cell(y, accounts.x + 1)
+                    .map(|c| c.contents().to_string())
+                    == Some("▸".to_string())
+            })
+            .count();
+        assert_eq!(selected, 1, "{what}: one selection\n{screen}");
+    };
+    compare(&s, &app, "the first screen");
+    let screen = s.contents();
+    for shown in [
+        "fam👨\\u{200d}👩\\u{200d}👧",
+        "flag\\u{1f1eb}\\u{1f1f7}",
+        "zw\\u{200b}sp",
+        "soft\\u{ad}hy",
+        "\\u{301}lone",
+    ] {
+        assert!(screen.contains(shown), "{shown}:\n{screen}");
+    }
+    // Step back through the log: every frame's changes land where they are meant.
+    for step in 1..=17 {
+        s.send("h");
+        app.update(Action::StepBack);
+        s.wait_for(&format!("event {} of 18", 18 - step));
+        compare(&s, &app, &format!("{step} steps back"));
+    }
+    // Down the accounts list, then the details of an event (meta and raw line).
+    s.send("\t");
+    app.update(Action::NextPane);
+    s.send("\x1b[Z");
+    app.update(Action::PrevPane);
+    for step in 0..4 {
+        s.send("j");
+        app.update(Action::Down);
+        compare(&s, &app, &format!("account {step}"));
+    }
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+/// Waits for the loading screen, sends `key`, and expects the explorer to be gone.
+fn quits_while_loading(args: &[&str], key: &str) {
+    let mut s = Session::start(args, 100, 30);
+    s.wait_for("rewind · loading");
+    s.send(key);
+    assert_eq!(s.exit_code(), 0, "{key:?}");
+}
+
+#[test]
+fn the_loading_screen_quits_on_a_database_that_does_not_answer() {
+    // The server answers the log-in with silence, and the URL asks to wait for ever.
+    let server = fakepg::fake(fakepg::Until::Login);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=disable&connect_timeout=0",
+        server.port
+    );
+    for key in ["q", "\x1b", "\x03"] {
+        quits_while_loading(&[&url, "--preset", "message-db"], key);
+    }
+}
+
+#[test]
+fn quitting_the_loading_screen_cancels_the_query_on_the_server() {
+    let server = fakepg::fake(fakepg::Until::FirstRow);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=disable&connect_timeout=0",
+        server.port
+    );
+    let mut s = Session::start(&[&url, "--preset", "message-db"], 100, 30);
+    s.wait_for("rewind · loading");
+    server.wait_for_a_query();
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    assert_eq!(server.cancels(), vec![(fakepg::PID, fakepg::KEY)]);
+}
+
+#[test]
+fn the_loading_screen_quits_during_a_long_file_load() {
+    // Ten million bad lines: every one a problem, a long load however the machine goes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, "x\n".repeat(10_000_000)).unwrap();
+    quits_while_loading(&[path.to_str().unwrap()], "q");
 }

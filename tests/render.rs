@@ -467,3 +467,305 @@ fn narrow_screens_stack_the_panes() {
     at(&mut app, "2024-03-14T16:00:30Z");
     insta::assert_snapshot!(text(&draw(&app, COLOR)));
 }
+
+/// Names with each kind of text a terminal draws otherwise than ratatui counts it, or not at all:
+/// zero-width and format characters, bidirectional controls, separators, a lone combining mark,
+/// emoji joined with ZWJ, a flag, a skin tone, variation selectors.
+const HOSTILE_NAMES: [&str; 14] = [
+    "zw\u{200b}sp",
+    "soft\u{ad}hy",
+    "fam👨\u{200d}👩\u{200d}👧",
+    "flag🇫🇷",
+    "thumb👍🏽",
+    "heart❤\u{fe0f}",
+    "ls\u{2028}ps\u{2029}",
+    "bom\u{feff}wj\u{2060}",
+    "rlo\u{202e}lri\u{2066}",
+    "\u{301}lone",
+    "zwj\u{200d}zwnj\u{200c}",
+    "kc1\u{fe0f}\u{20e3}",
+    "ok-café",
+    "ok-日本",
+];
+
+/// A log whose accounts, types and meta hold the hostile names.
+fn hostile_app(width: u16, height: u16) -> App {
+    let mut log = String::new();
+    for (i, name) in HOSTILE_NAMES.iter().enumerate() {
+        let quoted = serde_json::to_string(name).unwrap();
+        // Each account gets a deposit, then an event of a hostile type (unknown: a problem that
+        // quotes it).
+        log.push_str(&format!(
+            "{{\"accountId\":{quoted},\"type\":\"DEPOSIT\",\"amount\":\"{}.00\",\"timestamp\":{},\"meta\":{{\"note\":{quoted},{quoted}:\"x\"}}}}\n",
+            i + 1,
+            1_709_280_000_000u64 + 2 * i as u64 * 60_000
+        ));
+        log.push_str(&format!(
+            "{{\"accountId\":{quoted},\"type\":{quoted},\"timestamp\":{}}}\n",
+            1_709_280_000_000u64 + (2 * i as u64 + 1) * 60_000
+        ));
+    }
+    App::new(
+        load_bytes("hostile.jsonl", log.into_bytes(), &LoadOptions::default()),
+        (width, height),
+    )
+}
+
+/// The explorer drawn through crossterm into a terminal emulator, frame after frame: what a real
+/// terminal shows, stale cells included.
+struct Emulated {
+    terminal: Terminal<ratatui::backend::CrosstermBackend<Sink>>,
+    bytes: Sink,
+    screen: vt100::Parser,
+}
+
+/// What crossterm writes, kept for the emulator to read.
+#[derive(Clone, Default)]
+struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Emulated {
+    fn new(width: u16, height: u16) -> Emulated {
+        let bytes = Sink::default();
+        let backend = ratatui::backend::CrosstermBackend::new(bytes.clone());
+        let terminal = Terminal::with_options(
+            backend,
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, width, height)),
+            },
+        )
+        .unwrap();
+        let screen = vt100::Parser::new(
+            std::num::NonZeroU16::new(height).unwrap(),
+            std::num::NonZeroU16::new(width).unwrap(),
+            0,
+        );
+        Emulated {
+            terminal,
+            bytes,
+            screen,
+        }
+    }
+
+    /// Draws a frame; gives ratatui's buffer of it, after checking that the terminal shows exactly
+    /// that buffer, cell by cell.
+    fn frame(&mut self, app: &App, what: &str) -> Buffer {
+        let buf = self
+            .terminal
+            .draw(|f| ui::draw(f, app, COLOR))
+            .unwrap()
+            .buffer
+            .clone();
+        let bytes = std::mem::take(&mut *self.bytes.0.borrow_mut());
+        self.screen.process(&bytes);
+        let screen = self.screen.screen();
+        for y in 0..buf.area.height {
+            let mut x = 0;
+            while x < buf.area.width {
+                let symbol = buf[(x, y)].symbol();
+                let shown = screen
+                    .cell(y, x)
+                    .map(|c| c.contents().to_string())
+                    .unwrap_or_default();
+                let shown = if shown.is_empty() {
+                    " ".to_string()
+                } else {
+                    shown
+                };
+                assert_eq!(
+                    shown,
+                    symbol,
+                    "{what}: the terminal's cell ({x}, {y}) is not ratatui's; row as drawn:\n{}\nrow as meant:\n{}",
+                    screen.contents_between(y, 0, y, buf.area.width),
+                    (0..buf.area.width)
+                        .map(|x| buf[(x, y)].symbol().to_string())
+                        .collect::<String>()
+                );
+                x += (symbol.width() as u16).max(1);
+            }
+        }
+        buf
+    }
+}
+
+use unicode_width::UnicodeWidthStr;
+
+/// Characters no cell may hold: they draw nothing, or a width the terminal may not agree on.
+fn unmeasurable(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{1f1e6}'..='\u{1f1ff}'
+                | '\u{1f3fb}'..='\u{1f3ff}'
+        )
+}
+
+fn assert_cells_measurable(buf: &Buffer, what: &str) {
+    for (i, cell) in buf.content().iter().enumerate() {
+        let symbol = cell.symbol();
+        let (x, y) = buf.pos_of(i);
+        assert!(
+            !symbol.chars().any(unmeasurable),
+            "{what}: cell ({x}, {y}) holds {symbol:?}"
+        );
+        assert!(
+            symbol.chars().count() == 1 || !symbol.starts_with(char::is_whitespace),
+            "{what}: cell ({x}, {y}) {symbol:?} is a mark on a space"
+        );
+        let advance: usize = symbol
+            .chars()
+            .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum();
+        assert_eq!(
+            symbol.width(),
+            advance,
+            "{what}: cell ({x}, {y}) {symbol:?} is {} cells for ratatui, {advance} for a terminal",
+            symbol.width()
+        );
+    }
+}
+
+/// The screen as text, a wide character once (not followed by the blank cell it covers).
+fn drawn(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut x = 0;
+        while x < buf.area.width {
+            let symbol = buf[(x, y)].symbol();
+            out.push_str(symbol);
+            x += (symbol.width() as u16).max(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The rows of a pane's inside, as text.
+fn pane_rows(buf: &Buffer, area: ratatui::layout::Rect) -> Vec<String> {
+    (area.y + 1..area.y + area.height - 1)
+        .map(|y| {
+            (area.x + 1..area.x + area.width - 1)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn hostile_names_keep_every_cell_where_it_is_drawn() {
+    // Wide enough for every name to show whole in the events pane.
+    let (w, h) = (200, 40);
+    let mut app = hostile_app(w, h);
+    let mut term = Emulated::new(w, h);
+    let areas = app.areas();
+    let buf = term.frame(&app, "the first frame");
+    assert_cells_measurable(&buf, "the main screen");
+    let screen = drawn(&buf);
+    // Every name is there, escaped where it must be: none drawn as nothing.
+    for shown in [
+        "zw\\u{200b}sp",
+        "soft\\u{ad}hy",
+        "fam👨\\u{200d}👩\\u{200d}👧",
+        "flag\\u{1f1eb}\\u{1f1f7}",
+        "thumb👍\\u{1f3fd}",
+        "heart❤\\u{fe0f}",
+        "ls\\u{2028}ps\\u{2029}",
+        "bom\\u{feff}wj\\u{2060}",
+        "rlo\\u{202e}lri\\u{2066}",
+        "\\u{301}lone",
+        "ok-café",
+    ] {
+        assert!(screen.contains(shown), "{shown}:\n{screen}");
+    }
+    // Each row of the accounts pane: its balance and count where the header says.
+    let accounts = pane_rows(&buf, areas.accounts);
+    let header = &accounts[0];
+    let balance_end = header.find("BALANCE").unwrap() + "BALANCE".len();
+    for row in accounts.iter().skip(1).filter(|r| r.trim().len() > 1) {
+        let chars: Vec<char> = row.chars().collect();
+        assert!(
+            chars[balance_end - 1].is_ascii_digit(),
+            "a balance ends under BALANCE:\n{header}\n{row}"
+        );
+    }
+    // Moving the cursor through every event and the selection through every account: the
+    // terminal always shows ratatui's frame, with one cursor and one selection.
+    for step in 0..app.ledger.len() {
+        app.update(Action::StepBack);
+        let buf = term.frame(&app, &format!("step {step} back"));
+        let events = pane_rows(&buf, areas.events);
+        let cursors = events.iter().filter(|r| r.starts_with('▶')).count();
+        assert_eq!(cursors, 1, "step {step}:\n{}", events.join("\n"));
+        assert!(events.iter().all(|r| r.matches('▶').count() <= 1));
+    }
+    app.update(Action::PrevPane);
+    for step in 0..HOSTILE_NAMES.len() {
+        app.update(Action::Down);
+        let buf = term.frame(&app, &format!("account {step}"));
+        let accounts = pane_rows(&buf, areas.accounts);
+        assert_eq!(
+            accounts.iter().filter(|r| r.starts_with('▸')).count(),
+            1,
+            "{}",
+            accounts.join("\n")
+        );
+    }
+    // The statement of the selected account, and an event's details (meta, raw line).
+    app.update(Action::Open);
+    let buf = term.frame(&app, "a statement");
+    assert_cells_measurable(&buf, "a statement");
+    app.update(Action::Back);
+    app.update(Action::NextPane);
+    for step in 0..app.ledger.len() {
+        app.update(Action::Open);
+        let buf = term.frame(&app, &format!("details {step}"));
+        assert_cells_measurable(&buf, "the details");
+        app.update(Action::Back);
+        app.update(Action::StepForward);
+        term.frame(&app, &format!("after details {step}"));
+    }
+}
+
+#[test]
+fn lookalike_accounts_are_listed_with_the_difference_shown() {
+    let log = "{\"accountId\":\"cust-1\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n\
+               {\"accountId\":\"cust-1\\u200b\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":2}\n";
+    let mut app = App::new(
+        load_bytes("l.jsonl", log.as_bytes().to_vec(), &LoadOptions::default()),
+        (130, 40),
+    );
+    let screen = text(&draw(&app, COLOR));
+    // The kind whole in the problems pane, both accounts told apart in the accounts pane.
+    let row = screen
+        .lines()
+        .find(|l| l.contains("lookalike-account"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("2 lookalike-account account `cust-"), "{row}");
+    assert!(screen.contains("cust-1\\u{200b}"), "{screen}");
+    // The event's details give the whole message.
+    app.update(Action::Open);
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains(
+            "! lookalike-account account `cust-1\\u{200b}` looks like `cust-1` (line 1): they \
+             differ only by invisible characters"
+        ),
+        "{screen}"
+    );
+}

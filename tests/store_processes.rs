@@ -1,4 +1,4 @@
-//! The writer under real processes: writers killed with SIGKILL at random moments, and several
+//! The writers under real processes: appenders and seals killed with SIGKILL at random moments, and several
 //! writers at once. The writers are this test binary run again as a child process (see
 //! [`writer_child`]), appending through the same store the `append` command uses.
 
@@ -236,4 +236,81 @@ fn concurrent_writers_append_whole_records_with_consecutive_seqs() {
     );
     let (code, out, _) = run(&["verify", log.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
+}
+
+/// The `head SEQ:HASH` line of a command's output.
+fn head_of(stdout: &str) -> Option<String> {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("head "))
+        .map(str::to_string)
+}
+
+#[test]
+fn a_seal_killed_at_any_moment_leaves_no_copy_or_a_whole_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.jsonl");
+    let options = rewind::ledger::generate::GenerateOptions {
+        events: 30_000,
+        accounts: 200,
+        seed: 5,
+        sealed: false,
+    };
+    let mut bytes = Vec::new();
+    rewind::ledger::generate::generate(options, &mut bytes).unwrap();
+    std::fs::write(&input, &bytes).unwrap();
+    let out = dir.path().join("sealed.jsonl");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let (code, stdout, err) = run(&["seal", i, "--out", o]);
+    assert_eq!(code, 0, "{err}");
+    let full = head_of(&stdout).unwrap();
+    assert!(full.starts_with("30000:"), "{full}");
+
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    let mut rng = Rng(seed);
+    let mut whole = 0;
+    for round in 0..8 {
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path != input {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("rewind"))
+            .args(["seal", i, "--out", o])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if round % 4 == 3 {
+            // Anywhere in the run, the load included.
+            std::thread::sleep(Duration::from_millis(rng.below(3_000)));
+        } else {
+            // While the copy is being written: as soon as a new file shows in the folder, a
+            // random moment later.
+            while std::fs::read_dir(dir.path()).unwrap().count() < 2
+                && child.try_wait().unwrap().is_none()
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(Duration::from_micros(rng.below(300_000)));
+        }
+        let _ = child.kill(); // SIGKILL (it may have finished already)
+        child.wait().unwrap();
+        if out.exists() {
+            whole += 1;
+            let (code, stdout, _) = run(&["verify", o]);
+            assert_eq!(code, 0, "round {round}: {stdout} (seed {seed})");
+            assert_eq!(
+                head_of(&stdout).as_deref(),
+                Some(full.as_str()),
+                "round {round}: a shorter copy was left (seed {seed})"
+            );
+        }
+    }
+    eprintln!("{whole} of 8 killed seals had finished");
 }

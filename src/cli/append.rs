@@ -6,6 +6,7 @@ use clap::Args;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::output::{json_line, note, print_after};
 use super::{Failure, Outcome, SourceOptions, load_options};
 use crate::ledger::Money;
 use crate::ledger::store::{self, Appended, Expect, NewEvent, StoreError};
@@ -114,23 +115,26 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
     let outcome = store::append(Path::new(&args.file), &event, expect, &types).map_err(failure)?;
     let (appended, line, record, head) = match &outcome {
         Appended::New {
-            record, head, note, ..
+            record,
+            head,
+            note: said,
+            ..
         } => {
-            if let Some(note) = note {
-                eprintln!("rewind: note: {note}");
+            if let Some(text) = said {
+                note(&format!("rewind: note: {text}"));
             }
             (true, None, record, head)
         }
         Appended::Existing { record, line, head } => {
-            eprintln!(
+            note(&format!(
                 "rewind: note: {}:{line}: this event (id {}) is already in the log; nothing was written",
                 args.file,
                 event.id.as_deref().unwrap_or_default()
-            );
+            ));
             (false, Some(*line), record, head)
         }
     };
-    if args.json {
+    let text = if args.json {
         let raw = RawValue::from_string(record.clone())
             .map_err(|e| Failure::usage(format!("{}: {e}", args.file)))?;
         let report = Report {
@@ -139,11 +143,20 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
             record: &raw,
             head: head.to_string(),
         };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        json_line(&report)
     } else {
-        println!("{}", crate::text::escape_control(record));
-        println!("head {head}");
-    }
+        format!("{}\nhead {head}\n", crate::text::escape_control(record))
+    };
+    print_after(&text, || match &outcome {
+        Appended::New { .. } => format!(
+            "{}: the record was appended as seq {} and is durable (head {head})",
+            args.file, head.seq
+        ),
+        Appended::Existing { line, .. } => format!(
+            "{}:{line}: the event was already in the log, nothing was written (head {head})",
+            args.file
+        ),
+    })?;
     Ok(0)
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{Align, Table};
+use super::output::{Align, Table, json_line, note, print};
 use super::{
     Failure, Outcome, SourceOptions, find_account, load_options, no_such_account, note_problems,
     open_summary, parse_cli_time, parse_cli_time_from,
@@ -111,9 +111,9 @@ pub fn run(args: BalanceArgs, options: &SourceOptions) -> Outcome {
     };
     let report = answer.report();
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        print(&json_line(&report))?;
     } else {
-        print!("{}", render_text(answer.total, &report));
+        print(&render_text(answer.total, &report))?;
     }
     Ok(0)
 }
@@ -170,11 +170,11 @@ fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<A
     }
     let load = load_options(options)?;
     let ignored = |path: &Path, why: &str| {
-        eprintln!(
+        note(&format!(
             "rewind: note: snapshot {} ignored: {}",
             crate::text::escape_control(&path.display().to_string()),
             crate::text::escape_control(why)
-        );
+        ));
     };
     let not_covering = |path: &Path, s: &snapshot::Snapshot| {
         ignored(
@@ -254,14 +254,14 @@ fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<A
 /// Says on stderr that a snapshot answered, and what is known of the log's problems.
 fn note_snapshot(file: &str, path: &Path, resumed: &Resumed) {
     let s = &resumed.snapshot;
-    eprintln!(
+    note(&format!(
         "rewind: note: from snapshot {} (the first {} records, up to seq {}) and the {} records \
          after it; --no-snapshot replays the whole log, `rewind verify` checks the snapshot",
         crate::text::escape_control(&path.display().to_string()),
         s.records,
         s.seq,
         resumed.tail.len()
-    );
+    ));
     // Problems that depend on the records before (an overdraft, an event after a close) are not
     // known without them: count only those the records after the snapshot show by themselves.
     let after = resumed
@@ -282,14 +282,14 @@ fn note_snapshot(file: &str, path: &Path, resumed: &Resumed) {
         })
         .count();
     if s.problems + after > 0 {
-        eprintln!(
+        note(&format!(
             "rewind: note: {} has at least {} problems ({} up to seq {} when the snapshot was \
              taken, {after} after it); `rewind check` lists them all",
             crate::text::escape_control(file),
             s.problems + after,
             s.problems,
             s.seq
-        );
+        ));
     }
 }
 

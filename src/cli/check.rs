@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use std::io::{BufWriter, Write};
 
-use super::{Failure, Outcome, SourceOptions, open_summary};
+use super::output::output_failure;
+use super::{Outcome, SourceOptions, open_summary};
 use crate::ledger::{Integrity, Ledger};
-use crate::text::{count, escape_control};
+use crate::text::{count, escape_control, to_json};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -58,12 +59,9 @@ pub fn run(args: CheckArgs, options: &SourceOptions) -> Outcome {
     } else {
         write_text(&ledger, &mut out)
     };
-    match written.and_then(|()| out.flush()) {
-        // A reader that went away (`| head`) needs no message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(Failure::usage(format!("cannot write the report: {e}"))),
-        Ok(()) => {}
-    }
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| output_failure(&e, None))?;
     Ok(if found { 1 } else { 0 })
 }
 
@@ -80,7 +78,7 @@ fn write_json(ledger: &Ledger, out: &mut impl Write) -> std::io::Result<()> {
         },
         count: problems.len(),
     };
-    let head = serde_json::to_string(&header).expect("serializable");
+    let head = to_json(&header);
     // `{…,"count":N` then `,"problems":[…]}`: the same object as one serialization gives.
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"problems\":[")?;
@@ -96,7 +94,7 @@ fn write_json(ledger: &Ledger, out: &mut impl Write) -> std::io::Result<()> {
             message: &message,
             event_id: p.event().and_then(|i| ledger.event_id(i as usize)),
         };
-        serde_json::to_writer(&mut *out, &row)?;
+        out.write_all(to_json(&row).as_bytes())?;
     }
     out.write_all(b"]}\n")
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::output::{json_line, note, print, print_after};
 use super::{Failure, Outcome};
 use crate::ledger::Money;
 use crate::ledger::chain::{ExpectedDigest, to_hex};
@@ -10,9 +11,10 @@ use crate::source::pg::append::{self, NewEvent};
 use crate::source::pg::digest::{self, Check};
 use crate::source::pg::{PgError, PgSource};
 
-/// Every error is exit 2: what was asked was not done (a refused append wrote nothing).
+/// Every error is exit 2: what was asked was not done (a refused append wrote nothing); an
+/// interrupted one is exit 130.
 fn failure(e: PgError) -> Failure {
-    Failure::usage(e.to_string())
+    super::db_failure(e)
 }
 
 #[derive(Serialize)]
@@ -35,6 +37,7 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
         ),
         None => None,
     };
+    super::interruptible(db);
     let report = digest::digest(db, expected.as_ref()).map_err(failure)?;
     let verdict = report.check.map(|c| match c {
         Check::Matches { seq } => Ok(format!("the rows up to seq {seq} are unchanged")),
@@ -65,26 +68,26 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
             expected: expect.map(str::to_string),
             matches: verdict.as_ref().map(Result::is_ok),
         };
-        println!("{}", serde_json::to_string(&out).expect("serializable"));
+        print(&json_line(&out))?;
     } else if !matches!(verdict, Some(Err(_))) {
-        println!("{}", report.head_text());
+        print(&format!("{}\n", report.head_text()))?;
     }
     match verdict {
         None => {
-            eprintln!(
+            note(&format!(
                 "rewind: {}: {} rows, unsealed (the database does not chain its rows): keep this \
                  digest and check it later with --expect",
                 db.name(),
                 report.rows
-            );
+            ));
             Ok(0)
         }
-        Some(Ok(note)) => {
-            eprintln!("rewind: {}: {note}", db.name());
+        Some(Ok(text)) => {
+            note(&format!("rewind: {}: {text}", db.name()));
             Ok(0)
         }
         Some(Err(message)) if json => {
-            eprintln!("rewind: {}: {message}", db.name());
+            note(&format!("rewind: {}: {message}", db.name()));
             Ok(1)
         }
         Some(Err(message)) => Err(Failure::found(format!("{}: {message}", db.name()))),
@@ -104,6 +107,25 @@ pub struct AppendRequest {
     /// How many messages the account's stream must hold (0: a new stream).
     pub expect_seq: Option<u64>,
     pub json: bool,
+}
+
+/// The names and values of a message, held to the rules of a file's `append`
+/// ([`crate::ledger::store::check_name`]).
+fn check_names(request: &AppendRequest, meta: &[(String, String)]) -> Result<(), String> {
+    use crate::ledger::store::{check_name, check_value};
+    check_name("--account", &request.account)?;
+    check_name("--type", &request.kind)?;
+    if let Some(to) = &request.to {
+        check_name("--to", to)?;
+    }
+    if let Some(id) = &request.id {
+        check_name("--id", id)?;
+    }
+    for (k, v) in meta {
+        check_name("--meta key", k)?;
+        check_value(&format!("--meta {k}"), v)?;
+    }
+    Ok(())
 }
 
 /// `rewind append URL --preset message-db …`: one message through `write_message`.
@@ -126,11 +148,15 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
     };
     let mut meta = Vec::new();
     for pair in &request.meta {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| Failure::usage(format!("--meta {pair}: use KEY=VALUE")))?;
+        let (k, v) = pair.split_once('=').ok_or_else(|| {
+            Failure::usage(format!(
+                "--meta {}: use KEY=VALUE",
+                crate::text::escape_control(pair)
+            ))
+        })?;
         meta.push((k.to_string(), v.to_string()));
     }
+    check_names(request, &meta).map_err(Failure::usage)?;
     let event = NewEvent {
         account: request.account.clone(),
         kind: request.kind.clone(),
@@ -141,9 +167,10 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         expected_version: request.expect_seq.map(|n| n as i64 - 1),
         category: None,
     };
+    super::interruptible(db);
     let done = append::append(db, &event).map_err(failure)?;
     // Written by hand: the amount's digits must not pass through a float.
-    let quote = |s: &str| serde_json::to_string(s).expect("a string");
+    let quote = crate::text::json_string;
     let record = format!(
         "{{\"seq\":{},\"eventId\":{},\"stream\":{},\"position\":{},\"type\":{},\"data\":{}}}",
         done.global_position,
@@ -153,21 +180,64 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         quote(&event.kind),
         event.data()
     );
-    if request.json {
-        println!(
-            "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}",
+    let text = if request.json {
+        format!(
+            "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}\n",
             done.position
-        );
+        )
     } else {
-        println!("{record}");
-    }
-    eprintln!(
+        format!("{record}\n")
+    };
+    print_after(&text, || {
+        format!(
+            "{}: the message was written at seq {} (stream {}, position {})",
+            db.name(),
+            done.global_position,
+            done.stream,
+            done.position
+        )
+    })?;
+    note(&format!(
         "rewind: {}: appended at seq {}; stream {} now holds {} message{}",
         db.name(),
         done.global_position,
         done.stream,
         done.position + 1,
         if done.position == 0 { "" } else { "s" }
-    );
+    ));
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_held_to_the_name_rules_of_a_file() {
+        let ok = AppendRequest {
+            account: "acc-1".into(),
+            kind: "Deposited".into(),
+            ..AppendRequest::default()
+        };
+        assert!(check_names(&ok, &[]).is_ok());
+        let bad = |change: &dyn Fn(&mut AppendRequest)| {
+            let mut r = ok.clone();
+            change(&mut r);
+            check_names(&r, &[]).unwrap_err()
+        };
+        let err = bad(&|r| r.account = "acc\u{202e}1".into());
+        assert!(
+            err.starts_with("--account") && err.contains("U+202E"),
+            "{err}"
+        );
+        let err = bad(&|r| r.to = Some("acc\u{200b}2".into()));
+        assert!(err.starts_with("--to") && err.contains("U+200B"), "{err}");
+        let err = bad(&|r| r.kind = "Dep\u{ad}osited".into());
+        assert!(err.starts_with("--type") && err.contains("U+00AD"), "{err}");
+        let err = check_names(&ok, &[("note".into(), "a\u{2066}b".into())]).unwrap_err();
+        assert!(
+            err.contains("--meta note") && err.contains("U+2066"),
+            "{err}"
+        );
+    }
 }

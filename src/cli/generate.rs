@@ -2,16 +2,17 @@
 
 use clap::Args;
 
+use super::output::output_failure;
 use super::{Failure, Outcome};
 use crate::ledger::generate::{GenerateOptions, generate};
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// Number of events.
+    /// Number of events (at most 10,000,000,000).
     #[arg(long, value_name = "N")]
     pub events: u64,
-    /// Number of accounts.
-    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of accounts (1 to 10,000,000).
+    #[arg(long, value_name = "M")]
     pub accounts: u64,
     /// Seed: the same seed gives the same bytes.
     #[arg(long, value_name = "S", default_value_t = 1)]
@@ -28,10 +29,11 @@ pub fn run(args: GenerateArgs) -> Outcome {
         seed: args.seed,
         sealed: args.sealed,
     };
+    options.check().map_err(Failure::usage)?;
     match generate(options, std::io::stdout().lock()) {
         Ok(()) => Ok(0),
         // The reader stopped early (`| head`): not an error of ours.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(Failure::usage(format!("writing the log: {e}"))),
+        Err(e) => Err(output_failure(&e, None)),
     }
 }

@@ -3,7 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{Align, Table};
+use super::output::{Align, Cell, Table, csv_header, csv_row, print};
 use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
 use crate::ledger::time::{self, format_time};
 use crate::ledger::{AccountId, Ledger, Millis, Money, Posting};
@@ -111,7 +111,7 @@ pub fn statement_json(
         to: to.map(format_time),
         rows,
     };
-    serde_json::to_string(&report).expect("serializable")
+    crate::text::to_json(&report)
 }
 
 pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
@@ -140,48 +140,52 @@ pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
         )));
     }
     let rows = statement(&ledger, account, from, to);
-    let stdout = std::io::stdout();
     if args.json {
-        println!("{}", statement_json(&args.account, from, to, &rows));
+        print(&format!(
+            "{}\n",
+            statement_json(&args.account, from, to, &rows)
+        ))?;
     } else if args.csv {
-        write_csv(stdout.lock(), &rows).map_err(|e| Failure::usage(format!("writing CSV: {e}")))?;
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &rows).map_err(|e| Failure::usage(format!("writing CSV: {e}")))?;
+        print(&String::from_utf8(csv).expect("CSV of strings"))?;
     } else {
-        print!("{}", render_text(&rows));
+        print(&render_text(&rows))?;
     }
     note_problems(&ledger);
     Ok(0)
 }
 
-/// Text from the log in a CSV cell: control characters escaped as everywhere else (a CSV is
-/// often looked at in a terminal).
-pub(crate) fn cell(text: &str) -> String {
-    crate::text::escape_control(text).into_owned()
-}
-
 /// Writes statement rows as CSV with a header line.
 pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "seq",
-        "line",
-        "timestamp",
-        "eventId",
-        "type",
-        "amount",
-        "balance",
-        "counterparty",
-    ])?;
+    csv_header(
+        &mut w,
+        &[
+            "seq",
+            "line",
+            "timestamp",
+            "eventId",
+            "type",
+            "amount",
+            "balance",
+            "counterparty",
+        ],
+    )?;
     for r in rows {
-        w.write_record([
-            r.seq.to_string(),
-            r.line.to_string(),
-            r.timestamp.clone(),
-            cell(r.event_id.as_deref().unwrap_or_default()),
-            cell(&r.kind),
-            r.amount.to_string(),
-            r.balance.to_string(),
-            cell(r.counterparty.as_deref().unwrap_or_default()),
-        ])?;
+        csv_row(
+            &mut w,
+            &[
+                Cell::Plain(r.seq.to_string()),
+                Cell::Plain(r.line.to_string()),
+                Cell::Plain(r.timestamp.clone()),
+                Cell::Text(r.event_id.as_deref().unwrap_or_default()),
+                Cell::Text(&r.kind),
+                Cell::Plain(r.amount.to_string()),
+                Cell::Plain(r.balance.to_string()),
+                Cell::Text(r.counterparty.as_deref().unwrap_or_default()),
+            ],
+        )?;
     }
     w.flush()?;
     Ok(())

@@ -18,8 +18,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use output::note;
+
 use crate::ledger::{Depth, Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
-use crate::source::pg::{self, Layout, PgSource};
+use crate::source::pg::{self, Layout, PgSource, PgUrl, Stop};
 
 /// The sample log bundled in the binary, opened when no file is given.
 pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
@@ -146,13 +148,14 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
     }
 }
 
-/// Refuses a database URL for a command that works on log files (and never echoes its password).
+/// Refuses a database URL for a command that works on log files (showing the URL as read, or
+/// nothing of it when it cannot be read).
 fn files_only(source: &str, command: &str) -> Result<(), Failure> {
     if pg::is_url(source) {
+        let url = PgUrl::parse(source).map_err(|e| Failure::usage(e.to_string()))?;
         return Err(Failure::usage(format!(
-            "{}: `rewind {command}` works on log files; a database keeps its own history \
-             (`rewind verify` gives its digest)",
-            pg::mask(source)
+            "{url}: `rewind {command}` works on log files; a database keeps its own history \
+             (`rewind verify` gives its digest)"
         )));
     }
     Ok(())
@@ -180,7 +183,8 @@ pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSourc
         }
         return Ok(None);
     }
-    let shown = pg::mask(source);
+    let url = PgUrl::parse(source).map_err(|e| Failure::usage(e.to_string()))?;
+    let shown = url.display();
     let layout = match (options.preset, &options.table, &options.query) {
         (Some(Preset::MessageDb), None, None) => Layout::MessageDb,
         (Some(Preset::MessageDb), Some(_), _) => {
@@ -210,9 +214,28 @@ pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSourc
             )));
         }
     };
-    PgSource::new(source, layout)
-        .map(Some)
-        .map_err(|e| Failure::usage(e.to_string()))
+    Ok(Some(PgSource {
+        url,
+        layout,
+        stop: Stop::default(),
+    }))
+}
+
+/// Makes Ctrl-C stop the database's waits (its query is cancelled on the server), for a command
+/// on the command line; a second Ctrl-C ends the process at once.
+pub fn interruptible(db: &PgSource) {
+    progress::watch_interrupts(db.stop.flag());
+}
+
+/// A database error as the command's failure: exit 130 when it was interrupted, else 2.
+pub fn db_failure(e: pg::PgError) -> Failure {
+    match e.kind {
+        pg::PgErrorKind::Cancelled => Failure {
+            code: progress::INTERRUPTED,
+            message: e.to_string(),
+        },
+        _ => Failure::usage(e.to_string()),
+    }
 }
 
 /// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.
@@ -238,9 +261,8 @@ fn open_at_depth(
     if let Some(source) = source
         && let Some(db) = pg_source(source, options)?
     {
-        return db
-            .load(&load, None)
-            .map_err(|e| Failure::usage(e.to_string()));
+        interruptible(&db);
+        return db.load(&load, None).map_err(db_failure);
     }
     open_with(source, &load)
 }
@@ -315,10 +337,10 @@ pub fn no_such_account<'a>(log: &str, names: impl Iterator<Item = &'a str>, name
 pub fn note_problems(ledger: &Ledger) {
     let n = ledger.problems().len();
     if n > 0 {
-        eprintln!(
+        note(&format!(
             "rewind: note: {} has {n} problem{}; `rewind check` lists them",
             ledger.name(),
             if n == 1 { "" } else { "s" }
-        );
+        ));
     }
 }

@@ -1,10 +1,65 @@
-//! Plain-text tables for people; JSON and CSV come from the same rows.
+//! What the commands write: stdout and stderr without a panic, plain-text tables for people, and
+//! CSV cells; JSON comes from the same rows.
+//!
+//! Every command writes its answer with [`print`] (or [`print_after`] once it has changed a file),
+//! never with `println!`, which panics when stdout cannot be written (a full disk, `/dev/full`):
+//! a write error is one line on stderr and exit 2. Notes and errors go to stderr with [`note`],
+//! which ignores a failure (there is nowhere left to report it).
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
-use unicode_width::UnicodeWidthStr;
+use super::Failure;
 
-use crate::text::escape_control;
+use crate::text::{escape_control, visible, visible_width};
+
+/// Writes `text` to stdout, all of it, and flushes it. A failure is returned, never a panic.
+pub fn print(text: &str) -> Result<(), Failure> {
+    write_stdout(text).map_err(|e| output_failure(&e, None))
+}
+
+/// [`print`] for a command that has already done its work (a record appended, a file written):
+/// a failure to print says what was `done` first, so that no one takes it for a failed command.
+pub fn print_after(text: &str, done: impl FnOnce() -> String) -> Result<(), Failure> {
+    write_stdout(text).map_err(|e| output_failure(&e, Some(done())))
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// The failure for an error writing stdout: one line, exit 2; `done` says what the command had
+/// already done. A reader that went away (`| head`) is no failure of ours and ends quietly (on
+/// Unix, SIGPIPE ends the process before the error is even seen).
+pub fn output_failure(e: &std::io::Error, done: Option<String>) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure {
+            code: 0,
+            message: String::new(),
+        };
+    }
+    Failure::usage(match done {
+        Some(done) => format!("{done}; but the output could not be written: {e}"),
+        None => format!("cannot write the output: {e}"),
+    })
+}
+
+/// A value as one line of JSON, with its newline.
+pub fn json_line(value: &impl serde::Serialize) -> String {
+    let mut line = crate::text::to_json(value);
+    line.push('\n');
+    line
+}
+
+/// Writes one line to stderr (a note, an error); a failure to write it is ignored.
+pub fn note(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(b"\n");
+    let _ = err.flush();
+}
 
 /// Column alignment.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -13,7 +68,9 @@ pub enum Align {
     Right,
 }
 
-/// A table printed with aligned columns. Cells are escaped: log text never drives the terminal.
+/// A table printed with aligned columns. Cells are shown as the explorer shows them
+/// ([`visible`]): log text never drives the terminal, and every character a terminal could draw
+/// wider or narrower than counted is escaped, so the columns stay aligned.
 pub struct Table {
     headers: Vec<(&'static str, Align)>,
     rows: Vec<Vec<String>>,
@@ -29,18 +86,15 @@ impl Table {
 
     pub fn push(&mut self, row: Vec<String>) {
         debug_assert_eq!(row.len(), self.headers.len());
-        self.rows.push(
-            row.into_iter()
-                .map(|c| escape_control(&c).into_owned())
-                .collect(),
-        );
+        self.rows
+            .push(row.into_iter().map(|c| visible(&c).into_owned()).collect());
     }
 
     pub fn render(&self) -> String {
-        let mut widths: Vec<usize> = self.headers.iter().map(|(h, _)| h.width()).collect();
+        let mut widths: Vec<usize> = self.headers.iter().map(|(h, _)| visible_width(h)).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.width());
+                *w = (*w).max(visible_width(cell));
             }
         }
         let mut out = String::new();
@@ -49,7 +103,7 @@ impl Table {
             let mut line = String::new();
             for (i, cell) in row.iter().enumerate() {
                 let (_, align) = self.headers[i];
-                let pad = widths[i] - cell.width();
+                let pad = widths[i] - visible_width(cell);
                 if i > 0 {
                     line.push_str("  ");
                 }
@@ -70,9 +124,73 @@ impl Table {
     }
 }
 
+/// A cell of a CSV file rewind writes.
+pub enum Cell<'a> {
+    /// Text that comes from the log (an id, a type, an account): see [`csv_text`].
+    Text(&'a str),
+    /// A number or a time rewind formatted itself (a seq, an amount, a balance): written as it
+    /// is, so that a spreadsheet reads a number (`-5.00` included).
+    Plain(String),
+}
+
+/// Text from the log as a CSV cell. Control characters are escaped as everywhere else (a CSV is
+/// often looked at in a terminal), and a cell a spreadsheet would take for a formula (it begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, OWASP's list) gets a leading `'`, which
+/// makes a spreadsheet show it as text instead of running it (`=HYPERLINK(…)`).
+pub fn csv_text(text: &str) -> String {
+    let formula = |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let shown = escape_control(text);
+    // Checked before and after escaping: whatever the escaping, such a cell stays guarded.
+    if formula(text) || formula(&shown) {
+        format!("'{shown}")
+    } else {
+        shown.into_owned()
+    }
+}
+
+/// Writes one CSV record; every CSV writer of rewind goes through this, so that no text from the
+/// log reaches a spreadsheet unguarded.
+pub fn csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, cells: &[Cell]) -> csv::Result<()> {
+    out.write_record(cells.iter().map(|c| match c {
+        Cell::Text(t) => csv_text(t),
+        Cell::Plain(p) => p.clone(),
+    }))
+}
+
+/// Writes the header record of a CSV file.
+pub fn csv_header<W: std::io::Write>(out: &mut csv::Writer<W>, names: &[&str]) -> csv::Result<()> {
+    out.write_record(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_text_a_spreadsheet_would_run_is_kept_as_text() {
+        for (raw, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\\t=1"),
+            ("\r=1", "'\\r=1"),
+            ("cust-1", "cust-1"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_text(raw), written, "{raw:?}");
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        csv_row(&mut w, &[Cell::Text("-5"), Cell::Plain("-5.00".into())]).unwrap();
+        assert_eq!(
+            String::from_utf8(w.into_inner().unwrap()).unwrap(),
+            "'-5,-5.00\n"
+        );
+    }
 
     #[test]
     fn columns_align_and_cells_are_escaped() {
@@ -82,6 +200,18 @@ mod tests {
         assert_eq!(
             t.render(),
             "ACCOUNT  BALANCE\nacc-1     900.00\nx\\e[2J        -5\n"
+        );
+        // Invisible and joined characters are escaped, wide ones counted as two columns.
+        let mut t = Table::new(&[("ACCOUNT", Align::Left), ("BALANCE", Align::Right)]);
+        t.push(vec!["cust-1\u{200b}".into(), "1".into()]);
+        t.push(vec!["👨\u{200d}👩".into(), "2".into()]);
+        t.push(vec!["日本".into(), "3".into()]);
+        assert_eq!(
+            t.render(),
+            "ACCOUNT         BALANCE\n\
+             cust-1\\u{200b}        1\n\
+             👨\\u{200d}👩          2\n\
+             日本                  3\n"
         );
     }
 }

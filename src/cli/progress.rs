@@ -25,31 +25,42 @@ const EVERY: Duration = Duration::from_millis(100);
 /// The exit status of a command interrupted by Ctrl-C (128 + SIGINT).
 pub const INTERRUPTED: u8 = 130;
 
+/// How long a load told to stop by Ctrl-C is given to end before the command exits without it
+/// (a file still being indexed is not waited for).
+const STOP_GRACE: Duration = Duration::from_millis(150);
+
 /// Loads a log file, showing progress on stderr when it is a terminal.
 pub fn load_reporting(path: &str, options: &LoadOptions) -> Result<Ledger, Failure> {
     let progress = Arc::new(Progress::default());
     let interrupted = Arc::new(AtomicBool::new(false));
     watch_interrupts(&interrupted);
     let done = Arc::new(AtomicBool::new(false));
-    let reporter = {
-        let (progress, interrupted, done) = (
-            Arc::clone(&progress),
-            Arc::clone(&interrupted),
-            Arc::clone(&done),
-        );
-        let name = escape_control(path).into_owned();
-        let show = std::io::stderr().is_terminal();
-        thread::spawn(move || report(&name, &progress, &interrupted, &done, show))
+    let worker = {
+        let (progress, done) = (Arc::clone(&progress), Arc::clone(&done));
+        let (path, options) = (path.to_string(), options.clone());
+        thread::spawn(move || {
+            let result = load_file(Path::new(&path), &options, Some(&progress));
+            done.store(true, Ordering::Relaxed);
+            result
+        })
     };
-    let result = load_file(Path::new(path), options, Some(&progress));
-    done.store(true, Ordering::Relaxed);
-    let _ = reporter.join();
+    let name = escape_control(path).into_owned();
+    let show = std::io::stderr().is_terminal();
+    report(&name, &progress, &interrupted, &done, show);
+    let interrupted_failure = || Failure {
+        code: INTERRUPTED,
+        message: format!("{path}: the load was interrupted"),
+    };
+    if !done.load(Ordering::Relaxed) {
+        // Interrupted, and the load did not end in time: it is left behind.
+        return Err(interrupted_failure());
+    }
+    let result = worker
+        .join()
+        .map_err(|_| Failure::usage(format!("{path}: the load failed unexpectedly")))?;
     match result {
         Ok(_) | Err(LoadError::Cancelled { .. }) if interrupted.load(Ordering::Relaxed) => {
-            Err(Failure {
-                code: INTERRUPTED,
-                message: format!("{path}: the load was interrupted"),
-            })
+            Err(interrupted_failure())
         }
         Ok(ledger) => Ok(ledger),
         Err(e) => Err(Failure::usage(e.to_string())),
@@ -57,7 +68,7 @@ pub fn load_reporting(path: &str, options: &LoadOptions) -> Result<Ledger, Failu
 }
 
 /// Makes Ctrl-C set `flag` instead of ending the process, unless the flag is already set.
-fn watch_interrupts(flag: &Arc<AtomicBool>) {
+pub(crate) fn watch_interrupts(flag: &Arc<AtomicBool>) {
     #[cfg(unix)]
     {
         use signal_hook::consts::SIGINT;
@@ -69,8 +80,8 @@ fn watch_interrupts(flag: &Arc<AtomicBool>) {
     let _ = flag;
 }
 
-/// Runs beside the load until `done`: passes an interrupt on to the load, and draws the progress
-/// line when `show`.
+/// Runs beside the load until `done`, or [`STOP_GRACE`] after an interrupt: passes an interrupt
+/// on to the load, and draws the progress line when `show`.
 fn report(
     name: &str,
     progress: &Progress,
@@ -82,10 +93,15 @@ fn report(
     let mut drawn = false;
     let mut last_draw = start;
     let mut stderr = std::io::stderr();
+    let mut stopping: Option<Instant> = None;
     while !done.load(Ordering::Relaxed) {
-        thread::sleep(Duration::from_millis(20));
+        thread::sleep(Duration::from_millis(5));
         if interrupted.load(Ordering::Relaxed) {
             progress.cancel.store(true, Ordering::Relaxed);
+            let since = *stopping.get_or_insert_with(Instant::now);
+            if since.elapsed() >= STOP_GRACE {
+                break;
+            }
         }
         if show && start.elapsed() >= QUIET_FOR && (!drawn || last_draw.elapsed() >= EVERY) {
             let _ = write!(stderr, "\r\x1b[2K{}", line(name, progress));

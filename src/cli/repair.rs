@@ -7,6 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::append::failure;
+use super::output::{json_line, print_after};
 use super::{Outcome, SourceOptions};
 use crate::ledger::store::{self, Repaired};
 
@@ -78,10 +79,18 @@ pub fn run(args: RepairArgs, _options: &SourceOptions) -> Outcome {
             ),
         ),
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+    let shown = if args.json {
+        json_line(&report)
     } else {
-        println!("{}", crate::text::escape_control(&text));
-    }
+        format!("{}\n", crate::text::escape_control(&text))
+    };
+    let done = || {
+        crate::text::escape_control(&match &outcome {
+            Repaired::Nothing => format!("{name}: nothing to repair"),
+            _ => format!("{name}: repaired"),
+        })
+        .into_owned()
+    };
+    print_after(&shown, done)?;
     Ok(0)
 }

@@ -1,17 +1,17 @@
 //! `rewind seal`: writes a sealed copy of an unsealed log; never changes IN, never overwrites OUT.
 
-use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use clap::Args;
 use serde::Serialize;
 
+use super::output::{json_line, print_after};
 use super::{Failure, Outcome, SourceOptions, open};
 use crate::ledger::chain::{self, Digest256, GENESIS};
+use crate::ledger::files::{self, Replace};
 use crate::ledger::problem::MAX_LINE;
 use crate::ledger::record::{MAX_SEQ, members, parse_record};
-use crate::ledger::store::sync_dir;
 use crate::ledger::{Integrity, Ledger, ProblemKind};
 
 #[derive(Args, Debug)]
@@ -158,23 +158,16 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
     ))
 }
 
-fn write_new(path: &Path, lines: &[String]) -> std::io::Result<()> {
-    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-    let written = (|| {
-        let mut out = BufWriter::new(&file);
+/// Writes the sealed copy whole or not at all, never over a file (see [`files::write_whole`]).
+fn write_new(path: &Path, mode: u32, lines: &[String]) -> std::io::Result<()> {
+    files::write_whole(path, mode, Replace::Never, |file| {
+        let mut out = BufWriter::new(file);
         for line in lines {
             out.write_all(line.as_bytes())?;
             out.write_all(b"\n")?;
         }
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        sync_dir(path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
-    written
+        out.flush()
+    })
 }
 
 pub fn run(args: SealArgs, options: &SourceOptions) -> Outcome {
@@ -187,7 +180,11 @@ pub fn run(args: SealArgs, options: &SourceOptions) -> Outcome {
     }
     let ledger = open(Some(&args.input), options)?;
     let (lines, head) = sealed_lines(&ledger)?;
-    write_new(out, &lines).map_err(|e| {
+    // The copy gets the input's permission bits, never wider.
+    let mode = std::fs::metadata(&args.input)
+        .map(|m| files::file_mode(&m))
+        .map_err(|e| Failure::usage(format!("{}: {e}", args.input)))?;
+    write_new(out, mode, &lines).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Failure::usage(format!(
                 "{}: already exists; seal never overwrites a file",
@@ -197,26 +194,31 @@ pub fn run(args: SealArgs, options: &SourceOptions) -> Outcome {
             Failure::usage(format!("{}: {e}", args.out))
         }
     })?;
-    if args.json {
-        let report = Report {
+    let text = if args.json {
+        json_line(&Report {
             input: &args.input,
             out: &args.out,
             records: lines.len(),
             head: head.to_string(),
-        };
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        })
     } else {
-        println!(
-            "{}",
+        format!(
+            "{}\nhead {head}\n",
             crate::text::escape_control(&format!(
                 "sealed {} records of {} into {}",
                 lines.len(),
                 args.input,
                 args.out
             ))
-        );
-        println!("head {head}");
-    }
+        )
+    };
+    print_after(&text, || {
+        crate::text::escape_control(&format!(
+            "{}: the sealed copy was written (head {head})",
+            args.out
+        ))
+        .into_owned()
+    })?;
     Ok(0)
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use clap::Args;
 use serde::Serialize;
 
+use super::output::{json_line, print_after};
 use super::{Failure, Outcome, SourceOptions, open, parse_cli_time};
 use crate::ledger::snapshot::Snapshot;
 use crate::ledger::time::format_time;
@@ -63,11 +64,11 @@ pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
         up_to: format_time(snapshot.max_timestamp_ms),
         digest: format!("{}:{}", snapshot.seq, snapshot.hash),
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+    let text = if args.json {
+        json_line(&report)
     } else {
-        println!(
-            "{}",
+        format!(
+            "{}\nbound to {}\n",
             crate::text::escape_control(&format!(
                 "saved {}: balances after seq {} (line {}, {} of {} records, latest time {})",
                 report.snapshot,
@@ -76,9 +77,12 @@ pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
                 report.records,
                 ledger.len(),
                 report.up_to
-            ))
-        );
-        println!("bound to {}", report.digest);
-    }
+            )),
+            report.digest
+        )
+    };
+    print_after(&text, || {
+        crate::text::escape_control(&format!("saved {}", report.snapshot)).into_owned()
+    })?;
     Ok(0)
 }

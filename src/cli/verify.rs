@@ -6,6 +6,7 @@ use std::path::Path;
 use clap::Args;
 use serde::Serialize;
 
+use super::output::{json_line, print};
 use super::{Failure, Outcome, SourceOptions, open};
 use crate::ledger::chain::{self, Digest256, ExpectedDigest, GENESIS};
 use crate::ledger::record::parse_record;
@@ -262,9 +263,9 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
     let mut report = verify(&ledger, expect.as_ref());
     report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("serializable"));
+        print(&json_line(&report))?;
     } else {
-        print!("{}", render_text(&report));
+        print(&render_text(&report))?;
     }
     Ok(if report.ok() { 0 } else { 1 })
 }

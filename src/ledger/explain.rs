@@ -194,6 +194,15 @@ impl<'a> Explainer<'a> {
                     account_of(side)
                 )
             }
+            Reason::Lookalike {
+                account,
+                original,
+                first,
+            } => ledger.lookalike_text(
+                u32::from_le_bytes(account),
+                u32::from_le_bytes(original),
+                u32::from_le_bytes(first) as usize,
+            ),
             Reason::Overflow { side } => format!(
                 "balance of {} would leave the range of exact decimals; the amount is not applied",
                 account_of(side)

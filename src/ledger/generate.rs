@@ -23,11 +23,45 @@ pub struct GenerateOptions {
     pub sealed: bool,
 }
 
+/// The most accounts a log may be generated with: the generator keeps each account's balance in
+/// memory (9 bytes each, 90 MB at most).
+pub const MAX_ACCOUNTS: u64 = 10_000_000;
+
+/// The most events a log may be generated with: time moves on by at most 4 s per event, and 10
+/// billion events (some 1.5 TB of log) end before the year 3300, well within the times a log
+/// can hold.
+pub const MAX_EVENTS: u64 = 10_000_000_000;
+
+impl GenerateOptions {
+    /// Refuses sizes the generator cannot honour, before anything is allocated or written.
+    pub fn check(&self) -> Result<(), String> {
+        if self.accounts == 0 || self.accounts > MAX_ACCOUNTS {
+            return Err(format!(
+                "--accounts {}: give 1 to {} accounts (each account's balance is kept in memory)",
+                self.accounts,
+                crate::text::group(MAX_ACCOUNTS)
+            ));
+        }
+        if self.events > MAX_EVENTS {
+            return Err(format!(
+                "--events {}: give at most {} events",
+                self.events,
+                crate::text::group(MAX_EVENTS)
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// 2024-03-01T00:00:00Z, where every generated log starts.
 const START: i64 = 1_709_251_200_000;
 
-/// Generates the log into `out`. Writes in large pieces; `out` need not be buffered.
+/// Generates the log into `out`. Writes in large pieces; `out` need not be buffered. Sizes
+/// [`GenerateOptions::check`] refuses are an [`io::ErrorKind::InvalidInput`] error.
 pub fn generate<W: Write>(options: GenerateOptions, out: W) -> io::Result<()> {
+    options
+        .check()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     Generator::new(options).run(out)
 }
 
@@ -332,6 +366,42 @@ mod tests {
         }
         assert!(l.problems().iter().all(|p| !p.kind.is_bad_line()));
         assert_eq!(l.integrity(), Integrity::Unsealed);
+    }
+
+    #[test]
+    fn sizes_that_cannot_be_honoured_are_refused_before_anything_is_allocated() {
+        let o = GenerateOptions {
+            events: 10,
+            accounts: 10,
+            seed: 1,
+            sealed: false,
+        };
+        for bad in [
+            GenerateOptions { accounts: 0, ..o },
+            GenerateOptions {
+                accounts: 100_000_000_000,
+                ..o
+            },
+            GenerateOptions {
+                accounts: u64::MAX,
+                ..o
+            },
+            GenerateOptions {
+                events: u64::MAX,
+                ..o
+            },
+        ] {
+            let mut out = Vec::new();
+            let err = generate(bad, &mut out).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+            assert!(out.is_empty());
+        }
+        let edge = GenerateOptions {
+            accounts: MAX_ACCOUNTS,
+            events: 3,
+            ..o
+        };
+        assert!(edge.check().is_ok());
     }
 
     #[test]

@@ -220,6 +220,7 @@ impl Ledger {
         problems.extend(ids);
         problems.extend(seqs);
         problems.extend(replayed);
+        problems.extend(self.lookalike_accounts(None));
         for p in &problems {
             if let Some(i) = p.event() {
                 self.records.events[i as usize].flags |= flags::PROBLEM;
@@ -815,6 +816,11 @@ impl Ledger {
             self.facts_of(i, &self.records.events[i], previous, &mut problems);
         }
         problems.extend(self.new_duplicate_ids(first));
+        if self.records.accounts.len() > before.accounts
+            || self.sorted_accounts.len() < self.records.accounts.len()
+        {
+            problems.extend(self.lookalike_accounts(Some(first)));
+        }
         self.time_order.extend(first as u32..n as u32);
         self.time_rank.extend(first as u32..n as u32);
         self.account_index

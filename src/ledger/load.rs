@@ -740,13 +740,18 @@ fn line_cuts(bytes: &[u8], chunk: usize) -> Vec<usize> {
     cuts
 }
 
-/// Parses the lines of one chunk (which starts at a line start).
+/// Lines parsed between two looks at whether the load was cancelled.
+const CANCEL_EVERY: u64 = 1024;
+
+/// Parses the lines of one chunk (which starts at a line start). A cancelled load stops it early
+/// (the caller drops what it returns).
 fn parse_line_chunk<'a>(
     known: &Names,
     bytes: &'a [u8],
     base_offset: u64,
     sealed: bool,
     buffers: Buffers,
+    progress: Option<&Progress>,
 ) -> ChunkOut<'a> {
     let mut parser = ChunkParser::new(known, bytes, base_offset, sealed);
     parser.out.events = buffers.events;
@@ -758,6 +763,9 @@ fn parse_line_chunk<'a>(
     let mut start = 0;
     let mut line = 0u64;
     while start < bytes.len() {
+        if line.is_multiple_of(CANCEL_EVERY) && progress.is_some_and(Progress::cancelled) {
+            break;
+        }
         let end = memchr::memchr(b'\n', &bytes[start..])
             .map(|i| start + i)
             .unwrap_or(bytes.len());
@@ -866,8 +874,14 @@ impl Records {
                         .ok()
                         .and_then(|mut p| p.pop())
                         .unwrap_or_default();
-                    let out =
-                        parse_line_chunk(known, piece, base_offset + w[0] as u64, sealed, buffers);
+                    let out = parse_line_chunk(
+                        known,
+                        piece,
+                        base_offset + w[0] as u64,
+                        sealed,
+                        buffers,
+                        progress,
+                    );
                     if let Some(p) = progress {
                         p.bytes_done
                             .fetch_add((w[1] - w[0]) as u64, Ordering::Relaxed);
@@ -917,6 +931,9 @@ impl Records {
             self.accounts = known;
             pending = Some((parsed, range));
             at = next;
+        }
+        if progress.is_some_and(Progress::cancelled) {
+            return false;
         }
         if let Some((mut chunks, done)) = pending {
             chunks.iter_mut().for_each(|c| self.resolve(c));
@@ -998,7 +1015,12 @@ impl Records {
             .map(|group| {
                 let mut parser =
                     ChunkParser::with_text(&self.accounts, bytes, text, base_offset, sealed);
-                for span in group.iter() {
+                for (i, span) in group.iter().enumerate() {
+                    if (i as u64).is_multiple_of(CANCEL_EVERY)
+                        && progress.is_some_and(Progress::cancelled)
+                    {
+                        break;
+                    }
                     parser.record(*span);
                 }
                 parser.finish(0)
@@ -1572,6 +1594,26 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_load_stops_within_a_few_lines_of_a_chunk() {
+        let text = "x\n".repeat(100 * CANCEL_EVERY as usize);
+        let progress = Progress::default();
+        progress.cancel.store(true, Ordering::Relaxed);
+        let out = parse_line_chunk(
+            &Names::default(),
+            text.as_bytes(),
+            0,
+            false,
+            Buffers::default(),
+            Some(&progress),
+        );
+        assert!(out.lines <= CANCEL_EVERY, "{} lines parsed", out.lines);
+        let mut records = Records::default();
+        let done = records.add_lines_in(text.as_bytes(), 0, Some(&progress), CHUNK, &mut |_| {});
+        assert!(!done);
+        assert!(records.problems.len() as u64 <= CANCEL_EVERY);
+    }
+
+    #[test]
     fn chunked_parsing_matches_one_chunk() {
         // Many lines, so that the file spans several chunks, with bad lines everywhere.
         let mut text = String::new();
@@ -1595,6 +1637,7 @@ mod tests {
             0,
             false,
             Buffers::default(),
+            None,
         );
         assert_eq!(whole.len(), single.events.len());
         assert_eq!(whole.problems().len(), single.problems.len());

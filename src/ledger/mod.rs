@@ -5,10 +5,12 @@
 pub mod chain;
 pub mod event;
 mod explain;
+pub mod files;
 pub mod follow;
 pub mod generate;
 mod index;
 pub mod load;
+mod lookalike;
 mod memory;
 pub mod money;
 mod names;

@@ -46,13 +46,16 @@ pub enum ProblemKind {
     TornTail,
     /// A balance would leave the range of exact decimals.
     Overflow,
+    /// An account whose id differs from an earlier account's only by invisible characters,
+    /// Unicode normalisation or case (see `ledger::lookalike`).
+    LookalikeAccount,
 }
 
 /// Lines longer than this are not parsed (1 MiB).
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 19] = [
+    pub const ALL: [ProblemKind; 20] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -72,6 +75,7 @@ impl ProblemKind {
         ProblemKind::ChainBroken,
         ProblemKind::TornTail,
         ProblemKind::Overflow,
+        ProblemKind::LookalikeAccount,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +99,7 @@ impl ProblemKind {
             ProblemKind::ChainBroken => "chain-broken",
             ProblemKind::TornTail => "torn-tail",
             ProblemKind::Overflow => "overflow",
+            ProblemKind::LookalikeAccount => "lookalike-account",
         }
     }
 
@@ -201,6 +206,12 @@ pub(crate) enum Reason {
     },
     Overflow {
         side: u8,
+    },
+    /// Account `account` looks like account `original`, whose first event is `first`.
+    Lookalike {
+        account: [u8; 4],
+        original: [u8; 4],
+        first: [u8; 4],
     },
 }
 

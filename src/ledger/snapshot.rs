@@ -19,13 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use super::chain;
 use super::event::{AccountId, Effect, NO_ACCOUNT, TypeMap};
+use super::files::{self, Replace};
 use super::index::{Integrity, Ledger};
 use super::load::{LoadOptions, NO_SEQ, Resume, load_file_from};
 use super::money::Money;
 use super::problem::ProblemKind;
 use super::record::parse_record;
 use super::replay::Moment;
-use super::store::{line_before, sync_dir};
+use super::store::line_before;
 use super::time::Millis;
 
 /// The `format` member of every snapshot file.
@@ -236,26 +237,20 @@ impl Snapshot {
         })
     }
 
-    /// Writes the snapshot into `FILE.snapshots/` (created when missing), atomically: a reader
-    /// sees the whole file or none. Returns its path.
+    /// Writes the snapshot into `FILE.snapshots/` (created when missing, never a symbolic link),
+    /// whole or not at all (see [`files::write_whole`]), with the log's permission bits at most.
+    /// Returns its path.
     pub fn save(&self, log: &Path) -> std::io::Result<PathBuf> {
+        let meta = fs::metadata(log)?;
         let dir = snapshot_dir(log);
-        fs::create_dir_all(&dir)?;
+        files::dir_beside(&dir, &meta)?;
         let path = dir.join(format!("{:020}.json", self.seq));
-        let tmp = dir.join(format!(".{:020}.json.{}.tmp", self.seq, std::process::id()));
         let text = serde_json::to_string_pretty(self).expect("serializable");
-        let written = (|| {
-            let mut f = File::create(&tmp)?;
+        files::write_whole(&path, files::file_mode(&meta), Replace::Allowed, |f| {
             f.write_all(text.as_bytes())?;
-            f.write_all(b"\n")?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            sync_dir(&path)
-        })();
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written.map(|()| path)
+            f.write_all(b"\n")
+        })?;
+        Ok(path)
     }
 
     /// Checks that the snapshot is still bound to the log: the record that ends at its offset

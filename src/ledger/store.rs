@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::chain::{self, Digest256, GENESIS};
 use super::event::{Effect, TypeMap};
+use super::files::{self, sync_dir};
 use super::index::read_exact_at;
 use super::money::Money;
 use super::problem::MAX_LINE;
@@ -55,18 +56,33 @@ pub struct NewEvent {
     pub meta: Vec<(String, String)>,
 }
 
-fn check_text(what: &str, text: &str) -> Result<(), String> {
+/// A name (account, type, id, meta key) is not empty and holds no control, bidirectional,
+/// invisible or unassigned character: what is written is what any screen shows.
+pub fn check_name(what: &str, text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err(format!("{what} is empty"));
     }
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
+    if let Some(c) = crate::text::forbidden_in_name(text) {
         return Err(format!(
-            "{what} `{}` contains the control character U+{:04X}",
-            crate::text::escape_control(text),
-            c as u32
+            "{what} `{}` contains {}: a name may not hold control, bidirectional, invisible or \
+             unassigned characters",
+            crate::text::visible(text),
+            crate::text::describe(c)
         ));
     }
     Ok(())
+}
+
+/// A `--meta` value holds no control, bidirectional control or line separator, so the record
+/// printed back is exactly the bytes written.
+pub fn check_value(what: &str, text: &str) -> Result<(), String> {
+    match crate::text::forbidden_in_value(text) {
+        Some(c) => Err(format!(
+            "{what}: the value contains {}, which is not written",
+            crate::text::describe(c)
+        )),
+        None => Ok(()),
+    }
 }
 
 impl NewEvent {
@@ -74,23 +90,18 @@ impl NewEvent {
     /// characters, a positive amount where the type needs one, `to` exactly for transfers, a known
     /// type, a time that can be written and read back.
     pub fn validate(&self, types: &TypeMap) -> Result<(), String> {
-        check_text("--account", &self.account)?;
-        check_text("--type", &self.kind)?;
+        check_name("--account", &self.account)?;
+        check_name("--type", &self.kind)?;
         if let Some(id) = &self.id {
-            check_text("--id", id)?;
+            check_name("--id", id)?;
         }
         if let Some(to) = &self.to {
-            check_text("--to", to)?;
+            check_name("--to", to)?;
         }
         let mut keys = std::collections::HashSet::new();
         for (k, v) in &self.meta {
-            check_text("--meta key", k)?;
-            if let Some(c) = v.chars().find(|c| c.is_control()) {
-                return Err(format!(
-                    "--meta {k}: the value contains the control character U+{:04X}",
-                    c as u32
-                ));
-            }
+            check_name("--meta key", k)?;
+            check_value(&format!("--meta {k}"), v)?;
             if !keys.insert(k.as_str()) {
                 return Err(format!("--meta {k} is given twice"));
             }
@@ -514,7 +525,10 @@ pub fn append(
         )));
     }
     let io = io_error(path);
-    let mut file = match OpenOptions::new().read(true).append(true).open(path) {
+    // A log the user names may be a symbolic link to a regular file (it is followed); a new log is
+    // created with O_EXCL, never through a link. Only a regular file is ever written.
+    let open = || files::open_regular(path, OpenOptions::new().read(true).append(true));
+    let mut file = match open() {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(n) = expect.seq.filter(|n| *n != 0) {
@@ -522,18 +536,24 @@ pub fn append(
                     "{name}: --expect-seq {n}, but the log does not exist yet (its head is at seq 0)"
                 )));
             }
-            match OpenOptions::new()
-                .read(true)
-                .append(true)
-                .create_new(true)
-                .open(path)
-            {
+            match files::open_regular(
+                path,
+                OpenOptions::new().read(true).append(true).create_new(true),
+            ) {
                 Ok(f) => f,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(&io)?,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match open() {
+                    Ok(f) => f,
+                    Err(e)
+                        if e.kind() == io::ErrorKind::NotFound
+                            && path.symlink_metadata().is_ok_and(|m| m.is_symlink()) =>
+                    {
+                        return Err(StoreError::Refused(format!(
+                            "{name}: a symbolic link to a file that does not exist; append \
+                             never creates a log through a link"
+                        )));
+                    }
+                    Err(e) => return Err(io(e)),
+                },
                 Err(e) => return Err(io(e)),
             }
         }
@@ -686,15 +706,6 @@ pub(crate) fn commit(
     })
 }
 
-/// Makes the entries of the folder holding `path` durable (a new file's name).
-pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    File::open(dir)?.sync_all()
-}
-
 /// Finds the record whose event id is `id` in the first `len` bytes of the log. Looks for the id's
 /// JSON text (a string, or the bare digits of a numeric id), then reads each candidate line.
 fn find_id(file: &File, len: u64, id: &str) -> io::Result<Option<(u64, Vec<u8>)>> {
@@ -760,16 +771,20 @@ pub fn torn_path(path: &Path) -> PathBuf {
 /// its newline gets the newline.
 pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     let io = io_error(path);
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(&io)?;
+    let name = path.display().to_string();
+    let mut file =
+        files::open_regular(path, OpenOptions::new().read(true).write(true)).map_err(&io)?;
     file.lock().map_err(&io)?;
-    let len = file.metadata().map_err(&io)?.len();
+    let log = file.metadata().map_err(&io)?;
+    let len = log.len();
     if len == 0 {
         return Ok(Repaired::Nothing);
     }
+    let not_a_log = |why: &str| {
+        StoreError::Refused(format!(
+            "{name}: not a log: {why} (repair works on JSON Lines logs); nothing was changed"
+        ))
+    };
     let mut last = [0u8];
     read_exact_at(&file, &mut last, len - 1).map_err(&io)?;
     if last[0] == b'\n' {
@@ -779,6 +794,9 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
             .map_or(0, |l| l.start + l.bytes.len() as u64 + 1);
         if end == len {
             return Ok(Repaired::Nothing);
+        }
+        if let Some(why) = why_not_a_log(&file, end, b"").map_err(&io)? {
+            return Err(not_a_log(why));
         }
         let mut blank = vec![0u8; (len - end) as usize];
         read_exact_at(&file, &mut blank, end).map_err(&io)?;
@@ -792,36 +810,86 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     }
     let start = line_before_torn(&file, len).map_err(&io)?;
     let line = line_number(&file, start).map_err(&io)?;
-    let mut tail = vec![0u8; (len - start) as usize];
+    let tail_len = len - start;
+    // Only as much of the line as a record can be is read (to see whether it is one); a longer
+    // line is copied aside a block at a time, never held in memory whole.
+    let mut tail = vec![0u8; tail_len.min(MAX_LINE as u64 + 2) as usize];
     read_exact_at(&file, &mut tail, start).map_err(&io)?;
-    if is_complete_record(&tail) {
+    if tail_len <= MAX_LINE as u64 + 1 && is_complete_record(&tail) {
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::End(0)).map_err(&io)?;
         file.write_all(b"\n").map_err(&io)?;
         file.sync_all().map_err(&io)?;
         return Ok(Repaired::Completed { line });
     }
+    // Only a log loses its last line.
+    if let Some(why) = why_not_a_log(&file, start, &tail).map_err(&io)? {
+        return Err(not_a_log(why));
+    }
     // First keep the bytes, durably; only then take them out of the log.
     let torn = torn_path(path);
     let torn_name = torn.clone();
     let torn_io = io_error(&torn_name);
-    let mut out = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&torn)
-        .map_err(&torn_io)?;
-    let mut kept = tail.clone();
-    kept.push(b'\n');
-    out.write_all(&kept).map_err(&torn_io)?;
+    let mut out = files::open_beside_for_append(&torn, &log).map_err(&torn_io)?;
+    drop(tail);
+    let mut block = vec![0u8; tail_len.min(1 << 20) as usize];
+    let mut at = start;
+    while at < len {
+        let n = (len - at).min(block.len() as u64) as usize;
+        read_exact_at(&file, &mut block[..n], at).map_err(&io)?;
+        out.write_all(&block[..n]).map_err(&torn_io)?;
+        at += n as u64;
+    }
+    out.write_all(b"\n").map_err(&torn_io)?;
     out.sync_all().map_err(&torn_io)?;
     sync_dir(&torn).map_err(&torn_io)?;
     file.set_len(start).map_err(&io)?;
     file.sync_all().map_err(&io)?;
     Ok(Repaired::Moved {
         line,
-        bytes: tail.len() as u64,
+        bytes: tail_len,
         torn,
     })
+}
+
+/// Why a file whose lines before `end` are complete, followed by `tail`, is not a JSON Lines log
+/// (`None` when it is one): it is a JSON array, or none of its lines reads as a record. A file
+/// whose only line is a torn first record (it starts as every record rewind writes does) is a
+/// log.
+fn why_not_a_log(file: &File, end: u64, tail: &[u8]) -> io::Result<Option<&'static str>> {
+    let mut head = [0u8; 4096];
+    let n = (file.metadata()?.len()).min(head.len() as u64) as usize;
+    read_exact_at(file, &mut head[..n], 0)?;
+    let head = head[..n]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&head[..n]);
+    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Ok(Some("it is a JSON array"));
+    }
+    if holds_a_record(file, end)? || (end == 0 && tail.starts_with(b"{\"seq\":")) {
+        return Ok(None);
+    }
+    Ok(Some("no line of it reads as a JSON object record"))
+}
+
+/// Whether a line of `file[..end]` reads as a record: what tells a log from any other file.
+/// Stops at the first one (the first line of a log); only lines that start with `{` are parsed.
+fn holds_a_record(file: &File, end: u64) -> io::Result<bool> {
+    if end == 0 {
+        return Ok(false);
+    }
+    // SAFETY: read only, and the lock keeps other writers away while the map lives.
+    let map = unsafe { memmap2::MmapOptions::new().len(end as usize).map(file) }?;
+    let bytes: &[u8] = &map;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    Ok(bytes.split(|b| *b == b'\n').any(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let from = line.iter().position(|b| !b.is_ascii_whitespace());
+        from.is_some_and(|i| {
+            line[i] == b'{'
+                && std::str::from_utf8(&line[i..]).is_ok_and(|text| parse_record(text).is_ok())
+        })
+    }))
 }
 
 /// A line that is a whole record: it parses, and if it is sealed its hash matches its bytes.
@@ -917,6 +985,55 @@ mod tests {
             assert!(err.contains(why), "{err} (expected {why})");
             assert!(!err.contains('\n'));
         }
+    }
+
+    #[test]
+    fn names_refuse_bidirectional_and_invisible_characters() {
+        let types = TypeMap::default();
+        type Change = Box<dyn Fn(&mut NewEvent, &str)>;
+        let fields: Vec<(&str, Change)> = vec![
+            ("--account", Box::new(|e, t| e.account = t.into())),
+            ("--type", Box::new(|e, t| e.kind = format!("DEPOSIT{t}"))),
+            ("--id", Box::new(|e, t| e.id = Some(t.into()))),
+            (
+                "--to",
+                Box::new(|e, t| {
+                    e.kind = "TRANSFER".into();
+                    e.to = Some(t.into());
+                }),
+            ),
+            (
+                "--meta key",
+                Box::new(|e, t| e.meta = vec![(t.into(), "v".into())]),
+            ),
+        ];
+        for c in [
+            '\u{202e}', '\u{2066}', '\u{200f}', '\u{200b}', '\u{200d}', '\u{ad}', '\u{feff}',
+            '\u{2028}', '\u{9b}', '\u{fe0f}',
+        ] {
+            for (field, change) in &fields {
+                let mut e = event();
+                change(&mut e, &format!("cust{c}1"));
+                let err = e.validate(&types).unwrap_err();
+                let code = format!("U+{:04X}", c as u32);
+                assert!(
+                    err.starts_with(field) && err.contains(&code),
+                    "{field} {code}: {err}"
+                );
+                assert!(!err.contains(c) && !err.contains('\n'), "{err:?}");
+            }
+        }
+        // A meta value may hold an emoji sequence, but nothing that would be printed otherwise
+        // than written.
+        let mut e = event();
+        e.meta = vec![("note".into(), "family 👨\u{200d}👩\u{200d}👧".into())];
+        assert!(e.validate(&types).is_ok());
+        e.meta = vec![("note".into(), "gnp\u{202e}exe".into())];
+        let err = e.validate(&types).unwrap_err();
+        assert!(
+            err.contains("--meta note") && err.contains("U+202E"),
+            "{err}"
+        );
     }
 
     /// A file whose writes and syncs fail on demand.

@@ -2,15 +2,14 @@
 //! moments, written to CSV and JSON files next to each other. Never over an existing file, never to
 //! the log.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::history::{
-    StatementRow, cell, statement, statement_json, statement_row, write_csv,
-};
+use crate::cli::history::{StatementRow, statement, statement_json, statement_row, write_csv};
+use crate::cli::output::{Cell, csv_header, csv_row};
+use crate::ledger::files::{self, Replace};
 use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
 
@@ -56,8 +55,15 @@ fn stamp(t: Millis) -> String {
     format_time(t).replace([':', '-'], "").replace(".000Z", "Z")
 }
 
-/// Creates `stem.ext` in `dir`, or `stem-2.ext`, `stem-3.ext`… when it exists.
-fn create_new(dir: &Path, stem: &str, ext: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+/// Writes `stem.ext` in `dir`, or `stem-2.ext`, `stem-3.ext`… when it exists, whole or not at all
+/// and never over a file (see [`files::write_whole`]). Returns the path written.
+fn write_new(
+    dir: &Path,
+    stem: &str,
+    ext: &str,
+    mode: u32,
+    write: &mut dyn FnMut(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<PathBuf> {
     for n in 1..1000 {
         let name = if n == 1 {
             format!("{stem}.{ext}")
@@ -65,8 +71,8 @@ fn create_new(dir: &Path, stem: &str, ext: &str) -> std::io::Result<(PathBuf, st
             format!("{stem}-{n}.{ext}")
         };
         let path = dir.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((path, file)),
+        match files::write_whole(&path, mode, Replace::Never, &mut *write) {
+            Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
@@ -74,25 +80,26 @@ fn create_new(dir: &Path, stem: &str, ext: &str) -> std::io::Result<(PathBuf, st
     Err(std::io::Error::other("too many exports with this name"))
 }
 
-/// Writes CSV and JSON with the same stem; returns both paths.
+/// Writes CSV and JSON with the same stem; returns both paths. They get the log's permission
+/// bits at most.
 fn write_pair(
     dir: &Path,
+    ledger: &Ledger,
     stem: &str,
-    csv: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    mut csv: impl FnMut(&mut std::fs::File) -> std::io::Result<()>,
     json: &str,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
-    let (csv_path, mut csv_file) = create_new(dir, stem, "csv")?;
-    csv(&mut csv_file)?;
-    csv_file.sync_all()?;
+    let mode = files::ledger_mode(ledger);
+    let csv_path = write_new(dir, stem, "csv", mode, &mut csv)?;
     let json_stem = csv_path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(stem)
         .to_string();
-    let (json_path, mut json_file) = create_new(dir, &json_stem, "json")?;
-    json_file.write_all(json.as_bytes())?;
-    json_file.write_all(b"\n")?;
-    json_file.sync_all()?;
+    let json_path = write_new(dir, &json_stem, "json", mode, &mut |f| {
+        f.write_all(json.as_bytes())?;
+        f.write_all(b"\n")
+    })?;
     Ok((csv_path, json_path))
 }
 
@@ -124,6 +131,7 @@ pub fn export_statement(
     let json = statement_json(name, None, to, &rows);
     write_pair(
         dir,
+        ledger,
         &stem,
         |f| write_csv(f, &rows).map_err(std::io::Error::other),
         &json,
@@ -173,32 +181,39 @@ pub fn export_events(
     let stem = format!("rewind-events-{}", safe(label));
     write_pair(
         dir,
+        ledger,
         &stem,
         |f| {
             let mut w = csv::Writer::from_writer(f);
-            w.write_record([
-                "seq",
-                "line",
-                "timestamp",
-                "eventId",
-                "accountId",
-                "type",
-                "amount",
-                "to",
-                "balance",
-            ])?;
+            csv_header(
+                &mut w,
+                &[
+                    "seq",
+                    "line",
+                    "timestamp",
+                    "eventId",
+                    "accountId",
+                    "type",
+                    "amount",
+                    "to",
+                    "balance",
+                ],
+            )?;
             for r in &rows {
-                w.write_record([
-                    r.seq.to_string(),
-                    r.line.to_string(),
-                    r.timestamp.clone(),
-                    cell(r.event_id.as_deref().unwrap_or_default()),
-                    cell(&r.account_id),
-                    cell(&r.kind),
-                    r.amount.map(|a| a.to_string()).unwrap_or_default(),
-                    cell(r.to.as_deref().unwrap_or_default()),
-                    r.balance.map(|b| b.to_string()).unwrap_or_default(),
-                ])?;
+                csv_row(
+                    &mut w,
+                    &[
+                        Cell::Plain(r.seq.to_string()),
+                        Cell::Plain(r.line.to_string()),
+                        Cell::Plain(r.timestamp.clone()),
+                        Cell::Text(r.event_id.as_deref().unwrap_or_default()),
+                        Cell::Text(&r.account_id),
+                        Cell::Text(&r.kind),
+                        Cell::Plain(r.amount.map(|a| a.to_string()).unwrap_or_default()),
+                        Cell::Text(r.to.as_deref().unwrap_or_default()),
+                        Cell::Plain(r.balance.map(|b| b.to_string()).unwrap_or_default()),
+                    ],
+                )?;
             }
             w.flush()?;
             Ok(())

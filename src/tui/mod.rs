@@ -8,7 +8,7 @@ pub mod diff;
 pub mod export;
 pub mod filter;
 pub mod keymap;
-mod run;
+pub mod run;
 pub mod theme;
 pub mod ui;
 

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
 };
-use ratatui::DefaultTerminal;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
+use ratatui::{DefaultTerminal, Frame};
 
 use super::app::{App, Follow};
 use super::theme::Theme;
@@ -25,6 +25,9 @@ use crate::source::pg::{Background, FollowOptions, PgErrorKind, PgFollower, PgSo
 
 /// How long the loop waits for input before it looks around (a growing file, for instance).
 const TICK: Duration = Duration::from_millis(250);
+/// How long a load told to stop is given to end (a database read sends its cancel request to the
+/// server then) before the explorer quits without it.
+const STOP_GRACE: Duration = Duration::from_millis(150);
 
 /// Opens the explorer on a log (the bundled sample when `file` is `None`).
 pub fn run(file: Option<&str>, options: &SourceOptions) -> Outcome {
@@ -120,7 +123,9 @@ fn session_database(
         std::thread::spawn(move || db.load(&load_options, Some(&progress)))
     };
     let name = db.name().to_string();
-    wait_for(terminal, &worker, &name, &progress, theme)?;
+    if wait_for(terminal, &worker, &name, &progress, theme)? == Waited::Quit {
+        return Ok(0);
+    }
     let ledger = match worker.join() {
         Ok(Ok(ledger)) => ledger,
         Ok(Err(e)) if e.kind == PgErrorKind::Cancelled => return Ok(0),
@@ -150,17 +155,36 @@ fn session_database(
     event_loop(terminal, &mut app, theme, &mut follower)
 }
 
-/// Shows the progress of a load until its thread ends; a key that quits tells the load to stop.
+/// How a wait for a load ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Waited {
+    /// The load's thread ended: join it for its result.
+    Done,
+    /// The user quit: the load was told to stop, and is not waited for.
+    Quit,
+}
+
+/// Shows the progress of a load until its thread ends. A key that quits (`q`, `Esc`, `Ctrl-C`)
+/// tells the load to stop and ends the wait within [`STOP_GRACE`], whatever the load is doing (a
+/// server that does not answer, a file still being indexed): the thread is left to end on its own.
 fn wait_for<T>(
     terminal: &mut DefaultTerminal,
     worker: &std::thread::JoinHandle<T>,
     name: &str,
     progress: &Progress,
     theme: Theme,
-) -> Result<(), Failure> {
+) -> Result<Waited, Failure> {
     // The progress is redrawn every 50 ms; the end of the load is noticed within 5 ms.
     let mut drawn: Option<Instant> = None;
+    let mut quit: Option<Instant> = None;
     while !worker.is_finished() {
+        if let Some(at) = quit {
+            if at.elapsed() >= STOP_GRACE {
+                return Ok(Waited::Quit);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
         if drawn.is_none_or(|at| at.elapsed() >= Duration::from_millis(50)) {
             draw_loading(terminal, name, progress, theme)?;
             drawn = Some(Instant::now());
@@ -173,10 +197,15 @@ fn wait_for<T>(
                 key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
             if ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
                 progress.cancel.store(true, Ordering::Relaxed);
+                quit = Some(Instant::now());
             }
         }
     }
-    Ok(())
+    Ok(if quit.is_some() {
+        Waited::Quit
+    } else {
+        Waited::Done
+    })
 }
 
 /// Loads in a background thread while the screen shows progress. `None` when the user quit.
@@ -193,7 +222,9 @@ fn load_with_progress(
         std::thread::spawn(move || load_file(&path, &options, Some(&progress)))
     };
     let name = path.display().to_string();
-    wait_for(terminal, &worker, &name, &progress, theme)?;
+    if wait_for(terminal, &worker, &name, &progress, theme)? == Waited::Quit {
+        return Ok(None);
+    }
     match worker.join() {
         Ok(Ok(ledger)) => Ok(Some(ledger)),
         Ok(Err(LoadError::Cancelled { .. })) => Ok(None),
@@ -214,57 +245,61 @@ fn draw_loading(
     progress: &Progress,
     theme: Theme,
 ) -> Result<(), Failure> {
+    terminal
+        .draw(|frame| loading_screen(frame, name, progress, theme))
+        .map(|_| ())
+        .map_err(terminal_error)
+}
+
+/// The loading screen: the source's name (a database's URL as read, without its password), the
+/// progress, and how to stop.
+pub fn loading_screen(frame: &mut Frame, name: &str, progress: &Progress, theme: Theme) {
     let total = progress.bytes_total.load(Ordering::Relaxed);
     let done = progress.bytes_done.load(Ordering::Relaxed).min(total);
     let events = progress.events.load(Ordering::Relaxed);
-    terminal
-        .draw(|frame| {
-            let area = centered(frame.area(), 72, 7);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border_focused())
-                .title(Span::styled(" rewind · loading ", theme.title()));
-            let inner = block.inner(area);
-            frame.render_widget(block, area);
-            let [what, bar, help] = Layout::vertical([
-                Constraint::Length(2),
-                Constraint::Length(1),
-                Constraint::Length(1),
-            ])
-            .areas(inner);
-            frame.render_widget(
-                Paragraph::new(vec![
-                    Line::from(ui::fit(name, inner.width as usize)),
-                    Line::from(Span::styled(
-                        format!(
-                            "{} of {} MB · {} events",
-                            done / 1_000_000,
-                            total / 1_000_000,
-                            ui::group(events)
-                        ),
-                        theme.muted(),
-                    )),
-                ]),
-                what,
-            );
-            let ratio = if total == 0 {
-                0.0
-            } else {
-                done as f64 / total as f64
-            };
-            frame.render_widget(
-                Gauge::default()
-                    .gauge_style(theme.slider_past())
-                    .ratio(ratio),
-                bar,
-            );
-            frame.render_widget(
-                Paragraph::new(Span::styled("q or Ctrl-C to stop", theme.muted())),
-                help,
-            );
-        })
-        .map(|_| ())
-        .map_err(terminal_error)
+    let area = centered(frame.area(), 72, 7);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused())
+        .title(Span::styled(" rewind · loading ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [what, bar, help] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(ui::fit(name, inner.width as usize)),
+            Line::from(Span::styled(
+                format!(
+                    "{} of {} MB · {} events",
+                    done / 1_000_000,
+                    total / 1_000_000,
+                    ui::group(events)
+                ),
+                theme.muted(),
+            )),
+        ]),
+        what,
+    );
+    let ratio = if total == 0 {
+        0.0
+    } else {
+        done as f64 / total as f64
+    };
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(theme.slider_past())
+            .ratio(ratio),
+        bar,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled("q, Esc or Ctrl-C to stop", theme.muted())),
+        help,
+    );
 }
 
 /// Reads input and redraws until the user quits. Every key waiting in the input queue is applied

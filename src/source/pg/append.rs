@@ -5,9 +5,9 @@
 //! told otherwise) with `data = {"accountId", "amount", "to"}`, and an expected version makes the
 //! store refuse the write when the stream has moved on. Message DB stamps the time itself.
 
-use postgres::types::ToSql;
+use tokio_postgres::types::ToSql;
 
-use super::{Layout, PgError, PgErrorKind, PgSource, Stage};
+use super::{Layout, PgError, PgErrorKind, PgSource, Phase};
 use crate::ledger::Money;
 
 /// One event to append.
@@ -97,12 +97,9 @@ pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> 
             "an event needs an account and a type",
         ));
     }
-    let mut client = source.connect()?;
-    let url = &source.url;
-    let err = |e: postgres::Error| {
-        let mut e = url
-            .error(Stage::Write, &e)
-            .with_hint(&source.layout.expects());
+    let mut session = source.connect()?;
+    let err = |e: PgError| {
+        let mut e = e.with_hint(&source.layout.expects());
         if e.message.contains("Wrong expected version") {
             e.kind = PgErrorKind::Conflict;
             e.message = format!(
@@ -114,14 +111,17 @@ pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> 
         }
         e
     };
-    let mut tx = client.transaction().map_err(err)?;
     // Message DB's functions call each other without a schema.
-    tx.batch_execute("SET LOCAL search_path = message_store, public")
+    session
+        .batch_execute(
+            "BEGIN; SET LOCAL search_path = message_store, public",
+            Phase::Writing,
+        )
         .map_err(err)?;
     let id: String = match &event.id {
         Some(id) => id.clone(),
-        None => tx
-            .query_one("SELECT gen_random_uuid()::text", &[])
+        None => session
+            .query_one("SELECT gen_random_uuid()::text", &[], Phase::Writing)
             .map_err(err)?
             .get(0),
     };
@@ -136,22 +136,26 @@ pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> 
         &metadata,
         &event.expected_version,
     ];
-    let position: i64 = tx
+    let position: i64 = session
         .query_one(
             "SELECT message_store.write_message($1::varchar, $2::varchar, $3::varchar, \
              $4::text::jsonb, $5::text::jsonb, $6::bigint)",
             &params,
+            Phase::Writing,
         )
         .map_err(err)?
         .get(0);
-    let global_position: i64 = tx
+    let global_position: i64 = session
         .query_one(
             "SELECT global_position FROM message_store.messages WHERE id = $1::text::uuid",
             &[&id],
+            Phase::Writing,
         )
         .map_err(err)?
         .get(0);
-    tx.commit().map_err(err)?;
+    session
+        .batch_execute("COMMIT", Phase::Committing)
+        .map_err(err)?;
     Ok(Appended {
         id,
         stream,

@@ -13,11 +13,10 @@
 //! `h`. Keeping a digest and checking it later with `verify --expect` proves that no row up to that
 //! position was changed, removed, inserted or reordered since.
 
-use postgres::IsolationLevel;
 use sha2::{Digest, Sha256};
 
 use super::copy::TupleReader;
-use super::{PgError, PgSource, read_only};
+use super::{Isolation, PgError, PgSource, Phase, begin_read};
 use crate::ledger::chain::{Digest256, ExpectedDigest, GENESIS};
 
 /// How a kept digest compares with the rows now.
@@ -71,14 +70,13 @@ pub fn link(previous: &[u8; 32], row: &[u8]) -> [u8; 32] {
 /// Computes the digest of every row of the source, in order, in a read-only transaction; checks
 /// `expect` against it on the way.
 pub fn digest(source: &PgSource, expect: Option<&ExpectedDigest>) -> Result<Report, PgError> {
-    let mut client = source.connect()?;
-    let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
-        .map_err(|e| source.read_error(&e))?;
+    let mut session = source.connect()?;
+    begin_read(&mut session, Isolation::RepeatableRead).map_err(|e| source.read_error(e))?;
     let sql = format!(
         "COPY ({}) TO STDOUT (FORMAT binary)",
         source.layout.digest_select()
     );
-    let reader = tx.copy_out(&sql).map_err(|e| source.read_error(&e))?;
+    let reader = session.copy_out(&sql).map_err(|e| source.read_error(e))?;
     let mut tuples = TupleReader::new(reader, true).map_err(|e| source.stream_error(e))?;
     let mut hash = GENESIS;
     let mut rows = 0u64;
@@ -120,7 +118,9 @@ pub fn digest(source: &PgSource, expect: Option<&ExpectedDigest>) -> Result<Repo
         }
     }
     drop(tuples);
-    tx.commit().map_err(|e| source.read_error(&e))?;
+    session
+        .batch_execute("COMMIT", Phase::Rows)
+        .map_err(|e| source.read_error(e))?;
     let check = match (expect, check) {
         (None, _) => None,
         (Some(_), Some(c)) => Some(c),

@@ -1,14 +1,16 @@
 //! Why a database could not be read or written, in one line that never shows a password.
 
-use postgres::error::SqlState;
+use tokio_postgres::error::SqlState;
 
 /// What went wrong, broadly: callers map every kind to "could not do it" except a refused append.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PgErrorKind {
     /// The URL or the options do not describe a source.
     Usage,
-    /// The server could not be reached in time.
+    /// The server could not be reached.
     Connect,
+    /// The server did not answer in time.
+    Timeout,
     /// The server refused the login.
     Login,
     /// The database, table, column or function the source reads is not there.
@@ -50,7 +52,7 @@ impl PgError {
     }
 
     #[allow(non_upper_case_globals)]
-    pub(crate) fn from_client(url: &str, stage: Stage, e: &postgres::Error) -> PgError {
+    pub(crate) fn from_client(url: &str, stage: Stage, e: &tokio_postgres::Error) -> PgError {
         if let Some(db) = e.as_db_error() {
             let code = db.code();
             let (kind, message) = if *code == SqlState::INVALID_PASSWORD

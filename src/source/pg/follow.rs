@@ -26,9 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
-use postgres::{Client, IsolationLevel};
-
-use super::{Filter, PgError, PgSource, read_only};
+use super::{Filter, Isolation, PgError, PgSource, Phase, Session, begin_read};
 use crate::ledger::follow::FollowEvent;
 use crate::ledger::{Ledger, RecordSpan};
 
@@ -96,7 +94,7 @@ impl Batch {
 /// own); [`Batch::apply`] adds what it read to the ledger. [`PgFollower::poll`] does both.
 pub struct PgFollower {
     source: PgSource,
-    client: Client,
+    session: Session,
     options: FollowOptions,
     /// The highest position read.
     high: u64,
@@ -113,7 +111,7 @@ impl PgFollower {
         ledger: &Ledger,
         options: FollowOptions,
     ) -> Result<PgFollower, PgError> {
-        let mut client = source.connect()?;
+        let mut session = source.connect()?;
         let mut seen: Vec<u64> = (0..ledger.len()).map(|i| ledger.seq_of(i)).collect();
         seen.extend(
             ledger
@@ -125,7 +123,7 @@ impl PgFollower {
         seen.sort_unstable();
         seen.dedup();
         let high = seen.last().copied().unwrap_or(0);
-        let xmax = snapshot(&mut client, "xmax").map_err(|e| source.read_error(&e))?;
+        let xmax = snapshot(&mut session, "xmax").map_err(|e| source.read_error(e))?;
         let now = Instant::now();
         let mut holes = BTreeMap::new();
         'walk: for pair in seen.windows(2).rev() {
@@ -144,7 +142,7 @@ impl PgFollower {
         }
         Ok(PgFollower {
             source: source.clone(),
-            client,
+            session,
             options,
             high,
             holes,
@@ -156,32 +154,15 @@ impl PgFollower {
     /// that fill a hole. Holes that are settled are given up (see the module's rule).
     pub fn fetch(&mut self) -> Result<Batch, PgError> {
         let source = &self.source;
-        let err = |e: postgres::Error| source.read_error(&e);
-        let mut tx = read_only(&mut self.client, IsolationLevel::ReadCommitted).map_err(err)?;
-        let xmin_before = tx
-            .query_one("SELECT txid_snapshot_xmin(txid_current_snapshot())", &[])
-            .map_err(err)?
-            .get::<_, i64>(0);
-        let filter = Filter {
-            after: Some(self.high),
-            also: self.holes.keys().copied().collect(),
-        };
-        let mut batch = Batch::default();
-        let mut raw = Vec::new();
-        source.stream(&mut tx, &filter, &mut raw, |_, base, spans| {
-            batch.spans.extend(spans.iter().map(|s| RecordSpan {
-                start: s.start + base,
-                end: s.end + base,
-                line: s.line,
-            }));
-            true
-        })?;
-        batch.bytes = raw;
-        let xmax_after = tx
-            .query_one("SELECT txid_snapshot_xmax(txid_current_snapshot())", &[])
-            .map_err(err)?
-            .get::<_, i64>(0);
-        tx.commit().map_err(err)?;
+        let session = &mut self.session;
+        let err = |e: PgError| source.read_error(e);
+        begin_read(session, Isolation::ReadCommitted).map_err(err)?;
+        let read = Self::read(source, session, self.high, &self.holes);
+        if read.is_err() {
+            // Best effort: a session that broke (no answer, stopped) refuses it anyway.
+            let _ = session.batch_execute("ROLLBACK", Phase::Rows);
+        }
+        let (batch, xmin_before, xmax_after) = read?;
 
         let now = Instant::now();
         // Holes from earlier reads that this read did not fill, and that are settled.
@@ -224,6 +205,36 @@ impl PgFollower {
         Ok(batch)
     }
 
+    /// The reads of one poll, in its transaction: the snapshot's `xmin` before, the rows, the
+    /// snapshot's `xmax` after; the transaction is committed.
+    fn read(
+        source: &PgSource,
+        session: &mut Session,
+        high: u64,
+        holes: &BTreeMap<u64, Hole>,
+    ) -> Result<(Batch, i64, i64), PgError> {
+        let err = |e: PgError| source.read_error(e);
+        let xmin_before = snapshot(session, "xmin").map_err(err)?;
+        let filter = Filter {
+            after: Some(high),
+            also: holes.keys().copied().collect(),
+        };
+        let mut batch = Batch::default();
+        let mut raw = Vec::new();
+        source.stream(session, &filter, &mut raw, |_, base, spans| {
+            batch.spans.extend(spans.iter().map(|s| RecordSpan {
+                start: s.start + base,
+                end: s.end + base,
+                line: s.line,
+            }));
+            true
+        })?;
+        batch.bytes = raw;
+        let xmax_after = snapshot(session, "xmax").map_err(err)?;
+        session.batch_execute("COMMIT", Phase::Rows).map_err(err)?;
+        Ok((batch, xmin_before, xmax_after))
+    }
+
     /// Reads new rows and adds them to the ledger; returns how many were added.
     pub fn poll(&mut self, ledger: &mut Ledger) -> Result<usize, PgError> {
         let batch = self.fetch()?;
@@ -256,11 +267,12 @@ impl PgFollower {
     }
 }
 
-fn snapshot(client: &mut Client, which: &str) -> Result<i64, postgres::Error> {
-    Ok(client
+fn snapshot(session: &mut Session, which: &str) -> Result<i64, PgError> {
+    Ok(session
         .query_one(
             &format!("SELECT txid_snapshot_{which}(txid_current_snapshot())"),
             &[],
+            Phase::FirstRow,
         )?
         .get::<_, i64>(0))
 }

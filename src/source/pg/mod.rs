@@ -11,29 +11,32 @@ pub mod digest;
 mod error;
 pub mod follow;
 pub mod layout;
+mod session;
 mod tls;
 mod url;
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use postgres::{Client, IsolationLevel, Transaction};
+use std::sync::mpsc::RecvTimeoutError;
 
 use crate::ledger::{Builder, Ledger, LoadOptions, Progress, RawSource, RecordSpan};
 use copy::TupleReader;
 pub use error::{PgError, PgErrorKind, Stage};
 pub use follow::{Background, FollowOptions, PgFollower};
 pub use layout::{Filter, Layout};
-pub use url::{CONNECT_TIMEOUT, PgUrl, is_url, mask};
+pub use session::{CopyReader, Phase, Session, Stop, TICK};
+pub use url::{DEFAULT_TIMEOUT, Host, PgUrl, Target, is_url};
 
 /// Rows handed to the ledger at once (the progress moves per batch).
 const BATCH: usize = 16_384;
 
-/// A PostgreSQL database and where the events are in it.
+/// A PostgreSQL database and where the events are in it. Clones share one [`Stop`]: setting it
+/// ends every wait of every read or write from here, and cancels its query on the server.
 #[derive(Clone, Debug)]
 pub struct PgSource {
     pub url: PgUrl,
     pub layout: Layout,
+    pub stop: Stop,
 }
 
 impl PgSource {
@@ -41,39 +44,35 @@ impl PgSource {
         Ok(PgSource {
             url: PgUrl::parse(url)?,
             layout,
+            stop: Stop::default(),
         })
     }
 
-    /// The name a ledger read from here carries: the URL without its password.
+    /// The name a ledger read from here carries: the URL as read, without its password.
     pub fn name(&self) -> &str {
         self.url.display()
     }
 
-    pub(crate) fn connect(&self) -> Result<Client, PgError> {
-        self.url.connect()
+    pub(crate) fn connect(&self) -> Result<Session, PgError> {
+        Session::open(&self.url, &self.stop)
     }
 
-    /// An error of the client during a read, with what the source expected.
-    pub(crate) fn read_error(&self, e: &postgres::Error) -> PgError {
-        self.url
-            .error(Stage::Read, e)
-            .with_hint(&self.layout.expects())
+    /// An error of a read, with what the source expected after a missing table or column.
+    pub(crate) fn read_error(&self, e: PgError) -> PgError {
+        e.with_hint(&self.layout.expects())
     }
 
-    /// An I/O error while streaming rows (the client's errors come wrapped in it).
+    /// An I/O error while streaming rows (the session's errors come wrapped in it).
     pub(crate) fn stream_error(&self, e: io::Error) -> PgError {
-        match e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<postgres::Error>())
-        {
-            Some(pg) => self.read_error(pg),
+        match CopyReader::error(&e) {
+            Some(pg) => self.read_error(pg.clone()),
             None => {
                 let mut err = PgError::new(
                     PgErrorKind::Connect,
                     self.name(),
                     format!("the read failed: {e}"),
                 );
-                err.redact(self.url.password());
+                err.redact(self.url.secret());
                 err
             }
         }
@@ -96,36 +95,51 @@ impl PgSource {
             // Buffers go back to the reader once parsed, so a few allocations serve every batch.
             let (give_back, take_back) = std::sync::mpsc::channel::<Vec<u8>>();
             let reader = scope.spawn(move || -> Result<(), PgError> {
-                let mut client = self.connect()?;
-                let mut tx = read_only(&mut client, IsolationLevel::RepeatableRead)
-                    .map_err(|e| self.read_error(&e))?;
-                self.check_columns(&mut tx)?;
+                let mut session = self.connect()?;
+                begin_read(&mut session, Isolation::RepeatableRead)?;
+                self.check_columns(&mut session)?;
                 if let Some(table) = self.layout.table() {
                     // The planner's estimate, for progress only (0 when unknown or not there).
-                    let rows = tx
+                    let rows = session
                         .query_one(
                             "SELECT coalesce((SELECT greatest(reltuples, 0)::bigint FROM pg_class \
                              WHERE oid = to_regclass($1)), 0)",
                             &[&table],
+                            Phase::FirstRow,
                         )
-                        .map(|r| r.get::<_, i64>(0))
-                        .unwrap_or(0);
+                        .map_err(|e| self.read_error(e))?
+                        .get::<_, i64>(0);
                     estimate.store(rows.max(0) as u64, Ordering::Relaxed);
                 }
                 let mut buf = Vec::new();
-                self.stream(&mut tx, &Filter::default(), &mut buf, |buf, _, spans| {
-                    let spare = take_back.try_recv().unwrap_or_default();
-                    send.send((std::mem::replace(buf, spare), spans.to_vec()))
-                        .is_ok()
-                })?;
+                self.stream(
+                    &mut session,
+                    &Filter::default(),
+                    &mut buf,
+                    |buf, _, spans| {
+                        let spare = take_back.try_recv().unwrap_or_default();
+                        send.send((std::mem::replace(buf, spare), spans.to_vec()))
+                            .is_ok()
+                    },
+                )?;
                 drop(send);
-                tx.commit().map_err(|e| self.read_error(&e))
+                session
+                    .batch_execute("COMMIT", Phase::Rows)
+                    .map_err(|e| self.read_error(e))
             });
             let mut rows = 0;
-            for (mut bytes, spans) in receive {
+            loop {
+                // A stop asked for through the progress is passed on to the session, which may be
+                // waiting for the server.
                 if progress.is_some_and(Progress::cancelled) {
+                    self.stop.stop();
                     break;
                 }
+                let (mut bytes, spans) = match receive.recv_timeout(TICK) {
+                    Ok(batch) => batch,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
                 let base = raw.len();
                 builder.add_records(&bytes, base as u64, &spans, progress);
                 rows += spans.len() as u64;
@@ -142,12 +156,14 @@ impl PgSource {
                     p.bytes_total.store(expected, Ordering::Relaxed);
                 }
             }
+            // A reader blocked on a full channel sees it closed.
+            drop(receive);
             if let Some(p) = progress {
                 p.bytes_total.store(raw.len() as u64, Ordering::Relaxed);
             }
             reader.join().expect("the reading thread does not panic")
         });
-        if progress.is_some_and(Progress::cancelled) {
+        if progress.is_some_and(Progress::cancelled) || self.stop.is_stopped() {
             return Err(PgError::new(
                 PgErrorKind::Cancelled,
                 self.name(),
@@ -161,11 +177,13 @@ impl PgSource {
     }
 
     /// Refuses a `--query` whose columns cannot make events, before any row is read.
-    fn check_columns(&self, tx: &mut Transaction) -> Result<(), PgError> {
+    fn check_columns(&self, session: &mut Session) -> Result<(), PgError> {
         let Some(probe) = self.layout.columns_probe() else {
             return Ok(());
         };
-        let statement = tx.prepare(&probe).map_err(|e| self.read_error(&e))?;
+        let statement = session
+            .prepare(&probe, Phase::FirstRow)
+            .map_err(|e| self.read_error(e))?;
         let columns: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
         match self.layout.missing_columns(&columns) {
             Some(message) => Err(PgError::new(PgErrorKind::Schema, self.name(), message)),
@@ -179,7 +197,7 @@ impl PgSource {
     /// Returns the number of rows.
     pub(crate) fn stream(
         &self,
-        tx: &mut Transaction,
+        session: &mut Session,
         filter: &Filter,
         raw: &mut Vec<u8>,
         mut sink: impl FnMut(&mut Vec<u8>, usize, &[RecordSpan]) -> bool,
@@ -188,7 +206,7 @@ impl PgSource {
             "COPY ({}) TO STDOUT (FORMAT binary)",
             self.layout.select(filter)
         );
-        let reader = tx.copy_out(&sql).map_err(|e| self.read_error(&e))?;
+        let reader = session.copy_out(&sql).map_err(|e| self.read_error(e))?;
         let mut tuples = TupleReader::new(reader, false).map_err(|e| self.stream_error(e))?;
         let mut spans: Vec<RecordSpan> = Vec::with_capacity(BATCH);
         let mut batch_start = raw.len();
@@ -222,16 +240,27 @@ impl PgSource {
     }
 }
 
-/// Starts a READ ONLY transaction with the settings rows are rendered under (times in UTC).
-pub(crate) fn read_only(
-    client: &mut Client,
-    isolation: IsolationLevel,
-) -> Result<Transaction<'_>, postgres::Error> {
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(isolation)
-        .read_only(true)
-        .start()?;
-    tx.batch_execute("SET LOCAL TIME ZONE 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'")?;
-    Ok(tx)
+/// How a read sees rows committed while it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Isolation {
+    /// One snapshot for the whole read.
+    RepeatableRead,
+    /// Each statement sees what was committed before it started.
+    ReadCommitted,
+}
+
+/// Starts a READ ONLY transaction with the settings rows are rendered under (times in UTC), in
+/// one round trip.
+pub(crate) fn begin_read(session: &mut Session, isolation: Isolation) -> Result<(), PgError> {
+    let level = match isolation {
+        Isolation::RepeatableRead => "REPEATABLE READ",
+        Isolation::ReadCommitted => "READ COMMITTED",
+    };
+    session.batch_execute(
+        &format!(
+            "BEGIN ISOLATION LEVEL {level} READ ONLY; SET LOCAL TIME ZONE 'UTC'; \
+             SET LOCAL DateStyle = 'ISO, YMD'"
+        ),
+        Phase::FirstRow,
+    )
 }

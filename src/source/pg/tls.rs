@@ -12,8 +12,8 @@
 //! `~/.postgresql/root.crt` when it is not given), or the system's store with `sslrootcert=system`.
 //! As with libpq, `require` with trusted roots at hand (`sslrootcert=` given, or the default file
 //! there) checks the chain as `verify-ca` does.
-//! The client library knows only the first three modes and neither option, so [`split`] takes them
-//! out of the URL before it is parsed.
+//! The client library knows only the first three modes and neither option: the URL's reader
+//! ([`super::url`]) gives it `require` for the `verify-*` modes and keeps the rest here.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,72 +55,6 @@ pub struct TlsOptions {
     pub roots: Option<Roots>,
     /// `sslmode=require` was asked for.
     pub require: bool,
-}
-
-/// Takes `sslmode=verify-ca|verify-full` (left as `sslmode=require` for the client library) and
-/// `sslrootcert=` out of `url`'s query. The query starts at the first `?` after the user part (a
-/// password may hold a `?`).
-pub fn split(url: &str) -> (String, TlsOptions) {
-    let mut options = TlsOptions {
-        verify: Verify::Nothing,
-        roots: None,
-        require: false,
-    };
-    let scheme = url.find("://").map_or(0, |i| i + 3);
-    let after_user = scheme + super::url::userinfo_end(&url[scheme..]).map_or(0, |at| at + 1);
-    let Some(q) = url[after_user..].find('?').map(|i| after_user + i) else {
-        return (url.to_string(), options);
-    };
-    let mut kept = Vec::new();
-    for pair in url[q + 1..].split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match (key, value) {
-            ("sslmode", "verify-ca") => {
-                options.verify = Verify::Chain;
-                kept.push("sslmode=require".to_string());
-            }
-            ("sslmode", "verify-full") => {
-                options.verify = Verify::Full;
-                kept.push("sslmode=require".to_string());
-            }
-            ("sslmode", "require") => {
-                options.require = true;
-                kept.push(pair.to_string());
-            }
-            ("sslrootcert", "system") => options.roots = Some(Roots::System),
-            ("sslrootcert", path) => options.roots = Some(Roots::File(PathBuf::from(decode(path)))),
-            _ => kept.push(pair.to_string()),
-        }
-    }
-    let mut rest = url[..q].to_string();
-    if !kept.is_empty() {
-        rest.push('?');
-        rest.push_str(&kept.join("&"));
-    }
-    (rest, options)
-}
-
-/// Percent-decoding of a query value (a path may be written `%2Fetc%2F…`).
-fn decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The connector for these options; an error is a sentence about the roots.
@@ -289,36 +223,6 @@ impl ServerCertVerifier for AnyName {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verify_modes_and_roots_are_taken_out_of_the_url() {
-        let (url, o) =
-            split("postgres://u:p?w@h/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&x=1");
-        assert_eq!(url, "postgres://u:p?w@h/db?sslmode=require&x=1");
-        assert_eq!(o.verify, Verify::Full);
-        assert_eq!(o.roots, Some(Roots::File(PathBuf::from("/tmp/ca.pem"))));
-
-        let (url, o) = split("postgres://h/db?sslrootcert=system&sslmode=verify-ca");
-        assert_eq!(url, "postgres://h/db?sslmode=require");
-        assert_eq!((o.verify, o.roots), (Verify::Chain, Some(Roots::System)));
-
-        let (url, o) = split("postgres://h/db?sslmode=require");
-        assert_eq!(url, "postgres://h/db?sslmode=require");
-        assert_eq!(
-            (o.verify, o.roots, o.require),
-            (Verify::Nothing, None, true)
-        );
-
-        let (url, _) = split("postgres://u:a?b@h/db");
-        assert_eq!(url, "postgres://u:a?b@h/db");
-        let (url, o) =
-            split("postgres://u@h/db?sslmode=verify-ca&sslrootcert=/home/me@corp/ca.pem");
-        assert_eq!(url, "postgres://u@h/db?sslmode=require");
-        assert_eq!(
-            o.roots,
-            Some(Roots::File(PathBuf::from("/home/me@corp/ca.pem")))
-        );
-    }
 
     #[test]
     fn missing_roots_are_a_sentence() {

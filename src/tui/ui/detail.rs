@@ -6,12 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::{field_line, fit};
+use super::{field_line, fit, fit_padded, visible};
 use crate::ledger::chain::{self, to_hex};
 use crate::ledger::record::{members, parse_record};
 use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Effect, Integrity, Ledger, ProblemKind};
-use crate::text::escape_control;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -127,14 +126,14 @@ impl Widget for Detail<'_> {
             field_line(
                 "account",
                 vec![Span::raw(
-                    escape_control(ledger.account_name(e.account)).into_owned(),
+                    visible(ledger.account_name(e.account)).into_owned(),
                 )],
                 theme,
             ),
             field_line(
                 "type",
                 vec![
-                    Span::raw(escape_control(ledger.type_name(e.kind)).into_owned()),
+                    Span::raw(visible(ledger.type_name(e.kind)).into_owned()),
                     Span::styled(format!("  ({})", effect.name()), theme.muted()),
                 ],
                 theme,
@@ -152,9 +151,7 @@ impl Widget for Detail<'_> {
         if let Some(to) = e.to_account() {
             lines.push(field_line(
                 "to",
-                vec![Span::raw(
-                    escape_control(ledger.account_name(to)).into_owned(),
-                )],
+                vec![Span::raw(visible(ledger.account_name(to)).into_owned())],
                 theme,
             ));
         }
@@ -183,7 +180,7 @@ impl Widget for Detail<'_> {
                 "problem",
                 vec![
                     Span::styled(format!("! {} ", p.kind), theme.warning()),
-                    Span::raw(escape_control(&ledger.message(p)).into_owned()),
+                    Span::raw(visible(&ledger.message(p)).into_owned()),
                 ],
                 theme,
             ));
@@ -209,7 +206,7 @@ impl Widget for Detail<'_> {
             ChainStatus::Broken { reason } => lines.push(field_line(
                 "chain",
                 vec![Span::styled(
-                    format!("✗ BROKEN here: {}", escape_control(&reason)),
+                    format!("✗ BROKEN here: {}", visible(&reason)),
                     theme.error(),
                 )],
                 theme,
@@ -225,8 +222,8 @@ impl Widget for Detail<'_> {
             Ok(members) => {
                 for (key, value) in members {
                     lines.push(Line::from(vec![
-                        Span::styled(format!("  {:<14} ", fit(&key, 14)), theme.key()),
-                        Span::raw(escape_control(&value).into_owned()),
+                        Span::styled(format!("  {} ", fit_padded(&key, 14)), theme.key()),
+                        Span::raw(visible(&value).into_owned()),
                     ]));
                 }
             }
@@ -237,7 +234,7 @@ impl Widget for Detail<'_> {
             format!("Raw line {}", e.line),
             theme.header(),
         )));
-        lines.push(Line::from(escape_control(&raw).into_owned()));
+        lines.push(Line::from(visible(&raw).into_owned()));
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })

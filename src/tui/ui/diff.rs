@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::events::amount_text;
-use super::{fit, group};
+use super::{fit, fit_padded, group, visible};
 use crate::ledger::time::format_time_short;
 use crate::tui::app::App;
 use crate::tui::diff::Diff;
@@ -86,8 +86,8 @@ impl Widget for DiffView<'_> {
             };
             lines.push(Line::from(vec![
                 Span::raw(format!(
-                    "{:<28} ",
-                    fit(ledger.account_name(row.account), 28)
+                    "{} ",
+                    fit_padded(ledger.account_name(row.account), 28)
                 )),
                 Span::raw(format!("{:>14} ", row.before.to_string())),
                 Span::styled(format!("{:>14} ", row.after.to_string()), after_style),
@@ -109,16 +109,16 @@ impl Widget for DiffView<'_> {
             let account = match ledger.transfer_to(e) {
                 Some(to) => format!(
                     "{} → {}",
-                    ledger.account_name(e.account),
-                    ledger.account_name(to)
+                    visible(ledger.account_name(e.account)),
+                    visible(ledger.account_name(to))
                 ),
                 None => ledger.account_name(e.account).to_string(),
             };
             let (amount, _) = amount_text(ledger, i);
             lines.push(Line::from(vec![
                 Span::raw(format!("{:<19}  ", format_time_short(e.ts))),
-                Span::raw(format!("{:<28} ", fit(&account, 28))),
-                Span::raw(format!("{:<18} ", fit(ledger.type_name(e.kind), 18))),
+                Span::raw(format!("{} ", fit_padded(&account, 28))),
+                Span::raw(format!("{} ", fit_padded(ledger.type_name(e.kind), 18))),
                 Span::raw(format!("{amount:>13}  ")),
                 Span::styled(format!("{:>8}", e.line), theme.muted()),
             ]));
@@ -129,7 +129,7 @@ impl Widget for DiffView<'_> {
             .map(|l| {
                 // Keep rows on one line each; cut what does not fit.
                 let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-                if text.chars().count() > width {
+                if crate::text::visible_width(&text) > width {
                     Line::from(fit(&text, width))
                 } else {
                     l

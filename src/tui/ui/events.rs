@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, fit_number, group, pane_block};
+use super::{fit, fit_number, group, pane_block, visible};
 use crate::ledger::event::flags;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
@@ -143,10 +143,12 @@ impl Widget for Events<'_> {
                 let time = format_time_short(e.ts);
                 let time = if wide { time } else { time[5..].to_string() };
                 let account = match ledger.transfer_to(e) {
+                    // Each name shown on its own first: a mark that starts one must not join the
+                    // space before it.
                     Some(to) => format!(
                         "{} → {}",
-                        ledger.account_name(e.account),
-                        ledger.account_name(to)
+                        visible(ledger.account_name(e.account)),
+                        visible(ledger.account_name(to))
                     ),
                     _ => ledger.account_name(e.account).to_string(),
                 };

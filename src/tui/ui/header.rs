@@ -6,7 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::fit;
+use super::{fit, visible};
 use crate::ledger::Integrity;
 use crate::ledger::time::format_time;
 use crate::text::group;
@@ -114,10 +114,12 @@ impl Widget for Header<'_> {
                 Some(i) => {
                     let e = ledger.event(i);
                     second.push(Span::styled(" · ", theme.muted()));
+                    // Each name shown on its own first: a mark that starts one must not join the
+                    // space before it.
                     let summary = format!(
                         "{} {} line {}",
-                        ledger.type_name(e.kind),
-                        ledger.account_name(e.account),
+                        visible(ledger.type_name(e.kind)),
+                        visible(ledger.account_name(e.account)),
                         e.line
                     );
                     second.push(Span::raw(fit(&summary, width / 2)));

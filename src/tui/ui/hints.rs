@@ -6,8 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::key_spans;
-use crate::text::escape_control;
+use super::{key_spans, visible};
 use crate::tui::app::{App, Follow, Pending, PromptKind};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
@@ -24,7 +23,7 @@ impl Widget for Hints<'_> {
             Line::from(Span::styled(
                 format!(
                     " ✗ {} — reopen the log to see it as it is now",
-                    escape_control(reason)
+                    visible(reason)
                 ),
                 theme.error(),
             ))
@@ -45,7 +44,7 @@ impl Widget for Hints<'_> {
             };
             let mut spans = vec![
                 Span::styled(label, theme.key()),
-                Span::raw(escape_control(&prompt.input).into_owned()),
+                Span::raw(visible(&prompt.input).into_owned()),
                 Span::styled("▏", theme.slider_cursor()),
             ];
             match &prompt.error {
@@ -77,7 +76,7 @@ impl Widget for Hints<'_> {
         }
         if let Some(status) = &app.status {
             Line::from(Span::styled(
-                format!(" {}", escape_control(status)),
+                format!(" {}", visible(status)),
                 theme.warning(),
             ))
             .render(area, buf);

@@ -20,11 +20,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
-use unicode_width::UnicodeWidthChar;
+use unicode_segmentation::UnicodeSegmentation;
 
 use super::app::{App, View};
 use super::theme::Theme;
-use crate::text::escape_control;
+pub use crate::text::visible;
+use crate::text::visible_width;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
@@ -96,26 +97,36 @@ pub fn pane_block(title: Vec<Span<'static>>, focused: bool, theme: Theme) -> Blo
         .title(Line::from(title))
 }
 
-/// Log text made safe to draw and cut to `width` columns with an ellipsis.
+/// Text from outside made safe to draw ([`visible`]: no control, nothing whose width the terminal
+/// may count otherwise) and cut to `width` columns with an ellipsis. Every widget draws ids, types,
+/// meta, raw lines, paths and messages through this or through [`visible`].
 pub fn fit(text: &str, width: usize) -> String {
-    let text = escape_control(text);
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
+    let text = visible(text);
+    if visible_width(&text) <= width {
         return text.into_owned();
     }
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
+    let mut out = String::new();
+    let mut used = 0;
+    for cluster in text.graphemes(true) {
+        let w = visible_width(cluster);
         if used + w + 1 > width {
             break;
         }
-        out.push(c);
+        out.push_str(cluster);
         used += w;
     }
     if width > 0 {
         out.push('…');
     }
+    out
+}
+
+/// [`fit`], then padded with spaces to `width` columns (a `{:<N}` format pads by characters, not
+/// by columns).
+pub fn fit_padded(text: &str, width: usize) -> String {
+    let mut out = fit(text, width);
+    let used = visible_width(&out);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
     out
 }
 
@@ -167,5 +178,15 @@ mod tests {
         assert_eq!(fit("x\u{1b}[2J", 10), "x\\e[2J");
         assert_eq!(fit("日本語テキスト", 7), "日本語…");
         assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit_padded("日本", 6), "日本  ");
+        assert_eq!(fit_padded("a\u{200b}", 10), "a\\u{200b} ");
+        // Cut between clusters, never inside one, and after escaping.
+        assert_eq!(
+            fit("e\u{301}e\u{301}e\u{301}", 3),
+            "e\u{301}e\u{301}e\u{301}"
+        );
+        assert_eq!(fit("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}…");
+        assert_eq!(fit("a\u{200b}b", 5), "a\\u{…");
+        assert_eq!(fit("👨\u{200d}👩", 20), "👨\\u{200d}👩");
     }
 }

@@ -42,7 +42,14 @@ impl Widget for Problems<'_> {
             return;
         }
         let rows_available = inner.height.saturating_sub(1) as usize;
-        let message_width = inner.width.saturating_sub(2 + 7 + 15 + 3) as usize;
+        // The kind column fits the longest kind's name among the problems.
+        let kind_width = problems
+            .iter()
+            .map(|p| p.kind.name().len())
+            .max()
+            .unwrap_or(0)
+            .max(15) as u16;
+        let message_width = inner.width.saturating_sub(2 + 7 + kind_width + 3) as usize;
         let rows: Vec<Row> = problems
             .iter()
             .enumerate()
@@ -72,7 +79,7 @@ impl Widget for Problems<'_> {
             [
                 Constraint::Length(1),
                 Constraint::Length(7),
-                Constraint::Length(15),
+                Constraint::Length(kind_width),
                 Constraint::Fill(1),
             ],
         )
