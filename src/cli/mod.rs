@@ -12,7 +12,7 @@ pub mod progress;
 mod repair;
 mod seal;
 mod snapshot;
-mod verify;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 

@@ -319,6 +319,24 @@ fn alias_list(canonical: &str) -> String {
         .unwrap_or_else(|| canonical.to_string())
 }
 
+/// The check of the `scanner` fuzz target: whatever the fast scanner takes, serde_json takes too,
+/// with the same members, the same repeated-member finding, and a JSON object.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn check_scanner(text: &str) {
+    let Some(fast) = scan::record(text) else {
+        return;
+    };
+    let full = serde_json::from_str::<RawRecord>(text)
+        .unwrap_or_else(|e| panic!("the scanner took {text:?}, serde_json says {e}"));
+    assert_eq!(fast, full, "{text:?}");
+    let value = serde_json::from_str::<serde_json::Value>(text)
+        .unwrap_or_else(|e| panic!("the scanner took {text:?}, which is not JSON: {e}"));
+    assert!(
+        value.is_object(),
+        "the scanner took {text:?}, not an object"
+    );
+}
+
 /// Parses one record (a JSON object in UTF-8) into typed fields.
 pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
     let raw = match scan::record(text) {
