@@ -460,3 +460,28 @@ fn seal_refuses_seqs_that_do_not_go_up_by_one() {
     let (code, verified, _) = run(&["verify", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{verified}");
 }
+
+#[test]
+fn a_json_arrays_problems_come_in_the_order_of_its_elements_on_one_line_or_many() {
+    let elements = [
+        r#"{"accountId":"a","type":"DEPOSIT","timestamp":"noon"}"#,
+        r#"{"type":"DEPOSIT","timestamp":1}"#,
+        r#"{"accountId":"a","type":"DEPOSIT","amount":"x","timestamp":2}"#,
+        "42",
+    ];
+    let kinds = |separator: &str| -> Vec<String> {
+        let (_dir, path) = log_file("log.json", &format!("[{}]\n", elements.join(separator)));
+        let (code, out, err) = run(&["check", path_str(&path), "--json"]);
+        assert_eq!(code, 1, "{err}");
+        json(&out)["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let in_order = ["bad-time", "missing-field", "bad-amount", "bad-json"];
+    assert_eq!(kinds(",\n"), in_order);
+    assert_eq!(kinds(","), in_order);
+    assert_eq!(kinds(", "), in_order);
+}
