@@ -214,7 +214,12 @@ impl Ledger {
         // only those of lines read since are still there); those about events are found again.
         let mut problems = std::mem::take(&mut self.problems);
         problems.retain(|p| p.event().is_none());
-        problems.append(&mut self.records.problems);
+        if problems.is_empty() {
+            // Moved, not copied: a log of bad lines may hold millions.
+            problems = std::mem::take(&mut self.records.problems);
+        } else {
+            problems.append(&mut self.records.problems);
+        }
         self.integrity = self.records.integrity(problems.iter());
         problems.extend(facts);
         problems.extend(ids);

@@ -1167,11 +1167,15 @@ impl Records {
             self.id_hashes.push(chunk.id_hashes[i]);
             self.events.push(event);
         }
-        self.problems
-            .extend(chunk.problems.into_iter().map(|mut p| {
-                p.line += base + 1;
-                p
-            }));
+        for p in &mut chunk.problems {
+            p.line += base + 1;
+        }
+        if self.problems.is_empty() {
+            // Moved, not copied (a chunk of bad lines holds a million problems).
+            self.problems = std::mem::take(&mut chunk.problems);
+        } else {
+            self.problems.append(&mut chunk.problems);
+        }
         self.lines += chunk.lines;
         chunk.id_hashes.clear();
         Buffers {
