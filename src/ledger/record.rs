@@ -329,12 +329,24 @@ pub(crate) fn check_scanner(text: &str) {
     let full = serde_json::from_str::<RawRecord>(text)
         .unwrap_or_else(|e| panic!("the scanner took {text:?}, serde_json says {e}"));
     assert_eq!(fast, full, "{text:?}");
-    let value = serde_json::from_str::<serde_json::Value>(text)
-        .unwrap_or_else(|e| panic!("the scanner took {text:?}, which is not JSON: {e}"));
     assert!(
-        value.is_object(),
-        "the scanner took {text:?}, not an object"
+        is_json_object(text),
+        "the scanner took {text:?}, which is not a JSON object"
     );
+}
+
+/// Whether `text` is one JSON object, by serde_json's full parse. A lone surrogate escape
+/// (`"\udc00"`), which JSON's grammar allows but a Rust string cannot hold, is checked by the
+/// grammar alone.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn is_json_object(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => v.is_object(),
+        Err(e) if e.to_string().contains("surrogate") => {
+            text.trim_start().starts_with('{') && serde_json::from_str::<IgnoredAny>(text).is_ok()
+        }
+        Err(_) => false,
+    }
 }
 
 /// Parses one record (a JSON object in UTF-8) into typed fields.
