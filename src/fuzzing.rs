@@ -213,6 +213,30 @@ fn reference_time(text: &str) -> Option<i64> {
     use crate::ledger::time::{EARLIEST, LATEST};
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     let t = text.trim();
+    // The README's forms beyond chrono's: the date and time may be joined by `t` too, and a time
+    // with an offset may leave out its seconds (`2024-03-01T12:00Z`).
+    let joined = regex::Regex::new(
+        r"^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d)((?::\d\d(?:\.\d+)?)?)(Z|z|[+-]\d\d:\d\d)?$",
+    )
+    .expect("a valid pattern");
+    let spelled;
+    let t = match joined.captures(t) {
+        Some(c) => {
+            let seconds = if c[3].is_empty() && c.get(4).is_some() {
+                ":00"
+            } else {
+                &c[3]
+            };
+            spelled = format!(
+                "{}T{}{seconds}{}",
+                &c[1],
+                &c[2],
+                c.get(4).map_or("", |m| m.as_str())
+            );
+            spelled.as_str()
+        }
+        None => t,
+    };
     let ms = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         t.parse::<i64>().ok()?
     } else if let Ok(d) = DateTime::parse_from_rfc3339(t) {
