@@ -11,3 +11,9 @@ pub mod ledger;
 pub mod source;
 pub mod text;
 pub mod tui;
+
+/// The checks of the fuzz targets in `fuzz/`: each takes the fuzzer's bytes and panics when rewind
+/// disagrees with its reference. `cargo test` runs them on every saved input.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;

@@ -3,10 +3,12 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{json_line, print};
+use std::io::{BufWriter, Write};
+
+use super::output::output_failure;
 use super::{Outcome, SourceOptions, open_summary};
 use crate::ledger::{Integrity, Ledger};
-use crate::text::{count, escape_control};
+use crate::text::{count, escape_control, to_json};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -26,16 +28,17 @@ struct ProblemRow<'a> {
     event_id: Option<String>,
 }
 
+/// The report without its problems, which are written one by one after it (a log may have
+/// millions: their texts are built as they are written, never all at once).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Report<'a> {
+struct Header<'a> {
     file: &'a str,
     events: usize,
     accounts: usize,
     integrity: &'static str,
     broken_at_line: Option<u64>,
     count: usize,
-    problems: Vec<ProblemRow<'a>>,
 }
 
 /// `sealed`, `unsealed` or `broken`.
@@ -49,45 +52,64 @@ pub fn integrity_name(integrity: Integrity) -> &'static str {
 
 pub fn run(args: CheckArgs, options: &SourceOptions) -> Outcome {
     let ledger = open_summary(&args.file, options)?;
-    let problems = ledger.problems();
-    if args.json {
-        let report = Report {
-            file: ledger.name(),
-            events: ledger.len(),
-            accounts: ledger.accounts_sorted().len(),
-            integrity: integrity_name(ledger.integrity()),
-            broken_at_line: match ledger.integrity() {
-                Integrity::Broken { line } => Some(line),
-                _ => None,
-            },
-            count: problems.len(),
-            problems: problems
-                .iter()
-                .map(|p| ProblemRow {
-                    line: p.line,
-                    kind: p.kind.name(),
-                    message: &p.message,
-                    event_id: p.event.and_then(|i| ledger.event_id(i as usize)),
-                })
-                .collect(),
-        };
-        print(&json_line(&report))?;
+    let found = !ledger.problems().is_empty();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let written = if args.json {
+        write_json(&ledger, &mut out)
     } else {
-        print(&render_text(&ledger))?;
-    }
-    Ok(if problems.is_empty() { 0 } else { 1 })
+        write_text(&ledger, &mut out)
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| output_failure(&e, None))?;
+    Ok(if found { 1 } else { 0 })
 }
 
-fn render_text(ledger: &Ledger) -> String {
-    let mut out = String::new();
+fn write_json(ledger: &Ledger, out: &mut impl Write) -> std::io::Result<()> {
+    let problems = ledger.problems();
+    let header = Header {
+        file: ledger.name(),
+        events: ledger.len(),
+        accounts: ledger.accounts_sorted().len(),
+        integrity: integrity_name(ledger.integrity()),
+        broken_at_line: match ledger.integrity() {
+            Integrity::Broken { line } => Some(line),
+            _ => None,
+        },
+        count: problems.len(),
+    };
+    let head = to_json(&header);
+    // `{…,"count":N` then `,"problems":[…]}`: the same object as one serialization gives.
+    out.write_all(&head.as_bytes()[..head.len() - 1])?;
+    out.write_all(b",\"problems\":[")?;
+    let mut explain = ledger.explainer();
+    for (k, p) in problems.iter().enumerate() {
+        if k > 0 {
+            out.write_all(b",")?;
+        }
+        let message = explain.message(p);
+        let row = ProblemRow {
+            line: p.line,
+            kind: p.kind.name(),
+            message: &message,
+            event_id: p.event().and_then(|i| ledger.event_id(i as usize)),
+        };
+        out.write_all(to_json(&row).as_bytes())?;
+    }
+    out.write_all(b"]}\n")
+}
+
+fn write_text(ledger: &Ledger, out: &mut impl Write) -> std::io::Result<()> {
     let name = escape_control(ledger.name());
+    let mut explain = ledger.explainer();
     for p in ledger.problems() {
-        out.push_str(&format!(
-            "{name}:{}: {}: {}\n",
+        writeln!(
+            out,
+            "{name}:{}: {}: {}",
             p.line,
             p.kind,
-            escape_control(&p.message)
-        ));
+            escape_control(&explain.message(p))
+        )?;
     }
     let integrity = match ledger.integrity() {
         Integrity::Unsealed => "unsealed (not tamper-evident)".to_string(),
@@ -95,14 +117,14 @@ fn render_text(ledger: &Ledger) -> String {
         Integrity::Broken { line } => format!("sealed, chain BROKEN at line {line}"),
     };
     let n = ledger.problems().len();
-    out.push_str(&format!(
-        "{name}: {}, {}, {integrity}; {}\n",
+    writeln!(
+        out,
+        "{name}: {}, {}, {integrity}; {}",
         count(ledger.len(), "event"),
         count(ledger.accounts_sorted().len(), "account"),
         match n {
             0 => "no problems".to_string(),
             n => count(n, "problem"),
         }
-    ));
-    out
+    )
 }

@@ -11,7 +11,7 @@ use super::{Failure, Outcome, SourceOptions, open};
 use crate::ledger::chain::{self, Digest256, GENESIS};
 use crate::ledger::files::{self, Replace};
 use crate::ledger::problem::MAX_LINE;
-use crate::ledger::record::{members, parse_record};
+use crate::ledger::record::{MAX_SEQ, members, parse_record};
 use crate::ledger::{Integrity, Ledger, ProblemKind};
 
 #[derive(Args, Debug)]
@@ -70,14 +70,14 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
             "{name}: the log is already sealed; `rewind verify {name}` checks it"
         )));
     }
-    if let Some(p) = ledger
-        .problems()
-        .iter()
-        .find(|p| p.kind.is_bad_line() || p.kind == ProblemKind::TornTail)
-    {
+    if let Some(p) = ledger.problems().iter().find(|p| {
+        p.kind.is_bad_line()
+            || matches!(p.kind, ProblemKind::TornTail | ProblemKind::DuplicateMember)
+    }) {
         return Err(Failure::usage(format!(
             "{name}:{}: {} — a sealed copy can neither leave this line out nor hold it; fix it first",
-            p.line, p.message
+            p.line,
+            ledger.message(p)
         )));
     }
     let mut lines = Vec::with_capacity(ledger.len());
@@ -101,13 +101,26 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), Failure
             ));
         }
         let seq = match fields.seq {
-            Some(s) if s > last_seq => s,
-            Some(s) => {
+            // The first record may start anywhere from 1; each next one follows it by one.
+            Some(s) if (i == 0 && s > 0) || (i > 0 && s == last_seq + 1) => s,
+            Some(s) if i == 0 => {
                 return Err(refuse(format!(
-                    "seq {s} does not come after seq {last_seq}: the seqs of a sealed log increase"
+                    "seq {s}: the seqs of a sealed log start from 1 (0 is the empty log)"
                 )));
             }
-            None => last_seq + 1,
+            Some(s) => {
+                return Err(refuse(format!(
+                    "seq {s} does not follow seq {last_seq}: the seqs of a sealed log go up by \
+                     one from record to record"
+                )));
+            }
+            None if last_seq < MAX_SEQ => last_seq + 1,
+            None => {
+                return Err(refuse(format!(
+                    "the record has no seq, and none can follow seq {last_seq}, the largest a \
+                     record may carry"
+                )));
+            }
         };
         last_seq = seq;
         let mut body = String::from("{");

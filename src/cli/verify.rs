@@ -163,7 +163,7 @@ pub fn verify(ledger: &Ledger, expect: Option<&ExpectedDigest>) -> Report {
                 .iter()
                 .position(|e| e.line == p.line)
                 .map(|i| ledger.seq_of(i)),
-            reason: p.message.clone(),
+            reason: ledger.message(p),
         });
     let last = ledger
         .events()

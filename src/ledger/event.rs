@@ -61,6 +61,9 @@ pub mod flags {
     pub const SEALED: u8 = 4;
     /// There is a problem about this very event.
     pub const PROBLEM: u8 = 8;
+    /// The record gives a member name more than once: readers disagree on what it says, so it
+    /// has no effect at all (no money moves, no account opens or closes).
+    pub const REPEATED: u8 = 16;
 }
 
 /// One event of the log, compact: strings are interned, the raw text stays in the source and is
@@ -92,12 +95,17 @@ impl LedgerEvent {
     pub fn to_account(&self) -> Option<AccountId> {
         (self.to != NO_ACCOUNT).then_some(self.to)
     }
+
+    /// Whether the record gives a member more than once (see [`flags::REPEATED`]).
+    pub fn is_ambiguous(&self) -> bool {
+        self.flags & flags::REPEATED != 0
+    }
 }
 
 /// The change an event of `effect` makes to the balance of `account`: `None` when it does not
 /// touch that account or moves no money.
 pub fn delta_for(event: &LedgerEvent, effect: Effect, account: AccountId) -> Option<Money> {
-    if !event.has_amount() {
+    if !event.has_amount() || event.is_ambiguous() {
         return None;
     }
     match effect {

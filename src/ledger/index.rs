@@ -9,9 +9,8 @@ use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, 
 use super::load::{Depth, NO_SEQ, RecordSpan, Records};
 use super::memory::{huge_pages, prefetch};
 use super::money::Money;
-use super::problem::{Problem, ProblemKind};
+use super::problem::{Problem, ProblemKind, Reason};
 use super::record::{Fields, parse_record};
-use super::time::format_time;
 
 /// Where the raw text of the records is, to show a record whole.
 #[derive(Debug)]
@@ -167,9 +166,12 @@ impl Ledger {
         ledger
     }
 
-    /// When every record carries a `seq`, the recorded order is the order of `seq`.
+    /// When every record carries a `seq`, the recorded order is the order of `seq` — except in a
+    /// sealed log, whose order is the chain's: there each seq must follow the one before (a
+    /// record that breaks that breaks the chain), and no record moves.
     fn order_by_seq(&mut self) {
-        if self.records.seqs.is_empty()
+        if self.records.sealed == Some(true)
+            || self.records.seqs.is_empty()
             || self.records.seqs.contains(&NO_SEQ)
             || self.records.seqs.is_sorted()
         {
@@ -199,7 +201,6 @@ impl Ledger {
     /// in the order they were found).
     pub(crate) fn reindex(&mut self) {
         self.order_by_seq();
-        self.integrity = self.records.integrity();
         self.effects = (0..self.records.types.len() as u32)
             .map(|t| self.types_map.effect(self.records.types.get(t)))
             .collect();
@@ -227,18 +228,30 @@ impl Ledger {
                 )
             },
         );
-        let mut problems = self.records.problems.clone();
+        // The problems of the lines stay (they are moved here from the records once indexed, and
+        // only those of lines read since are still there); those about events are found again.
+        let mut problems = std::mem::take(&mut self.problems);
+        problems.retain(|p| p.event().is_none());
+        if problems.is_empty() {
+            // Moved, not copied: a log of bad lines may hold millions.
+            problems = std::mem::take(&mut self.records.problems);
+        } else {
+            problems.append(&mut self.records.problems);
+        }
+        self.integrity = self.records.integrity(problems.iter());
         problems.extend(facts);
         problems.extend(ids);
         problems.extend(seqs);
         problems.extend(replayed);
         problems.extend(self.lookalike_accounts(None));
         for p in &problems {
-            if let Some(i) = p.event {
+            if let Some(i) = p.event() {
                 self.records.events[i as usize].flags |= flags::PROBLEM;
             }
         }
-        problems.par_sort_by_key(|p| (p.line, p.kind));
+        if !problems.is_sorted_by_key(Problem::order) {
+            problems.par_sort_by_key(Problem::order);
+        }
         self.problems = problems;
         (self.time_order, self.time_rank) = order;
         self.account_index = accounts;
@@ -288,7 +301,8 @@ impl Ledger {
             .collect()
     }
 
-    /// The problems about event `i` by itself, and against the event recorded before it.
+    /// The problems about event `i` by itself, and against the event recorded before it
+    /// (`previous`, event `i - 1`).
     fn facts_of(
         &self,
         i: usize,
@@ -297,60 +311,28 @@ impl Ledger {
         problems: &mut Vec<Problem>,
     ) {
         let i = i as u32;
-        let effect = self.effects[e.kind as usize];
-        let type_name = || self.records.types.get(u32::from(e.kind));
+        let effect = self.event_effect(e);
+        let mut found =
+            |kind, reason| problems.push(Problem::on_event(e.line, e.offset, i, kind, reason));
+        if e.is_ambiguous() {
+            found(ProblemKind::DuplicateMember, Reason::Event);
+        }
         if effect == Effect::Unknown {
-            problems.push(Problem::event(
-                e.line,
-                i,
-                ProblemKind::UnknownType,
-                format!(
-                    "unknown event type `{}`: it moves no money (map it with --types)",
-                    type_name()
-                ),
-            ));
+            found(ProblemKind::UnknownType, Reason::Event);
         }
         if e.has_amount() && e.amount.is_negative() {
-            problems.push(Problem::event(
-                e.line,
-                i,
-                ProblemKind::NegativeAmount,
-                format!(
-                    "negative amount {} on a {}: applied as written",
-                    e.amount,
-                    type_name()
-                ),
-            ));
+            found(ProblemKind::NegativeAmount, Reason::Event);
         }
         if effect.needs_amount() && !e.has_amount() {
-            problems.push(Problem::event(
-                e.line,
-                i,
-                ProblemKind::MissingAmount,
-                format!("a {} without an amount moves no money", type_name()),
-            ));
+            found(ProblemKind::MissingAmount, Reason::Event);
         } else if effect == Effect::Transfer && e.to == NO_ACCOUNT {
-            problems.push(Problem::event(
-                e.line,
-                i,
-                ProblemKind::MissingAmount,
-                format!("a {} without `to` moves no money", type_name()),
-            ));
+            found(ProblemKind::MissingAmount, Reason::MissingTo);
         }
         if let Some(p) = previous
             && e.ts < p.ts
         {
-            problems.push(Problem::event(
-                e.line,
-                i,
-                ProblemKind::OutOfOrder,
-                format!(
-                    "recorded after line {} but its time {} is earlier than {}",
-                    p.line,
-                    format_time(e.ts),
-                    format_time(p.ts)
-                ),
-            ));
+            let previous = (i - 1).to_le_bytes();
+            found(ProblemKind::OutOfOrder, Reason::OutOfOrder { previous });
         }
     }
 
@@ -374,14 +356,14 @@ impl Ledger {
             match first_by_id.iter().find(|(seen, _)| *seen == id) {
                 Some(&(_, first)) => {
                     let e = &self.records.events[i as usize];
-                    problems.push(Problem::event(
+                    problems.push(Problem::on_event(
                         e.line,
+                        e.offset,
                         i,
                         ProblemKind::DuplicateId,
-                        format!(
-                            "event id `{id}` was already used at line {}",
-                            self.records.events[first as usize].line
-                        ),
+                        Reason::DuplicateId {
+                            first: first.to_le_bytes(),
+                        },
                     ));
                 }
                 None => first_by_id.push((id, i)),
@@ -407,22 +389,16 @@ impl Ledger {
         }
         for w in pairs.windows(2) {
             if w[0].0 == w[1].0 {
-                let (first, second) = (w[0].1 as usize, w[1].1 as usize);
-                let e = &self.records.events[second];
-                let line = self.records.events[first].line;
-                let seq = w[1].0;
-                let message = match (seqs[first] == NO_SEQ, seqs[second] == NO_SEQ) {
-                    (false, false) => format!("seq {seq} was already used at line {line}"),
-                    (false, true) => format!(
-                        "this event has no seq, and its position {seq} is the seq of line {line}"
-                    ),
-                    _ => format!("seq {seq} is also the position of line {line}, which has no seq"),
-                };
-                problems.push(Problem::event(
+                let (first, second) = (w[0].1, w[1].1);
+                let e = &self.records.events[second as usize];
+                problems.push(Problem::on_event(
                     e.line,
-                    second as u32,
+                    e.offset,
+                    second,
                     ProblemKind::DuplicateSeq,
-                    message,
+                    Reason::DuplicateSeq {
+                        first: first.to_le_bytes(),
+                    },
                 ));
             }
         }
@@ -623,7 +599,7 @@ impl Ledger {
     /// (or [`NO_ACCOUNT`]).
     #[inline]
     pub(crate) fn touched(&self, e: &LedgerEvent) -> [AccountId; 2] {
-        let effect = self.effects[e.kind as usize];
+        let effect = self.event_effect(e);
         if effect == Effect::Transfer && e.to != NO_ACCOUNT && e.to != e.account {
             [e.account, e.to]
         } else {
@@ -708,14 +684,12 @@ impl Ledger {
         found: &mut dyn FnMut(Problem),
     ) {
         let e = &self.records.events[i as usize];
-        let effect = self.effects[e.kind as usize];
-        let name = || self.records.accounts.get(account);
-        let mut problem = |kind, message| found(Problem::event(e.line, i, kind, message));
+        let effect = self.event_effect(e);
+        let side = u8::from(account != e.account);
+        let mut problem =
+            |kind, reason| found(Problem::on_event(e.line, e.offset, i, kind, reason));
         if running.closed && effect != Effect::Open {
-            problem(
-                ProblemKind::AfterClose,
-                format!("event on account {} after it was closed", name()),
-            );
+            problem(ProblemKind::AfterClose, Reason::AfterClose { side });
         }
         let position = running.events;
         match effect {
@@ -738,24 +712,12 @@ impl Ledger {
             match balance.checked_add(delta) {
                 Some(next) => {
                     if next.is_negative() && !balance.is_negative() {
-                        problem(
-                            ProblemKind::Overdraft,
-                            format!(
-                                "balance of {} goes below zero: {} → {next}",
-                                name(),
-                                *balance
-                            ),
-                        );
+                        let before = balance.as_decimal().serialize();
+                        problem(ProblemKind::Overdraft, Reason::Overdraft { side, before });
                     }
                     *balance = next;
                 }
-                None => problem(
-                    ProblemKind::Overflow,
-                    format!(
-                        "balance of {} would leave the range of exact decimals; the amount is not applied",
-                        name()
-                    ),
-                ),
+                None => problem(ProblemKind::Overflow, Reason::Overflow { side }),
             }
         }
         running.events += 1;
@@ -777,7 +739,7 @@ impl Ledger {
             .into_iter()
             .map(|i| {
                 let e = &self.records.events[i as usize];
-                if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
+                if let Some(d) = delta_for(e, self.event_effect(e), account)
                     && let Some(next) = balance.checked_add(d)
                 {
                     balance = next;
@@ -863,13 +825,15 @@ impl Ledger {
     fn index_new(&mut self, before: &Before) {
         let n = self.records.events.len();
         let first = before.events;
-        self.integrity = self.records.integrity();
+        self.integrity = self
+            .records
+            .integrity(self.problems.iter().chain(&self.records.problems));
         for t in self.effects.len()..self.records.types.len() {
             let effect = self.types_map.effect(self.records.types.get(t as u32));
             self.effects.push(effect);
         }
         // Problems of the new lines and events, in the order a full pass finds them.
-        let mut problems = self.records.problems[before.problems..].to_vec();
+        let mut problems = self.records.problems.split_off(before.problems);
         for i in first..n {
             let previous = i.checked_sub(1).map(|p| &self.records.events[p]);
             self.facts_of(i, &self.records.events[i], previous, &mut problems);
@@ -909,7 +873,7 @@ impl Ledger {
                 if let Some(recorded) = account_index.recorded.as_mut() {
                     let mut balance = recorded.last().map_or(Money::ZERO, |p| p.balance);
                     let e = &self.records.events[i as usize];
-                    if let Some(d) = delta_for(e, self.effects[e.kind as usize], account)
+                    if let Some(d) = delta_for(e, self.event_effect(e), account)
                         && let Some(next) = balance.checked_add(d)
                     {
                         balance = next;
@@ -920,11 +884,11 @@ impl Ledger {
         }
         self.account_index = index;
         for p in &problems {
-            if let Some(i) = p.event {
+            if let Some(i) = p.event() {
                 self.records.events[i as usize].flags |= flags::PROBLEM;
             }
         }
-        problems.sort_by_key(|p| (p.line, p.kind));
+        problems.sort_by_key(Problem::order);
         self.problems.extend(problems);
         // New names, or a name left out so far that an event may now touch.
         if self.records.accounts.len() > before.accounts
@@ -977,7 +941,7 @@ impl Ledger {
                 problems.extend(
                     self.duplicates_in(&group)
                         .into_iter()
-                        .filter(|p| p.event.is_some_and(|i| i as usize >= first)),
+                        .filter(|p| p.event().is_some_and(|i| i as usize >= first)),
                 );
             }
             start = end;
@@ -1042,7 +1006,7 @@ impl Ledger {
     /// The counterparty of a transfer; `None` for any other event (a `to` on an event of another
     /// kind moves nothing to anyone).
     pub fn transfer_to(&self, e: &LedgerEvent) -> Option<AccountId> {
-        match self.effect(e.kind) {
+        match self.event_effect(e) {
             Effect::Transfer => e.to_account(),
             _ => None,
         }
@@ -1064,6 +1028,17 @@ impl Ledger {
 
     pub fn effect(&self, kind: TypeId) -> Effect {
         self.effects[kind as usize]
+    }
+
+    /// What an event does: the effect of its type, or none at all for a record that gives a
+    /// member more than once (readers disagree on what it says).
+    #[inline]
+    pub fn event_effect(&self, e: &LedgerEvent) -> Effect {
+        if e.is_ambiguous() {
+            Effect::Ignore
+        } else {
+            self.effects[e.kind as usize]
+        }
     }
 
     /// The event's position in the log: its own `seq` member, or its 1-based place in recorded order.
@@ -1122,7 +1097,7 @@ impl Ledger {
     /// The change the `i`-th event makes to `account` (zero when it moves no money there).
     pub fn delta(&self, i: usize, account: AccountId) -> Money {
         let e = &self.records.events[i];
-        delta_for(e, self.effects[e.kind as usize], account).unwrap_or(Money::ZERO)
+        delta_for(e, self.event_effect(e), account).unwrap_or(Money::ZERO)
     }
 
     /// Where the source ended when it was read, and whether its last line lacked a newline.

@@ -15,7 +15,7 @@ use super::chain::{self, GENESIS};
 use super::event::{LedgerEvent, NO_ACCOUNT, TypeMap, flags};
 use super::index::{Integrity, Ledger, RawSource};
 use super::names::{LocalNames, Names, name_hash};
-use super::problem::{MAX_LINE, Problem, ProblemKind};
+use super::problem::{MAX_LINE, Problem, ProblemKind, Reason, chain_fault};
 use super::record::{Fields, parse_record};
 
 /// How to read a log.
@@ -92,6 +92,8 @@ pub struct Resume {
     pub line: u64,
     /// The hash the first record must name as `prev`.
     pub prev: [u8; 32],
+    /// The seq of the record before: the first record read must carry the next one.
+    pub seq: u64,
 }
 
 /// Loads the part of a sealed log file from `resume.offset` on. Events keep their offsets in the
@@ -269,7 +271,80 @@ enum Link {
     Open,
     /// The chain is already broken just before (a bad line): the next record is not compared.
     Unknown,
-    Hash([u8; 32]),
+    /// The next record's `prev` must be `hash`, and its `seq` must be `seq` (any seq from 1 at
+    /// the start of the log, `None`).
+    Hash { hash: [u8; 32], seq: Option<u64> },
+}
+
+impl Link {
+    /// The start of a sealed log.
+    const GENESIS: Link = Link::Hash {
+        hash: GENESIS,
+        seq: None,
+    };
+
+    /// The link after a record with this hash and seq.
+    fn after(hash: [u8; 32], seq: Option<u64>) -> Link {
+        Link::Hash {
+            hash,
+            seq: seq.map(|s| s.saturating_add(1)),
+        }
+    }
+}
+
+/// What is wrong with the seq of a sealed record that should carry `expected` (`None`: the first
+/// record of the log, which may start anywhere from 1), as [`chain_fault`] bits.
+fn seq_fault(seq: Option<u64>, expected: Option<u64>) -> u8 {
+    match (seq, expected) {
+        (None, _) => chain_fault::NO_SEQ,
+        (Some(0), None) => chain_fault::SEQ_ZERO,
+        (Some(s), Some(e)) if s != e => chain_fault::SEQ_JUMP,
+        _ => 0,
+    }
+}
+
+/// The chain problem of a sealed record at `at` with these faults.
+fn chain_problem(
+    line: u64,
+    at: u64,
+    faults: u8,
+    seq: Option<u64>,
+    expected: Option<u64>,
+) -> Problem {
+    Problem::line(
+        line,
+        at,
+        ProblemKind::ChainBroken,
+        Reason::Chain {
+            faults,
+            seq: seq.unwrap_or(0).to_le_bytes(),
+            before: expected.map_or(0, |e| e.wrapping_sub(1)).to_le_bytes(),
+        },
+    )
+}
+
+/// Why the bytes of a line (without its newline and `\r`, and without a byte order mark before
+/// the first line) cannot become an event, as the loader found it: the kind and its text. `None`
+/// when they are a record. The text of a bad line's problem is found again with this when it is
+/// shown.
+pub(crate) fn diagnose(raw: &[u8]) -> Option<(ProblemKind, String)> {
+    if raw.len() > MAX_LINE {
+        return Some((ProblemKind::LineTooLong, too_long_text(raw.len() as u64)));
+    }
+    let text = match std::str::from_utf8(raw) {
+        Ok(text) => text,
+        Err(e) => return Some((ProblemKind::InvalidUtf8, utf8_text(e.valid_up_to()))),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    parse_record(text).err().map(|e| (e.kind, e.message))
+}
+
+pub(crate) fn too_long_text(len: u64) -> String {
+    format!("the record is {len} bytes, over the 1 MiB limit")
+}
+
+fn utf8_text(valid_up_to: usize) -> String {
+    format!("invalid UTF-8 at byte {} of the line", valid_up_to + 1)
 }
 
 /// What one chunk of records became.
@@ -286,8 +361,9 @@ struct ChunkOut<'a> {
     /// The first sealed record, whose `prev` is checked against the chunk before.
     head: Option<Head>,
     tail: Link,
-    /// In a log read as unsealed, the local line of the first record that carries a seal.
-    stray_seal: Option<u64>,
+    /// In a log read as unsealed, the local line and the offset of the first record that
+    /// carries a seal.
+    stray_seal: Option<(u64, u64)>,
     /// Numbers in the log of the chunk's own accounts and types, once resolved.
     account_map: Vec<u32>,
     type_map: Vec<u32>,
@@ -311,8 +387,11 @@ const LOCAL: u32 = 1 << 31;
 #[derive(Debug)]
 struct Head {
     line: u64,
+    at: u64,
     prev: [u8; 32],
-    faults: Vec<&'static str>,
+    seq: Option<u64>,
+    /// [`chain_fault`] bits.
+    faults: u8,
 }
 
 /// No `seq` member.
@@ -388,10 +467,10 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         }
     }
 
-    fn broken(&mut self, line: u64, message: &str) {
+    fn broken(&mut self, line: u64, at: u64, reason: Reason) {
         self.out
             .problems
-            .push(Problem::line(line, ProblemKind::ChainBroken, message));
+            .push(Problem::line(line, at, ProblemKind::ChainBroken, reason));
         self.link = Link::Unknown;
     }
 
@@ -404,25 +483,28 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         let raw = &self.bytes[span.start..span.end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let end = span.start + raw.len();
+        let at = self.base_offset + span.start as u64;
         if raw.iter().all(u8::is_ascii_whitespace) {
             // A sealed log is written record after record: a blank line is inserted bytes.
             if self.sealed {
-                self.broken(
-                    span.line,
-                    "a blank line in a sealed log, which rewind never writes (the file was \
-                     edited here)",
-                );
+                self.broken(span.line, at, Reason::BlankInSealed);
             }
             return;
         }
         if raw.len() > MAX_LINE {
+            let len = (raw.len() as u64).to_le_bytes();
             self.bad(
                 span.line,
+                at,
                 ProblemKind::LineTooLong,
-                format!("the record is {} bytes, over the 1 MiB limit", raw.len()),
+                Reason::TooLong { len },
             );
             return;
         }
+        // At most 1 MiB from here on.
+        let record = Reason::Record {
+            len: (raw.len() as u32).to_le_bytes(),
+        };
         // Lines start and end next to ASCII bytes, so a slice of valid text is valid text.
         let text = match self
             .text
@@ -431,12 +513,8 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             .or_else(|()| std::str::from_utf8(raw))
         {
             Ok(text) => text,
-            Err(e) => {
-                self.bad(
-                    span.line,
-                    ProblemKind::InvalidUtf8,
-                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                );
+            Err(_) => {
+                self.bad(span.line, at, ProblemKind::InvalidUtf8, record);
                 return;
             }
         };
@@ -444,16 +522,19 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         let fields = match parse_record(text) {
             Ok(fields) => fields,
             Err(e) => {
-                self.bad(span.line, e.kind, e.message);
+                self.bad(span.line, at, e.kind, record);
                 return;
             }
         };
         let mut event_flags = 0;
+        if fields.repeated {
+            event_flags |= flags::REPEATED;
+        }
         if self.sealed {
-            self.check_seal(span.line, raw, &fields);
+            self.check_seal(span.line, at, raw, &fields);
             event_flags |= flags::SEALED;
         } else if fields.seal.is_some() && self.out.stray_seal.is_none() {
-            self.out.stray_seal = Some(span.line);
+            self.out.stray_seal = Some((span.line, at));
         }
         // The accounts are looked up when the next record has been read: the parts of the table
         // they need are fetched meanwhile.
@@ -466,6 +547,7 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
             to,
             seq,
             seal: _,
+            repeated: _,
         } = fields;
         let account_hash = name_hash(&account);
         self.known.prefetch(account_hash);
@@ -514,55 +596,56 @@ impl<'a, 'k> ChunkParser<'a, 'k> {
         });
     }
 
-    fn bad(&mut self, line: u64, kind: ProblemKind, message: String) {
-        self.out.problems.push(Problem::line(line, kind, message));
+    fn bad(&mut self, line: u64, at: u64, kind: ProblemKind, reason: Reason) {
+        self.out
+            .problems
+            .push(Problem::line(line, at, kind, reason));
         if self.sealed {
-            self.broken(
-                line,
-                "this line is not a valid record, so the chain breaks here",
-            );
+            self.broken(line, at, Reason::NotARecord);
         }
     }
 
-    fn check_seal(&mut self, line: u64, raw: &[u8], fields: &Fields) {
+    fn check_seal(&mut self, line: u64, at: u64, raw: &[u8], fields: &Fields) {
         let Some(seal) = fields.seal else {
-            self.broken(line, "a record without `prev`/`hash` in a sealed log");
+            self.broken(line, at, Reason::NoSeal);
             return;
         };
-        let mut faults = Vec::new();
-        match chain::record_hash(raw) {
-            None => faults.push("`prev` and `hash` must be the last two members"),
-            Some(h) if h != seal.hash => {
-                faults.push("the hash does not match the record's bytes (the record was altered)")
-            }
-            Some(_) => {}
-        }
+        let mut faults = match chain::record_hash(raw) {
+            None => chain_fault::NOT_LAST,
+            Some(h) if h != seal.hash => chain_fault::ALTERED,
+            Some(_) => 0,
+        };
+        let mut expected = None;
         match self.link {
             Link::Open => {
                 self.out.head = Some(Head {
                     line,
+                    at,
                     prev: seal.prev,
+                    seq: fields.seq,
                     faults,
                 });
-                self.link = Link::Hash(seal.hash);
+                self.link = Link::after(seal.hash, fields.seq);
                 return;
             }
-            Link::Hash(h) if h != seal.prev => faults.push(
-                "`prev` is not the hash of the record before (a record was inserted, removed or moved)",
-            ),
-            Link::Hash(_) | Link::Unknown => {}
+            Link::Hash { hash, seq } => {
+                if hash != seal.prev {
+                    faults |= chain_fault::PREV;
+                }
+                faults |= seq_fault(fields.seq, seq);
+                expected = seq;
+            }
+            // The record before is not one: only a seq missing here is this record's own fault.
+            Link::Unknown if fields.seq.is_none() => faults |= chain_fault::NO_SEQ,
+            Link::Unknown => {}
         }
-        if faults.is_empty() {
-            self.link = Link::Hash(seal.hash);
-        } else {
-            self.out.problems.push(Problem::line(
-                line,
-                ProblemKind::ChainBroken,
-                faults.join("; "),
-            ));
-            // Go on from the record's own hash, so that one altered record is one problem.
-            self.link = Link::Hash(seal.hash);
+        if faults != 0 {
+            self.out
+                .problems
+                .push(chain_problem(line, at, faults, fields.seq, expected));
         }
+        // Go on from the record's own hash and seq, so that one altered record is one problem.
+        self.link = Link::after(seal.hash, fields.seq);
     }
 
     /// The number of an account: its number in the log when it is known, or its number in the
@@ -729,7 +812,7 @@ impl Default for Records {
             problems: Vec::new(),
             accounts: Names::default(),
             types: Names::default(),
-            link: Link::Hash(GENESIS),
+            link: Link::GENESIS,
             unterminated_tail: false,
             stray_seal: None,
         }
@@ -750,7 +833,7 @@ impl Records {
     fn resume_at(&mut self, resume: Resume) {
         self.sealed = Some(true);
         self.lines = resume.line.saturating_sub(1);
-        self.link = Link::Hash(resume.prev);
+        self.link = Link::after(resume.prev, Some(resume.seq));
     }
 
     fn sealed(&mut self, bytes: &[u8]) -> bool {
@@ -901,7 +984,10 @@ impl Records {
         progress: Option<&Progress>,
         chunk: usize,
     ) {
-        let (spans, lines, faults) = split_array(bytes);
+        let (spans, lines, mut faults) = split_array(bytes);
+        for f in &mut faults {
+            f.at += base_offset;
+        }
         let sealed = {
             let first = spans
                 .iter()
@@ -1004,20 +1090,29 @@ impl Records {
         debug_assert_eq!(chunk.account_map.len(), chunk.accounts.len(), "resolved");
         let (account_map, type_map) = (&chunk.account_map, &chunk.type_map);
         if let Some(mut head) = chunk.head {
-            if let Link::Hash(h) = self.link
-                && h != head.prev
-            {
-                head.faults.push(if h == GENESIS {
-                    "the first record's `prev` is not 64 zeros (the start of the log was cut off)"
-                } else {
-                    "`prev` is not the hash of the record before (a record was inserted, removed or moved)"
-                });
+            let mut expected = None;
+            match self.link {
+                Link::Hash { hash, seq } => {
+                    if hash != head.prev {
+                        head.faults |= if seq.is_none() && hash == GENESIS {
+                            chain_fault::CUT
+                        } else {
+                            chain_fault::PREV
+                        };
+                    }
+                    head.faults |= seq_fault(head.seq, seq);
+                    expected = seq;
+                }
+                Link::Unknown if head.seq.is_none() => head.faults |= chain_fault::NO_SEQ,
+                Link::Open | Link::Unknown => {}
             }
-            if !head.faults.is_empty() {
-                self.problems.push(Problem::line(
+            if head.faults != 0 {
+                self.problems.push(chain_problem(
                     base + head.line + 1,
-                    ProblemKind::ChainBroken,
-                    head.faults.join("; "),
+                    head.at,
+                    head.faults,
+                    head.seq,
+                    expected,
                 ));
             }
         }
@@ -1025,7 +1120,7 @@ impl Records {
             Link::Open => {}
             tail => self.link = tail,
         }
-        if let Some(line) = chunk.stray_seal
+        if let Some((line, at)) = chunk.stray_seal
             && self.stray_seal.is_none()
         {
             // Stripping the seal from the first records must not turn a sealed log into an
@@ -1033,9 +1128,9 @@ impl Records {
             self.stray_seal = Some(base + line + 1);
             self.problems.push(Problem::line(
                 base + line + 1,
+                at,
                 ProblemKind::ChainBroken,
-                "a sealed record in a log whose first record has no `prev`/`hash`: the seals of \
-                 the records before it were removed, or they were never sealed",
+                Reason::StraySeal,
             ));
         }
         // Either no record so far had a `seq` (the list is empty), or the list has one per event.
@@ -1059,8 +1154,9 @@ impl Records {
             let Ok(kind) = u16::try_from(type_map[event.kind as usize]) else {
                 self.problems.push(Problem::line(
                     event.line,
+                    event.offset,
                     ProblemKind::BadField,
-                    "more than 65,536 distinct event types: this one cannot be told apart",
+                    Reason::TooManyTypes,
                 ));
                 continue;
             };
@@ -1071,11 +1167,15 @@ impl Records {
             self.id_hashes.push(chunk.id_hashes[i]);
             self.events.push(event);
         }
-        self.problems
-            .extend(chunk.problems.into_iter().map(|mut p| {
-                p.line += base + 1;
-                p
-            }));
+        for p in &mut chunk.problems {
+            p.line += base + 1;
+        }
+        if self.problems.is_empty() {
+            // Moved, not copied (a chunk of bad lines holds a million problems).
+            self.problems = std::mem::take(&mut chunk.problems);
+        } else {
+            self.problems.append(&mut chunk.problems);
+        }
         self.lines += chunk.lines;
         chunk.id_hashes.clear();
         Buffers {
@@ -1098,12 +1198,8 @@ impl Records {
             .iter()
             .rposition(|p| p.line == line && p.kind.is_bad_line());
         if let Some(i) = bad {
-            let p = &mut self.problems[i];
-            p.message = format!(
-                "the last line is incomplete (no newline at its end, an interrupted write?): {}",
-                p.message
-            );
-            p.kind = ProblemKind::TornTail;
+            // Its text says so, before what is wrong with the line (see `Ledger::message`).
+            self.problems[i].kind = ProblemKind::TornTail;
             // An interrupted write is not an alteration: the records before it are intact, and
             // `verify` says so too.
             self.problems
@@ -1111,21 +1207,19 @@ impl Records {
         } else if self.sealed == Some(true) {
             self.problems.push(Problem::line(
                 line,
+                last_nl as u64,
                 ProblemKind::TornTail,
-                "the last record has no newline at its end: the write may have been interrupted \
-                 before it was acknowledged (`rewind repair` moves it aside)",
+                Reason::TornRecord,
             ));
         }
     }
 
-    /// Whether the history is tamper-evident, from the chain problems found so far.
-    pub(crate) fn integrity(&self) -> Integrity {
+    /// Whether the history is tamper-evident, given the problems found in it.
+    pub(crate) fn integrity<'p>(&self, problems: impl Iterator<Item = &'p Problem>) -> Integrity {
         if self.sealed != Some(true) && self.stray_seal.is_none() {
             return Integrity::Unsealed;
         }
-        match self
-            .problems
-            .iter()
+        match problems
             .filter(|p| p.kind == ProblemKind::ChainBroken)
             .map(|p| p.line)
             .min()
@@ -1260,16 +1354,18 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
     if !closed {
         faults.push(Problem::line(
             line,
+            n as u64,
             ProblemKind::BadJson,
-            "the JSON array is not closed with `]` (the file was cut off?)",
+            Reason::ArrayNotClosed,
         ));
     } else {
         skip_ws(&mut i, &mut line);
         if i < n {
             faults.push(Problem::line(
                 line,
+                i as u64,
                 ProblemKind::BadJson,
-                "text after the end of the JSON array",
+                Reason::TextAfterArray,
             ));
         }
     }
@@ -1415,6 +1511,7 @@ mod tests {
             offset,
             line: 2,
             prev: h1,
+            seq: 1,
         };
         let tail = load_file_from(&path, &LoadOptions::default(), resume).unwrap();
         assert_eq!(tail.len(), 2);
@@ -1455,6 +1552,49 @@ mod tests {
         let l = load(&format!("{stripped}\n{second}\n"));
         assert_eq!(l.integrity(), Integrity::Broken { line: 2 });
         assert_eq!(kinds(&l), vec![(2, "chain-broken")]);
+    }
+
+    #[test]
+    fn a_seq_that_does_not_follow_breaks_a_sealed_log_wherever_the_chunks_are_cut() {
+        let mut text = String::new();
+        let mut prev = GENESIS;
+        for i in 1..=60u64 {
+            // Line 30 repeats seq 29 (and line 31 then does not follow it), line 45 jumps ahead.
+            let seq = match i {
+                30 => 29,
+                45.. => i + 10,
+                _ => i,
+            };
+            let body = format!(
+                r#"{{"seq":{seq},"accountId":"a","type":"DEPOSIT","amount":"1","timestamp":{i}"#
+            );
+            let (line, hash) = chain::seal_line(&body, &prev);
+            text.push_str(&line);
+            text.push('\n');
+            prev = hash;
+        }
+        for chunk in [1, 100, 1000, 4096, CHUNK] {
+            let l = load_bytes_in(
+                "t",
+                text.clone().into_bytes(),
+                &LoadOptions::default(),
+                chunk,
+            );
+            assert_eq!(
+                l.integrity(),
+                Integrity::Broken { line: 30 },
+                "chunk {chunk}"
+            );
+            let broken: Vec<u64> = l
+                .problems()
+                .iter()
+                .filter(|p| p.kind == ProblemKind::ChainBroken)
+                .map(|p| p.line)
+                .collect();
+            assert_eq!(broken, vec![30, 31, 45], "chunk {chunk}");
+            // The recorded order stays the chain's, never re-sorted by seq.
+            assert!((0..l.len()).all(|i| l.event(i).line == i as u64 + 1));
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ use unicode_normalization::{IsNormalized, is_nfc_quick, is_nfkc_quick};
 
 use super::event::{AccountId, NO_ACCOUNT};
 use super::index::Ledger;
-use super::problem::{Problem, ProblemKind};
+use super::problem::{Problem, ProblemKind, Reason};
 use crate::text::{is_default_ignorable, is_invisible, visible};
 
 /// One step of the module's rule: a name brought one step nearer its form.
@@ -200,32 +200,58 @@ impl Ledger {
                 if from.is_some_and(|from| at < from) {
                     continue;
                 }
-                let (name, other) = (names.get(id), names.get(original));
                 let e = &self.records.events[at];
-                let by = differences(name, other);
-                // Normalisation leaves both looking the same even escaped: spell them out.
-                let spelled = if by.iter().any(|d| d.contains("NFC") || d.contains("NFKC")) {
-                    format!(" (written {} and {})", spell(name), spell(other))
-                } else {
-                    String::new()
-                };
-                problems.push(Problem::event(
+                problems.push(Problem::on_event(
                     e.line,
+                    e.offset,
                     at as u32,
                     ProblemKind::LookalikeAccount,
-                    format!(
-                        "account `{}` looks like `{}` (line {}): they differ only by {}{spelled}",
-                        visible(name),
-                        visible(other),
-                        self.records.events[first_at].line,
-                        by.join(" and ")
-                    ),
+                    Reason::Lookalike {
+                        account: id.to_le_bytes(),
+                        original: original.to_le_bytes(),
+                        first: (first_at as u32).to_le_bytes(),
+                    },
                 ));
             }
         }
-        // One order whatever the map's: by event, then by account.
-        problems.sort_by(|p, q| (p.event, &p.message).cmp(&(q.event, &q.message)));
+        // One order whatever the map's: by event, then by the names.
+        let names_of = |p: &Problem| match p.reason {
+            Reason::Lookalike {
+                account, original, ..
+            } => (
+                names.get(u32::from_le_bytes(account)),
+                names.get(u32::from_le_bytes(original)),
+            ),
+            _ => ("", ""),
+        };
+        problems.sort_by(|p, q| (p.event(), names_of(p)).cmp(&(q.event(), names_of(q))));
         problems
+    }
+
+    /// The text of a `lookalike-account` problem: `account` looks like `original`, whose first
+    /// event is `first`.
+    pub(crate) fn lookalike_text(
+        &self,
+        account: AccountId,
+        original: AccountId,
+        first: usize,
+    ) -> String {
+        let names = &self.records.accounts;
+        let (name, other) = (names.get(account), names.get(original));
+        let by = differences(name, other);
+        // Normalisation leaves both looking the same even escaped: spell them out.
+        let spelled = if by.iter().any(|d| d.contains("NFC") || d.contains("NFKC")) {
+            format!(" (written {} and {})", spell(name), spell(other))
+        } else {
+            String::new()
+        };
+        format!(
+            "account `{}` looks like `{}` (line {}): they differ only by {}{spelled}",
+            visible(name),
+            visible(other),
+            self.records.events[first].line,
+            by.join(" and ")
+        )
     }
 }
 
@@ -283,7 +309,7 @@ mod tests {
             .problems()
             .iter()
             .filter(|p| p.kind == ProblemKind::LookalikeAccount)
-            .map(|p| (p.line, p.message.clone()))
+            .map(|p| (p.line, ledger.message(p)))
             .collect()
     }
 
@@ -331,7 +357,7 @@ mod tests {
             .iter()
             .find(|p| p.kind == ProblemKind::LookalikeAccount)
             .unwrap();
-        assert_eq!(p.event, Some(2));
+        assert_eq!(p.event(), Some(2));
         assert_eq!(p.kind.name(), "lookalike-account");
         // A clean log has none, and costs no pass over the events.
         let clean = load_bytes(

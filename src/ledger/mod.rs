@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
 pub mod event;
+mod explain;
 pub mod files;
 pub mod follow;
 pub mod generate;
@@ -27,6 +28,7 @@ pub mod store;
 pub mod time;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
+pub use explain::Explainer;
 pub use index::{Integrity, Ledger, Posting, RawSource, SourceBytes};
 pub use load::{
     Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,

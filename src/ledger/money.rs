@@ -21,7 +21,9 @@ pub enum MoneyError {
     Empty,
     #[error("`{0}` is not a decimal number")]
     Syntax(String),
-    #[error("`{0}` has more digits than an exact amount can hold (28 significant digits)")]
+    #[error(
+        "`{0}` cannot be held exactly (at most 28 decimal places and 96 bits of mantissa, about 28 significant digits)"
+    )]
     OutOfRange(String),
 }
 
@@ -34,6 +36,12 @@ impl Money {
     /// Parses a decimal number: an optional sign, digits, an optional fraction and an optional
     /// exponent (`-12.50`, `100`, `1.5e3`). Anything else (`NaN`, `inf`, `1,000`, ` 5`, `.5`) is
     /// refused, as is a value that cannot be held exactly.
+    ///
+    /// Whether a value fits depends on the value alone, never on how it is spelled: leading and
+    /// trailing zeros, and an exponent of any size on zero, cost nothing (`0e999999999` is zero,
+    /// `100000000000000000000000000000e-2` is 10^27). The scale is the written one (`1.50` keeps
+    /// its two decimals) as far as the value allows: at least what the value needs, at most 28
+    /// decimals, and trailing zeros give way, exactly, when the mantissa needs the room.
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
         if let Some(m) = Self::parse_short(text.as_bytes()) {
             return Ok(m);
@@ -44,62 +52,32 @@ impl Money {
         if bytes.is_empty() {
             return Err(MoneyError::Empty);
         }
-        let mut i = 0;
-        let negative = match bytes[0] {
-            b'-' => {
-                i = 1;
-                true
-            }
-            b'+' => {
-                i = 1;
-                false
-            }
-            _ => false,
+        let digits_from =
+            |i: usize| i + bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let (negative, int_start) = match bytes[0] {
+            b'-' => (true, 1),
+            b'+' => (false, 1),
+            _ => (false, 0),
         };
-        // Mantissa digits, leading zeros skipped, so that `000.10` is fine.
-        let mut mantissa: u128 = 0;
-        let mut digits = 0u32; // significant digits kept in `mantissa`
-        let mut scale: i64 = 0;
-        let int_start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            push_digit(&mut mantissa, &mut digits, bytes[i]).ok_or_else(range)?;
-            i += 1;
-        }
-        if i == int_start {
+        let int_end = digits_from(int_start);
+        if int_end == int_start {
             return Err(syntax());
         }
-        if i < bytes.len() && bytes[i] == b'.' {
-            i += 1;
-            let frac_start = i;
-            // Zeros are held back until a digit follows them: trailing zeros carry no value, so
-            // they are kept as written while they fit and dropped (exactly) past that.
-            let mut zeros = 0u32;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                if bytes[i] == b'0' {
-                    zeros += 1;
-                } else {
-                    for _ in 0..zeros {
-                        push_digit(&mut mantissa, &mut digits, b'0').ok_or_else(range)?;
-                    }
-                    push_digit(&mut mantissa, &mut digits, bytes[i]).ok_or_else(range)?;
-                    scale += i64::from(zeros) + 1;
-                    zeros = 0;
-                }
-                i += 1;
-            }
-            if i == frac_start {
+        let (frac_start, frac_end) = if bytes.get(int_end) == Some(&b'.') {
+            let end = digits_from(int_end + 1);
+            if end == int_end + 1 {
                 return Err(syntax());
             }
-            for _ in 0..zeros {
-                let (mut m, mut d) = (mantissa, digits);
-                if push_digit(&mut m, &mut d, b'0').is_none() || scale >= i64::from(MAX_SCALE) {
-                    break;
-                }
-                (mantissa, digits) = (m, d);
-                scale += 1;
-            }
-        }
-        if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+            (int_end + 1, end)
+        } else {
+            (int_end, int_end)
+        };
+        let mut i = frac_end;
+        // The exponent, saturated far beyond anything that matters: with at most a million
+        // digits on a line, a power of ten past 10^15 leaves nothing but zero in range.
+        const FAR: i64 = 1_000_000_000_000_000;
+        let mut exponent: i64 = 0;
+        if matches!(bytes.get(i), Some(b'e' | b'E')) {
             i += 1;
             let exp_negative = match bytes.get(i) {
                 Some(b'-') => {
@@ -112,44 +90,66 @@ impl Money {
                 }
                 _ => false,
             };
-            let exp_start = i;
-            let mut exponent: i64 = 0;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                exponent = exponent
-                    .checked_mul(10)
-                    .and_then(|e| e.checked_add(i64::from(bytes[i] - b'0')))
-                    .filter(|e| *e < 1_000_000)
-                    .ok_or_else(range)?;
-                i += 1;
-            }
-            if i == exp_start {
+            let exp_end = digits_from(i);
+            if exp_end == i {
                 return Err(syntax());
             }
-            scale += if exp_negative { exponent } else { -exponent };
+            for &b in &bytes[i..exp_end] {
+                exponent = (exponent * 10 + i64::from(b - b'0')).min(FAR);
+            }
+            if exp_negative {
+                exponent = -exponent;
+            }
+            i = exp_end;
         }
         if i != bytes.len() {
             return Err(syntax());
         }
-        // A negative scale multiplies the mantissa: 1.5e3 is 1500.
-        while scale < 0 {
-            if mantissa != 0 {
-                push_digit(&mut mantissa, &mut digits, b'0').ok_or_else(range)?;
-            }
-            scale += 1;
+        let frac_len = (frac_end - frac_start) as i64;
+        // The scale as written (digits after the point, less the exponent).
+        let written_scale = frac_len - exponent;
+        // The significant digits: the integer and fraction digits without leading and trailing
+        // zeros. The value is `core × 10^power`.
+        let all = bytes[int_start..int_end]
+            .iter()
+            .chain(&bytes[frac_start..frac_end]);
+        let leading = all.clone().take_while(|b| **b == b'0').count();
+        let total = (int_end - int_start) + (frac_end - frac_start);
+        if leading == total {
+            // Zero: the written scale, within what a decimal holds; never a sign.
+            let scale = written_scale.clamp(0, i64::from(MAX_SCALE)) as u32;
+            return Ok(Money(Decimal::from_i128_with_scale(0, scale)));
         }
-        if scale > i64::from(MAX_SCALE) {
-            // Trailing zeros past the 28th decimal place carry no value: drop them exactly.
-            while scale > i64::from(MAX_SCALE) && mantissa.is_multiple_of(10) && mantissa != 0 {
-                mantissa /= 10;
-                scale -= 1;
-            }
-            if mantissa == 0 {
-                scale = i64::from(MAX_SCALE);
-            }
-            if scale > i64::from(MAX_SCALE) {
-                return Err(range());
-            }
+        let trailing = all.clone().rev().take_while(|b| **b == b'0').count();
+        let significant = total - leading - trailing;
+        // 2^96 has 29 digits: a mantissa of more significant digits cannot be held.
+        if significant > 29 {
+            return Err(range());
         }
+        let core = all
+            .skip(leading)
+            .take(significant)
+            .fold(0u128, |m, b| m * 10 + u128::from(b - b'0'));
+        let power = trailing as i64 - frac_len + exponent;
+        // The scales that hold the value: from what its decimals need up to 28, while the
+        // mantissa `core × 10^(power + scale)` stays within 96 bits.
+        let least = (-power).max(0);
+        if least > i64::from(MAX_SCALE) || power > 28 {
+            return Err(range());
+        }
+        let fits = |scale: i64| -> Option<u128> {
+            let m = core.checked_mul(10u128.checked_pow(u32::try_from(power + scale).ok()?)?)?;
+            (m < 1u128 << 96).then_some(m)
+        };
+        if fits(least).is_none() {
+            return Err(range());
+        }
+        let mut most = least;
+        while most < i64::from(MAX_SCALE) && fits(most + 1).is_some() {
+            most += 1;
+        }
+        let scale = written_scale.clamp(least, most);
+        let mantissa = fits(scale).ok_or_else(range)?;
         let signed = if negative {
             -(mantissa as i128)
         } else {
@@ -276,23 +276,6 @@ fn aligned_sum(a: Decimal, b: Decimal) -> Option<Decimal> {
         scale -= 1;
     }
     Some(Decimal::from_i128_with_scale(sum, scale))
-}
-
-fn push_digit(mantissa: &mut u128, digits: &mut u32, digit: u8) -> Option<()> {
-    let d = u128::from(digit - b'0');
-    if *mantissa == 0 && d == 0 {
-        return Some(()); // leading zero: no significant digit yet
-    }
-    *digits += 1;
-    if *digits > 29 {
-        return None;
-    }
-    *mantissa = *mantissa * 10 + d;
-    // The mantissa of a decimal is 96 bits.
-    if *mantissa >= 1u128 << 96 {
-        return None;
-    }
-    Some(())
 }
 
 impl fmt::Display for Money {
@@ -489,6 +472,80 @@ mod tests {
         assert_eq!(m("-0.00").to_string(), "0.00");
         assert_eq!(m("5.00").checked_sub(m("5")).unwrap().to_string(), "0.00");
         assert!(!m("-0").is_negative());
+    }
+
+    #[test]
+    fn exact_values_fit_whatever_their_spelling() {
+        assert_eq!(m("0e999999999"), Money::ZERO);
+        assert_eq!(
+            m("0e-999999999").to_string(),
+            "0.0000000000000000000000000000"
+        );
+        let big = m("100000000000000000000000000000e-2");
+        assert_eq!(big, m("1000000000000000000000000000"));
+        assert_eq!(big.to_string(), "1000000000000000000000000000.0");
+        assert_eq!(
+            m("7922816251426433759354395033.5e1"),
+            m("79228162514264337593543950335")
+        );
+        assert_eq!(m("10e-29").to_string(), "0.0000000000000000000000000001");
+        assert!(matches!(
+            Money::parse("1e-29"),
+            Err(MoneyError::OutOfRange(_))
+        ));
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        /// Spellings of numbers: any sign, leading and trailing zeros, a point anywhere, an
+        /// exponent small, large or absurd (with leading zeros too), and a few broken forms.
+        fn spelling() -> impl Strategy<Value = String> {
+            let digits = "[0-9]{0,32}";
+            let exponent = prop_oneof![
+                Just(String::new()),
+                (-60i64..60).prop_map(|e| format!("e{e}")),
+                (
+                    prop::sample::select(&["e", "E", "e+", "e-", "E-"][..]),
+                    "0{0,3}",
+                    prop_oneof![0u64..100, 0u64..1_000_000_000_000, Just(u64::MAX)],
+                )
+                    .prop_map(|(e, zeros, n)| format!("{e}{zeros}{n}")),
+            ];
+            (
+                prop::sample::select(&["", "-", "+"][..]),
+                "0{0,40}",
+                digits,
+                "0{0,40}",
+                any::<prop::sample::Index>(),
+                exponent,
+                prop_oneof![8 => Just(""), 1 => Just("x"), 1 => Just(".")],
+            )
+                .prop_map(|(sign, lead, core, trail, point, exp, junk)| {
+                    let body = format!("{lead}{core}{trail}");
+                    let body = if body.is_empty() {
+                        "0".to_string()
+                    } else {
+                        body
+                    };
+                    let at = point.index(body.len() + 1);
+                    let body = if at == 0 || at == body.len() {
+                        body
+                    } else {
+                        format!("{}.{}", &body[..at], &body[at..])
+                    };
+                    format!("{sign}{body}{exp}{junk}")
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn amounts_read_as_exact_arithmetic_says(text in spelling()) {
+                crate::fuzzing::check_money(&text);
+            }
+        }
     }
 
     #[test]

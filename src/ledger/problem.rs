@@ -22,6 +22,8 @@ pub enum ProblemKind {
     BadAmount,
     /// The time is not in a form rewind reads.
     BadTime,
+    /// The record gives a member name more than once: the event has no effect.
+    DuplicateMember,
     /// The type is in no effect table: the event moves no money.
     UnknownType,
     /// The amount is below zero.
@@ -53,7 +55,7 @@ pub enum ProblemKind {
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 19] = [
+    pub const ALL: [ProblemKind; 20] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -61,6 +63,7 @@ impl ProblemKind {
         ProblemKind::BadField,
         ProblemKind::BadAmount,
         ProblemKind::BadTime,
+        ProblemKind::DuplicateMember,
         ProblemKind::UnknownType,
         ProblemKind::NegativeAmount,
         ProblemKind::OutOfOrder,
@@ -84,6 +87,7 @@ impl ProblemKind {
             ProblemKind::BadField => "bad-field",
             ProblemKind::BadAmount => "bad-amount",
             ProblemKind::BadTime => "bad-time",
+            ProblemKind::DuplicateMember => "duplicate-member",
             ProblemKind::UnknownType => "unknown-type",
             ProblemKind::NegativeAmount => "negative-amount",
             ProblemKind::OutOfOrder => "out-of-order",
@@ -120,33 +124,168 @@ impl fmt::Display for ProblemKind {
     }
 }
 
-/// One problem: where, what kind, and a one-line reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One problem: where, what kind, and why — kept as the parts of the reason (a few bytes), its
+/// one-line text built only when it is shown ([`Ledger::message`]): a log of ten million bad
+/// lines holds ten million problems.
+///
+/// [`Ledger::message`]: super::Ledger::message
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The file line (1-based), or a database row's position.
     pub line: u64,
+    /// Where in the source the record (or text) it is about starts. Problems are listed by line,
+    /// then by this, then by kind: on a line holding several records (a JSON array), each
+    /// record's problems come together, in the order of the records.
+    pub at: u64,
     pub kind: ProblemKind,
-    pub message: String,
-    /// The event it is about, as an index in recorded order, when the line became an event.
-    pub event: Option<u32>,
+    /// The event it is about (an index in recorded order), or [`NO_EVENT`].
+    event: u32,
+    pub(crate) reason: Reason,
+}
+
+/// [`Problem::event`] of a line that did not become an event.
+const NO_EVENT: u32 = u32::MAX;
+
+/// What a problem's text is made of. Payloads are byte arrays so that the whole problem stays
+/// small (40 bytes); everything else the text says is read from the ledger when it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// A record that cannot become an event: why is read again from its `len` bytes at `at`
+    /// (the very check the loader made; see [`super::load::diagnose`]).
+    Record {
+        len: [u8; 4],
+    },
+    /// A line over [`MAX_LINE`] bytes.
+    TooLong {
+        len: [u8; 8],
+    },
+    /// The last record of a sealed log has no newline.
+    TornRecord,
+    /// A blank line in a sealed log.
+    BlankInSealed,
+    /// The chain breaks at a line that is not a valid record.
+    NotARecord,
+    /// A record without `prev`/`hash` in a sealed log.
+    NoSeal,
+    /// A sealed record that does not chain: [`chain_fault`] bits, with the record's seq and the
+    /// seq of the record before for [`chain_fault::SEQ_JUMP`].
+    Chain {
+        faults: u8,
+        seq: [u8; 8],
+        before: [u8; 8],
+    },
+    /// A sealed record in a log whose first record is not.
+    StraySeal,
+    /// More event types than an event can name.
+    TooManyTypes,
+    ArrayNotClosed,
+    TextAfterArray,
+    /// Said from the event alone (an unknown type, a negative amount, a missing amount, a member
+    /// given twice).
+    Event,
+    /// A transfer without `to`.
+    MissingTo,
+    /// Recorded after the event `previous`, whose time is later.
+    OutOfOrder {
+        previous: [u8; 4],
+    },
+    /// The id, or the seq, of event `first`.
+    DuplicateId {
+        first: [u8; 4],
+    },
+    DuplicateSeq {
+        first: [u8; 4],
+    },
+    /// `side` 0 is the event's account, 1 the other side of a transfer.
+    AfterClose {
+        side: u8,
+    },
+    Overdraft {
+        side: u8,
+        before: [u8; 16],
+    },
+    Overflow {
+        side: u8,
+    },
+    /// Account `account` looks like account `original`, whose first event is `first`.
+    Lookalike {
+        account: [u8; 4],
+        original: [u8; 4],
+        first: [u8; 4],
+    },
+}
+
+/// The bits of [`Reason::Chain`], in the order their texts are joined.
+pub(crate) mod chain_fault {
+    /// `prev` and `hash` are not the last two members.
+    pub const NOT_LAST: u8 = 1;
+    /// The hash does not match the record's bytes.
+    pub const ALTERED: u8 = 2;
+    /// `prev` is not the hash of the record before.
+    pub const PREV: u8 = 4;
+    /// The first record's `prev` is not the genesis.
+    pub const CUT: u8 = 8;
+    /// No `seq`.
+    pub const NO_SEQ: u8 = 16;
+    /// Seq 0 on the first record.
+    pub const SEQ_ZERO: u8 = 32;
+    /// A seq that is not the one before plus one.
+    pub const SEQ_JUMP: u8 = 64;
+
+    /// Each bit's text.
+    pub const TEXTS: [(u8, &str); 4] = [
+        (NOT_LAST, "`prev` and `hash` must be the last two members"),
+        (
+            ALTERED,
+            "the hash does not match the record's bytes (the record was altered)",
+        ),
+        (
+            PREV,
+            "`prev` is not the hash of the record before (a record was inserted, removed or moved)",
+        ),
+        (
+            CUT,
+            "the first record's `prev` is not 64 zeros (the start of the log was cut off)",
+        ),
+    ];
 }
 
 impl Problem {
-    pub fn line(line: u64, kind: ProblemKind, message: impl Into<String>) -> Problem {
+    /// A problem about a line (or a record) that is not about an event's meaning.
+    pub(crate) fn line(line: u64, at: u64, kind: ProblemKind, reason: Reason) -> Problem {
         Problem {
             line,
+            at,
             kind,
-            message: message.into(),
-            event: None,
+            event: NO_EVENT,
+            reason,
         }
     }
 
-    pub fn event(line: u64, event: u32, kind: ProblemKind, message: impl Into<String>) -> Problem {
+    /// A problem about event `event`, whose record starts at `at`.
+    pub(crate) fn on_event(
+        line: u64,
+        at: u64,
+        event: u32,
+        kind: ProblemKind,
+        reason: Reason,
+    ) -> Problem {
         Problem {
             line,
+            at,
             kind,
-            message: message.into(),
-            event: Some(event),
+            event,
+            reason,
         }
+    }
+
+    /// The event it is about, as an index in recorded order, when the line became an event.
+    pub fn event(&self) -> Option<u32> {
+        (self.event != NO_EVENT).then_some(self.event)
+    }
+
+    /// The order problems are listed in.
+    pub(crate) fn order(&self) -> (u64, u64, ProblemKind) {
+        (self.line, self.at, self.kind)
     }
 }

@@ -16,6 +16,11 @@ use crate::text::shorten;
 
 mod scan;
 
+/// The largest `seq` a record may carry: 2^63 - 1, PostgreSQL's largest `bigint`. Larger ones are
+/// a `bad-field` problem, so that a seq and the next one (`seq + 1`) are always numbers rewind
+/// holds exactly.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// Which member a key names, and its rank among the aliases (lower wins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Member {
@@ -88,6 +93,24 @@ fn member_of(key: &[u8]) -> Option<Member> {
     })
 }
 
+impl Member {
+    /// One bit per member name (each alias its own), to notice a name given twice.
+    #[inline(always)]
+    fn bit(self) -> u32 {
+        1 << match self {
+            Member::Account(r) => r,
+            Member::Type(r) => 3 + r,
+            Member::Amount => 6,
+            Member::Time(r) => 7 + r,
+            Member::Id(r) => 12 + r,
+            Member::To(r) => 15 + r,
+            Member::Seq => 18,
+            Member::Prev => 19,
+            Member::Hash => 20,
+        }
+    }
+}
+
 /// A value kept with the rank of the alias it came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Slot<'a> {
@@ -143,12 +166,19 @@ pub struct RawRecord<'a> {
     seq: Slot<'a>,
     prev: Slot<'a>,
     hash: Slot<'a>,
+    /// The member names rewind reads that were met ([`Member::bit`]).
+    seen: u32,
+    /// Some member name (any, not only those rewind reads) is given more than once.
+    repeated: bool,
 }
 
 impl<'a> RawRecord<'a> {
     /// Takes a member's value; `plain` says it is a string without escapes.
     #[inline(always)]
     fn offer(&mut self, member: Member, value: &'a str, plain: bool) {
+        let bit = member.bit();
+        self.repeated |= self.seen & bit != 0;
+        self.seen |= bit;
         match member {
             Member::Account(r) => self.account.offer(r, value, plain),
             Member::Type(r) => self.kind.offer(r, value, plain),
@@ -195,8 +225,12 @@ impl<'de> de::Deserialize<'de> for RawRecord<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut record = RawRecord::default();
+                // The other names, decoded, to notice one given twice (`"a\u0062"` is `"ab"`).
+                let mut others: Vec<Cow<'de, str>> = Vec::new();
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     let Some(member) = member_of(key.0.as_bytes()) else {
+                        record.repeated |= others.contains(&key.0);
+                        others.push(key.0);
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
@@ -226,6 +260,9 @@ pub struct Fields<'a> {
     pub seq: Option<u64>,
     /// `prev` and `hash` of a sealed record.
     pub seal: Option<Seal>,
+    /// A member name is given more than once: readers disagree on which value counts (rewind
+    /// takes the first, many JSON readers the last), so the event must move no money.
+    pub repeated: bool,
 }
 
 /// The chain members of a sealed record.
@@ -280,6 +317,36 @@ fn alias_list(canonical: &str) -> String {
         .find(|(c, _)| *c == canonical)
         .map(|(_, all)| all.join("/"))
         .unwrap_or_else(|| canonical.to_string())
+}
+
+/// The check of the `scanner` fuzz target: whatever the fast scanner takes, serde_json takes too,
+/// with the same members, the same repeated-member finding, and a JSON object.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn check_scanner(text: &str) {
+    let Some(fast) = scan::record(text) else {
+        return;
+    };
+    let full = serde_json::from_str::<RawRecord>(text)
+        .unwrap_or_else(|e| panic!("the scanner took {text:?}, serde_json says {e}"));
+    assert_eq!(fast, full, "{text:?}");
+    assert!(
+        is_json_object(text),
+        "the scanner took {text:?}, which is not a JSON object"
+    );
+}
+
+/// Whether `text` is one JSON object, by serde_json's full parse. A lone surrogate escape
+/// (`"\udc00"`), which JSON's grammar allows but a Rust string cannot hold, is checked by the
+/// grammar alone.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn is_json_object(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => v.is_object(),
+        Err(e) if e.to_string().contains("surrogate") => {
+            text.trim_start().starts_with('{') && serde_json::from_str::<IgnoredAny>(text).is_ok()
+        }
+        Err(_) => false,
+    }
 }
 
 /// Parses one record (a JSON object in UTF-8) into typed fields.
@@ -368,7 +435,16 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
         None => None,
         Some("null") => None,
         Some(v) => match raw.seq.name().and_then(|s| s.parse::<u64>().ok()) {
-            Some(n) => Some(n),
+            Some(n) if n <= MAX_SEQ => Some(n),
+            Some(_) => {
+                return fail(
+                    ProblemKind::BadField,
+                    format!(
+                        "seq {} is over {MAX_SEQ}, the largest seq rewind takes",
+                        shorten(v, 40)
+                    ),
+                );
+            }
             None => {
                 return fail(
                     ProblemKind::BadField,
@@ -404,6 +480,7 @@ pub fn parse_record(text: &str) -> Result<Fields<'_>, RecordError> {
         to,
         seq,
         seal,
+        repeated: raw.repeated,
     })
 }
 
@@ -516,6 +593,23 @@ pub fn members(text: &str) -> Result<Vec<(String, String)>, String> {
     serde_json::from_str::<Members>(text)
         .map(|m| m.0)
         .map_err(|e| json_error_message(&e))
+}
+
+/// The first member name a record gives more than once, with every value given for it (as
+/// written), or `None` when each name is given once.
+pub fn repeated_member(text: &str) -> Option<(String, Vec<String>)> {
+    let all = members(text).ok()?;
+    let (name, _) = all
+        .iter()
+        .enumerate()
+        .find(|(i, (k, _))| all[..*i].iter().any(|(seen, _)| seen == k))
+        .map(|(_, m)| m)?;
+    let values = all
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect();
+    Some((name.clone(), values))
 }
 
 #[cfg(test)]
@@ -671,6 +765,14 @@ mod tests {
                 ProblemKind::BadField,
             ),
             (
+                r#"{"accountId":"a","type":"T","timestamp":1,"seq":18446744073709551615}"#,
+                ProblemKind::BadField,
+            ),
+            (
+                r#"{"accountId":"a","type":"T","timestamp":1,"seq":9223372036854775808}"#,
+                ProblemKind::BadField,
+            ),
+            (
                 r#"{"accountId":"a","type":"T","timestamp":1,"hash":"00"}"#,
                 ProblemKind::ChainBroken,
             ),
@@ -680,6 +782,16 @@ mod tests {
             assert_eq!(e.kind, kind, "{text}: {}", e.message);
             assert!(!e.message.contains('\n'));
         }
+    }
+
+    #[test]
+    fn the_largest_seq_is_taken_and_no_larger() {
+        let f = parse_record(r#"{"accountId":"a","type":"T","ts":1,"seq":9223372036854775807}"#)
+            .unwrap();
+        assert_eq!(f.seq, Some(MAX_SEQ));
+        let e = parse_record(r#"{"accountId":"a","type":"T","ts":1,"seq":"18446744073709551615"}"#)
+            .unwrap_err();
+        assert!(e.message.contains("largest seq"), "{}", e.message);
     }
 
     #[test]
@@ -705,6 +817,44 @@ mod tests {
         // An empty id identifies nothing.
         let f = parse_record(r#"{"accountId":"a","type":"T","ts":1,"eventId":""}"#).unwrap();
         assert_eq!(f.id, None);
+    }
+
+    #[test]
+    fn a_member_given_twice_is_noticed_whatever_its_name() {
+        for text in [
+            r#"{"accountId":"a","type":"DEPOSIT","ts":1,"amount":"1","amount":"1000"}"#,
+            r#"{"accountId":"a","accountId":"b","type":"DEPOSIT","ts":1}"#,
+            r#"{"accountId":"a","type":"DEPOSIT","type":"ACCOUNT_CLOSED","ts":1}"#,
+            r#"{"accountId":"a","type":"T","ts":1,"seq":1,"seq":2}"#,
+            r#"{"accountId":"a","type":"T","ts":1,"meta":{},"meta":{"x":1}}"#,
+            r#"{"accountId":"a","type":"T","ts":1,"note":1,"x":2,"note":3}"#,
+            // The same name, one spelled with an escape.
+            r#"{"accountId":"a","type":"T","ts":1,"amount":1,"amount":2}"#,
+            r#"{"accountId":"a","type":"T","ts":1,"note":1,"note":2}"#,
+        ] {
+            let f = parse_record(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert!(f.repeated, "{text}");
+            assert!(repeated_member(text).is_some(), "{text}");
+        }
+        let (name, values) = repeated_member(
+            r#"{"accountId":"a","type":"DEPOSIT","ts":1,"amount":"1","amount":"1000"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (name.as_str(), values),
+            (
+                "amount",
+                vec![r#""1""#.to_string(), r#""1000""#.to_string()]
+            )
+        );
+        // Aliases of one meaning are different names: the first in the table wins, as always.
+        for text in [
+            r#"{"accountId":"a","account":"b","type":"T","ts":1,"time":2}"#,
+            r#"{"accountId":"a","type":"T","ts":1,"meta":{"k":1,"k":2}}"#,
+        ] {
+            let f = parse_record(text).unwrap();
+            assert!(!f.repeated, "{text}");
+        }
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl Ledger {
             // Recorded order of an account with late events: replay its open/close events.
             list[..k].iter().fold(false, |closed, p| {
                 let e = &self.records.events[p.event as usize];
-                match self.effect(e.kind) {
+                match self.event_effect(e) {
                     Effect::Close if e.account == account => true,
                     Effect::Open if e.account == account => false,
                     _ => closed,

@@ -194,7 +194,7 @@ impl Snapshot {
                         )
                     })?;
                 let e = ledger.event(p.event as usize);
-                let effect = ledger.effect(e.kind);
+                let effect = ledger.event_effect(e);
                 if e.account == a && matches!(effect, Effect::Open | Effect::Close) {
                     let key = (e.ts, p.event, effect == Effect::Close);
                     if last_status.is_none_or(|s| (key.0, key.1) > (s.0, s.1)) {
@@ -437,6 +437,7 @@ impl Resumed {
             offset: snapshot.offset,
             line: snapshot.line + 1,
             prev: chain::from_hex(&snapshot.hash).expect("checked by the binding"),
+            seq: snapshot.seq,
         };
         let tail = load_file_from(log, options, resume).map_err(|e| e.to_string())?;
         if let Some(p) = tail
@@ -446,7 +447,9 @@ impl Resumed {
         {
             return Err(format!(
                 "line {} after it: {} ({})",
-                p.line, p.message, p.kind
+                p.line,
+                tail.message(p),
+                p.kind
             ));
         }
         let seqs_follow =
@@ -608,7 +611,7 @@ impl Resumed {
         });
         let status = included.iter().rev().find_map(|p| {
             let e = tail.event(p.event as usize);
-            let effect = tail.effect(e.kind);
+            let effect = tail.event_effect(e);
             (e.account == account && matches!(effect, Effect::Open | Effect::Close))
                 .then_some((e.ts, effect == Effect::Close))
         });

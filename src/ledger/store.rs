@@ -6,7 +6,6 @@
 //! acknowledged. A record is never glued onto a torn last line, and nothing here ever truncates a
 //! complete record.
 
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -188,24 +187,59 @@ impl NewEvent {
         body
     }
 
+    /// Checks that a record about to be written reads back as this event, with each member
+    /// given once, so that every reader reads the same event.
+    fn reads_back(&self, line: &str, seq: u64, id: &str, ts: Millis) -> Result<(), String> {
+        let f = parse_record(line).map_err(|e| e.message)?;
+        if f.repeated {
+            return Err("a member is given twice".into());
+        }
+        let same = f.seq == Some(seq)
+            && f.id.as_deref() == Some(id)
+            && f.account == self.account
+            && f.kind == self.kind
+            && f.amount == self.amount
+            && f.to.as_deref() == self.to.as_deref()
+            && f.ts == ts
+            && f.seal.is_some();
+        if !same {
+            return Err("its fields differ".into());
+        }
+        Ok(())
+    }
+
     /// Whether an existing record is this very event (for an append repeated with the same id).
     /// The time is compared only when it was given.
     fn same_as(&self, line: &str) -> bool {
         let Ok(f) = parse_record(line) else {
             return false;
         };
-        let meta: BTreeMap<String, String> = record::members(line)
+        // Each detail once, as a string: a record that gives one twice is not this event (its
+        // readers would not agree on which value it holds).
+        let meta: Option<Vec<(String, String)>> = match record::members(line)
             .ok()
             .and_then(|m| m.into_iter().find(|(k, _)| k == "meta"))
-            .map(|(_, raw)| serde_json::from_str(&raw).unwrap_or_default())
-            .unwrap_or_default();
-        let wanted: BTreeMap<String, String> = self.meta.iter().cloned().collect();
-        f.account == self.account
+        {
+            None => Some(Vec::new()),
+            Some((_, raw)) => record::members(&raw).ok().and_then(|all| {
+                all.into_iter()
+                    .map(|(k, v)| serde_json::from_str::<String>(&v).ok().map(|v| (k, v)))
+                    .collect()
+            }),
+        };
+        let mut wanted = self.meta.clone();
+        wanted.sort();
+        let meta = meta.map(|mut m| {
+            m.sort();
+            m
+        });
+        !f.repeated
+            && f.account == self.account
             && f.kind == self.kind
             && f.amount == self.amount
             && f.to.as_deref() == self.to.as_deref()
             && self.at.is_none_or(|at| at == f.ts)
-            && meta == wanted
+            && meta.as_ref() == Some(&wanted)
     }
 }
 
@@ -372,6 +406,59 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
             "the last record has no `seq`, so the next one cannot be numbered",
         ));
     };
+    // The head is only as good as its link to the record before: a record sealed onto the end
+    // with a seq that does not follow would number the next one wrongly.
+    let (expected_prev, expected_seq) = match line_before(file, line.start).map_err(io)? {
+        None => (GENESIS, None),
+        Some(before) => {
+            if before.start + before.bytes.len() as u64 + 1 != line.start {
+                return Err(refuse(&format!(
+                    "a blank line stands before the last record, which rewind never writes; \
+                     `rewind verify {name}` checks the log"
+                )));
+            }
+            let bytes = before.bytes.strip_suffix(b"\r").unwrap_or(&before.bytes);
+            let bytes = match before.start {
+                0 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+                _ => bytes,
+            };
+            let previous = (bytes.len() <= MAX_LINE)
+                .then(|| std::str::from_utf8(bytes).ok())
+                .flatten()
+                .and_then(|text| parse_record(text).ok());
+            match previous.as_ref().and_then(|f| Some((f.seal?, f.seq?))) {
+                Some((seal, s)) => (seal.hash, Some(s)),
+                None => {
+                    return Err(refuse(&format!(
+                        "the line before the last record is not a sealed record with a seq; \
+                         `rewind verify {name}` checks the log"
+                    )));
+                }
+            }
+        }
+    };
+    if seal.prev != expected_prev {
+        return Err(refuse(&format!(
+            "the last record's `prev` is not the hash of the record before it (the log was \
+             altered); `rewind verify {name}` checks the log"
+        )));
+    }
+    match expected_seq {
+        Some(before) if before.checked_add(1) != Some(seq) => {
+            return Err(refuse(&format!(
+                "the last record is seq {seq}, but the record before it is seq {before}: the seqs \
+                 of a sealed log go up by one (the log was altered); `rewind verify {name}` checks \
+                 the log"
+            )));
+        }
+        None if seq == 0 => {
+            return Err(refuse(&format!(
+                "the only record is seq 0, but the seqs of a sealed log start from 1 (seq 0 is \
+                 the empty log); `rewind verify {name}` checks the log"
+            )));
+        }
+        _ => {}
+    }
     Ok(Head {
         digest: Digest256 {
             seq,
@@ -427,7 +514,10 @@ pub fn append(
     let probe_ts = event
         .at
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-    let (probe, _) = chain::seal_line(&event.body(u64::MAX, &probe_id, probe_ts), &chain::GENESIS);
+    let (probe, _) = chain::seal_line(
+        &event.body(record::MAX_SEQ, &probe_id, probe_ts),
+        &chain::GENESIS,
+    );
     if probe.len() > MAX_LINE {
         return Err(StoreError::Refused(format!(
             "{name}: the record would be {} bytes, over the 1 MiB a line may hold; nothing was written",
@@ -501,7 +591,20 @@ pub fn append(
         )));
     }
 
-    let seq = head.digest.seq + 1;
+    // Never wraps, and never writes a seq readers would refuse.
+    let Some(seq) = head
+        .digest
+        .seq
+        .checked_add(1)
+        .filter(|s| *s <= record::MAX_SEQ)
+    else {
+        return Err(StoreError::Refused(format!(
+            "{name}: the head is at seq {}, the largest seq a record may carry ({}): no record \
+             can follow it; nothing was written",
+            head.digest.seq,
+            record::MAX_SEQ
+        )));
+    };
     let id = event
         .id
         .clone()
@@ -511,6 +614,12 @@ pub fn append(
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let (line, hash) = chain::seal_line(&event.body(seq, &id, ts), &head.digest.hash);
     debug_assert!(line.len() <= probe.len());
+    event.reads_back(&line, seq, &id, ts).map_err(|why| {
+        StoreError::Refused(format!(
+            "{name}: the record would not read back as the event asked for ({why}); nothing \
+             was written"
+        ))
+    })?;
     let mut bytes = line.into_bytes();
     bytes.push(b'\n');
     commit(&mut file, &bytes, len, &name, &id)?;
@@ -701,9 +810,12 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     }
     let start = line_before_torn(&file, len).map_err(&io)?;
     let line = line_number(&file, start).map_err(&io)?;
-    let mut tail = vec![0u8; (len - start) as usize];
+    let tail_len = len - start;
+    // Only as much of the line as a record can be is read (to see whether it is one); a longer
+    // line is copied aside a block at a time, never held in memory whole.
+    let mut tail = vec![0u8; tail_len.min(MAX_LINE as u64 + 2) as usize];
     read_exact_at(&file, &mut tail, start).map_err(&io)?;
-    if is_complete_record(&tail) {
+    if tail_len <= MAX_LINE as u64 + 1 && is_complete_record(&tail) {
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::End(0)).map_err(&io)?;
         file.write_all(b"\n").map_err(&io)?;
@@ -719,16 +831,23 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     let torn_name = torn.clone();
     let torn_io = io_error(&torn_name);
     let mut out = files::open_beside_for_append(&torn, &log).map_err(&torn_io)?;
-    let mut kept = tail.clone();
-    kept.push(b'\n');
-    out.write_all(&kept).map_err(&torn_io)?;
+    drop(tail);
+    let mut block = vec![0u8; tail_len.min(1 << 20) as usize];
+    let mut at = start;
+    while at < len {
+        let n = (len - at).min(block.len() as u64) as usize;
+        read_exact_at(&file, &mut block[..n], at).map_err(&io)?;
+        out.write_all(&block[..n]).map_err(&torn_io)?;
+        at += n as u64;
+    }
+    out.write_all(b"\n").map_err(&torn_io)?;
     out.sync_all().map_err(&torn_io)?;
     sync_dir(&torn).map_err(&torn_io)?;
     file.set_len(start).map_err(&io)?;
     file.sync_all().map_err(&io)?;
     Ok(Repaired::Moved {
         line,
-        bytes: tail.len() as u64,
+        bytes: tail_len,
         torn,
     })
 }

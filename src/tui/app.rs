@@ -906,7 +906,7 @@ impl App {
         let Some(p) = self.ledger.problems().get(problem) else {
             return;
         };
-        let (line, kind, message) = (p.line, p.kind, p.message.clone());
+        let (line, kind, message) = (p.line, p.kind, self.ledger.message(p));
         if let Some(&(pos, _)) = self
             .problem_positions
             .iter()
@@ -948,7 +948,7 @@ impl App {
             .iter()
             .enumerate()
             .filter_map(|(k, p)| {
-                let event = match p.event {
+                let event = match p.event() {
                     Some(i) => i as usize,
                     // A line that is not an event: the event recorded just before it.
                     None => events.partition_point(|e| e.line < p.line).checked_sub(1)?,

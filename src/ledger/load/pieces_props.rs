@@ -274,6 +274,62 @@ fn array() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// A sealed log, possibly damaged, written as one JSON array: several records may share a line.
+fn sealed_array() -> impl Strategy<Value = Vec<u8>> {
+    (sealed(), prop::collection::vec(0u8..3, 64)).prop_map(|(lines, spacing)| {
+        let mut out = b"[".to_vec();
+        let records: Vec<&[u8]> = lines
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        for (i, r) in records.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(match spacing[i % spacing.len()] {
+                0 => &b""[..],
+                1 => b" ",
+                _ => b"\n",
+            });
+            out.extend_from_slice(r);
+        }
+        out.extend_from_slice(b"]\n");
+        out
+    })
+}
+
+/// The same JSON array of events and bad elements written two ways: each element on a line of its
+/// own, and every element on one line.
+fn array_two_ways() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
+    prop::collection::vec(line(), 0..30).prop_map(|lines| {
+        let elements: Vec<Vec<u8>> = lines
+            .iter()
+            .filter_map(|line| match line {
+                Line::Event { .. } => {
+                    let mut e = Vec::new();
+                    render_line(line, &mut e);
+                    Some(e)
+                }
+                Line::Bad(k) => Some(match k % 4 {
+                    0 => b"{\"type\":\"DEPOSIT\",\"timestamp\":1}".to_vec(),
+                    1 => b"42".to_vec(),
+                    2 => b"{\"accountId\":\"a1\",\"type\":\"DEPOSIT\",\"timestamp\":\"noon\"}"
+                        .to_vec(),
+                    _ => b"\"text\"".to_vec(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let write = |sep: &[u8]| {
+            let mut out = b"[".to_vec();
+            out.extend_from_slice(&elements.join(sep));
+            out.extend_from_slice(b"]\n");
+            out
+        };
+        (write(b",\n"), write(b","))
+    })
+}
+
 fn load(bytes: &[u8], chunk: usize) -> Ledger {
     load_bytes_in("log", bytes.to_vec(), &LoadOptions::default(), chunk)
 }
@@ -499,6 +555,41 @@ proptest! {
 
     #[test]
     fn arrays_in_any_groups_are_one_pass(bytes in array(), chunk in 1usize..200) {
+        let whole = load(&bytes, usize::MAX);
+        assert_same(&load(&bytes, chunk), &whole);
+    }
+
+    #[test]
+    fn an_arrays_problems_come_in_the_order_of_its_elements_however_it_is_split(
+        (lines, one_line) in array_two_ways(),
+        chunk in 1usize..200,
+    ) {
+        let kinds = |l: &Ledger| -> Vec<(u64, &'static str)> {
+            // Which element a problem is about, and its kind.
+            l.problems()
+                .iter()
+                .map(|p| (p.at, p.kind.name()))
+                .collect()
+        };
+        let (a, b) = (load(&lines, usize::MAX), load(&one_line, chunk));
+        let order = |l: &Ledger| -> Vec<&'static str> { kinds(l).into_iter().map(|(_, k)| k).collect() };
+        prop_assert_eq!(order(&a), order(&b));
+        // The same elements, in the same order.
+        let rank = |l: &Ledger| -> Vec<usize> {
+            let mut starts: Vec<u64> = kinds(l).iter().map(|(at, _)| *at).collect();
+            starts.dedup();
+            let all = starts.clone();
+            kinds(l)
+                .iter()
+                .map(|(at, _)| all.iter().position(|s| s == at).unwrap())
+                .collect()
+        };
+        prop_assert_eq!(rank(&a), rank(&b));
+        assert_same(&load(&one_line, chunk), &load(&one_line, usize::MAX));
+    }
+
+    #[test]
+    fn sealed_arrays_in_any_groups_are_one_pass(bytes in sealed_array(), chunk in 1usize..400) {
         let whole = load(&bytes, usize::MAX);
         assert_same(&load(&bytes, chunk), &whole);
     }

@@ -12,6 +12,9 @@ use super::{RawRecord, member_of};
 /// Nesting beyond this is left to the full parser.
 const MAX_DEPTH: u32 = 64;
 
+/// Member names rewind does not read that a record may have for the scanner to take it.
+const MAX_OTHERS: usize = 16;
+
 /// The members of the record in `text`, or `None` to let the full parser decide.
 pub(super) fn record(text: &str) -> Option<RawRecord<'_>> {
     // Nearly every record has no backslash and no control character: then each string simply
@@ -35,6 +38,10 @@ fn record_in<const PLAIN: bool>(text: &str) -> Option<RawRecord<'_>> {
         return None;
     }
     let mut record = RawRecord::default();
+    // The names rewind does not read, to notice one given twice; a record with more of them than
+    // this is left to the full parser.
+    let mut others: [&[u8]; MAX_OTHERS] = [&[]; MAX_OTHERS];
+    let mut n_others = 0;
     i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b'}') {
         i += 1;
@@ -66,10 +73,16 @@ fn record_in<const PLAIN: bool>(text: &str) -> Option<RawRecord<'_>> {
             } else {
                 value_end(b, value_start, 0)?
             };
-            if let Some(member) = member_of(&b[key_start..key_end]) {
+            let key = &b[key_start..key_end];
+            if let Some(member) = member_of(key) {
                 // Both ends are next to ASCII bytes (a quote, a digit, a letter of a literal, a
                 // bracket), so they are character boundaries.
                 record.offer(member, text.get(value_start..i)?, plain);
+            } else {
+                // Keys here have no escapes: equal names are equal bytes.
+                record.repeated |= others[..n_others].contains(&key);
+                *others.get_mut(n_others)? = key;
+                n_others += 1;
             }
             i = skip_ws(b, i);
             match b.get(i) {
@@ -337,6 +350,8 @@ mod tests {
             r#"{"account":"b","accountId":"a","accountId":"c","ts":1,"timestamp":2}"#,
             r#"{"amount":1,"amount":2}"#,
             r#"{"x":"\"","to":"a\\b","id":"\ud800"}"#,
+            r#"{"meta":1,"x":2,"meta":3}"#,
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"a":16}"#,
         ] {
             assert!(record(text).is_some(), "{text:?}");
             same_as_serde(text);

@@ -117,7 +117,7 @@ impl PgFollower {
             ledger
                 .problems()
                 .iter()
-                .filter(|p| p.event.is_none())
+                .filter(|p| p.event().is_none())
                 .map(|p| p.line),
         );
         seen.sort_unstable();

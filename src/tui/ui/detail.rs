@@ -48,7 +48,7 @@ pub fn chain_status(ledger: &Ledger, i: usize) -> ChainStatus {
         .find(|p| p.line == e.line && p.kind == ProblemKind::ChainBroken)
     {
         return ChainStatus::Broken {
-            reason: p.message.clone(),
+            reason: ledger.message(p),
         };
     }
     let raw = ledger.raw_text(i);
@@ -120,7 +120,7 @@ impl Widget for Detail<'_> {
                     theme.muted(),
                 ),
             ]));
-        let effect = ledger.effect(e.kind);
+        let effect = ledger.event_effect(e);
         let mut lines = vec![
             field_line("time", vec![Span::raw(format_time(e.ts))], theme),
             field_line(
@@ -180,7 +180,7 @@ impl Widget for Detail<'_> {
                 "problem",
                 vec![
                     Span::styled(format!("! {} ", p.kind), theme.warning()),
-                    Span::raw(visible(&p.message).into_owned()),
+                    Span::raw(visible(&ledger.message(p)).into_owned()),
                 ],
                 theme,
             ));

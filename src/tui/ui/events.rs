@@ -23,7 +23,7 @@ pub struct Events<'a> {
 /// How an event's amount reads in a list: signed by its effect on its own account.
 pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Effect) {
     let e = ledger.event(i);
-    let effect = ledger.effect(e.kind);
+    let effect = ledger.event_effect(e);
     if !e.has_amount() {
         return (String::new(), effect);
     }

@@ -65,7 +65,7 @@ impl Widget for Problems<'_> {
                     Cell::from(if selected { "▸" } else { "!" }),
                     Cell::from(Text::from(p.line.to_string()).alignment(Alignment::Right)),
                     Cell::from(p.kind.name()).style(kind_style),
-                    Cell::from(fit(&p.message, message_width)),
+                    Cell::from(fit(&app.ledger.message(p), message_width)),
                 ])
                 .style(if selected && focused {
                     theme.selected()
