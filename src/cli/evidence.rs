@@ -6,7 +6,6 @@ use super::output::note;
 use std::io::Read;
 use std::path::Path;
 
-use super::verify::{record_digest, verify};
 use super::{Failure, SourceOptions};
 use crate::ledger::Ledger;
 use crate::ledger::chain::{self, Digest256, GENESIS};
@@ -18,6 +17,7 @@ use crate::ledger::merkle::Hash;
 use crate::ledger::remembered::{
     self, LogCheck, SeenHead, SeenTree, StateFile, check_log, check_origin,
 };
+use crate::ledger::verify::{record_digest, verify};
 use crate::text::escape_control;
 
 /// The largest key or checkpoint file read.

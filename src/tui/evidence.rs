@@ -3,11 +3,11 @@
 //! checkpoint), exactly as `rewind verify` would say it.
 
 use crate::cli::evidence::{read_checkpoint, read_verifier_key, remember_log};
-use crate::cli::verify::verify;
 use crate::cli::{ExploreOptions, Failure, SourceOptions};
 use crate::ledger::Ledger;
 use crate::ledger::chain::ExpectedDigest;
 use crate::ledger::log_tree::LogTree;
+use crate::ledger::verify::verify;
 use crate::text::group;
 use crate::tui::app::Evidence;
 
