@@ -24,6 +24,7 @@ pub mod problem;
 pub mod record;
 pub mod remembered;
 pub mod replay;
+pub mod seal;
 pub mod search;
 pub mod snapshot;
 pub mod statement;
