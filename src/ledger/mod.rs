@@ -3,8 +3,10 @@
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.
 
 pub mod bundle;
+pub mod cells;
 pub mod chain;
 pub mod checkpoint;
+pub mod diff;
 pub mod event;
 mod explain;
 pub mod files;
@@ -22,10 +24,13 @@ pub mod problem;
 pub mod record;
 pub mod remembered;
 pub mod replay;
+pub mod seal;
 pub mod search;
 pub mod snapshot;
+pub mod statement;
 pub mod store;
 pub mod time;
+pub mod verify;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use explain::Explainer;
