@@ -22,6 +22,7 @@ pub mod money;
 mod names;
 pub mod problem;
 pub mod record;
+mod recorded;
 pub mod remembered;
 pub mod replay;
 pub mod seal;
