@@ -18,6 +18,7 @@ mod memory;
 pub mod merkle;
 pub mod money;
 mod names;
+pub mod new_event;
 pub mod problem;
 pub mod record;
 pub mod remembered;
