@@ -20,6 +20,7 @@ mod memory;
 pub mod merkle;
 pub mod money;
 mod names;
+pub mod new_event;
 pub mod problem;
 pub mod record;
 mod recorded;
