@@ -7,6 +7,7 @@ mod pgdb;
 mod app;
 mod cli_read;
 mod evidence;
+mod format_spec;
 mod hostile_text;
 mod integrity;
 mod interrupt;

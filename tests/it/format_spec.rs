@@ -3,7 +3,7 @@
 //! head digest and a snapshot's binding, and agrees with `rewind verify` on intact logs, on logs
 //! rewind sealed and appended to, and on tampered copies (broken at the same line).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
