@@ -54,7 +54,8 @@ fn at(app: &mut App, time: &str) {
 #[test]
 fn the_main_screen_shows_balances_as_of_the_cursor() {
     let mut app = sample_app(130, 40);
-    app.jump_to_time(parse_time("2024-03-14T15:59:30Z").unwrap());
+    app.state
+        .jump_to_time(parse_time("2024-03-14T15:59:30Z").unwrap());
     app.update(Action::Open); // nothing to open in the main view would be an error; this opens details
     app.update(Action::Back);
     let buf = draw(&app, COLOR);
@@ -69,7 +70,8 @@ fn the_main_screen_shows_balances_as_of_the_cursor() {
         .unwrap();
     assert!(dana.contains("212.40"), "{dana}");
     // A minute later the retried withdrawal is included and the balance is negative.
-    app.jump_to_time(parse_time("2024-03-14T16:00:30Z").unwrap());
+    app.state
+        .jump_to_time(parse_time("2024-03-14T16:00:30Z").unwrap());
     let buf = draw(&app, COLOR);
     let screen = text(&buf);
     let dana_row = (0..buf.area.height)
@@ -344,7 +346,7 @@ fn an_active_filter_says_how_many_events_it_hides() {
     keys(&mut app, "faccount:ivan");
     enter(&mut app);
     let screen = text(&draw(&app, COLOR));
-    let hidden = app.ledger.len() - app.listed();
+    let hidden = app.state.ledger.len() - app.state.listed();
     assert!(
         screen.contains(&format!("{hidden} hidden by filter account:ivan")),
         "{screen}"
@@ -387,9 +389,11 @@ fn problems_show_in_their_pane_and_on_the_timeline() {
 #[test]
 fn the_diff_view_lists_changed_accounts_and_the_events_between() {
     let mut app = sample_app(130, 42);
-    app.jump_to_time(parse_time("2024-03-14T15:58:00Z").unwrap());
+    app.state
+        .jump_to_time(parse_time("2024-03-14T15:58:00Z").unwrap());
     keys(&mut app, "ma");
-    app.jump_to_time(parse_time("2024-03-14T16:01:00Z").unwrap());
+    app.state
+        .jump_to_time(parse_time("2024-03-14T16:01:00Z").unwrap());
     keys(&mut app, "mb");
     keys(&mut app, "dab");
     let screen = text(&draw(&app, COLOR));
@@ -706,7 +710,7 @@ fn hostile_names_keep_every_cell_where_it_is_drawn() {
     }
     // Moving the cursor through every event and the selection through every account: the
     // terminal always shows ratatui's frame, with one cursor and one selection.
-    for step in 0..app.ledger.len() {
+    for step in 0..app.state.ledger.len() {
         app.update(Action::StepBack);
         let buf = term.frame(&app, &format!("step {step} back"));
         let events = pane_rows(&buf, areas.events);
@@ -732,7 +736,7 @@ fn hostile_names_keep_every_cell_where_it_is_drawn() {
     assert_cells_measurable(&buf, "a statement");
     app.update(Action::Back);
     app.update(Action::NextPane);
-    for step in 0..app.ledger.len() {
+    for step in 0..app.state.ledger.len() {
         app.update(Action::Open);
         let buf = term.frame(&app, &format!("details {step}"));
         assert_cells_measurable(&buf, "the details");

@@ -13,5 +13,6 @@ pub mod run;
 pub mod state;
 pub mod theme;
 pub mod ui;
+pub mod view;
 
 pub use run::run;

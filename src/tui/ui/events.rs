@@ -12,11 +12,13 @@ use crate::ledger::event::flags;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
 use crate::ledger::{Effect, Ledger};
-use crate::tui::app::{App, Order, Pane};
+use crate::tui::state::{Order, State};
 use crate::tui::theme::Theme;
+use crate::tui::view::{MainView, Pane};
 
 pub struct Events<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub main: &'a MainView,
     pub theme: Theme,
 }
 
@@ -65,18 +67,18 @@ fn highlighted(text: String, query: Option<&Query>, theme: Theme) -> Line<'stati
 
 impl Widget for Events<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
-        let focused = app.focus == Pane::Events;
+        let (state, theme) = (self.state, self.theme);
+        let ledger = &state.ledger;
+        let focused = self.main.focus == Pane::Events;
         let mut title = vec![
             Span::styled(" Events ", theme.title()),
-            match app.order {
+            match state.order {
                 Order::Time => Span::styled("in time order ", theme.muted()),
                 Order::Recorded => Span::styled("in RECORDED order (seq) ", theme.warning()),
             },
         ];
-        if let Some(filter) = &app.filter {
-            let hidden = ledger.len() - app.listed();
+        if let Some(filter) = &state.filter {
+            let hidden = ledger.len() - state.listed();
             title.push(Span::styled(
                 format!(
                     "· {} hidden by filter {} ",
@@ -86,7 +88,7 @@ impl Widget for Events<'_> {
                 theme.warning(),
             ));
         }
-        if let Some(search) = &app.search {
+        if let Some(search) = &state.search {
             title.push(Span::styled(
                 format!(
                     "· /{} {} match{} ",
@@ -105,13 +107,13 @@ impl Widget for Events<'_> {
         let time_width: u16 = if wide { 19 } else { 14 };
         // Amount and balance columns as wide as the widest visible value (amounts of 28 digits
         // are shown whole, never cut from the left).
-        let shown = (app.events_offset..app.listed()).take(rows_available);
+        let shown = (self.main.events_offset..state.listed()).take(rows_available);
         let (mut amount_width, mut balance_width) = (12usize, 12usize);
         for k in shown {
-            let i = app.event_at(app.listed_pos(k));
+            let i = state.event_at(state.listed_pos(k));
             amount_width = amount_width.max(amount_text(ledger, i).0.chars().count());
             let e = ledger.event(i);
-            if let Some(b) = app.balance_after(i, e.account) {
+            if let Some(b) = state.balance_after(i, e.account) {
                 balance_width = balance_width.max(b.to_string().len());
             }
         }
@@ -124,15 +126,15 @@ impl Widget for Events<'_> {
             as usize;
         let account_width = flexible * 3 / 5;
         let type_width = flexible - account_width;
-        let query = app.search.as_ref().and_then(|s| Query::new(&s.query));
-        let rows: Vec<Row> = (app.events_offset..app.listed())
+        let query = state.search.as_ref().and_then(|s| Query::new(&s.query));
+        let rows: Vec<Row> = (self.main.events_offset..state.listed())
             .take(rows_available)
             .map(|k| {
-                let pos = app.listed_pos(k);
-                let i = app.event_at(pos);
+                let pos = state.listed_pos(k);
+                let i = state.event_at(pos);
                 let e = ledger.event(i);
-                let at_cursor = app.cursor.pos == Some(pos);
-                let future = app.is_future(pos);
+                let at_cursor = state.cursor.pos == Some(pos);
+                let future = state.is_future(pos);
                 let problem = e.flags & flags::PROBLEM != 0;
                 let gutter = match (at_cursor, problem, future) {
                     (true, _, _) => "▶",
@@ -159,7 +161,7 @@ impl Widget for Events<'_> {
                     Effect::Debit | Effect::Transfer => theme.debit(),
                     _ => theme.muted(),
                 };
-                let balance = app.balance_after(i, e.account);
+                let balance = state.balance_after(i, e.account);
                 let balance_style = match balance {
                     Some(b) if b.is_negative() && !future => theme.negative(),
                     _ => Style::default(),
@@ -171,7 +173,7 @@ impl Widget for Events<'_> {
                 } else {
                     Style::default()
                 };
-                let matched = app.is_match(i);
+                let matched = state.is_match(i);
                 let q = if matched { query.as_ref() } else { None };
                 Row::new(vec![
                     Cell::from(gutter).style(if problem && !at_cursor {
@@ -230,8 +232,8 @@ impl Widget for Events<'_> {
         )
         .header(header)
         .render(inner, buf);
-        if app.listed() == 0 && inner.height > 1 {
-            let message = if app.filter.is_some() {
+        if state.listed() == 0 && inner.height > 1 {
+            let message = if state.filter.is_some() {
                 "no event passes the filter (F clears it)"
             } else {
                 "the log has no events"
