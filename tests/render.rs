@@ -93,6 +93,113 @@ fn the_main_screen_shows_balances_as_of_the_cursor() {
     assert!(screen.contains("⚠ 3 problems"));
 }
 
+/// A deposit, a withdrawal, a transfer to `b`, a transfer that names no `to`, then a deposit on
+/// another account (so that the cursor's row is none of them).
+const MOVES: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100.00","timestamp":"2024-03-01T10:00:00Z"}
+{"accountId":"a","type":"WITHDRAW","amount":"30.00","timestamp":"2024-03-01T11:00:00Z"}
+{"accountId":"a","type":"TRANSFER","amount":"20.00","to":"b","timestamp":"2024-03-01T12:00:00Z"}
+{"accountId":"a","type":"TRANSFER","amount":"7.00","timestamp":"2024-03-01T13:00:00Z"}
+{"accountId":"c","type":"DEPOSIT","amount":"1.00","timestamp":"2024-03-01T14:00:00Z"}
+"#;
+
+/// The events pane's row for the event of a type and account, and where a text stands in it.
+fn event_row(buf: &Buffer, app: &App, what: &str) -> (u16, String) {
+    let pane = app.areas().events;
+    (pane.y..pane.y + pane.height)
+        .map(|y| {
+            let row: String = (pane.x..pane.x + pane.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect();
+            (y, row)
+        })
+        .find(|(_, row)| row.contains(what))
+        .unwrap_or_else(|| panic!("no row with {what}"))
+}
+
+fn column_of(buf: &Buffer, app: &App, y: u16, needle: &str) -> u16 {
+    let pane = app.areas().events;
+    let row: String = (pane.x..pane.x + pane.width)
+        .map(|x| buf[(x, y)].symbol())
+        .collect();
+    let at = row
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in {row}"));
+    pane.x + row[..at].chars().count() as u16
+}
+
+#[test]
+fn withdrawals_and_transfers_read_as_what_they_take_from_the_account() {
+    let app = App::new(
+        load_bytes(
+            "moves.jsonl",
+            MOVES.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (130, 40),
+    );
+    let buf = draw(&app, COLOR);
+    let (y, deposit) = event_row(&buf, &app, "DEPOSIT   ");
+    assert!(
+        deposit.contains("+100.00") && deposit.contains(" 100.00"),
+        "{deposit}"
+    );
+    assert_eq!(
+        buf[(column_of(&buf, &app, y, "+100.00"), y)].style().fg,
+        COLOR.credit().fg
+    );
+    let (y, withdrawal) = event_row(&buf, &app, "WITHDRAW");
+    assert!(
+        withdrawal.contains("-30.00") && withdrawal.contains(" 70.00"),
+        "{withdrawal}"
+    );
+    assert_eq!(
+        buf[(column_of(&buf, &app, y, "-30.00"), y)].style().fg,
+        COLOR.debit().fg
+    );
+    let (y, transfer) = event_row(&buf, &app, "a → b");
+    assert!(
+        transfer.contains("-20.00") && transfer.contains(" 50.00"),
+        "{transfer}"
+    );
+    assert_eq!(
+        buf[(column_of(&buf, &app, y, "-20.00"), y)].style().fg,
+        COLOR.debit().fg
+    );
+}
+
+#[test]
+fn a_transfer_without_to_shows_no_movement() {
+    let app = App::new(
+        load_bytes(
+            "moves.jsonl",
+            MOVES.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (130, 40),
+    );
+    let buf = draw(&app, COLOR);
+    let pane = app.areas().events;
+    let transfers: Vec<String> = (pane.y..pane.y + pane.height)
+        .map(|y| {
+            (pane.x..pane.x + pane.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .filter(|row: &String| row.contains("TRANSFER") && !row.contains('→'))
+        .collect();
+    assert_eq!(transfers.len(), 1, "{transfers:?}");
+    let row = &transfers[0];
+    // The amount as written, in parentheses, and the balance as it was: nothing moved.
+    assert!(row.contains("(7.00)"), "{row}");
+    assert!(!row.contains("-7.00"), "{row}");
+    assert!(row.contains(" 50.00"), "{row}");
+    let (y, _) = event_row(&buf, &app, "(7.00)");
+    assert_eq!(
+        buf[(column_of(&buf, &app, y, "(7.00)"), y)].style().fg,
+        COLOR.muted().fg
+    );
+}
+
 #[test]
 fn accounts_that_do_not_exist_yet_say_so() {
     let mut app = sample_app(130, 40);

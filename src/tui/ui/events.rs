@@ -11,7 +11,7 @@ use super::{fit, fit_number, group, pane_block, visible};
 use crate::ledger::event::flags;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
-use crate::ledger::{Effect, Ledger};
+use crate::ledger::{Ledger, Money};
 use crate::tui::state::{Order, State};
 use crate::tui::theme::Theme;
 use crate::tui::view::{MainView, Pane};
@@ -22,20 +22,21 @@ pub struct Events<'a> {
     pub theme: Theme,
 }
 
-/// How an event's amount reads in a list: signed by its effect on its own account.
-pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Effect) {
+/// How an event's amount reads in a list: the change the ledger applied to the event's own
+/// account (its delta, signed), or, for an event that moves no money there (a close, a type of no
+/// effect, a transfer that names no `to`, a transfer to itself), the amount as written in
+/// parentheses. The delta comes with it (zero when nothing moved), for the cell's colour.
+pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Money) {
     let e = ledger.event(i);
-    let effect = ledger.event_effect(e);
     if !e.has_amount() {
-        return (String::new(), effect);
+        return (String::new(), Money::ZERO);
     }
-    let text = match effect {
-        Effect::Credit | Effect::Open => e.amount.signed_string(),
-        Effect::Debit | Effect::Transfer => (-e.amount).signed_string(),
-        // No effect on balances: the amount as written, in parentheses.
-        Effect::Close | Effect::Ignore | Effect::Unknown => format!("({})", e.amount),
-    };
-    (text, effect)
+    let delta = ledger.delta(i, e.account);
+    if delta.is_zero() {
+        (format!("({})", e.amount), delta)
+    } else {
+        (delta.signed_string(), delta)
+    }
 }
 
 /// A cell whose text has the search's matches highlighted.
@@ -154,12 +155,15 @@ impl Widget for Events<'_> {
                     ),
                     _ => ledger.account_name(e.account).to_string(),
                 };
-                let (amount, effect) = amount_text(ledger, i);
-                let amount_style = match effect {
-                    _ if future => Style::default(),
-                    Effect::Credit | Effect::Open => theme.credit(),
-                    Effect::Debit | Effect::Transfer => theme.debit(),
-                    _ => theme.muted(),
+                let (amount, delta) = amount_text(ledger, i);
+                let amount_style = if future {
+                    Style::default()
+                } else if delta.is_negative() {
+                    theme.debit()
+                } else if delta.is_positive() {
+                    theme.credit()
+                } else {
+                    theme.muted()
                 };
                 let balance = state.balance_after(i, e.account);
                 let balance_style = match balance {
@@ -245,6 +249,42 @@ impl Widget for Events<'_> {
                     ..inner
                 },
                 buf,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount_text;
+    use crate::ledger::{LoadOptions, load_bytes};
+
+    #[test]
+    fn amounts_read_as_the_change_the_ledger_applied() {
+        let log = [
+            r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":1}"#,
+            r#"{"accountId":"a","type":"WITHDRAW","amount":"30","timestamp":2}"#,
+            r#"{"accountId":"a","type":"TRANSFER","amount":"20","to":"b","timestamp":3}"#,
+            r#"{"accountId":"a","type":"TRANSFER","amount":"7","timestamp":4}"#,
+            r#"{"accountId":"a","type":"TRANSFER","amount":"5","to":"a","timestamp":5}"#,
+            r#"{"accountId":"a","type":"ACCOUNT_CLOSED","amount":"9","timestamp":6}"#,
+            r#"{"accountId":"a","type":"MYSTERY","amount":"4","timestamp":7}"#,
+            r#"{"accountId":"a","type":"DEPOSIT","amount":"-3","timestamp":8}"#,
+            r#"{"accountId":"a","type":"WITHDRAW","timestamp":9}"#,
+        ]
+        .join("\n");
+        let l = load_bytes("t", log.into_bytes(), &LoadOptions::default());
+        let texts: Vec<String> = (0..l.len()).map(|i| amount_text(&l, i).0).collect();
+        assert_eq!(
+            texts,
+            ["+100", "-30", "-20", "(7)", "(5)", "(9)", "(4)", "-3", ""],
+            "a transfer without `to` and one to itself move nothing"
+        );
+        for i in 0..l.len() {
+            assert_eq!(
+                amount_text(&l, i).1,
+                l.delta(i, l.event(i).account),
+                "event {i}"
             );
         }
     }
