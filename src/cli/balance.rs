@@ -160,7 +160,7 @@ fn absolute_moment(at: Option<&str>, seq: Option<u64>) -> Option<Moment> {
 /// after it; `None` (after saying why on stderr) when there is none.
 fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<Answer>, Failure> {
     // Snapshots sit next to a log file; a database has none.
-    if args.no_snapshot || crate::source::pg::is_url(&args.file) {
+    if args.no_snapshot || crate::source::is_address(&args.file) {
         return Ok(None);
     }
     let log = Path::new(&args.file);

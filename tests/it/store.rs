@@ -1,7 +1,7 @@
 //! The writer and the checks end to end: `append`, `repair`, `verify` (the tamper suite) and
 //! `seal`, on real files through the binary.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

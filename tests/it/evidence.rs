@@ -1,7 +1,7 @@
 //! Evidence through the real binary: keys, signed checkpoints, bundles, consistency, remembered
 //! heads, and a one-line answer with the right exit status for each kind of bad input.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

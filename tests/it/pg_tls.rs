@@ -1,8 +1,8 @@
 //! TLS to the server, with libpq's `sslmode` meanings, against the server `.ci/run` starts with a
 //! certificate for `localhost` signed by a throwaway authority (`REWIND_TEST_PG_CA`).
 
-mod common;
-mod pgdb;
+use crate::common;
+use crate::pgdb;
 
 use std::io::{Read, Write};
 

@@ -1,8 +1,8 @@
 //! The real binary in a pseudo-terminal: keys typed as a person would, the screen read back through
 //! a terminal emulator.
 
-mod common;
-mod fakepg;
+use crate::common;
+use crate::fakepg;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};

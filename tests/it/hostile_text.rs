@@ -2,7 +2,7 @@
 //! pass a control or bidirectional character raw, `append` refuses them in names and prints back
 //! exactly what it wrote, and accounts that only look different are reported.
 
-mod common;
+use crate::common;
 
 use common::{json, log_file, run};
 

@@ -1,7 +1,7 @@
 //! Tamper evidence and appends on a Message DB database, against a real server.
 
-mod common;
-mod pgdb;
+use crate::common;
+use crate::pgdb;
 
 use rewind::ledger::chain::{ExpectedDigest, to_hex};
 use rewind::ledger::{LoadOptions, Moment, Money};

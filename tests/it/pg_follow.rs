@@ -1,7 +1,7 @@
 //! Following a Message DB database at the library level: rows written while following appear, and
 //! a row whose position commits late is not skipped.
 
-mod pgdb;
+use crate::pgdb;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

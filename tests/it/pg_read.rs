@@ -1,7 +1,7 @@
 //! The read commands on PostgreSQL event stores, end to end against a real server.
 
-mod common;
-mod pgdb;
+use crate::common;
+use crate::pgdb;
 
 use std::collections::BTreeMap;
 

@@ -4,8 +4,8 @@
 //! needed): a listener whose queue is full, or one that answers part of the protocol and then says
 //! nothing.
 
-mod common;
-mod fakepg;
+use crate::common;
+use crate::fakepg;
 
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;

@@ -1,6 +1,6 @@
 //! The read commands end to end: `balance`, `history`, `check` on fixture logs.
 
-mod common;
+use crate::common;
 
 use common::{json, log_file, run};
 

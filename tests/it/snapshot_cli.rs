@@ -1,7 +1,7 @@
 //! `rewind snapshot` and `rewind balance` with and without it, through the binary: the output is
 //! the same, and a snapshot that no longer fits the log is said to be ignored.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

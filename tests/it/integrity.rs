@@ -2,7 +2,7 @@
 //! up by one, a head that is the last record, records that every reader reads alike, and seqs and
 //! amounts read exactly whatever their spelling.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

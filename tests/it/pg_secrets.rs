@@ -3,8 +3,8 @@
 //! command and no screen of the explorer holds the password; and a URL rewind reads connects as
 //! the user it names (against a real server, with a role made with that password).
 
-mod common;
-mod pgdb;
+use crate::common;
+use crate::pgdb;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,8 +1,7 @@
 //! Ctrl-C on the command line: a long load ends at once with exit 130, and a database query
 //! is cancelled on the server, not left running there.
 
-mod common;
-mod pgdb;
+use crate::pgdb;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

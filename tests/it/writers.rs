@@ -2,7 +2,7 @@
 //! expected, a file that is not a log, a private log and the files written beside it, text a
 //! spreadsheet would run, a stdout that cannot be written, sizes that cannot be generated.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;

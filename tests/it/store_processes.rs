@@ -2,7 +2,7 @@
 //! writers at once. The writers are this test binary run again as a child process (see
 //! [`writer_child`]), appending through the same store the `append` command uses.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -69,11 +69,16 @@ fn writer_child() {
 
 fn spawn_writer(log: &Path, name: &str, count: Option<u64>) -> Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["writer_child", "--exact", "--nocapture", "--test-threads=1"])
-        .env(LOG_VAR, log)
-        .env(NAME_VAR, name)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    cmd.args([
+        "store_processes::writer_child",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(LOG_VAR, log)
+    .env(NAME_VAR, name)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     if let Some(c) = count {
         cmd.env(COUNT_VAR, c.to_string());
     }

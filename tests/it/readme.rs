@@ -1,7 +1,7 @@
 //! The README's examples are real: every `$ rewind …` line in it is run, and what it prints must
 //! be what the README shows under it.
 
-mod common;
+use crate::common;
 
 /// `(command line, expected output)` for every example on a file that is in the repository.
 fn examples() -> Vec<(String, String)> {
