@@ -94,22 +94,17 @@ fn event(args: &AppendArgs) -> Result<NewEvent, Failure> {
 }
 
 pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
-    if let Some(db) = super::pg_source(&args.file, options)? {
-        let request = super::database::AppendRequest {
-            account: args.account,
-            kind: args.kind,
-            amount: args.amount,
-            to: args.to,
-            at: args.at,
-            id: args.id,
-            meta: args.meta,
-            expect_seq: args.expect_seq,
-            json: args.json,
-        };
-        return super::database::append(&db, &request);
+    let db = super::pg_source(&args.file, options)?;
+    if let Some(db) = &db
+        && args.at.is_some()
+    {
+        return Err(super::database::time_given(db));
     }
     let types = load_options(options)?.types;
     let event = event(&args)?;
+    if let Some(db) = db {
+        return super::database::append(&db, &event, args.expect_seq, args.json, &types);
+    }
     let expect = Expect {
         seq: args.expect_seq,
     };
@@ -328,6 +323,37 @@ mod tests {
         let err = invalid_text(&e.validate(&types).unwrap_err());
         assert!(
             err.contains("--meta note") && err.contains("U+202E"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_message_is_held_to_the_name_rules_of_a_file() {
+        let types = TypeMap::default();
+        let ok = NewEvent {
+            account: "acc-1".into(),
+            kind: "Deposited".into(),
+            amount: Some(Money::parse("1").unwrap()),
+            ..NewEvent::default()
+        };
+        assert!(ok.validate(&types).is_ok());
+        let bad = |change: &dyn Fn(&mut NewEvent)| {
+            let mut r = ok.clone();
+            change(&mut r);
+            invalid_text(&r.validate(&types).unwrap_err())
+        };
+        let err = bad(&|r| r.account = "acc\u{202e}1".into());
+        assert!(
+            err.starts_with("--account") && err.contains("U+202E"),
+            "{err}"
+        );
+        let err = bad(&|r| r.to = Some("acc\u{200b}2".into()));
+        assert!(err.starts_with("--to") && err.contains("U+200B"), "{err}");
+        let err = bad(&|r| r.kind = "Dep\u{ad}osited".into());
+        assert!(err.starts_with("--type") && err.contains("U+00AD"), "{err}");
+        let err = bad(&|r| r.meta = vec![("note".into(), "a\u{2066}b".into())]);
+        assert!(
+            err.contains("--meta note") && err.contains("U+2066"),
             "{err}"
         );
     }
