@@ -19,22 +19,164 @@ use super::problem::MAX_LINE;
 use super::record::{self, parse_record};
 use super::time::{Millis, format_time};
 
-/// Why a write was refused or failed. The message names the file (and the line where there is one)
-/// and says what to do.
+/// Why a write was refused or failed. The message names the file (and the line where there is
+/// one); what to do about it is the front-end's to say.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The event may not be written; nothing was written.
     #[error(transparent)]
     Invalid(#[from] Invalid),
-    /// The request or the state of the log does not allow it; nothing was written.
-    #[error("{0}")]
-    Refused(String),
+    /// The last line has no newline (an interrupted write); nothing is appended after it.
+    #[error(
+        "{name}:{line}: the last line is incomplete (no newline at its end: an interrupted \
+         write); nothing is appended after it"
+    )]
+    TornTail { name: String, line: u64 },
+    /// The file holds only blank lines.
+    #[error("{name}: the file holds only blank lines, it is not a sealed log")]
+    OnlyBlank { name: String },
+    /// Blank lines follow the last record; nothing is appended after them.
+    #[error(
+        "{name}:{line}: the log ends with a blank line, which rewind never writes; nothing is \
+         appended after it"
+    )]
+    TrailingBlank { name: String, line: u64 },
+    /// The last record cannot be the head of a sealed log.
+    #[error("{name}:{line}: {problem}")]
+    BadHead {
+        name: String,
+        line: u64,
+        problem: HeadProblem,
+    },
+    /// The record would be longer than a line may be; nothing was written.
+    #[error(
+        "{name}: the record would be {bytes} bytes, over the 1 MiB a line may hold; nothing was \
+         written"
+    )]
+    TooLong { name: String, bytes: usize },
+    /// A head was expected at a seq other than 0, and the log does not exist.
+    #[error(
+        "{name}: the head was expected at seq {expected}, but the log does not exist yet (its \
+         head is at seq 0)"
+    )]
+    NoLog { name: String, expected: u64 },
+    /// The path is a symbolic link to nothing; a log is never created through a link.
+    #[error(
+        "{name}: a symbolic link to a file that does not exist; append never creates a log \
+         through a link"
+    )]
+    DanglingLink { name: String },
+    /// The event id is in the log with other content; nothing was written.
+    #[error(
+        "{name}:{line}: event id `{}` is already in the log with other content; nothing was \
+         written",
+        crate::text::escape_control(.id)
+    )]
+    IdTaken { name: String, line: u64, id: String },
+    /// The head is not at the seq the append expected; nothing was written.
+    #[error(
+        "{name}: the head was expected at seq {expected}, but it is at seq {} (head {head}); \
+         nothing was written",
+        .head.seq
+    )]
+    HeadMoved {
+        name: String,
+        expected: u64,
+        head: Digest256,
+    },
+    /// The head carries the largest seq there is; nothing was written.
+    #[error(
+        "{name}: the head is at seq {seq}, the largest seq a record may carry ({}): no record \
+         can follow it; nothing was written",
+        record::MAX_SEQ
+    )]
+    SeqsExhausted { name: String, seq: u64 },
+    /// The record built would not read back as the event; nothing was written.
+    #[error(
+        "{name}: the record would not read back as the event asked for ({why}); nothing was \
+         written"
+    )]
+    WouldNotReadBack { name: String, why: ReadBack },
+    /// `repair` works on logs only; nothing was changed.
+    #[error("{name}: not a log: {why} (repair works on JSON Lines logs); nothing was changed")]
+    NotALog { name: String, why: &'static str },
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
     /// The record was written but could not be made durable: it is not acknowledged.
+    #[error("{name}: the record (event id {id}) was written{failure}")]
+    NotDurable {
+        name: String,
+        id: String,
+        failure: Durability,
+    },
+    /// A failed write could not be taken back: the log may end with a torn line.
+    #[error(
+        "{name}: the write failed ({why}) and could not be taken back ({undo}): the log may end \
+         with a torn line"
+    )]
+    TornWrite {
+        name: String,
+        why: String,
+        undo: io::Error,
+    },
+}
+
+/// Why the last record of a file cannot be the head a record is appended after.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HeadProblem {
+    #[error("the last line is over 1 MiB: it is not a record")]
+    TooLong,
+    #[error("the last line is not UTF-8: it is not a record")]
+    NotUtf8,
+    #[error("the last line is not a record ({0})")]
+    NotRecord(String),
+    #[error("the log is not sealed (its last record has no `prev`/`hash`)")]
+    NotSealed,
+    #[error("the last record's hash does not match its bytes (it was altered)")]
+    Altered,
+    #[error("the last record has no `seq`, so the next one cannot be numbered")]
+    NoSeq,
+    #[error("a blank line stands before the last record, which rewind never writes")]
+    BlankBefore,
+    #[error("the line before the last record is not a sealed record with a seq")]
+    PreviousUnsealed,
+    #[error(
+        "the last record's `prev` is not the hash of the record before it (the log was altered)"
+    )]
+    PrevMismatch,
+    #[error(
+        "the last record is seq {seq}, but the record before it is seq {before}: the seqs of a \
+         sealed log go up by one (the log was altered)"
+    )]
+    SeqGap { seq: u64, before: u64 },
+    #[error(
+        "the only record is seq 0, but the seqs of a sealed log start from 1 (seq 0 is the empty \
+         log)"
+    )]
+    SeqZero,
+}
+
+/// Why a record built for an event would not read back as that event.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReadBack {
     #[error("{0}")]
-    NotDurable(String),
+    Unreadable(String),
+    #[error("a member is given twice")]
+    Repeated,
+    #[error("its fields differ")]
+    Differs,
+}
+
+/// Why a written record is not durable.
+#[derive(Debug, thiserror::Error)]
+pub enum Durability {
+    /// `fsync` failed: the kernel no longer says whether the data reached the disk.
+    #[error(" but fsync failed ({0}): it is not acknowledged and may not survive a crash")]
+    Fsync(io::Error),
+    /// The first record's folder entry could not be synced.
+    #[error(", but the folder could not be synced ({0}): it is not acknowledged")]
+    Folder(io::Error),
 }
 
 fn io_error(path: &Path) -> impl Fn(io::Error) -> StoreError + '_ {
@@ -74,10 +216,10 @@ impl NewEvent {
 
     /// Checks that a record about to be written reads back as this event, with each member
     /// given once, so that every reader reads the same event.
-    fn reads_back(&self, line: &str, seq: u64, id: &str, ts: Millis) -> Result<(), String> {
-        let f = parse_record(line).map_err(|e| e.message)?;
+    fn reads_back(&self, line: &str, seq: u64, id: &str, ts: Millis) -> Result<(), ReadBack> {
+        let f = parse_record(line).map_err(|e| ReadBack::Unreadable(e.message))?;
         if f.repeated {
-            return Err("a member is given twice".into());
+            return Err(ReadBack::Repeated);
         }
         let same = f.seq == Some(seq)
             && f.id.as_deref() == Some(id)
@@ -88,7 +230,7 @@ impl NewEvent {
             && f.ts == ts
             && f.seal.is_some();
         if !same {
-            return Err("its fields differ".into());
+            return Err(ReadBack::Differs);
         }
         Ok(())
     }
@@ -225,28 +367,32 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
     if last[0] != b'\n' {
         let start = line_before_torn(file, len).map_err(io)?;
         let line = line_number(file, start).map_err(io)?;
-        return Err(StoreError::Refused(format!(
-            "{name}:{line}: the last line is incomplete (no newline at its end: an interrupted \
-             write); nothing is appended after it: `rewind repair {name}` moves it aside"
-        )));
+        return Err(StoreError::TornTail {
+            name: name.to_string(),
+            line,
+        });
     }
     let Some(line) = line_before(file, len).map_err(io)? else {
-        return Err(StoreError::Refused(format!(
-            "{name}: the file holds only blank lines, it is not a sealed log"
-        )));
+        return Err(StoreError::OnlyBlank {
+            name: name.to_string(),
+        });
     };
     // A record written after a blank line would put the blank line between records, which
     // breaks the chain for every reader.
     let end = line.start + line.bytes.len() as u64 + 1;
     if end < len {
         let blank = line_number(file, end).map_err(io)?;
-        return Err(StoreError::Refused(format!(
-            "{name}:{blank}: the log ends with a blank line, which rewind never writes; nothing \
-             is appended after it: `rewind repair {name}` takes blank lines off the end"
-        )));
+        return Err(StoreError::TrailingBlank {
+            name: name.to_string(),
+            line: blank,
+        });
     }
     let at_line = || line_number(file, line.start).unwrap_or(0);
-    let refuse = |why: &str| StoreError::Refused(format!("{name}:{}: {why}", at_line()));
+    let refuse = |problem: HeadProblem| StoreError::BadHead {
+        name: name.to_string(),
+        line: at_line(),
+        problem,
+    };
     // A log kept with CRLF line ends: the record is what comes before the `\r`, as readers take it;
     // a byte order mark before the first line is not part of it either.
     let bytes = line.bytes.strip_suffix(b"\r").unwrap_or(&line.bytes);
@@ -255,32 +401,18 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
         _ => bytes,
     };
     if bytes.len() > MAX_LINE {
-        return Err(refuse("the last line is over 1 MiB: it is not a record"));
+        return Err(refuse(HeadProblem::TooLong));
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| refuse("the last line is not UTF-8: it is not a record"))?;
-    let fields = parse_record(text).map_err(|e| {
-        refuse(&format!(
-            "the last line is not a record ({}); `rewind verify {name}` checks the log",
-            e.message
-        ))
-    })?;
+    let text = std::str::from_utf8(bytes).map_err(|_| refuse(HeadProblem::NotUtf8))?;
+    let fields = parse_record(text).map_err(|e| refuse(HeadProblem::NotRecord(e.message)))?;
     let Some(seal) = fields.seal else {
-        return Err(refuse(&format!(
-            "the log is not sealed (its last record has no `prev`/`hash`); \
-             `rewind seal {name} --out SEALED` writes a sealed copy to append to"
-        )));
+        return Err(refuse(HeadProblem::NotSealed));
     };
     if chain::record_hash(bytes) != Some(seal.hash) {
-        return Err(refuse(&format!(
-            "the last record's hash does not match its bytes (it was altered); \
-             `rewind verify {name}` checks the log"
-        )));
+        return Err(refuse(HeadProblem::Altered));
     }
     let Some(seq) = fields.seq else {
-        return Err(refuse(
-            "the last record has no `seq`, so the next one cannot be numbered",
-        ));
+        return Err(refuse(HeadProblem::NoSeq));
     };
     // The head is only as good as its link to the record before: a record sealed onto the end
     // with a seq that does not follow would number the next one wrongly.
@@ -288,10 +420,7 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
         None => (GENESIS, None),
         Some(before) => {
             if before.start + before.bytes.len() as u64 + 1 != line.start {
-                return Err(refuse(&format!(
-                    "a blank line stands before the last record, which rewind never writes; \
-                     `rewind verify {name}` checks the log"
-                )));
+                return Err(refuse(HeadProblem::BlankBefore));
             }
             let bytes = before.bytes.strip_suffix(b"\r").unwrap_or(&before.bytes);
             let bytes = match before.start {
@@ -305,33 +434,20 @@ pub fn read_head(file: &File, len: u64, name: &str) -> Result<Head, StoreError> 
             match previous.as_ref().and_then(|f| Some((f.seal?, f.seq?))) {
                 Some((seal, s)) => (seal.hash, Some(s)),
                 None => {
-                    return Err(refuse(&format!(
-                        "the line before the last record is not a sealed record with a seq; \
-                         `rewind verify {name}` checks the log"
-                    )));
+                    return Err(refuse(HeadProblem::PreviousUnsealed));
                 }
             }
         }
     };
     if seal.prev != expected_prev {
-        return Err(refuse(&format!(
-            "the last record's `prev` is not the hash of the record before it (the log was \
-             altered); `rewind verify {name}` checks the log"
-        )));
+        return Err(refuse(HeadProblem::PrevMismatch));
     }
     match expected_seq {
         Some(before) if before.checked_add(1) != Some(seq) => {
-            return Err(refuse(&format!(
-                "the last record is seq {seq}, but the record before it is seq {before}: the seqs \
-                 of a sealed log go up by one (the log was altered); `rewind verify {name}` checks \
-                 the log"
-            )));
+            return Err(refuse(HeadProblem::SeqGap { seq, before }));
         }
         None if seq == 0 => {
-            return Err(refuse(&format!(
-                "the only record is seq 0, but the seqs of a sealed log start from 1 (seq 0 is \
-                 the empty log); `rewind verify {name}` checks the log"
-            )));
+            return Err(refuse(HeadProblem::SeqZero));
         }
         _ => {}
     }
@@ -395,10 +511,10 @@ pub fn append(
         &chain::GENESIS,
     );
     if probe.len() > MAX_LINE {
-        return Err(StoreError::Refused(format!(
-            "{name}: the record would be {} bytes, over the 1 MiB a line may hold; nothing was written",
-            probe.len()
-        )));
+        return Err(StoreError::TooLong {
+            name,
+            bytes: probe.len(),
+        });
     }
     let io = io_error(path);
     // A log the user names may be a symbolic link to a regular file (it is followed); a new log is
@@ -408,9 +524,7 @@ pub fn append(
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(n) = expect.seq.filter(|n| *n != 0) {
-                return Err(StoreError::Refused(format!(
-                    "{name}: --expect-seq {n}, but the log does not exist yet (its head is at seq 0)"
-                )));
+                return Err(StoreError::NoLog { name, expected: n });
             }
             match files::open_regular(
                 path,
@@ -423,10 +537,7 @@ pub fn append(
                         if e.kind() == io::ErrorKind::NotFound
                             && path.symlink_metadata().is_ok_and(|m| m.is_symlink()) =>
                     {
-                        return Err(StoreError::Refused(format!(
-                            "{name}: a symbolic link to a file that does not exist; append \
-                             never creates a log through a link"
-                        )));
+                        return Err(StoreError::DanglingLink { name });
                     }
                     Err(e) => return Err(io(e)),
                 },
@@ -452,19 +563,20 @@ pub fn append(
                 head: head.digest,
             });
         }
-        return Err(StoreError::Refused(format!(
-            "{name}:{line_no}: event id `{}` is already in the log with other content; nothing \
-             was written",
-            crate::text::escape_control(id)
-        )));
+        return Err(StoreError::IdTaken {
+            name,
+            line: line_no,
+            id: id.clone(),
+        });
     }
     if let Some(n) = expect.seq
         && n != head.digest.seq
     {
-        return Err(StoreError::Refused(format!(
-            "{name}: --expect-seq {n}, but the head is at seq {} (head {}); nothing was written",
-            head.digest.seq, head.digest
-        )));
+        return Err(StoreError::HeadMoved {
+            name,
+            expected: n,
+            head: head.digest,
+        });
     }
 
     // Never wraps, and never writes a seq readers would refuse.
@@ -474,12 +586,10 @@ pub fn append(
         .checked_add(1)
         .filter(|s| *s <= record::MAX_SEQ)
     else {
-        return Err(StoreError::Refused(format!(
-            "{name}: the head is at seq {}, the largest seq a record may carry ({}): no record \
-             can follow it; nothing was written",
-            head.digest.seq,
-            record::MAX_SEQ
-        )));
+        return Err(StoreError::SeqsExhausted {
+            name,
+            seq: head.digest.seq,
+        });
     };
     let id = event
         .id
@@ -490,23 +600,21 @@ pub fn append(
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let (line, hash) = chain::seal_line(&event.body(seq, &id, ts), &head.digest.hash);
     debug_assert!(line.len() <= probe.len());
-    event.reads_back(&line, seq, &id, ts).map_err(|why| {
-        StoreError::Refused(format!(
-            "{name}: the record would not read back as the event asked for ({why}); nothing \
-             was written"
-        ))
-    })?;
+    event
+        .reads_back(&line, seq, &id, ts)
+        .map_err(|why| StoreError::WouldNotReadBack {
+            name: name.clone(),
+            why,
+        })?;
     let mut bytes = line.into_bytes();
     bytes.push(b'\n');
     commit(&mut file, &bytes, len, &name, &id)?;
     if head.digest.seq == 0 {
         // The first record: the folder's entry for the file must be durable too.
-        sync_dir(path).map_err(|e| {
-            StoreError::NotDurable(format!(
-                "{name}: the record (event id {id}) was written, but the folder could not be \
-                 synced ({e}): it is not acknowledged; check with `rewind verify {name}`, and \
-                 append again with --id {id} (a repeat is safe)"
-            ))
+        sync_dir(path).map_err(|e| StoreError::NotDurable {
+            name: name.clone(),
+            id: id.clone(),
+            failure: Durability::Folder(e),
         })?;
     }
     bytes.pop();
@@ -567,18 +675,17 @@ pub(crate) fn commit(
                 path: name.to_string(),
                 source: io::Error::other(format!("{why}; nothing was appended")),
             },
-            Err(e) => StoreError::NotDurable(format!(
-                "{name}: the write failed ({why}) and could not be taken back ({e}): the log may \
-                 end with a torn line; `rewind repair {name}` moves it aside"
-            )),
+            Err(undo) => StoreError::TornWrite {
+                name: name.to_string(),
+                why,
+                undo,
+            },
         });
     }
-    file.sync().map_err(|e| {
-        StoreError::NotDurable(format!(
-            "{name}: the record (event id {id}) was written but fsync failed ({e}): it is not \
-             acknowledged and may not survive a crash; check with `rewind verify {name}`, and \
-             append again with --id {id} (a repeat is safe)"
-        ))
+    file.sync().map_err(|e| StoreError::NotDurable {
+        name: name.to_string(),
+        id: id.to_string(),
+        failure: Durability::Fsync(e),
     })
 }
 
@@ -656,10 +763,9 @@ pub fn repair(path: &Path) -> Result<Repaired, StoreError> {
     if len == 0 {
         return Ok(Repaired::Nothing);
     }
-    let not_a_log = |why: &str| {
-        StoreError::Refused(format!(
-            "{name}: not a log: {why} (repair works on JSON Lines logs); nothing was changed"
-        ))
+    let not_a_log = |why: &'static str| StoreError::NotALog {
+        name: name.clone(),
+        why,
     };
     let mut last = [0u8];
     read_exact_at(&file, &mut last, len - 1).map_err(&io)?;
@@ -863,12 +969,13 @@ mod tests {
             syncs: 0,
         };
         let err = commit(&mut f, b"record\n", 2, "log.jsonl", "e-9").unwrap_err();
-        assert!(matches!(err, StoreError::NotDurable(_)));
+        assert!(matches!(err, StoreError::NotDurable { .. }));
         let text = err.to_string();
         assert!(
-            text.contains("fsync failed") && text.contains("--id e-9"),
+            text.contains("fsync failed") && text.contains("event id e-9"),
             "{text}"
         );
+        assert!(!text.contains("--"), "no flag in the store's words: {text}");
         assert_eq!(f.syncs, 1, "never retried");
     }
 
