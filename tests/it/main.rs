@@ -1,4 +1,8 @@
 //! The integration tests, as one binary (it links once, not once a file): one module per area.
+//!
+//! Tests that need a PostgreSQL server are `#[ignore = "needs PostgreSQL"]`: a plain `cargo test`
+//! lists them as ignored, and `cargo test --test it -- --ignored` runs them (they fail without a
+//! server); `.ci/run` starts one and runs both.
 
 mod common;
 mod fakepg;
