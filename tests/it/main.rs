@@ -10,6 +10,7 @@ mod pgdb;
 
 mod app;
 mod cli_read;
+mod completions;
 mod evidence;
 mod hostile_text;
 mod integrity;
