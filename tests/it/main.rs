@@ -4,6 +4,9 @@
 //! lists them as ignored, and `cargo test --test it -- --ignored` runs them (they fail without a
 //! server); `.ci/run` starts one and runs both.
 
+// A test may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod fakepg;
 mod pgdb;
