@@ -51,10 +51,9 @@ fn check(source: &PgSource, kept: &str) -> Check {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL"]
 fn verify_catches_an_update_and_a_delete() {
-    let Some(db) = pgdb::message_db("verify") else {
-        return;
-    };
+    let db = pgdb::message_db("verify");
     let mut c = db.client();
     for (stream, amount) in [
         ("account-a", "10"),
@@ -133,10 +132,9 @@ fn append(source: &PgSource, (event, target): &(NewEvent, Target)) -> Result<App
 }
 
 #[test]
+#[ignore = "needs PostgreSQL"]
 fn appends_go_through_write_message_with_its_version_check() {
-    let Some(db) = pgdb::message_db("append") else {
-        return;
-    };
+    let db = pgdb::message_db("append");
     let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
     let event = |kind: &str, amount: &str, expected: Option<i64>| {
         let event = NewEvent {
@@ -187,10 +185,9 @@ fn appends_go_through_write_message_with_its_version_check() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL"]
 fn verify_and_append_on_the_command_line() {
-    let Some(db) = pgdb::message_db("cli_verify_append") else {
-        return;
-    };
+    let db = pgdb::message_db("cli_verify_append");
     let url = db.url.as_str();
     let mdb = ["--preset", "message-db"];
     let run = |args: &[&str]| {
@@ -328,10 +325,9 @@ fn independent_root(c: &mut postgres::Client, size: usize) -> [u8; 32] {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL"]
 fn a_signed_checkpoint_of_the_rows_holds_until_a_row_is_changed() {
-    let Some(db) = pgdb::message_db("checkpoint") else {
-        return;
-    };
+    let db = pgdb::message_db("checkpoint");
     let mut c = db.client();
     for (stream, amount) in [
         ("account-a", "10"),
