@@ -7,6 +7,7 @@ use super::output::{json_line, note, print, print_after};
 use super::{Failure, Outcome};
 use crate::ledger::Money;
 use crate::ledger::chain::{ExpectedDigest, to_hex};
+use crate::ledger::time::UserTime;
 use crate::source::pg::append::{self, NewEvent};
 use crate::source::pg::digest::{self, Check};
 use crate::source::pg::{PgError, PgSource};
@@ -99,11 +100,11 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
 pub struct AppendRequest {
     pub account: String,
     pub kind: String,
-    pub amount: Option<String>,
+    pub amount: Option<Money>,
     pub to: Option<String>,
-    pub at: Option<String>,
+    pub at: Option<UserTime>,
     pub id: Option<String>,
-    pub meta: Vec<String>,
+    pub meta: Vec<(String, String)>,
     /// How many messages the account's stream must hold (0: a new stream).
     pub expect_seq: Option<u64>,
     pub json: bool,
@@ -140,27 +141,12 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
             db.name()
         )));
     }
-    let amount = match &request.amount {
-        Some(text) => {
-            Some(Money::parse(text).map_err(|e| Failure::usage(format!("--amount {text}: {e}")))?)
-        }
-        None => None,
-    };
-    let mut meta = Vec::new();
-    for pair in &request.meta {
-        let (k, v) = pair.split_once('=').ok_or_else(|| {
-            Failure::usage(format!(
-                "--meta {}: use KEY=VALUE",
-                crate::text::escape_control(pair)
-            ))
-        })?;
-        meta.push((k.to_string(), v.to_string()));
-    }
+    let meta = request.meta.clone();
     check_names(request, &meta).map_err(Failure::usage)?;
     let event = NewEvent {
         account: request.account.clone(),
         kind: request.kind.clone(),
-        amount,
+        amount: request.amount,
         to: request.to.clone(),
         id: request.id.clone(),
         meta,
