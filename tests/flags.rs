@@ -283,3 +283,39 @@ fn an_offset_is_taken_from_the_last_event_once_the_log_is_read() {
         format!("rewind: --at: `-200000w` {NOT_A_TIME}")
     );
 }
+
+/// The explorer's `t` prompt reads times as the command line does.
+#[test]
+fn the_jump_prompt_refuses_bare_seconds_and_takes_the_suffix() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rewind::ledger::time::parse_time;
+    use rewind::ledger::{LoadOptions, load_bytes};
+    use rewind::tui::app::App;
+
+    let log = std::fs::read("assets/sample.jsonl").unwrap();
+    let mut app = App::new(
+        load_bytes("sample.jsonl", log, &LoadOptions::default()),
+        (120, 40),
+    );
+    let type_in = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    };
+    let before = app.cursor;
+    type_in(&mut app, "t1710431940");
+    let error = app.prompt.as_ref().and_then(|p| p.error.clone());
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "1710431940 looks like seconds since 1970; write 1710431940s for seconds or \
+             1710431940000 for milliseconds"
+        )
+    );
+    assert_eq!(app.cursor, before, "a refused time moves nothing");
+    app.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    type_in(&mut app, "t1710431940s");
+    assert!(app.prompt.is_none());
+    assert_eq!(app.cursor.time, parse_time("2024-03-14T15:59:00Z").unwrap());
+}

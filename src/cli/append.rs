@@ -29,8 +29,8 @@ pub struct AppendArgs {
     /// The destination account of a transfer.
     #[arg(long, value_name = "ID")]
     pub to: Option<String>,
-    /// The event's time (default: now): RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m`
-    /// from now.
+    /// The event's time (default: now): RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, epoch
+    /// seconds with `s` (`1710431940s`), or `-15m` from now.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = values::time)]
     pub at: Option<UserTime>,
     /// The event id (default: a fresh UUID). Appending an id already in the log writes nothing.

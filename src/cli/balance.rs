@@ -21,8 +21,8 @@ pub struct BalanceArgs {
     /// Only this account.
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// As of this time, inclusive: RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m` from the
-    /// last event.
+    /// As of this time, inclusive: RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, epoch seconds
+    /// with `s` (`1710431940s`), or `-15m` from the last event.
     #[arg(
         long,
         value_name = "TIME",

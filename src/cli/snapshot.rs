@@ -15,7 +15,8 @@ pub struct SnapshotArgs {
     /// Sealed log file.
     pub file: String,
     /// Keep the records up to this time: those before the first record stamped later (default:
-    /// every record). RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m` from the last event.
+    /// every record). RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, epoch seconds with `s`
+    /// (`1710431940s`), or `-15m` from the last event.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = values::time)]
     pub at: Option<UserTime>,
     /// Print JSON.
