@@ -319,3 +319,41 @@ fn the_jump_prompt_refuses_bare_seconds_and_takes_the_suffix() {
     assert!(app.prompt.is_none());
     assert_eq!(app.cursor.time, parse_time("2024-03-14T15:59:00Z").unwrap());
 }
+
+/// A database URL given as a value by mistake is refused without its password, however long.
+#[test]
+fn a_url_given_as_a_value_never_shows_its_password() {
+    let url = "postgres://ann:hunter22@127.0.0.1:5432/a-database-with-a-long-name";
+    for args in [
+        vec!["balance", "log.jsonl", "--at", url],
+        vec!["history", "log.jsonl", "--account", "a", "--to", url],
+        vec![
+            "append",
+            "log.jsonl",
+            "--account",
+            "a",
+            "--type",
+            "DEPOSIT",
+            "--amount",
+            url,
+        ],
+        vec![
+            "append",
+            "log.jsonl",
+            "--account",
+            "a",
+            "--type",
+            "DEPOSIT",
+            "--meta",
+            url,
+        ],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.contains("hunter22"), "{args:?}: {err}");
+        assert!(
+            err.contains("postgres://ann:***@127.0.0.1"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -2,9 +2,12 @@
 //! a mistyped time, amount or `KEY=VALUE` is refused as fast on a log of ten million events as on
 //! an empty one. A time relative to the last event stays an offset until the log is loaded.
 
+use std::borrow::Cow;
+
 use crate::ledger::Money;
 use crate::ledger::money::MoneyError;
 use crate::ledger::time::{TimeError, UserTime};
+use crate::source::pg::{self, PgUrl};
 
 /// Why the value of a flag cannot be read; worded with the flag's name by [`ValueError::for_flag`].
 #[derive(Debug, thiserror::Error)]
@@ -28,19 +31,32 @@ impl ValueError {
     }
 }
 
+/// The value as an error may show it: a database URL given by mistake with its password masked.
+/// (An error shortens a long value, and a shortened URL is one the masking of the whole message
+/// no longer finds.) A URL is never a time or an amount, so it is refused the same either way.
+fn shown(text: &str) -> Cow<'_, str> {
+    if !pg::is_url(text.trim_start()) {
+        return Cow::Borrowed(text);
+    }
+    match PgUrl::parse(text.trim()) {
+        Ok(url) => Cow::Owned(url.to_string()),
+        Err(_) => Cow::Borrowed("postgres://…"),
+    }
+}
+
 /// A time: any form of the log, epoch seconds with `s`, or an offset such as `-15m`.
 pub fn time(text: &str) -> Result<UserTime, ValueError> {
-    Ok(UserTime::parse(text)?)
+    Ok(UserTime::parse(&shown(text))?)
 }
 
 /// The end of a range: as [`time`], a date alone being its whole day.
 pub fn end_time(text: &str) -> Result<UserTime, ValueError> {
-    Ok(UserTime::parse_end(text)?)
+    Ok(UserTime::parse_end(&shown(text))?)
 }
 
 /// An exact decimal amount (its sign is checked with the event it belongs to).
 pub fn amount(text: &str) -> Result<Money, ValueError> {
-    Ok(Money::parse(text)?)
+    Ok(Money::parse(&shown(text))?)
 }
 
 /// `KEY=VALUE`, split at the first `=` (the names are checked with the event they belong to).
@@ -48,7 +64,7 @@ pub fn meta(text: &str) -> Result<(String, String), ValueError> {
     match text.split_once('=') {
         Some((k, v)) => Ok((k.to_string(), v.to_string())),
         None => Err(ValueError::Meta(
-            crate::text::escape_control(text).into_owned(),
+            crate::text::escape_control(&shown(text)).into_owned(),
         )),
     }
 }
@@ -100,6 +116,20 @@ mod tests {
                 .for_flag("--amount")
                 .starts_with("--amount: ")
         );
+        // A database URL given by mistake never shows its password, however the value is cut.
+        let url = "postgres://ann:hunter22@127.0.0.1:5432/a-database-with-a-long-name";
+        for message in [
+            time(url).unwrap_err().for_flag("--at"),
+            end_time(&format!(" {url}")).unwrap_err().for_flag("--to"),
+            amount(url).unwrap_err().for_flag("--amount"),
+            meta(url).unwrap_err().for_flag("--meta"),
+            time("postgres://ann:hunter22@[bad")
+                .unwrap_err()
+                .for_flag("--at"),
+        ] {
+            assert!(!message.contains("hunter22"), "{message}");
+            assert!(message.contains("postgres://"), "{message}");
+        }
         assert_eq!(meta("k=a=b").unwrap(), ("k".into(), "a=b".into()));
         assert_eq!(meta("=x").unwrap(), ("".into(), "x".into()));
         assert_eq!(
