@@ -7,7 +7,8 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use rewind::cli::output::note;
-use rewind::cli::{self, Cli};
+use rewind::cli::{self, Cli, ExploreOptions, Failure, Outcome, SourceOptions};
+use rewind::tui::evidence::Expectation;
 
 fn main() -> ExitCode {
     let args = match Cli::try_parse() {
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
             }
             cli::run(command, &args.options)
         }
-        None => rewind::tui::run(args.file.as_deref(), &args.options, &args.explore),
+        None => explore(args.file.as_deref(), &args.options, &args.explore),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -71,4 +72,19 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// Opens the explorer: the command line's options become the source layer's, and the explorer's
+/// refusals become failures worded as every other.
+fn explore(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions) -> Outcome {
+    let load = cli::load_options(options)?;
+    let source = cli::source_of(file, options)?;
+    let expected = Expectation {
+        expect: explore.expect.clone(),
+        keys: explore.key.clone(),
+    };
+    rewind::tui::run(source, load, &options.source_options(), &expected).map_err(|e| Failure {
+        code: e.code(),
+        message: e.to_string(),
+    })
 }

@@ -9,7 +9,8 @@ use serde_json::value::RawValue;
 use super::output::{json_line, note, print_after};
 use super::{Failure, Outcome, SourceOptions, load_options, resolve_time, values};
 use crate::ledger::Money;
-use crate::ledger::store::{self, Appended, Expect, NewEvent, StoreError};
+use crate::ledger::new_event::{Field, Invalid, NewEvent};
+use crate::ledger::store::{self, Appended, Expect, StoreError};
 use crate::ledger::time::UserTime;
 
 #[derive(Args, Debug)]
@@ -147,5 +148,172 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
 
 /// Every store error is exit 2: the append was not done (or not acknowledged).
 pub fn failure(e: StoreError) -> Failure {
-    Failure::usage(e.to_string())
+    match e {
+        StoreError::Invalid(invalid) => Failure::usage(invalid_text(&invalid)),
+        e => Failure::usage(e.to_string()),
+    }
+}
+
+/// The flag that gives a field.
+fn flag(field: Field) -> &'static str {
+    match field {
+        Field::Account => "--account",
+        Field::Type => "--type",
+        Field::Id => "--id",
+        Field::To => "--to",
+        Field::MetaKey => "--meta key",
+    }
+}
+
+/// Why an event may not be written, in the words of the flags that gave it. The same words for
+/// every store.
+pub fn invalid_text(e: &Invalid) -> String {
+    use crate::text::{describe, visible};
+    match e {
+        Invalid::Empty { field } => format!("{} is empty", flag(*field)),
+        Invalid::BadName { field, text, found } => format!(
+            "{} `{}` contains {}: a name may not hold control, bidirectional, invisible or \
+             unassigned characters",
+            flag(*field),
+            visible(text),
+            describe(*found)
+        ),
+        Invalid::BadValue { key, found } => format!(
+            "--meta {key}: the value contains {}, which is not written",
+            describe(*found)
+        ),
+        Invalid::MetaTwice { key } => format!("--meta {key} is given twice"),
+        Invalid::NotPositive { amount } => format!(
+            "--amount {amount}: an amount must be positive (the type says which way it goes)"
+        ),
+        Invalid::UnknownType { kind } => format!(
+            "--type {kind}: unknown event type, it would move no money (map it with --types FILE)"
+        ),
+        Invalid::NeedsAmount { kind, effect } => {
+            format!("--type {kind}: a {} needs --amount", effect.name())
+        }
+        Invalid::AmountOnClose { kind } => {
+            format!("--type {kind}: closing an account moves no money, so --amount is not allowed")
+        }
+        Invalid::NeedsTo { kind } => format!("--type {kind}: a transfer needs --to"),
+        Invalid::ToSelf { to } => {
+            format!("--to {to}: a transfer to the same account moves nothing")
+        }
+        Invalid::ToOnNonTransfer { kind, effect } => format!(
+            "--to is only for transfers, and `{kind}` is a {}",
+            effect.name()
+        ),
+        Invalid::TimeOutOfRange { at } => {
+            format!("--at: {at} ms is outside the times a log can hold")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::TypeMap;
+
+    fn event() -> NewEvent {
+        NewEvent {
+            id: Some("e-1".into()),
+            account: "acc-1".into(),
+            kind: "DEPOSIT".into(),
+            amount: Some(Money::parse("100.00").unwrap()),
+            to: None,
+            at: Some(1_709_294_400_000),
+            meta: vec![("note".into(), "first \"one\"".into())],
+        }
+    }
+
+    #[test]
+    fn validation_refuses_what_a_log_should_not_hold() {
+        let types = TypeMap::default();
+        assert!(event().validate(&types).is_ok());
+        type Change = Box<dyn Fn(&mut NewEvent)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|e| e.account = String::new()), "empty"),
+            (Box::new(|e| e.account = "a\u{1b}[2J".into()), "control"),
+            (Box::new(|e| e.kind = "DEP\nOSIT".into()), "control"),
+            (Box::new(|e| e.kind = "Launched".into()), "unknown"),
+            (Box::new(|e| e.amount = None), "needs --amount"),
+            (Box::new(|e| e.amount = Some(Money::ZERO)), "positive"),
+            (Box::new(|e| e.to = Some("b".into())), "only for transfers"),
+            (Box::new(|e| e.kind = "TRANSFER".into()), "needs --to"),
+            (
+                Box::new(|e| {
+                    e.kind = "TRANSFER".into();
+                    e.to = Some("acc-1".into());
+                }),
+                "same account",
+            ),
+            (
+                Box::new(|e| {
+                    e.kind = "ACCOUNT_CLOSED".into();
+                }),
+                "not allowed",
+            ),
+            (
+                Box::new(|e| e.meta.push(("note".into(), "x".into()))),
+                "twice",
+            ),
+            (Box::new(|e| e.at = Some(i64::MAX)), "outside"),
+        ];
+        for (change, why) in cases {
+            let mut e = event();
+            change(&mut e);
+            let err = invalid_text(&e.validate(&types).unwrap_err());
+            assert!(err.contains(why), "{err} (expected {why})");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn names_refuse_bidirectional_and_invisible_characters() {
+        let types = TypeMap::default();
+        type Change = Box<dyn Fn(&mut NewEvent, &str)>;
+        let fields: Vec<(&str, Change)> = vec![
+            ("--account", Box::new(|e, t| e.account = t.into())),
+            ("--type", Box::new(|e, t| e.kind = format!("DEPOSIT{t}"))),
+            ("--id", Box::new(|e, t| e.id = Some(t.into()))),
+            (
+                "--to",
+                Box::new(|e, t| {
+                    e.kind = "TRANSFER".into();
+                    e.to = Some(t.into());
+                }),
+            ),
+            (
+                "--meta key",
+                Box::new(|e, t| e.meta = vec![(t.into(), "v".into())]),
+            ),
+        ];
+        for c in [
+            '\u{202e}', '\u{2066}', '\u{200f}', '\u{200b}', '\u{200d}', '\u{ad}', '\u{feff}',
+            '\u{2028}', '\u{9b}', '\u{fe0f}',
+        ] {
+            for (field, change) in &fields {
+                let mut e = event();
+                change(&mut e, &format!("cust{c}1"));
+                let err = invalid_text(&e.validate(&types).unwrap_err());
+                let code = format!("U+{:04X}", c as u32);
+                assert!(
+                    err.starts_with(field) && err.contains(&code),
+                    "{field} {code}: {err}"
+                );
+                assert!(!err.contains(c) && !err.contains('\n'), "{err:?}");
+            }
+        }
+        // A meta value may hold an emoji sequence, but nothing that would be printed otherwise
+        // than written.
+        let mut e = event();
+        e.meta = vec![("note".into(), "family 👨\u{200d}👩\u{200d}👧".into())];
+        assert!(e.validate(&types).is_ok());
+        e.meta = vec![("note".into(), "gnp\u{202e}exe".into())];
+        let err = invalid_text(&e.validate(&types).unwrap_err());
+        assert!(
+            err.contains("--meta note") && err.contains("U+202E"),
+            "{err}"
+        );
+    }
 }

@@ -174,7 +174,7 @@ fn from_snapshot(
     asked: &mut Option<Moment>,
 ) -> Result<Option<Answer>, Failure> {
     // Snapshots sit next to a log file; a database has none.
-    if args.no_snapshot || crate::source::pg::is_url(&args.file) {
+    if args.no_snapshot || crate::source::is_address(&args.file) {
         return Ok(None);
     }
     let log = Path::new(&args.file);

@@ -113,20 +113,23 @@ pub struct AppendRequest {
 /// The names and values of a message, held to the rules of a file's `append`
 /// ([`crate::ledger::store::check_name`]).
 fn check_names(request: &AppendRequest, meta: &[(String, String)]) -> Result<(), String> {
-    use crate::ledger::store::{check_name, check_value};
-    check_name("--account", &request.account)?;
-    check_name("--type", &request.kind)?;
-    if let Some(to) = &request.to {
-        check_name("--to", to)?;
-    }
-    if let Some(id) = &request.id {
-        check_name("--id", id)?;
-    }
-    for (k, v) in meta {
-        check_name("--meta key", k)?;
-        check_value(&format!("--meta {k}"), v)?;
-    }
-    Ok(())
+    use crate::ledger::new_event::{Field, check_name, check_value};
+    let check = || {
+        check_name(Field::Account, &request.account)?;
+        check_name(Field::Type, &request.kind)?;
+        if let Some(to) = &request.to {
+            check_name(Field::To, to)?;
+        }
+        if let Some(id) = &request.id {
+            check_name(Field::Id, id)?;
+        }
+        for (k, v) in meta {
+            check_name(Field::MetaKey, k)?;
+            check_value(k, v)?;
+        }
+        Ok(())
+    };
+    check().map_err(|e| super::append::invalid_text(&e))
 }
 
 /// `rewind append URL --preset message-db …`: one message through `write_message`.

@@ -27,12 +27,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use output::note;
 
 use crate::ledger::time::UserTime;
-use crate::ledger::{Depth, Ledger, LoadOptions, Millis, TypeMap, load_bytes};
+use crate::ledger::{Depth, Ledger, LoadOptions, Millis};
 use crate::source::pg::{self, Layout, PgSource, PgUrl, Stop};
+use crate::source::{self, OpenError, Remember, Source};
 
-/// The sample log bundled in the binary, opened when no file is given.
-pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
-pub const SAMPLE: &[u8] = include_bytes!("../../assets/sample.jsonl");
+pub use crate::source::{SAMPLE, SAMPLE_NAME};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -124,6 +123,25 @@ pub struct SourceOptions {
     pub no_remember: bool,
 }
 
+impl SourceOptions {
+    /// Where the heads seen are remembered (`--state-dir`, `--no-remember`).
+    pub fn remember(&self) -> Remember {
+        match (&self.state_dir, self.no_remember) {
+            (_, true) => Remember::Off,
+            (Some(dir), false) => Remember::In(dir.clone()),
+            (None, false) => Remember::Default,
+        }
+    }
+
+    /// The options as the source layer wants them.
+    pub fn source_options(&self) -> source::Options {
+        source::Options {
+            types: self.types.clone(),
+            remember: self.remember(),
+        }
+    }
+}
+
 /// Event stores whose schema rewind knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Preset {
@@ -195,8 +213,8 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
 /// Refuses a database URL for a command that works on log files (showing the URL as read, or
 /// nothing of it when it cannot be read).
 fn files_only(source: &str, command: &str) -> Result<(), Failure> {
-    if pg::is_url(source) {
-        let url = PgUrl::parse(source).map_err(|e| Failure::usage(e.to_string()))?;
+    if source::is_address(source) {
+        let url = source::shown_address(source).map_err(|e| Failure::usage(e.to_string()))?;
         return Err(Failure::usage(format!(
             "{url}: `rewind {command}` works on log files; a database keeps its own history \
              (`rewind verify` gives its digest)"
@@ -224,15 +242,15 @@ fn hide_urls_among(message: &str, args: &[String]) -> String {
             Some((option, value)) if option.starts_with('-') => value,
             _ => a.as_str(),
         })
-        .filter(|a| pg::is_url(a))
+        .filter(|a| source::is_address(a))
         .collect();
     // The longest first, so that a URL that holds another is replaced whole.
     urls.sort_by_key(|u| std::cmp::Reverse(u.len()));
     let mut out = message.to_string();
     for url in urls {
         if out.contains(url) {
-            let shown = match PgUrl::parse(url) {
-                Ok(parsed) => parsed.to_string(),
+            let shown = match source::shown_address(url) {
+                Ok(shown) => shown,
                 Err(_) => format!("{}://…", &url[..url.find("://").unwrap_or(0)]),
             };
             out = out.replace(url, &shown);
@@ -243,14 +261,35 @@ fn hide_urls_among(message: &str, args: &[String]) -> String {
 
 /// The options as a loader wants them (reads `--types`).
 pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
-    let types = match &options.types {
-        Some(path) => TypeMap::from_toml_file(path).map_err(|e| Failure::usage(e.to_string()))?,
-        None => TypeMap::default(),
+    options
+        .source_options()
+        .load_options()
+        .map_err(open_failure)
+}
+
+/// The source an argument names: a postgres:// URL read as the options say, else a log file;
+/// the bundled sample when there is none.
+pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, Failure> {
+    let Some(arg) = arg else {
+        return Ok(Source::Sample);
     };
-    Ok(LoadOptions {
-        types,
-        ..LoadOptions::default()
+    Ok(match pg_source(arg, options)? {
+        Some(db) => Source::Pg(Box::new(db)),
+        None => Source::File(PathBuf::from(arg)),
     })
+}
+
+/// A source that could not be opened, as the command's failure: exit 130 when it was
+/// interrupted, else 2.
+pub fn open_failure(e: OpenError) -> Failure {
+    if e.is_interrupted() {
+        Failure {
+            code: progress::INTERRUPTED,
+            message: e.to_string(),
+        }
+    } else {
+        Failure::usage(e.to_string())
+    }
 }
 
 /// The PostgreSQL source a URL and the options name; `Ok(None)` when `source` is not a URL.
@@ -309,13 +348,7 @@ pub fn interruptible(db: &PgSource) {
 
 /// A database error as the command's failure: exit 130 when it was interrupted, else 2.
 pub fn db_failure(e: pg::PgError) -> Failure {
-    match e.kind {
-        pg::PgErrorKind::Cancelled => Failure {
-            code: progress::INTERRUPTED,
-            message: e.to_string(),
-        },
-        _ => Failure::usage(e.to_string()),
-    }
+    open_failure(OpenError::Pg(e))
 }
 
 /// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.
@@ -338,21 +371,7 @@ fn open_at_depth(
         depth,
         ..load_options(options)?
     };
-    if let Some(source) = source
-        && let Some(db) = pg_source(source, options)?
-    {
-        interruptible(&db);
-        return db.load(&load, None).map_err(db_failure);
-    }
-    open_with(source, &load)
-}
-
-/// Opens a file (or the bundled sample) with options already read.
-pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Failure> {
-    match source {
-        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), load)),
-        Some(path) => progress::load_reporting(path, load),
-    }
+    progress::load_reporting(&source_of(source, options)?, &load)
 }
 
 /// The moment of a time given on the command line (read before the log was opened), an offset

@@ -119,7 +119,7 @@ pub fn delta_for(event: &LedgerEvent, effect: Effect, account: AccountId) -> Opt
     }
 }
 
-/// Reads a type name the way SPEC.md compares them: case-insensitive, with `-`, spaces and
+/// Reads a type name the way FORMAT.md's "Event types" does: case-insensitive, with `-`, spaces and
 /// camel-case word boundaries read as `_`. `MoneyDeposited`, `money-deposited` and
 /// `MONEY_DEPOSITED` all become `MONEY_DEPOSITED`.
 pub fn normalize_type(name: &str) -> String {
@@ -148,7 +148,7 @@ pub fn normalize_type(name: &str) -> String {
     out
 }
 
-/// The table from (normalized) type names to effects: SPEC.md's defaults plus a team's own.
+/// The table from (normalized) type names to effects: FORMAT.md's defaults plus a team's own.
 #[derive(Clone, Debug)]
 pub struct TypeMap {
     effects: HashMap<String, Effect>,

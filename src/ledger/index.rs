@@ -6,11 +6,12 @@ use std::fs::File;
 use rayon::prelude::*;
 
 use super::event::{AccountId, Effect, LedgerEvent, NO_ACCOUNT, TypeId, TypeMap, delta_for, flags};
-use super::load::{Depth, NO_SEQ, RecordSpan, Records};
+use super::load::{Depth, RecordSpan};
 use super::memory::{huge_pages, prefetch};
 use super::money::Money;
 use super::problem::{Problem, ProblemKind, Reason};
 use super::record::{Fields, parse_record};
+use super::recorded::{NO_SEQ, Records};
 
 /// Where the raw text of the records is, to show a record whole.
 #[derive(Debug)]

@@ -3,8 +3,10 @@
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.
 
 pub mod bundle;
+pub mod cells;
 pub mod chain;
 pub mod checkpoint;
+pub mod diff;
 pub mod event;
 mod explain;
 pub mod files;
@@ -18,14 +20,19 @@ mod memory;
 pub mod merkle;
 pub mod money;
 mod names;
+pub mod new_event;
 pub mod problem;
 pub mod record;
+mod recorded;
 pub mod remembered;
 pub mod replay;
+pub mod seal;
 pub mod search;
 pub mod snapshot;
+pub mod statement;
 pub mod store;
 pub mod time;
+pub mod verify;
 
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use explain::Explainer;

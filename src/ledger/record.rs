@@ -1,4 +1,4 @@
-//! One record of a log (a JSON object) read into typed fields, with SPEC.md's aliases.
+//! One record of a log (a JSON object) read into typed fields, with FORMAT.md's aliases.
 //!
 //! Values are first taken as raw JSON text, so an amount written as a JSON number is
 //! parsed from its digits and never passes through `f64`.
@@ -35,7 +35,7 @@ enum Member {
     Hash,
 }
 
-/// The alias table of SPEC.md, in order of precedence.
+/// The alias table of FORMAT.md ("Members and their aliases"), in order of precedence.
 pub const ALIASES: &[(&str, &[&str])] = &[
     ("accountId", &["accountId", "account", "account_id"]),
     ("type", &["type", "eventType", "event_type"]),

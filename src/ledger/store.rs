@@ -11,18 +11,21 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::chain::{self, Digest256, GENESIS};
-use super::event::{Effect, TypeMap};
+use super::event::TypeMap;
 use super::files::{self, sync_dir};
 use super::index::read_exact_at;
-use super::money::Money;
+pub use super::new_event::{Field, Invalid, NewEvent, check_name, check_time, check_value};
 use super::problem::MAX_LINE;
 use super::record::{self, parse_record};
-use super::time::{Millis, format_time, parse_time};
+use super::time::{Millis, format_time};
 
 /// Why a write was refused or failed. The message names the file (and the line where there is one)
 /// and says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The event may not be written; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     /// The request or the state of the log does not allow it; nothing was written.
     #[error("{0}")]
     Refused(String),
@@ -41,125 +44,7 @@ fn io_error(path: &Path) -> impl Fn(io::Error) -> StoreError + '_ {
     }
 }
 
-/// One event to append, before it gets its seq and its place in the chain.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewEvent {
-    /// The event id; a fresh UUID when `None`.
-    pub id: Option<String>,
-    pub account: String,
-    pub kind: String,
-    pub amount: Option<Money>,
-    pub to: Option<String>,
-    /// The event's time; the time of the write when `None`.
-    pub at: Option<Millis>,
-    /// Free-form details, written as the `meta` object.
-    pub meta: Vec<(String, String)>,
-}
-
-/// A name (account, type, id, meta key) is not empty and holds no control, bidirectional,
-/// invisible or unassigned character: what is written is what any screen shows.
-pub fn check_name(what: &str, text: &str) -> Result<(), String> {
-    if text.trim().is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if let Some(c) = crate::text::forbidden_in_name(text) {
-        return Err(format!(
-            "{what} `{}` contains {}: a name may not hold control, bidirectional, invisible or \
-             unassigned characters",
-            crate::text::visible(text),
-            crate::text::describe(c)
-        ));
-    }
-    Ok(())
-}
-
-/// A `--meta` value holds no control, bidirectional control or line separator, so the record
-/// printed back is exactly the bytes written.
-pub fn check_value(what: &str, text: &str) -> Result<(), String> {
-    match crate::text::forbidden_in_value(text) {
-        Some(c) => Err(format!(
-            "{what}: the value contains {}, which is not written",
-            crate::text::describe(c)
-        )),
-        None => Ok(()),
-    }
-}
-
 impl NewEvent {
-    /// Checks everything that does not depend on the log: non-empty names without control
-    /// characters, a positive amount where the type needs one, `to` exactly for transfers, a known
-    /// type, a time that can be written and read back.
-    pub fn validate(&self, types: &TypeMap) -> Result<(), String> {
-        check_name("--account", &self.account)?;
-        check_name("--type", &self.kind)?;
-        if let Some(id) = &self.id {
-            check_name("--id", id)?;
-        }
-        if let Some(to) = &self.to {
-            check_name("--to", to)?;
-        }
-        let mut keys = std::collections::HashSet::new();
-        for (k, v) in &self.meta {
-            check_name("--meta key", k)?;
-            check_value(&format!("--meta {k}"), v)?;
-            if !keys.insert(k.as_str()) {
-                return Err(format!("--meta {k} is given twice"));
-            }
-        }
-        if let Some(amount) = self.amount
-            && !amount.is_positive()
-        {
-            return Err(format!(
-                "--amount {amount}: an amount must be positive (the type says which way it goes)"
-            ));
-        }
-        let effect = types.effect(&self.kind);
-        match effect {
-            Effect::Unknown => {
-                return Err(format!(
-                    "--type {}: unknown event type, it would move no money (map it with --types FILE)",
-                    self.kind
-                ));
-            }
-            e if e.needs_amount() && self.amount.is_none() => {
-                return Err(format!(
-                    "--type {}: a {} needs --amount",
-                    self.kind,
-                    e.name()
-                ));
-            }
-            Effect::Close if self.amount.is_some() => {
-                return Err(format!(
-                    "--type {}: closing an account moves no money, so --amount is not allowed",
-                    self.kind
-                ));
-            }
-            _ => {}
-        }
-        match (&self.to, effect) {
-            (None, Effect::Transfer) => {
-                return Err(format!("--type {}: a transfer needs --to", self.kind));
-            }
-            (Some(to), Effect::Transfer) if *to == self.account => {
-                return Err(format!(
-                    "--to {to}: a transfer to the same account moves nothing"
-                ));
-            }
-            (Some(_), e) if e != Effect::Transfer => {
-                return Err(format!(
-                    "--to is only for transfers, and `{}` is a {}",
-                    self.kind,
-                    e.name()
-                ));
-            }
-            _ => {}
-        }
-        if let Some(at) = self.at {
-            check_time(at)?;
-        }
-        Ok(())
-    }
-
     /// The record's members up to, not including, `prev` (the object is left open).
     fn body(&self, seq: u64, id: &str, ts: Millis) -> String {
         let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
@@ -240,15 +125,6 @@ impl NewEvent {
             && f.to.as_deref() == self.to.as_deref()
             && self.at.is_none_or(|at| at == f.ts)
             && meta.as_ref() == Some(&wanted)
-    }
-}
-
-/// A time that can be written as `2024-03-01T12:00:00.000Z` and read back to the same millisecond.
-pub fn check_time(at: Millis) -> Result<(), String> {
-    let text = format_time(at);
-    match parse_time(&text) {
-        Ok(back) if back == at => Ok(()),
-        _ => Err(format!("--at: {at} ms is outside the times a log can hold")),
     }
 }
 
@@ -506,7 +382,7 @@ pub fn append(
     expect: Expect,
     types: &TypeMap,
 ) -> Result<Appended, StoreError> {
-    event.validate(types).map_err(StoreError::Refused)?;
+    event.validate(types)?;
     let name = path.display().to_string();
     // The size is checked before the file is touched (a refused append writes nothing, not even an
     // empty file): with the longest seq there is, the real record is never longer than this one.
@@ -910,6 +786,7 @@ fn is_complete_record(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::Money;
 
     fn event() -> NewEvent {
         NewEvent {
@@ -942,97 +819,6 @@ mod tests {
         assert!(
             no_time.same_as(&line),
             "a repeat without --at is the same event"
-        );
-    }
-
-    #[test]
-    fn validation_refuses_what_a_log_should_not_hold() {
-        let types = TypeMap::default();
-        assert!(event().validate(&types).is_ok());
-        type Change = Box<dyn Fn(&mut NewEvent)>;
-        let cases: Vec<(Change, &str)> = vec![
-            (Box::new(|e| e.account = String::new()), "empty"),
-            (Box::new(|e| e.account = "a\u{1b}[2J".into()), "control"),
-            (Box::new(|e| e.kind = "DEP\nOSIT".into()), "control"),
-            (Box::new(|e| e.kind = "Launched".into()), "unknown"),
-            (Box::new(|e| e.amount = None), "needs --amount"),
-            (Box::new(|e| e.amount = Some(Money::ZERO)), "positive"),
-            (Box::new(|e| e.to = Some("b".into())), "only for transfers"),
-            (Box::new(|e| e.kind = "TRANSFER".into()), "needs --to"),
-            (
-                Box::new(|e| {
-                    e.kind = "TRANSFER".into();
-                    e.to = Some("acc-1".into());
-                }),
-                "same account",
-            ),
-            (
-                Box::new(|e| {
-                    e.kind = "ACCOUNT_CLOSED".into();
-                }),
-                "not allowed",
-            ),
-            (
-                Box::new(|e| e.meta.push(("note".into(), "x".into()))),
-                "twice",
-            ),
-            (Box::new(|e| e.at = Some(i64::MAX)), "outside"),
-        ];
-        for (change, why) in cases {
-            let mut e = event();
-            change(&mut e);
-            let err = e.validate(&types).unwrap_err();
-            assert!(err.contains(why), "{err} (expected {why})");
-            assert!(!err.contains('\n'));
-        }
-    }
-
-    #[test]
-    fn names_refuse_bidirectional_and_invisible_characters() {
-        let types = TypeMap::default();
-        type Change = Box<dyn Fn(&mut NewEvent, &str)>;
-        let fields: Vec<(&str, Change)> = vec![
-            ("--account", Box::new(|e, t| e.account = t.into())),
-            ("--type", Box::new(|e, t| e.kind = format!("DEPOSIT{t}"))),
-            ("--id", Box::new(|e, t| e.id = Some(t.into()))),
-            (
-                "--to",
-                Box::new(|e, t| {
-                    e.kind = "TRANSFER".into();
-                    e.to = Some(t.into());
-                }),
-            ),
-            (
-                "--meta key",
-                Box::new(|e, t| e.meta = vec![(t.into(), "v".into())]),
-            ),
-        ];
-        for c in [
-            '\u{202e}', '\u{2066}', '\u{200f}', '\u{200b}', '\u{200d}', '\u{ad}', '\u{feff}',
-            '\u{2028}', '\u{9b}', '\u{fe0f}',
-        ] {
-            for (field, change) in &fields {
-                let mut e = event();
-                change(&mut e, &format!("cust{c}1"));
-                let err = e.validate(&types).unwrap_err();
-                let code = format!("U+{:04X}", c as u32);
-                assert!(
-                    err.starts_with(field) && err.contains(&code),
-                    "{field} {code}: {err}"
-                );
-                assert!(!err.contains(c) && !err.contains('\n'), "{err:?}");
-            }
-        }
-        // A meta value may hold an emoji sequence, but nothing that would be printed otherwise
-        // than written.
-        let mut e = event();
-        e.meta = vec![("note".into(), "family 👨\u{200d}👩\u{200d}👧".into())];
-        assert!(e.validate(&types).is_ok());
-        e.meta = vec![("note".into(), "gnp\u{202e}exe".into())];
-        let err = e.validate(&types).unwrap_err();
-        assert!(
-            err.contains("--meta note") && err.contains("U+202E"),
-            "{err}"
         );
     }
 

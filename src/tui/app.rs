@@ -13,11 +13,11 @@ use super::diff::{Diff, Point};
 use super::export::{export_bundle, export_events, export_statement};
 use super::filter::Filter;
 use super::keymap::{self, Context};
+use super::state::timeline::{Timeline, time_at_column};
 use super::ui::layout::{self, Areas};
-use super::ui::timeline::{column_of, density};
 use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::search::Query;
-use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, between, format_time, parse_user_time};
+use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Posting};
 
 /// Logs up to this many events are searched as you type; larger ones when you press Enter.
@@ -168,10 +168,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// The terminal size the layout is computed for.
     pub size: (u16, u16),
-    /// Events per column of the timeline, for the current width.
-    pub density: Vec<usize>,
-    /// Timeline columns holding a problem.
-    pub problem_columns: Vec<bool>,
+    /// The timeline's columns, counted for the current width.
+    pub timeline: Timeline,
     pub quit: bool,
 }
 
@@ -204,8 +202,7 @@ impl App {
             evidence: Evidence::default(),
             clipboard: None,
             size,
-            density: Vec::new(),
-            problem_columns: Vec::new(),
+            timeline: Timeline::default(),
             quit: false,
         };
         app.refresh_derived();
@@ -985,21 +982,19 @@ impl App {
 
     /// Recounts the timeline's density strip and problem marks for the current width.
     pub fn refresh_timeline(&mut self) {
-        let width = self.areas().timeline.width.saturating_sub(2) as usize;
-        let (Some(first), Some(last)) = (self.ledger.first_time(), self.ledger.last_time()) else {
-            self.density = Vec::new();
-            self.problem_columns = Vec::new();
-            return;
-        };
-        self.density = density(&self.ledger, first, last, width);
-        let mut columns = vec![false; width];
-        for &(pos, _) in &self.problem_positions {
-            let ts = self.ledger.event(self.event_at(pos as usize)).ts;
-            if let Some(c) = columns.get_mut(column_of(ts, first, last, width)) {
-                *c = true;
-            }
-        }
-        self.problem_columns = columns;
+        let width = self.timeline_width();
+        let mut timeline = std::mem::take(&mut self.timeline);
+        let times = self
+            .problem_positions
+            .iter()
+            .map(|&(pos, _)| self.ledger.event(self.event_at(pos as usize)).ts);
+        timeline.refresh(&self.ledger, times, width);
+        self.timeline = timeline;
+    }
+
+    /// Columns of the timeline inside its frame.
+    fn timeline_width(&self) -> usize {
+        self.areas().timeline.width.saturating_sub(2) as usize
     }
 
     // ----- export -----
@@ -1225,17 +1220,10 @@ impl App {
     }
 
     fn click_timeline(&mut self, column: usize) {
-        let (Some(first), Some(last)) = (self.ledger.first_time(), self.ledger.last_time()) else {
-            return;
-        };
-        let width = self.areas().timeline.width.saturating_sub(2) as usize;
-        if width <= 1 {
-            return;
+        if let Some(t) = time_at_column(&self.ledger, column, self.timeline_width()) {
+            self.jump_to_time(t);
+            self.status = Some(format!("jumped to {}", format_time(t)));
         }
-        let column = column.min(width - 1);
-        let t = between(first, last, column as i128, width as i128 - 1);
-        self.jump_to_time(t);
-        self.status = Some(format!("jumped to {}", format_time(t)));
     }
 
     /// Keeps the cursor row and the selected account and problem on screen.

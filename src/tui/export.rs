@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::history::{StatementRow, statement, statement_json, statement_row, write_csv};
-use crate::cli::output::{Cell, csv_header, csv_row};
+use crate::ledger::cells::{Cell, csv_header, csv_row};
 use crate::ledger::files::{self, Replace};
+use crate::ledger::statement::{StatementRow, statement, statement_json, statement_row, write_csv};
 use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
 

@@ -10,6 +10,7 @@ pub mod export;
 pub mod filter;
 pub mod keymap;
 pub mod run;
+pub mod state;
 pub mod theme;
 pub mod ui;
 

@@ -1,7 +1,7 @@
 //! Where events are in a database, and how one row becomes one record.
 //!
-//! Every row is rendered as one JSON object with the canonical member names of SPEC.md ("Event log
-//! input"), so that the very same parser, problems and replay engine read it. Values taken from a
+//! Every row is rendered as one JSON object with FORMAT.md's canonical member names ("Members and
+//! their aliases"), so that the very same parser, problems and replay engine read it. Values from a
 //! JSON document in the row (an amount, an account) are copied as their raw JSON text: an amount
 //! stored as a JSON number keeps its exact digits, never passing through binary floating point.
 

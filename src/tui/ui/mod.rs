@@ -78,7 +78,13 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         }
         .render(areas.body, buf),
     }
-    timeline::Timeline { app, theme }.render(areas.timeline, buf);
+    let strip = app.timeline.strip(
+        &app.ledger,
+        &app.marks,
+        app.cursor.time,
+        areas.timeline.width.saturating_sub(2) as usize,
+    );
+    timeline::Timeline { strip, theme }.render(areas.timeline, buf);
     hints::Hints { app, theme }.render(areas.hints, buf);
     if let Some(scroll) = app.help {
         help::Help { theme, scroll }.render(area, buf);

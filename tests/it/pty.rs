@@ -1,0 +1,482 @@
+//! The real binary in a pseudo-terminal: keys typed as a person would, the screen read back through
+//! a terminal emulator.
+
+use crate::common;
+use crate::fakepg;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+/// A running `rewind` in a pseudo-terminal.
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rewind"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        // Heads seen are remembered in a folder of this test run, never the user's.
+        let state = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("pty-state-{}", std::process::id()));
+        cmd.env("XDG_STATE_HOME", state);
+        let child = pty.slave.spawn_command(cmd).expect("rewind starts");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let _master = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Session {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (or fails after a generous timeout).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.contents();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {text:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // A lone Esc is told apart from an escape sequence by a short pause.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn exit_code(mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "rewind did not exit");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+#[test]
+fn explore_the_sample_in_a_real_terminal() {
+    let mut s = Session::start(&[], 120, 36);
+    s.wait_for("797 events");
+    s.wait_for("event 797 of 797");
+    // Jump to a minute after the duplicated withdrawal.
+    s.send("t");
+    s.wait_for("jump to time:");
+    s.send("2024-03-14 16:00:30\r");
+    let screen = s.wait_for("as of 2024-03-14T16:00:30.000Z");
+    assert!(screen.contains("-187.60"), "{screen}");
+    // One event back: before the retry, the balance was still positive.
+    s.send("h");
+    let screen = s.wait_for("event 403 of 797");
+    assert!(screen.contains("212.40"), "{screen}");
+    // A bad time is refused inline.
+    s.send("tnot a time\r");
+    s.wait_for("is not a time");
+    s.send("\x1b");
+    // The event's details, then back.
+    s.send("\r");
+    s.wait_for("Fields as written in the log");
+    s.send("\x1b");
+    s.wait_for("Events in time order");
+    // Help, then quit.
+    s.send("?");
+    s.wait_for("Keys");
+    s.send("\x1b");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
+    let mut s = Session::start(&[], 130, 42);
+    s.wait_for("event 797 of 797");
+    // Search the whole log for the ATM authorisation code (it is only in `meta`).
+    s.send("/A7Q2K9");
+    s.wait_for("2 matches");
+    s.send("\r");
+    s.wait_for("/A7Q2K9: match 1 of 2");
+    s.wait_for("event 403 of 797");
+    s.send("n");
+    s.wait_for("event 404 of 797");
+    // The next problem after it: the late purchase; back to the overdraft.
+    s.send("e");
+    s.wait_for("line 549: out-of-order");
+    s.send("E");
+    s.wait_for("line 404: overdraft");
+    // Two marks around the duplicate, then the diff between them.
+    s.send("t2024-03-14 15:58\r");
+    s.wait_for("as of 2024-03-14T15:58:00.000Z");
+    s.send("ma");
+    s.wait_for("mark a set");
+    s.send("t2024-03-14 16:01\r");
+    s.wait_for("as of 2024-03-14T16:01:00.000Z");
+    s.send("mb");
+    s.wait_for("mark b set");
+    s.send("dab");
+    let screen = s.wait_for("What changed from mark a");
+    assert!(screen.contains("-800.00"), "{screen}");
+    assert!(
+        screen.contains("2 events between the two moments"),
+        "{screen}"
+    );
+    s.send("\x1b");
+    s.wait_for("Events in time order");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn the_header_says_at_once_when_a_history_seen_before_was_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ledger.jsonl");
+    let text = std::fs::read_to_string("assets/sample.jsonl").unwrap();
+    std::fs::write(&log, &text).unwrap();
+    let state = dir.path().join("state");
+    let (p, st) = (log.to_str().unwrap(), state.to_str().unwrap());
+    // The explorer sees the log once, and shows its head; `y` copies it.
+    let mut s = Session::start(&[p, "--state-dir", st], 130, 36);
+    s.wait_for("head 797:ecff4f79");
+    s.send("y");
+    s.wait_for("copied the head digest 797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    // Record 797 rewritten and its hash recomputed: the chain holds, the head seen is gone.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let last = lines.pop().unwrap();
+    let prev = rewind::ledger::chain::record_hash(lines.last().unwrap().as_bytes()).unwrap();
+    let body =
+        last[..last.find(",\"prev\":").unwrap()].replace("\"seq\":797", "\"seq\":797,\"x\":1");
+    lines.push(rewind::ledger::chain::seal_line(&body, &prev).0);
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let mut s = Session::start(&[p, "--state-dir", st], 150, 36);
+    // Said in the header, and whole on the message line (waited for whole: a frame may be
+    // read half drawn).
+    let screen = s.wait_for("record 797 is not the one seen then");
+    assert!(screen.contains("✗ HISTORY REWRITTEN since"), "{screen}");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn the_header_says_whether_the_log_holds_what_was_expected() {
+    let mut s = Session::start(
+        &[
+            "assets/sample.jsonl",
+            "--no-remember",
+            "--expect",
+            "797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646",
+        ],
+        150,
+        36,
+    );
+    s.wait_for("✓ expected 797:ecff4f79… holds");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    let mut s = Session::start(
+        &[
+            "assets/sample.jsonl",
+            "--no-remember",
+            "--expect",
+            "797:0000000000000000000000000000000000000000000000000000000000000000",
+        ],
+        150,
+        36,
+    );
+    s.wait_for("✗ expected 797:00000000… DOES NOT HOLD");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
+fn a_log_that_cannot_be_read_is_one_clear_line() {
+    let out = common::rewind().arg("/no/such/log.jsonl").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/no/such/log.jsonl"), "{err}");
+}
+
+#[test]
+fn a_file_opens_in_the_explorer_and_the_terminal_is_restored() {
+    let (_dir, path) = common::log_file(
+        "small.jsonl",
+        "{\"accountId\":\"acc-1\",\"type\":\"DEPOSIT\",\"amount\":1000,\"timestamp\":1709294400000}\n",
+    );
+    let mut s = Session::start(&[path.to_str().unwrap()], 100, 30);
+    s.wait_for("1 event ·");
+    s.wait_for("unsealed");
+    s.send("q");
+    let screen = s.screen.clone();
+    assert_eq!(s.exit_code(), 0);
+    // Leaving the alternate screen brings back the main one, which this session left empty.
+    let parser = screen.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "still on the alternate screen"
+    );
+    assert!(
+        !parser.screen().contents().contains("rewind"),
+        "{}",
+        parser.screen().contents()
+    );
+}
+
+/// A log whose account ids and types hold text terminals measure otherwise than ratatui, or do
+/// not draw: emoji joined with ZWJ, a flag, a skin tone, a variation selector, a keycap,
+/// zero-width and format characters, a line separator, a combining mark on its own.
+fn hostile_log() -> String {
+    let names = [
+        "fam👨\u{200d}👩\u{200d}👧",
+        "flag🇫🇷",
+        "thumb👍🏽",
+        "heart❤\u{fe0f}",
+        "kc1\u{fe0f}\u{20e3}",
+        "zw\u{200b}sp",
+        "soft\u{ad}hy",
+        "ls\u{2028}x",
+        "\u{301}lone",
+    ];
+    let mut log = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let quoted = serde_json::to_string(name).unwrap();
+        log.push_str(&format!(
+            "{{\"accountId\":{quoted},\"type\":\"DEPOSIT\",\"amount\":\"{}.00\",\"timestamp\":{},\"meta\":{{\"note\":{quoted}}}}}\n",
+            i + 1,
+            1_709_280_000_000u64 + 2 * i as u64 * 60_000
+        ));
+        log.push_str(&format!(
+            "{{\"accountId\":{quoted},\"type\":{quoted},\"timestamp\":{}}}\n",
+            1_709_280_000_000u64 + (2 * i as u64 + 1) * 60_000
+        ));
+    }
+    log
+}
+
+/// Where the real terminal's screen differs from the explorer's own drawing of the same state,
+/// cell by cell (a wide character's second cell is not compared), or `None`.
+fn differences(parser: &vt100::Parser, expected: &ratatui::buffer::Buffer) -> Option<String> {
+    use unicode_width::UnicodeWidthStr;
+    let screen = parser.screen();
+    let mut out = String::new();
+    for y in 0..expected.area.height {
+        let mut x = 0;
+        let mut drawn = String::new();
+        let mut meant = String::new();
+        let mut differs = false;
+        while x < expected.area.width {
+            let symbol = expected[(x, y)].symbol();
+            let shown = screen
+                .cell(y, x)
+                .map(|c| c.contents().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| " ".to_string());
+            differs |= shown != symbol;
+            drawn.push_str(&shown);
+            meant.push_str(symbol);
+            x += (symbol.width() as u16).max(1);
+        }
+        if differs {
+            out.push_str(&format!("row {y}\n  drawn: {drawn}\n  meant: {meant}\n"));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[test]
+fn hostile_names_are_drawn_where_the_explorer_means_them() {
+    use rewind::ledger::{LoadOptions, load_bytes};
+    use rewind::tui::action::Action;
+    use rewind::tui::app::{App, Follow};
+    let (cols, rows) = (150u16, 36u16);
+    let log = hostile_log();
+    let (_dir, path) = common::log_file("hostile.jsonl", &log);
+    let p = path.to_str().unwrap();
+    let mut s = Session::start(&[p], cols, rows);
+    s.wait_for("event 18 of 18");
+    // The same log and state drawn by the library: the layout the screen must show.
+    let mut app = App::new(
+        load_bytes(p, log.clone().into_bytes(), &LoadOptions::default()),
+        (cols, rows),
+    );
+    app.follow = Follow::On { added: 0 };
+    let expected = |app: &App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(cols, rows)).unwrap();
+        terminal
+            .draw(|f| rewind::tui::ui::draw(f, app, rewind::tui::theme::Theme { color: false }))
+            .unwrap();
+        terminal.backend().buffer().clone()
+    };
+    let compare = |s: &Session, app: &App, what: &str| {
+        let want = expected(app);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let diff = differences(&s.screen.lock().unwrap(), &want);
+            let Some(diff) = diff else { break };
+            assert!(
+                Instant::now() < deadline,
+                "{what}: the terminal does not show the explorer's layout:\n{diff}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let screen = s.contents();
+        assert_eq!(
+            screen.matches('▶').count(),
+            1,
+            "{what}: one cursor\n{screen}"
+        );
+        // The accounts pane has one selection (the problems pane below it has its own).
+        let accounts = app.areas().accounts;
+        let selected = (accounts.y..accounts.y + accounts.height)
+            .filter(|&y| {
+                s.screen
+                    .lock()
+                    .unwrap()
+                    .screen()
+                    .cell(y, accounts.x + 1)
+                    .map(|c| c.contents().to_string())
+                    == Some("▸".to_string())
+            })
+            .count();
+        assert_eq!(selected, 1, "{what}: one selection\n{screen}");
+    };
+    compare(&s, &app, "the first screen");
+    let screen = s.contents();
+    for shown in [
+        "fam👨\\u{200d}👩\\u{200d}👧",
+        "flag\\u{1f1eb}\\u{1f1f7}",
+        "zw\\u{200b}sp",
+        "soft\\u{ad}hy",
+        "\\u{301}lone",
+    ] {
+        assert!(screen.contains(shown), "{shown}:\n{screen}");
+    }
+    // Step back through the log: every frame's changes land where they are meant.
+    for step in 1..=17 {
+        s.send("h");
+        app.update(Action::StepBack);
+        s.wait_for(&format!("event {} of 18", 18 - step));
+        compare(&s, &app, &format!("{step} steps back"));
+    }
+    // Down the accounts list, then the details of an event (meta and raw line).
+    s.send("\t");
+    app.update(Action::NextPane);
+    s.send("\x1b[Z");
+    app.update(Action::PrevPane);
+    for step in 0..4 {
+        s.send("j");
+        app.update(Action::Down);
+        compare(&s, &app, &format!("account {step}"));
+    }
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+/// Waits for the loading screen, sends `key`, and expects the explorer to be gone.
+fn quits_while_loading(args: &[&str], key: &str) {
+    let mut s = Session::start(args, 100, 30);
+    s.wait_for("rewind · loading");
+    s.send(key);
+    assert_eq!(s.exit_code(), 0, "{key:?}");
+}
+
+#[test]
+fn the_loading_screen_quits_on_a_database_that_does_not_answer() {
+    // The server answers the log-in with silence, and the URL asks to wait for ever.
+    let server = fakepg::fake(fakepg::Until::Login);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=disable&connect_timeout=0",
+        server.port
+    );
+    for key in ["q", "\x1b", "\x03"] {
+        quits_while_loading(&[&url, "--preset", "message-db"], key);
+    }
+}
+
+#[test]
+fn quitting_the_loading_screen_cancels_the_query_on_the_server() {
+    let server = fakepg::fake(fakepg::Until::FirstRow);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=disable&connect_timeout=0",
+        server.port
+    );
+    let mut s = Session::start(&[&url, "--preset", "message-db"], 100, 30);
+    s.wait_for("rewind · loading");
+    server.wait_for_a_query();
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    assert_eq!(server.cancels(), vec![(fakepg::PID, fakepg::KEY)]);
+}
+
+#[test]
+fn quitting_the_loading_screen_waits_for_a_slow_cancel_request() {
+    // The server takes its time over the cancel request's connection: the explorer closes, and
+    // rewind ends once the request is sent.
+    let server = fakepg::fake_slow_to_cancel(fakepg::Until::FirstRow);
+    let url = format!(
+        "postgres://u:pw@127.0.0.1:{}/db?sslmode=prefer&connect_timeout=0",
+        server.port
+    );
+    let mut s = Session::start(&[&url, "--preset", "message-db"], 100, 30);
+    s.wait_for("rewind · loading");
+    server.wait_for_a_query();
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    assert_eq!(server.cancels(), vec![(fakepg::PID, fakepg::KEY)]);
+}
+
+#[test]
+fn the_loading_screen_quits_during_a_long_file_load() {
+    // Ten million bad lines: every one a problem, a long load however the machine goes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, "x\n".repeat(10_000_000)).unwrap();
+    quits_while_loading(&[path.to_str().unwrap()], "q");
+}
