@@ -258,6 +258,7 @@ impl Ledger {
         self.ends = ends;
         self.sorted_accounts = sorted;
         self.drop_untouched_accounts();
+        super::state::add_check_problems(self, 0);
     }
 
     /// Leaves out of the account list the names no event touches: a `to` on an event that is not
@@ -897,6 +898,7 @@ impl Ledger {
             self.sorted_accounts = self.sort_accounts();
             self.drop_untouched_accounts();
         }
+        super::state::add_check_problems(self, first);
     }
 
     /// Duplicate ids among the events from `first` on, against every event before them: the

@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
+pub mod condition;
 pub mod event;
 mod explain;
 pub mod files;
@@ -24,6 +25,7 @@ pub mod remembered;
 pub mod replay;
 pub mod search;
 pub mod snapshot;
+pub mod state;
 pub mod store;
 pub mod time;
 
