@@ -3,6 +3,7 @@
 
 mod append;
 mod balance;
+mod blame;
 mod check;
 mod checkpoint;
 pub mod database;
@@ -16,8 +17,10 @@ mod prove;
 mod repair;
 mod seal;
 mod snapshot;
+mod state;
 pub mod verify;
 mod verify_bundle;
+mod when;
 
 use std::path::PathBuf;
 
@@ -94,6 +97,12 @@ pub enum Command {
     Prove(prove::ProveArgs),
     /// Checks an evidence bundle offline, without the log.
     VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// One account's balance and fields as of a moment, each with the event that set it.
+    State(state::StateArgs),
+    /// Every change of one field of an account: time, event, old → new.
+    Blame(blame::BlameArgs),
+    /// Every interval in which a condition on state or on events holds.
+    When(when::WhenArgs),
 }
 
 /// How to read a source, and where to remember what was seen; shared by every command that reads
@@ -187,6 +196,9 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
             prove::run(args, options)
         }
         Command::VerifyBundle(args) => verify_bundle::run(args, options),
+        Command::State(args) => state::run(args, options),
+        Command::Blame(args) => blame::run(args, options),
+        Command::When(args) => when::run(args, options),
     }
 }
 
