@@ -75,6 +75,26 @@ impl Fields {
         self.map.is_empty()
     }
 
+    /// The fields that differ from `self` (earlier) to `later`, in name order: `old` → `new`
+    /// (for the diff between two moments).
+    pub fn diff(&self, later: &Fields) -> Vec<Change> {
+        let mut names: Vec<&String> = self.map.keys().chain(later.map.keys()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let old = self.map.get(name).map(|f| &f.value);
+                let new = later.map.get(name).map(|f| &f.value);
+                (old != new).then(|| Change {
+                    field: name.clone(),
+                    old: old.cloned(),
+                    new: new.cloned(),
+                })
+            })
+            .collect()
+    }
+
     /// Applies the changes of one event.
     pub fn apply(&mut self, step: &Step) {
         for c in &step.changes {

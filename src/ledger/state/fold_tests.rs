@@ -158,6 +158,34 @@ fn blame_lists_every_change_of_one_field() {
 }
 
 #[test]
+fn the_diff_between_two_moments_lists_the_fields_that_differ() {
+    let l = load(LOG, Depth::Full);
+    let t = Timeline::build(&l, l.find_account("a").unwrap(), Order::Time);
+    let (before, after) = (t.fields_at(Moment::Time(4)), t.fields_at(Moment::End));
+    let diff: Vec<(String, Option<String>, Option<String>)> = before
+        .diff(&after)
+        .into_iter()
+        .map(|c| {
+            (
+                c.field,
+                c.old.map(|v| v.to_string()),
+                c.new.map(|v| v.to_string()),
+            )
+        })
+        .collect();
+    let v = |s: &str| Some(s.to_string());
+    assert_eq!(
+        diff,
+        vec![
+            ("limit".to_string(), v("100.75"), None),
+            ("status".to_string(), None, v("closed")),
+            ("street".to_string(), v("1 Oak Rd"), v("12 Elm St")),
+        ]
+    );
+    assert!(after.diff(&after).is_empty());
+}
+
+#[test]
 fn state_at_gives_the_balance_and_who_moved_it() {
     let log = r#"{"accountId":"a","type":"DEPOSIT","amount":"10","timestamp":1}
 {"accountId":"a","type":"Frozen","timestamp":2}
