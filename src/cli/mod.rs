@@ -3,6 +3,7 @@
 
 mod append;
 mod balance;
+mod blame;
 mod check;
 mod checkpoint;
 mod completions;
@@ -17,9 +18,11 @@ mod prove;
 mod repair;
 mod seal;
 mod snapshot;
+mod state;
 pub mod values;
 pub mod verify;
 mod verify_bundle;
+mod when;
 
 use std::path::PathBuf;
 
@@ -100,6 +103,12 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Prints the manual page (roff; `rewind man | man -l -`).
     Man(completions::ManArgs),
+    /// One account's balance and fields as of a moment, each with the event that set it.
+    State(state::StateArgs),
+    /// Every change of one field of an account: time, event, old → new.
+    Blame(blame::BlameArgs),
+    /// Every interval in which a condition on state or on events holds.
+    When(when::WhenArgs),
 }
 
 /// How to read a source, and where to remember what was seen; shared by every command that reads
@@ -214,6 +223,9 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::VerifyBundle(args) => verify_bundle::run(args, options),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::State(args) => state::run(args, options),
+        Command::Blame(args) => blame::run(args, options),
+        Command::When(args) => when::run(args, options),
     }
 }
 

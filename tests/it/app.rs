@@ -396,14 +396,7 @@ fn a_bad_filter_is_refused_inline() {
 fn e_and_shift_e_walk_the_problems() {
     let mut app = sample();
     app.update(Action::First);
-    press(&mut app, KeyCode::Char('e'));
-    assert_eq!(
-        app.state
-            .ledger
-            .event(app.state.cursor_event().unwrap())
-            .line,
-        343
-    );
+    // (Kofi's `AddressChanged`, line 343, is a change of state: no problem.)
     press(&mut app, KeyCode::Char('e'));
     assert_eq!(
         app.state
@@ -426,7 +419,7 @@ fn e_and_shift_e_walk_the_problems() {
             .line,
         404
     );
-    assert_eq!(app.main.problem_sel, 1);
+    assert_eq!(app.main.problem_sel, 0);
 }
 
 #[test]
@@ -502,7 +495,6 @@ fn marks_and_the_diff_answer_what_changed() {
 #[test]
 fn recorded_order_shows_the_late_event_where_it_was_written() {
     let mut app = sample();
-    press(&mut app, KeyCode::Char('e'));
     press(&mut app, KeyCode::Char('e'));
     press(&mut app, KeyCode::Char('e'));
     let late = app.state.cursor_event().unwrap();
@@ -597,7 +589,7 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = sample();
     app.export_dir = dir.path().to_path_buf();
-    keys(&mut app, "eee");
+    keys(&mut app, "ee");
     press(&mut app, KeyCode::Char('o'));
     app.update(Action::StepBack); // seq 548: Grace's late purchase (seq 549) is not in yet
     let grace = app.state.ledger.find_account("cust-grace").unwrap();

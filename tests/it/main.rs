@@ -32,6 +32,7 @@ mod render;
 mod replay_props;
 mod snapshot_cli;
 mod snapshot_props;
+mod state;
 mod store;
 mod store_processes;
 mod writers;
