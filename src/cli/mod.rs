@@ -5,6 +5,7 @@ mod append;
 mod balance;
 mod check;
 mod checkpoint;
+mod completions;
 pub mod database;
 pub mod evidence;
 mod generate;
@@ -93,6 +94,10 @@ pub enum Command {
     Prove(prove::ProveArgs),
     /// Checks an evidence bundle offline, without the log.
     VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Prints the completion script for a shell (bash, zsh or fish).
+    Completions(completions::CompletionsArgs),
+    /// Prints the manual page (roff; `rewind man | man -l -`).
+    Man(completions::ManArgs),
 }
 
 /// How to read a source, and where to remember what was seen; shared by every command that reads
@@ -205,6 +210,8 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
             prove::run(args, options)
         }
         Command::VerifyBundle(args) => verify_bundle::run(args, options),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 

@@ -32,22 +32,28 @@ pub const MAX_ACCOUNTS: u64 = 10_000_000;
 /// can hold.
 pub const MAX_EVENTS: u64 = 10_000_000_000;
 
+/// A size the generator cannot honour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// No accounts, or more than [`MAX_ACCOUNTS`].
+    #[error(
+        "{0} accounts: give 1 to {max} accounts (each account's balance is kept in memory)",
+        max = crate::text::group(MAX_ACCOUNTS)
+    )]
+    Accounts(u64),
+    /// More than [`MAX_EVENTS`] events.
+    #[error("{0} events: give at most {max} events", max = crate::text::group(MAX_EVENTS))]
+    Events(u64),
+}
+
 impl GenerateOptions {
     /// Refuses sizes the generator cannot honour, before anything is allocated or written.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SizeError> {
         if self.accounts == 0 || self.accounts > MAX_ACCOUNTS {
-            return Err(format!(
-                "--accounts {}: give 1 to {} accounts (each account's balance is kept in memory)",
-                self.accounts,
-                crate::text::group(MAX_ACCOUNTS)
-            ));
+            return Err(SizeError::Accounts(self.accounts));
         }
         if self.events > MAX_EVENTS {
-            return Err(format!(
-                "--events {}: give at most {} events",
-                self.events,
-                crate::text::group(MAX_EVENTS)
-            ));
+            return Err(SizeError::Events(self.events));
         }
         Ok(())
     }
