@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::output::{json_line, note, print_after};
-use super::{Failure, Outcome, SourceOptions, load_options};
+use super::{Failure, Outcome, SourceOptions, load_options, resolve_time, values};
 use crate::ledger::Money;
 use crate::ledger::new_event::{Field, Invalid, NewEvent};
 use crate::ledger::store::{self, Appended, Expect, HeadProblem, StoreError};
-use crate::ledger::time::parse_user_time;
+use crate::ledger::time::UserTime;
 
 #[derive(Args, Debug)]
 pub struct AppendArgs {
@@ -25,21 +25,21 @@ pub struct AppendArgs {
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: String,
     /// A positive exact decimal; the type says which way it goes.
-    #[arg(long, value_name = "X", allow_hyphen_values = true)]
-    pub amount: Option<String>,
+    #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = values::amount)]
+    pub amount: Option<Money>,
     /// The destination account of a transfer.
     #[arg(long, value_name = "ID")]
     pub to: Option<String>,
-    /// The event's time (default: now): RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m`
-    /// from now.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-    pub at: Option<String>,
+    /// The event's time (default: now): RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, epoch
+    /// seconds with `s` (`1710431940s`), or `-15m` from now.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = values::time)]
+    pub at: Option<UserTime>,
     /// The event id (default: a fresh UUID). Appending an id already in the log writes nothing.
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
     /// A detail kept in the record's `meta` object (repeatable).
-    #[arg(long = "meta", value_name = "K=V")]
-    pub meta: Vec<String>,
+    #[arg(long = "meta", value_name = "K=V", value_parser = values::meta)]
+    pub meta: Vec<(String, String)>,
     /// Append only if the head of the log is at this seq (0 for an empty log); for Message DB, only
     /// if the account's stream holds this many messages (its version + 1).
     #[arg(long, value_name = "N")]
@@ -57,39 +57,24 @@ struct Report<'a> {
     head: String,
 }
 
-/// Reads the arguments into an event; refuses anything invalid before the log is opened.
+/// Reads the arguments into an event (their values were read by the argument parser); an
+/// offset such as `-15m` is taken from now.
 fn event(args: &AppendArgs) -> Result<NewEvent, Failure> {
-    let amount = match &args.amount {
-        None => None,
-        Some(text) => {
-            Some(Money::parse(text).map_err(|e| Failure::usage(format!("--amount: {e}")))?)
-        }
-    };
     let at = match &args.at {
         None => None,
-        Some(text) => {
+        Some(at) => {
             let now = chrono::Utc::now().timestamp_millis();
-            Some(parse_user_time(text, now).map_err(|e| Failure::usage(format!("--at: {e}")))?)
+            Some(resolve_time(at, Some(now), "--at")?)
         }
     };
-    let mut meta = Vec::new();
-    for item in &args.meta {
-        let Some((k, v)) = item.split_once('=') else {
-            return Err(Failure::usage(format!(
-                "--meta `{}`: expected KEY=VALUE",
-                crate::text::escape_control(item)
-            )));
-        };
-        meta.push((k.to_string(), v.to_string()));
-    }
     Ok(NewEvent {
         id: args.id.clone(),
         account: args.account.clone(),
         kind: args.kind.clone(),
-        amount,
+        amount: args.amount,
         to: args.to.clone(),
         at,
-        meta,
+        meta: args.meta.clone(),
     })
 }
 

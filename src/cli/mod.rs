@@ -17,6 +17,7 @@ mod prove;
 mod repair;
 mod seal;
 mod snapshot;
+pub mod values;
 pub mod verify;
 mod verify_bundle;
 
@@ -26,7 +27,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use output::note;
 
-use crate::ledger::{Depth, Ledger, LoadOptions, Millis, time};
+use crate::ledger::time::UserTime;
+use crate::ledger::{Depth, Ledger, LoadOptions, Millis};
 use crate::source::pg::{self, Layout, PgSource, PgUrl, Stop};
 use crate::source::{self, OpenError, Remember, Source};
 
@@ -379,19 +381,14 @@ fn open_at_depth(
     progress::load_reporting(&source_of(source, options)?, &load)
 }
 
-/// Parses a time given on the command line: any form of the log, or an offset such as `-15m`
-/// from the last event.
-pub fn parse_cli_time(ledger: &Ledger, text: &str, flag: &str) -> Result<Millis, Failure> {
-    parse_cli_time_from(ledger.last_time(), text, flag)
-}
-
-/// [`parse_cli_time`] with the last event's time given.
-pub fn parse_cli_time_from(
+/// The moment of a time given on the command line (read before the log was opened), an offset
+/// such as `-15m` taken from the last event, `last_time`.
+pub fn resolve_time(
+    time: &UserTime,
     last_time: Option<Millis>,
-    text: &str,
     flag: &str,
 ) -> Result<Millis, Failure> {
-    time::parse_user_time(text, last_time.unwrap_or(0))
+    time.resolve(last_time.unwrap_or(0))
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 

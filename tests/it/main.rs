@@ -15,6 +15,7 @@ mod app;
 mod cli_read;
 mod completions;
 mod evidence;
+mod flags;
 mod format_spec;
 mod hostile_text;
 mod integrity;
