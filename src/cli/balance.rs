@@ -160,7 +160,12 @@ fn absolute_moment(at: Option<&str>, seq: Option<u64>) -> Option<Moment> {
 /// after it; `None` (after saying why on stderr) when there is none.
 fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<Answer>, Failure> {
     // Snapshots sit next to a log file; a database has none.
-    if args.no_snapshot || crate::source::is_address(&args.file) {
+    // Nor does standard input, and a compressed file is read whole, never in place.
+    if args.no_snapshot
+        || crate::source::is_address(&args.file)
+        || args.file == "-"
+        || crate::source::Packing::of_file(Path::new(&args.file)) != crate::source::Packing::Plain
+    {
         return Ok(None);
     }
     let log = Path::new(&args.file);
