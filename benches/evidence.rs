@@ -8,6 +8,9 @@
 //!
 //! `cargo bench --bench evidence`
 
+// A benchmark may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;

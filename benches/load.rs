@@ -5,6 +5,9 @@
 //! `REWIND_BENCH_SIZES=1000000,10000000 cargo bench --bench load` adds 10,000,000 events (100,000
 //! accounts, 1.3 GB written to the temporary folder for the run).
 
+// A benchmark may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
+
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

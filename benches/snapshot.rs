@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench snapshot`
 
+// A benchmark may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -6,6 +6,9 @@
 //! `cargo bench --bench startup` (set `REWIND_BENCH_EVENTS` to change the log size; default
 //! 1,000,000).
 
+// A benchmark may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufWriter, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench ui` (set `REWIND_BENCH_EVENTS` to change the log size; default 1,000,000).
 
+// A benchmark may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};

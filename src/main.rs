@@ -23,6 +23,14 @@ fn main() -> ExitCode {
             };
         }
         Err(e) => {
+            // A value rewind's own parsers refused: worded as every other refusal (`--at: …`).
+            if let Some(message) = cli::values::refused_value(&e) {
+                note(&format!(
+                    "rewind: {}",
+                    rewind::text::escape_control(&cli::hide_urls(&message))
+                ));
+                return ExitCode::from(2);
+            }
             // One line, like every other refusal: what was wrong, and where to look.
             let text = e.render().to_string();
             let reason: Vec<&str> = text

@@ -1,11 +1,13 @@
 //! `rewind history`: one account's statement.
 
 use super::output::{Align, Table, print};
-use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
+use super::{
+    Failure, Outcome, SourceOptions, find_account, note_problems, open, resolve_time, values,
+};
 pub use crate::ledger::statement::{
     StatementRow, statement, statement_json, statement_row, write_csv,
 };
-use crate::ledger::time::{self, format_time};
+use crate::ledger::time::{UserTime, format_time};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -16,11 +18,11 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "ID")]
     pub account: String,
     /// Only events at or after this time.
-    #[arg(long, value_name = "T", allow_hyphen_values = true)]
-    pub from: Option<String>,
-    /// Only events at or before this time.
-    #[arg(long, value_name = "T", allow_hyphen_values = true)]
-    pub to: Option<String>,
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = values::time)]
+    pub from: Option<UserTime>,
+    /// Only events at or before this time (a date alone is the whole day).
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = values::end_time)]
+    pub to: Option<UserTime>,
     /// Print JSON.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -32,18 +34,16 @@ pub struct HistoryArgs {
 pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
     let ledger = open(Some(&args.file), options)?;
     let account = find_account(&ledger, &args.account)?;
+    let last = ledger.last_time();
     let from = args
         .from
-        .as_deref()
-        .map(|t| parse_cli_time(&ledger, t, "--from"))
+        .as_ref()
+        .map(|t| resolve_time(t, last, "--from"))
         .transpose()?;
     let to = args
         .to
-        .as_deref()
-        .map(|t| {
-            time::parse_user_end(t, ledger.last_time().unwrap_or(0))
-                .map_err(|e| Failure::usage(format!("--to: {e}")))
-        })
+        .as_ref()
+        .map(|t| resolve_time(t, last, "--to"))
         .transpose()?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t

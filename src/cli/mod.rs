@@ -3,8 +3,10 @@
 
 mod append;
 mod balance;
+mod blame;
 mod check;
 mod checkpoint;
+mod completions;
 pub mod database;
 pub mod evidence;
 mod generate;
@@ -16,8 +18,11 @@ mod prove;
 mod repair;
 mod seal;
 mod snapshot;
+mod state;
+pub mod values;
 pub mod verify;
 mod verify_bundle;
+mod when;
 
 use std::path::PathBuf;
 
@@ -25,7 +30,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use output::note;
 
-use crate::ledger::{Depth, Ledger, LoadOptions, Millis, time};
+use crate::ledger::time::UserTime;
+use crate::ledger::{Depth, Ledger, LoadOptions, Millis};
 use crate::source::pg::{self, Layout, PgSource, PgUrl, Stop};
 use crate::source::{self, OpenError, Remember, Source};
 
@@ -93,6 +99,16 @@ pub enum Command {
     Prove(prove::ProveArgs),
     /// Checks an evidence bundle offline, without the log.
     VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Prints the completion script for a shell (bash, zsh or fish).
+    Completions(completions::CompletionsArgs),
+    /// Prints the manual page (roff; `rewind man | man -l -`).
+    Man(completions::ManArgs),
+    /// One account's balance and fields as of a moment, each with the event that set it.
+    State(state::StateArgs),
+    /// Every change of one field of an account: time, event, old → new.
+    Blame(blame::BlameArgs),
+    /// Every interval in which a condition on state or on events holds.
+    When(when::WhenArgs),
 }
 
 /// How to read a source, and where to remember what was seen; shared by every command that reads
@@ -211,6 +227,11 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
             prove::run(args, options)
         }
         Command::VerifyBundle(args) => verify_bundle::run(args, options),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
+        Command::State(args) => state::run(args, options),
+        Command::Blame(args) => blame::run(args, options),
+        Command::When(args) => when::run(args, options),
     }
 }
 
@@ -400,19 +421,14 @@ fn open_at_depth(
     progress::load_reporting(&source_of(source, options)?, &load)
 }
 
-/// Parses a time given on the command line: any form of the log, or an offset such as `-15m`
-/// from the last event.
-pub fn parse_cli_time(ledger: &Ledger, text: &str, flag: &str) -> Result<Millis, Failure> {
-    parse_cli_time_from(ledger.last_time(), text, flag)
-}
-
-/// [`parse_cli_time`] with the last event's time given.
-pub fn parse_cli_time_from(
+/// The moment of a time given on the command line (read before the log was opened), an offset
+/// such as `-15m` taken from the last event, `last_time`.
+pub fn resolve_time(
+    time: &UserTime,
     last_time: Option<Millis>,
-    text: &str,
     flag: &str,
 ) -> Result<Millis, Failure> {
-    time::parse_user_time(text, last_time.unwrap_or(0))
+    time.resolve(last_time.unwrap_or(0))
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 

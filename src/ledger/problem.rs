@@ -49,13 +49,15 @@ pub enum ProblemKind {
     /// An account whose id differs from an earlier account's only by invisible characters,
     /// Unicode normalisation or case (see `ledger::lookalike`).
     LookalikeAccount,
+    /// A `[[check]]` of the mapping file holds at the event.
+    Check,
 }
 
 /// Lines longer than this are not parsed (1 MiB).
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 20] = [
+    pub const ALL: [ProblemKind; 21] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -76,6 +78,7 @@ impl ProblemKind {
         ProblemKind::TornTail,
         ProblemKind::Overflow,
         ProblemKind::LookalikeAccount,
+        ProblemKind::Check,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +103,7 @@ impl ProblemKind {
             ProblemKind::TornTail => "torn-tail",
             ProblemKind::Overflow => "overflow",
             ProblemKind::LookalikeAccount => "lookalike-account",
+            ProblemKind::Check => "check",
         }
     }
 
@@ -212,6 +216,10 @@ pub(crate) enum Reason {
         account: [u8; 4],
         original: [u8; 4],
         first: [u8; 4],
+    },
+    /// The `[[check]]` of this number in the mapping file.
+    Check {
+        check: [u8; 2],
     },
 }
 

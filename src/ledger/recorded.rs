@@ -3,7 +3,6 @@
 
 use super::chain::GENESIS;
 use super::event::LedgerEvent;
-use super::index::Integrity;
 use super::names::Names;
 use super::problem::{Problem, ProblemKind};
 
@@ -36,6 +35,17 @@ impl Link {
             seq: seq.map(|s| s.saturating_add(1)),
         }
     }
+}
+
+/// Whether the history is tamper-evident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Integrity {
+    /// No hashes: everything works, but an edit would go unnoticed.
+    Unsealed,
+    /// Every record chains to the one before.
+    Sealed,
+    /// The chain breaks first at this line.
+    Broken { line: u64 },
 }
 
 /// Everything read from a source so far, in recorded order, before indexing. The ledger keeps it,

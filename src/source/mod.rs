@@ -6,6 +6,9 @@
 //! [`Source::log_file`] for snapshots and the other file-only work) instead of matching on its
 //! kind. A new store is a new variant and a new folder; the command line and the explorer only
 //! name it (its flags, its address).
+//!
+//! Appending is not behind [`Source`] yet: [`crate::ledger::store`] appends to a file and
+//! [`pg::append`] writes a message to Message DB.
 
 pub mod evidence;
 pub mod file;
@@ -320,5 +323,88 @@ impl Source {
                 Ok(Box::new(pg::Background::spawn(follower, interval)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_loads_at_once_and_is_neither_followed_nor_a_file() {
+        let sample = Source::Sample;
+        assert!(sample.is_instant() && sample.is_chained() && !sample.waits_for_stop());
+        let ledger = sample.load(&LoadOptions::default(), None).unwrap();
+        assert_eq!(ledger.name(), SAMPLE_NAME);
+        assert!(!ledger.is_empty());
+        assert!(matches!(
+            sample.follow(&ledger, Duration::ZERO),
+            Err(FollowError::Fixed)
+        ));
+        assert_eq!(sample.remembered_as(), None);
+        assert_eq!(
+            sample.log_file().unwrap_err().to_string(),
+            "sample.jsonl (bundled): not a log file"
+        );
+    }
+
+    #[test]
+    fn a_file_is_checked_loaded_and_followed_unless_its_last_line_is_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        let file = Source::File(path.clone());
+        let missing = file.check().unwrap_err();
+        assert!(matches!(missing, OpenError::Unreadable { .. }), "{missing}");
+        assert!(!missing.is_interrupted());
+        let folder = Source::File(dir.path().to_path_buf());
+        assert_eq!(
+            folder.check().unwrap_err().to_string(),
+            format!("{}: is a directory, not a log file", dir.path().display())
+        );
+        let line = r#"{"seq":1,"accountId":"a","type":"OPEN","timestamp":"2024-01-01T00:00:00Z"}"#;
+        std::fs::write(&path, format!("{line}\n")).unwrap();
+        file.check().unwrap();
+        assert_eq!(file.log_file().unwrap(), path.as_path());
+        assert_eq!(file.remembered_as(), path.to_str());
+        let ledger = file.load(&LoadOptions::default(), None).unwrap();
+        assert_eq!(ledger.len(), 1);
+        assert!(file.follow(&ledger, Duration::ZERO).is_ok());
+        std::fs::write(&path, line).unwrap();
+        let ledger = file.load(&LoadOptions::default(), None).unwrap();
+        let refused = file.follow(&ledger, Duration::ZERO).err().unwrap();
+        assert!(matches!(refused, FollowError::NoNewline), "{refused}");
+    }
+
+    #[test]
+    fn a_stopped_load_is_an_interruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        std::fs::write(&path, "{}\n".repeat(1000)).unwrap();
+        let progress = Progress::default();
+        progress
+            .cancel
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let e = Source::File(path)
+            .load(&LoadOptions::default(), Some(&progress))
+            .err()
+            .unwrap();
+        assert!(e.is_interrupted(), "{e}");
+    }
+
+    #[test]
+    fn remembering_goes_where_it_is_told_or_nowhere() {
+        assert!(Remember::Off.state().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Remember::In(dir.path().to_path_buf()).state().is_some());
+    }
+
+    #[test]
+    fn an_address_is_told_from_a_path_and_shown_without_its_password() {
+        assert!(is_address("postgres://ann:pw@h/db"));
+        assert!(!is_address("./postgres.jsonl"));
+        assert_eq!(
+            shown_address("postgres://ann:hunter22@h/db").unwrap(),
+            "postgres://ann:***@h/db"
+        );
     }
 }

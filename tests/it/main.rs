@@ -1,4 +1,11 @@
 //! The integration tests, as one binary (it links once, not once a file): one module per area.
+//!
+//! Tests that need a PostgreSQL server are `#[ignore = "needs PostgreSQL"]`: a plain `cargo test`
+//! lists them as ignored, and `cargo test --test it -- --ignored` runs them (they fail without a
+//! server); `.ci/run` starts one and runs both.
+
+// A test may unwrap: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 mod fakepg;
@@ -6,7 +13,9 @@ mod pgdb;
 
 mod app;
 mod cli_read;
+mod completions;
 mod evidence;
+mod flags;
 mod format_spec;
 mod hostile_text;
 mod integrity;
@@ -24,6 +33,7 @@ mod render;
 mod replay_props;
 mod snapshot_cli;
 mod snapshot_props;
+mod state;
 mod store;
 mod store_processes;
 mod writers;

@@ -178,7 +178,9 @@ proptest! {
             vec!["check", &url, "--preset", "message-db", "--json"],
             vec!["verify", &url, "--preset", "message-db"],
             vec!["history", &url, "--query", QUERY, "--account", "a"],
-            vec!["append", &url, "--preset", "message-db", "--account", "a", "--type", "Deposited"],
+            // A valid event, so that the append gets as far as the server.
+            vec!["append", &url, "--preset", "message-db", "--account", "a", "--type", "Deposited",
+                "--amount", "1"],
             vec!["repair", &url],
             vec!["snapshot", &url],
             vec!["balance", &url],
@@ -251,13 +253,12 @@ proptest! {
     /// answers of `balance`, `check` and `verify`, a wrong password, a missing table, a server
     /// that is not there.
     #[test]
+    #[ignore = "needs PostgreSQL"]
     fn a_url_logs_in_as_the_user_it_names_and_never_shows_the_password(
         password in "[ -~]{8,24}",
         form in form(),
     ) {
-        let Some(db) = pgdb::empty_db("secrets") else {
-            return Ok(());
-        };
+        let db = pgdb::empty_db("secrets");
         let role = format!("rw_pw_{}_{}", std::process::id(), ROLE.fetch_add(1, Ordering::Relaxed));
         db.sql(&format!(
             "CREATE ROLE {role} LOGIN PASSWORD '{}'",

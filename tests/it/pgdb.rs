@@ -2,31 +2,22 @@
 //!
 //! `REWIND_TEST_PG_URL` names a superuser connection (`postgres://user:pw@host:port/postgres`);
 //! `REWIND_TEST_MESSAGE_DB_TEMPLATE` a database with the Message DB schema installed, copied for
-//! each test. Without the URL the database tests print a notice and return early, unless
-//! `REWIND_REQUIRE_PG=1` (as `.ci/run` sets), where a missing URL fails them.
+//! each test. The tests that use them are `#[ignore = "needs PostgreSQL"]`, and fail when run
+//! (`cargo test -- --ignored`) without them.
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use postgres::{Client, NoTls};
 
-/// The server's URL, or `None` (after a notice) when the tests should return early.
-pub fn server_url(test: &str) -> Option<String> {
+/// The server's URL; a test that asks for it fails without it.
+pub fn server_url(test: &str) -> String {
     match std::env::var("REWIND_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var("REWIND_REQUIRE_PG").as_deref() == Ok("1") {
-                panic!("REWIND_REQUIRE_PG=1 but REWIND_TEST_PG_URL is not set");
-            }
-            // Written past the test harness's capture, so that it shows in a plain `cargo test`.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\nnote: {test} needs a PostgreSQL server and did not run: set REWIND_TEST_PG_URL \
-                 (and REWIND_TEST_MESSAGE_DB_TEMPLATE), or run .ci/run"
-            );
-            None
-        }
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "{test} needs a PostgreSQL server: set REWIND_TEST_PG_URL (and \
+             REWIND_TEST_MESSAGE_DB_TEMPLATE), or run .ci/run"
+        ),
     }
 }
 
@@ -50,8 +41,8 @@ pub fn with_db(url: &str, db: &str) -> String {
     format!("{}/{db}{query}", &base[..slash])
 }
 
-fn create(test: &str, template: Option<&str>) -> Option<TestDb> {
-    let admin = server_url(test)?;
+fn create(test: &str, template: Option<&str>) -> TestDb {
+    let admin = server_url(test);
     let name = format!(
         "rw_{}_{}_{}",
         test.to_lowercase()
@@ -82,19 +73,19 @@ fn create(test: &str, template: Option<&str>) -> Option<TestDb> {
         }
     }
     let url = with_db(&admin, &name);
-    Some(TestDb { admin, name, url })
+    TestDb { admin, name, url }
 }
 
 /// A database with the Message DB schema.
-pub fn message_db(test: &str) -> Option<TestDb> {
-    server_url(test)?;
+pub fn message_db(test: &str) -> TestDb {
+    server_url(test);
     let template = std::env::var("REWIND_TEST_MESSAGE_DB_TEMPLATE")
         .expect("REWIND_TEST_MESSAGE_DB_TEMPLATE names the database with Message DB installed");
     create(test, Some(&template))
 }
 
 /// An empty database.
-pub fn empty_db(test: &str) -> Option<TestDb> {
+pub fn empty_db(test: &str) -> TestDb {
     create(test, None)
 }
 

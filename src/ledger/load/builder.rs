@@ -5,7 +5,8 @@ use std::sync::atomic::Ordering;
 
 use super::chunk::{ChunkParser, Span};
 use super::{LoadOptions, Progress};
-use crate::ledger::index::{Ledger, RawSource};
+use crate::ledger::book::Ledger;
+use crate::ledger::raw::RawSource;
 use crate::ledger::recorded::Records;
 
 /// One record of a source that is not a text file (a database row rendered as a JSON object):

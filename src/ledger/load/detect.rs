@@ -1,7 +1,7 @@
 //! Which format a log is in: one JSON array or JSON Lines, sealed or not.
 
-use super::super::recorded::Records;
 use crate::ledger::record::parse_record;
+use crate::ledger::recorded::Records;
 
 /// Whether a log is one JSON array: it starts with `[`, and either ends with `]` or its first line
 /// is not a whole JSON value (an array cut off). A JSON Lines log whose first line is a whole value

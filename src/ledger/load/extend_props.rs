@@ -8,7 +8,7 @@ use super::pieces_props::{Line, assert_same, body, line, load, render_line};
 use super::{CHUNK, LoadOptions};
 use crate::ledger::Ledger;
 use crate::ledger::chain::{GENESIS, seal_line};
-use crate::ledger::index::Reindexed;
+use crate::ledger::extend::Reindexed;
 use crate::ledger::record::parse_record;
 
 /// A log of whole lines, its times going forward when `in_time`, sealed when `sealed`, and where

@@ -16,8 +16,10 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+pub use super::book::Depth;
+use super::book::Ledger;
 use super::event::TypeMap;
-use super::index::{Ledger, RawSource};
+use super::raw::RawSource;
 pub(crate) use super::recorded::NO_SEQ;
 use super::recorded::{Link, Records};
 pub use builder::{Builder, RecordSpan};
@@ -30,19 +32,6 @@ pub struct LoadOptions {
     pub types: TypeMap,
     /// How much of the indexes to build.
     pub depth: Depth,
-}
-
-/// How much of the indexes a load builds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Depth {
-    /// Everything: each account's postings with running balances, so that any moment is a
-    /// binary search (the explorer, `history`, following a growing file).
-    #[default]
-    Full,
-    /// The problems, the time order and each account's state at the end of the log; any other
-    /// moment is one replay of the log. For a command that asks one question and exits: less
-    /// memory and less time.
-    Summary,
 }
 
 /// Progress of a load, shared with whoever shows it; `cancel` stops the load early.

@@ -2,8 +2,8 @@ use std::sync::atomic::Ordering;
 
 use super::chunk::{Buffers, CANCEL_EVERY, parse_line_chunk};
 use super::*;
+use crate::ledger::Integrity;
 use crate::ledger::chain::{self, GENESIS};
-use crate::ledger::index::Integrity;
 use crate::ledger::names::Names;
 use crate::ledger::problem::{MAX_LINE, ProblemKind};
 

@@ -8,19 +8,21 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::{fit, fit_number, group, pane_block};
 use crate::ledger::time::format_time;
-use crate::tui::app::{App, Pane};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::view::{MainView, Pane};
 
 pub struct Accounts<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub main: &'a MainView,
     pub theme: Theme,
 }
 
 impl Widget for Accounts<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
-        let focused = app.focus == Pane::Accounts;
+        let (state, main, theme) = (self.state, self.main, self.theme);
+        let ledger = &state.ledger;
+        let focused = main.focus == Pane::Accounts;
         let block = pane_block(
             vec![
                 Span::styled(" Accounts ", theme.title()),
@@ -35,13 +37,13 @@ impl Widget for Accounts<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;
-        let cursor_event = app.cursor_event().map(|i| ledger.event(i));
-        let moment = app.moment();
+        let cursor_event = state.cursor_event().map(|i| ledger.event(i));
+        let moment = state.moment();
         // The balance column as wide as the widest visible balance, leaving the name some room.
         let balance_width = ledger
             .accounts_sorted()
             .iter()
-            .skip(app.account_offset)
+            .skip(main.account_offset)
             .take(rows_available)
             .map(|&a| ledger.account_at(a, moment).balance.to_string().len())
             .max()
@@ -58,40 +60,40 @@ impl Widget for Accounts<'_> {
             .accounts_sorted()
             .iter()
             .enumerate()
-            .skip(app.account_offset)
+            .skip(main.account_offset)
             .take(rows_available)
             .map(|(index, &account)| {
-                let state = ledger.account_at(account, moment);
+                let account_state = ledger.account_at(account, moment);
                 let touched = cursor_event.is_some_and(|e| e.account == account || e.to == account);
-                let gutter = if !state.exists {
+                let gutter = if !account_state.exists {
                     " "
                 } else if touched {
                     "●"
-                } else if state.closed {
+                } else if account_state.closed {
                     "✕"
                 } else {
                     " "
                 };
-                let text = fit_number(&state.balance.to_string(), balance_width);
-                let (balance, balance_style) = if !state.exists {
+                let text = fit_number(&account_state.balance.to_string(), balance_width);
+                let (balance, balance_style) = if !account_state.exists {
                     ("—".to_string(), theme.future())
-                } else if state.balance.is_negative() {
+                } else if account_state.balance.is_negative() {
                     (text, theme.negative())
                 } else {
                     (text, theme.base())
                 };
-                let last = match state.last_event {
+                let last = match account_state.last_event {
                     Some(i) => short_time(ledger.event(i as usize).ts),
                     None => "not yet".to_string(),
                 };
-                let row_style = if index == app.account_sel && focused {
+                let row_style = if index == main.account_sel && focused {
                     theme.selected()
-                } else if !state.exists {
+                } else if !account_state.exists {
                     theme.future()
                 } else {
                     Style::default()
                 };
-                let marker = if index == app.account_sel {
+                let marker = if index == main.account_sel {
                     "▸"
                 } else {
                     gutter
@@ -101,7 +103,9 @@ impl Widget for Accounts<'_> {
                     Cell::from(fit(ledger.account_name(account), name_width)),
                     Cell::from(Text::from(balance).alignment(Alignment::Right))
                         .style(balance_style),
-                    Cell::from(Text::from(state.events.to_string()).alignment(Alignment::Right)),
+                    Cell::from(
+                        Text::from(account_state.events.to_string()).alignment(Alignment::Right),
+                    ),
                     Cell::from(last),
                 ])
                 .style(row_style)

@@ -11,29 +11,32 @@ use super::{fit, fit_number, group, pane_block, visible};
 use crate::ledger::event::flags;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
-use crate::ledger::{Effect, Ledger};
-use crate::tui::app::{App, Order, Pane};
+use crate::ledger::{Ledger, Money};
+use crate::tui::state::{Order, State};
 use crate::tui::theme::Theme;
+use crate::tui::view::{MainView, Pane};
 
 pub struct Events<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub main: &'a MainView,
     pub theme: Theme,
 }
 
-/// How an event's amount reads in a list: signed by its effect on its own account.
-pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Effect) {
+/// How an event's amount reads in a list: the change the ledger applied to the event's own
+/// account (its delta, signed), or, for an event that moves no money there (a close, a type of no
+/// effect, a transfer that names no `to`, a transfer to itself), the amount as written in
+/// parentheses. The delta comes with it (zero when nothing moved), for the cell's colour.
+pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Money) {
     let e = ledger.event(i);
-    let effect = ledger.event_effect(e);
     if !e.has_amount() {
-        return (String::new(), effect);
+        return (String::new(), Money::ZERO);
     }
-    let text = match effect {
-        Effect::Credit | Effect::Open => e.amount.signed_string(),
-        Effect::Debit | Effect::Transfer => (-e.amount).signed_string(),
-        // No effect on balances: the amount as written, in parentheses.
-        Effect::Close | Effect::Ignore | Effect::Unknown => format!("({})", e.amount),
-    };
-    (text, effect)
+    let delta = ledger.delta(i, e.account);
+    if delta.is_zero() {
+        (format!("({})", e.amount), delta)
+    } else {
+        (delta.signed_string(), delta)
+    }
 }
 
 /// A cell whose text has the search's matches highlighted.
@@ -65,18 +68,18 @@ fn highlighted(text: String, query: Option<&Query>, theme: Theme) -> Line<'stati
 
 impl Widget for Events<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
-        let focused = app.focus == Pane::Events;
+        let (state, theme) = (self.state, self.theme);
+        let ledger = &state.ledger;
+        let focused = self.main.focus == Pane::Events;
         let mut title = vec![
             Span::styled(" Events ", theme.title()),
-            match app.order {
+            match state.order {
                 Order::Time => Span::styled("in time order ", theme.muted()),
                 Order::Recorded => Span::styled("in RECORDED order (seq) ", theme.warning()),
             },
         ];
-        if let Some(filter) = &app.filter {
-            let hidden = ledger.len() - app.listed();
+        if let Some(filter) = &state.filter {
+            let hidden = ledger.len() - state.listed();
             title.push(Span::styled(
                 format!(
                     "· {} hidden by filter {} ",
@@ -86,7 +89,7 @@ impl Widget for Events<'_> {
                 theme.warning(),
             ));
         }
-        if let Some(search) = &app.search {
+        if let Some(search) = &state.search {
             title.push(Span::styled(
                 format!(
                     "· /{} {} match{} ",
@@ -105,13 +108,13 @@ impl Widget for Events<'_> {
         let time_width: u16 = if wide { 19 } else { 14 };
         // Amount and balance columns as wide as the widest visible value (amounts of 28 digits
         // are shown whole, never cut from the left).
-        let shown = (app.events_offset..app.listed()).take(rows_available);
+        let shown = (self.main.events_offset..state.listed()).take(rows_available);
         let (mut amount_width, mut balance_width) = (12usize, 12usize);
         for k in shown {
-            let i = app.event_at(app.listed_pos(k));
+            let i = state.event_at(state.listed_pos(k));
             amount_width = amount_width.max(amount_text(ledger, i).0.chars().count());
             let e = ledger.event(i);
-            if let Some(b) = app.balance_after(i, e.account) {
+            if let Some(b) = state.balance_after(i, e.account) {
                 balance_width = balance_width.max(b.to_string().len());
             }
         }
@@ -124,15 +127,15 @@ impl Widget for Events<'_> {
             as usize;
         let account_width = flexible * 3 / 5;
         let type_width = flexible - account_width;
-        let query = app.search.as_ref().and_then(|s| Query::new(&s.query));
-        let rows: Vec<Row> = (app.events_offset..app.listed())
+        let query = state.search.as_ref().and_then(|s| Query::new(&s.query));
+        let rows: Vec<Row> = (self.main.events_offset..state.listed())
             .take(rows_available)
             .map(|k| {
-                let pos = app.listed_pos(k);
-                let i = app.event_at(pos);
+                let pos = state.listed_pos(k);
+                let i = state.event_at(pos);
                 let e = ledger.event(i);
-                let at_cursor = app.cursor.pos == Some(pos);
-                let future = app.is_future(pos);
+                let at_cursor = state.cursor.pos == Some(pos);
+                let future = state.is_future(pos);
                 let problem = e.flags & flags::PROBLEM != 0;
                 let gutter = match (at_cursor, problem, future) {
                     (true, _, _) => "▶",
@@ -152,14 +155,17 @@ impl Widget for Events<'_> {
                     ),
                     _ => ledger.account_name(e.account).to_string(),
                 };
-                let (amount, effect) = amount_text(ledger, i);
-                let amount_style = match effect {
-                    _ if future => Style::default(),
-                    Effect::Credit | Effect::Open => theme.credit(),
-                    Effect::Debit | Effect::Transfer => theme.debit(),
-                    _ => theme.muted(),
+                let (amount, delta) = amount_text(ledger, i);
+                let amount_style = if future {
+                    Style::default()
+                } else if delta.is_negative() {
+                    theme.debit()
+                } else if delta.is_positive() {
+                    theme.credit()
+                } else {
+                    theme.muted()
                 };
-                let balance = app.balance_after(i, e.account);
+                let balance = state.balance_after(i, e.account);
                 let balance_style = match balance {
                     Some(b) if b.is_negative() && !future => theme.negative(),
                     _ => Style::default(),
@@ -171,7 +177,7 @@ impl Widget for Events<'_> {
                 } else {
                     Style::default()
                 };
-                let matched = app.is_match(i);
+                let matched = state.is_match(i);
                 let q = if matched { query.as_ref() } else { None };
                 Row::new(vec![
                     Cell::from(gutter).style(if problem && !at_cursor {
@@ -230,8 +236,8 @@ impl Widget for Events<'_> {
         )
         .header(header)
         .render(inner, buf);
-        if app.listed() == 0 && inner.height > 1 {
-            let message = if app.filter.is_some() {
+        if state.listed() == 0 && inner.height > 1 {
+            let message = if state.filter.is_some() {
                 "no event passes the filter (F clears it)"
             } else {
                 "the log has no events"
@@ -243,6 +249,42 @@ impl Widget for Events<'_> {
                     ..inner
                 },
                 buf,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount_text;
+    use crate::ledger::{LoadOptions, load_bytes};
+
+    #[test]
+    fn amounts_read_as_the_change_the_ledger_applied() {
+        let log = [
+            r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":1}"#,
+            r#"{"accountId":"a","type":"WITHDRAW","amount":"30","timestamp":2}"#,
+            r#"{"accountId":"a","type":"TRANSFER","amount":"20","to":"b","timestamp":3}"#,
+            r#"{"accountId":"a","type":"TRANSFER","amount":"7","timestamp":4}"#,
+            r#"{"accountId":"a","type":"TRANSFER","amount":"5","to":"a","timestamp":5}"#,
+            r#"{"accountId":"a","type":"ACCOUNT_CLOSED","amount":"9","timestamp":6}"#,
+            r#"{"accountId":"a","type":"MYSTERY","amount":"4","timestamp":7}"#,
+            r#"{"accountId":"a","type":"DEPOSIT","amount":"-3","timestamp":8}"#,
+            r#"{"accountId":"a","type":"WITHDRAW","timestamp":9}"#,
+        ]
+        .join("\n");
+        let l = load_bytes("t", log.into_bytes(), &LoadOptions::default());
+        let texts: Vec<String> = (0..l.len()).map(|i| amount_text(&l, i).0).collect();
+        assert_eq!(
+            texts,
+            ["+100", "-30", "-20", "(7)", "(5)", "(9)", "(4)", "-3", ""],
+            "a transfer without `to` and one to itself move nothing"
+        );
+        for i in 0..l.len() {
+            assert_eq!(
+                amount_text(&l, i).1,
+                l.delta(i, l.event(i).account),
+                "event {i}"
             );
         }
     }

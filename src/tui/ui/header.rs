@@ -10,7 +10,8 @@ use super::{fit, visible};
 use crate::ledger::Integrity;
 use crate::ledger::time::format_time;
 use crate::text::group;
-use crate::tui::app::{App, Follow, Order};
+use crate::tui::app::{App, Follow};
+use crate::tui::state::Order;
 use crate::tui::theme::Theme;
 
 pub struct Header<'a> {
@@ -21,7 +22,8 @@ pub struct Header<'a> {
 impl Widget for Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
+        let state = &app.state;
+        let ledger = &state.ledger;
         let width = area.width as usize;
         let mut first = vec![
             Span::styled(" rewind ", theme.title()),
@@ -97,15 +99,15 @@ impl Widget for Header<'_> {
             )
         });
 
-        let cursor = app.cursor;
+        let cursor = state.cursor;
         let mut second = vec![Span::styled(" as of ", theme.muted())];
-        if app.order == Order::Recorded {
+        if state.order == Order::Recorded {
             second = vec![Span::styled(" RECORDED ORDER · as of ", theme.warning())];
         }
         if ledger.is_empty() {
             second.push(Span::raw("— (the log has no events)"));
         } else {
-            match app.order {
+            match state.order {
                 Order::Time => {
                     second.push(Span::styled(format_time(cursor.time), theme.header()));
                     second.push(Span::styled(" · ", theme.muted()));
@@ -130,7 +132,7 @@ impl Widget for Header<'_> {
                     second.push(Span::raw(format_time(cursor.time)));
                 }
             }
-            match app.cursor_event() {
+            match state.cursor_event() {
                 Some(i) => {
                     let e = ledger.event(i);
                     second.push(Span::styled(" · ", theme.muted()));
@@ -145,7 +147,7 @@ impl Widget for Header<'_> {
                     second.push(Span::raw(fit(&summary, width / 2)));
                 }
                 None => {
-                    if app.order == Order::Recorded {
+                    if state.order == Order::Recorded {
                         second.push(Span::styled(" · ", theme.muted()));
                     }
                     second.push(Span::styled("before the first event", theme.muted()));

@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{key_spans, visible};
-use crate::tui::app::{App, Follow, Pending, PromptKind};
+use crate::tui::app::{App, Follow};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
+use crate::tui::view::{Pending, PromptKind};
 
 pub struct Hints<'a> {
     pub app: &'a App,
@@ -51,7 +52,7 @@ impl Widget for Hints<'_> {
                 Some(error) => spans.push(Span::styled(format!("  {error}"), theme.error())),
                 None => {
                     if prompt.kind == PromptKind::Search
-                        && let Some(search) = &app.search
+                        && let Some(search) = &app.state.search
                     {
                         spans.push(Span::styled(
                             format!("  {} matches", search.events.len()),

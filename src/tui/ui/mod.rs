@@ -22,8 +22,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::app::{App, View};
+use super::app::App;
 use super::theme::Theme;
+use super::view::View;
 pub use crate::text::visible;
 use crate::text::visible_width;
 
@@ -51,43 +52,43 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     header::Header { app, theme }.render(areas.header, buf);
+    let (state, main) = (&app.state, &app.main);
     match &app.view {
         View::Main => {
-            accounts::Accounts { app, theme }.render(areas.accounts, buf);
-            problems::Problems { app, theme }.render(areas.problems, buf);
-            events::Events { app, theme }.render(areas.events, buf);
+            accounts::Accounts { state, main, theme }.render(areas.accounts, buf);
+            problems::Problems { state, main, theme }.render(areas.problems, buf);
+            events::Events { state, main, theme }.render(areas.events, buf);
         }
-        View::Diff { diff, scroll } => diff::DiffView {
-            app,
-            diff,
+        View::Diff(view) => diff::DiffView {
+            state,
+            diff: &view.diff,
             theme,
-            scroll: *scroll,
-        }
-        .render(areas.body, buf),
-        View::Detail { scroll } => detail::Detail {
-            app,
-            theme,
-            scroll: *scroll,
+            scroll: view.scroll,
         }
         .render(areas.body, buf),
-        View::Statement { account, scroll } => statement::Statement {
-            app,
+        View::Detail(view) => detail::Detail {
+            state,
             theme,
-            account: *account,
-            scroll: *scroll,
+            scroll: view.scroll,
+        }
+        .render(areas.body, buf),
+        View::Statement(view) => statement::Statement {
+            state,
+            theme,
+            account: view.account,
+            scroll: view.scroll,
         }
         .render(areas.body, buf),
     }
-    let strip = app.timeline.strip(
-        &app.ledger,
-        &app.marks,
-        app.cursor.time,
-        areas.timeline.width.saturating_sub(2) as usize,
-    );
+    let strip = state.strip(areas.timeline.width.saturating_sub(2) as usize);
     timeline::Timeline { strip, theme }.render(areas.timeline, buf);
     hints::Hints { app, theme }.render(areas.hints, buf);
-    if let Some(scroll) = app.help {
-        help::Help { theme, scroll }.render(area, buf);
+    if let Some(help) = app.help {
+        help::Help {
+            theme,
+            scroll: help.scroll,
+        }
+        .render(area, buf);
     }
 }
 

@@ -9,19 +9,21 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::{fit, group, pane_block};
 use crate::ledger::ProblemKind;
-use crate::tui::app::{App, Pane};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::view::{MainView, Pane};
 
 pub struct Problems<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub main: &'a MainView,
     pub theme: Theme,
 }
 
 impl Widget for Problems<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let problems = app.ledger.problems();
-        let focused = app.focus == Pane::Problems;
+        let (state, main, theme) = (self.state, self.main, self.theme);
+        let problems = state.ledger.problems();
+        let focused = main.focus == Pane::Problems;
         let count_style = if problems.is_empty() {
             theme.muted()
         } else {
@@ -53,10 +55,10 @@ impl Widget for Problems<'_> {
         let rows: Vec<Row> = problems
             .iter()
             .enumerate()
-            .skip(app.problem_offset)
+            .skip(main.problem_offset)
             .take(rows_available)
             .map(|(k, p)| {
-                let selected = k == app.problem_sel;
+                let selected = k == main.problem_sel;
                 let kind_style = match p.kind {
                     ProblemKind::ChainBroken | ProblemKind::TornTail => theme.error(),
                     _ => theme.warning(),
@@ -65,7 +67,7 @@ impl Widget for Problems<'_> {
                     Cell::from(if selected { "▸" } else { "!" }),
                     Cell::from(Text::from(p.line.to_string()).alignment(Alignment::Right)),
                     Cell::from(p.kind.name()).style(kind_style),
-                    Cell::from(fit(&app.ledger.message(p), message_width)),
+                    Cell::from(fit(&state.ledger.message(p), message_width)),
                 ])
                 .style(if selected && focused {
                     theme.selected()

@@ -10,11 +10,11 @@ use super::chart::BalanceChart;
 use super::{fit, fit_number};
 use crate::ledger::AccountId;
 use crate::ledger::time::format_time_short;
-use crate::tui::app::App;
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
 pub struct Statement<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
     pub theme: Theme,
     pub account: AccountId,
     /// The selected row; `None` follows the latest row.
@@ -23,10 +23,10 @@ pub struct Statement<'a> {
 
 impl Widget for Statement<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
+        let (state, theme) = (self.state, self.theme);
+        let ledger = &state.ledger;
         let account = self.account;
-        let state = ledger.account_at(account, app.moment());
+        let account_state = ledger.account_at(account, state.moment());
         let name = fit(ledger.account_name(account), 40);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -34,18 +34,25 @@ impl Widget for Statement<'_> {
             .title(Line::from(vec![
                 Span::styled(format!(" Statement of {name} "), theme.title()),
                 Span::styled(
-                    format!("up to the cursor · {} events · balance ", state.events),
+                    format!(
+                        "up to the cursor · {} events · balance ",
+                        account_state.events
+                    ),
                     theme.muted(),
                 ),
                 Span::styled(
-                    state.balance.to_string(),
-                    if state.balance.is_negative() {
+                    account_state.balance.to_string(),
+                    if account_state.balance.is_negative() {
                         theme.negative()
                     } else {
                         theme.header()
                     },
                 ),
-                Span::raw(if state.closed { " · closed " } else { " " }),
+                Span::raw(if account_state.closed {
+                    " · closed "
+                } else {
+                    " "
+                }),
             ]));
         let inner = block.inner(area);
         block.render(area, buf);
@@ -55,12 +62,12 @@ impl Widget for Statement<'_> {
         BalanceChart {
             ledger,
             account,
-            cursor: app.cursor.time,
+            cursor: state.cursor.time,
             theme,
         }
         .render(chart_area, buf);
 
-        let (postings, rows_total) = app.statement_rows(account);
+        let (postings, rows_total) = state.statement_rows(account);
         let visible = table_area.height.saturating_sub(1) as usize;
         let selected = self.scroll.unwrap_or(rows_total.saturating_sub(1));
         let start = (selected + 1).saturating_sub(visible);
