@@ -199,18 +199,24 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
         Command::Check(args) => check::run(args, options),
-        Command::Append(args) => append::run(args, options),
+        Command::Append(args) => {
+            written_in_place(&args.file, "append")?;
+            append::run(args, options)
+        }
         Command::Repair(args) => {
             files_only(&args.file, "repair")?;
+            written_in_place(&args.file, "repair")?;
             repair::run(args, options)
         }
         Command::Verify(args) => verify::run(args, options),
         Command::Seal(args) => {
             files_only(&args.input, "seal")?;
+            written_in_place(&args.input, "seal")?;
             seal::run(args, options)
         }
         Command::Snapshot(args) => {
             files_only(&args.file, "snapshot")?;
+            written_in_place(&args.file, "snapshot")?;
             snapshot::run(args, options)
         }
         Command::Generate(args) => generate::run(args),
@@ -237,6 +243,25 @@ fn files_only(source: &str, command: &str) -> Result<(), Failure> {
         return Err(Failure::usage(format!(
             "{url}: `rewind {command}` works on log files; a database keeps its own history \
              (`rewind verify` gives its digest)"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses standard input and a compressed file for a command that writes to the log or beside
+/// it: such a log is read whole into memory, and is read only.
+fn written_in_place(source: &str, command: &str) -> Result<(), Failure> {
+    if source == "-" {
+        return Err(Failure::usage(format!(
+            "-: `rewind {command}` works on a log file; standard input is read only"
+        )));
+    }
+    let packing = source::Packing::of_file(std::path::Path::new(source));
+    if packing != source::Packing::Plain {
+        return Err(Failure::usage(format!(
+            "{source}: {} data: `rewind {command}` works on a plain log file; a compressed log is \
+             read only (decompress it first)",
+            packing.name()
         )));
     }
     Ok(())
@@ -292,6 +317,9 @@ pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, F
     let Some(arg) = arg else {
         return Ok(Source::Sample);
     };
+    if arg == "-" {
+        return Ok(Source::Stdin);
+    }
     Ok(match pg_source(arg, options)? {
         Some(db) => Source::Pg(Box::new(db)),
         None => Source::File(PathBuf::from(arg)),

@@ -558,6 +558,7 @@ fn export_writes_the_same_rows_as_history() {
         .output()
         .unwrap();
     assert_eq!(csv, String::from_utf8(expected.stdout).unwrap());
+    assert!(csv.contains(",-187.60,,overdraft\n"), "{csv}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
     assert_eq!(
@@ -581,7 +582,18 @@ fn export_writes_the_same_rows_as_history() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains("rewind-events") && p.extension().unwrap() == "csv")
         .unwrap();
-    assert_eq!(std::fs::read_to_string(csv).unwrap().lines().count(), 3);
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    // The second withdrawal's overdraft is named on its row, the first one's row names none.
+    assert!(
+        csv.lines().next().unwrap().ends_with(",balance,problems"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(1).unwrap().ends_with(",212.40,"), "{csv}");
+    assert!(
+        csv.lines().nth(2).unwrap().ends_with(",-187.60,overdraft"),
+        "{csv}"
+    );
 }
 
 #[test]
