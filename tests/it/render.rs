@@ -285,6 +285,50 @@ fn the_detail_view_of_a_tampered_record_says_broken() {
 }
 
 #[test]
+fn e_on_a_tampered_record_shows_it_broken_never_verified() {
+    let mut bytes = std::fs::read("assets/sample.jsonl").unwrap();
+    let text_all = String::from_utf8(bytes.clone()).unwrap();
+    let line_403 = text_all.find("{\"seq\":403,").unwrap();
+    let at_amount = line_403 + text_all[line_403..].find("\"amount\":\"400.00\"").unwrap();
+    bytes[at_amount + 10] = b'5';
+    let mut app = App::new(
+        load_bytes("tampered.jsonl", bytes, &LoadOptions::default()),
+        (130, 40),
+    );
+    app.update(Action::First);
+    app.update(Action::NextProblem);
+    app.update(Action::NextProblem);
+    app.update(Action::Open);
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("Event line 403"), "{screen}");
+    assert!(screen.contains("✗ BROKEN here"), "{screen}");
+    assert!(!screen.contains("✓ verified"), "{screen}");
+}
+
+#[test]
+fn an_unreadable_line_is_shown_escaped_with_its_number_and_why() {
+    let log = "{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n\
+               not json \u{1b}]0;title\u{7} \u{ff}\n";
+    let mut app = App::new(
+        load_bytes(
+            "bad.jsonl",
+            log.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (120, 40),
+    );
+    app.update(Action::NextProblem);
+    app.update(Action::Open);
+    let buf = draw(&app, COLOR);
+    let screen = text(&buf);
+    assert!(screen.contains("Line 2 not an event"), "{screen}");
+    assert!(screen.contains("! bad-json invalid JSON"), "{screen}");
+    assert!(screen.contains("Raw line 2"), "{screen}");
+    assert!(screen.contains("not json \\e]0;title\\u{7} ÿ"), "{screen}");
+    assert_cells_measurable(&buf, "an unreadable line");
+}
+
+#[test]
 fn the_statement_lists_events_up_to_the_cursor_with_a_chart() {
     let mut app = sample_app(130, 40);
     at(&mut app, "2024-03-14T16:00:30Z");

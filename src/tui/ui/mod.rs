@@ -11,6 +11,7 @@ pub use crate::text::group;
 mod help;
 mod hints;
 pub mod layout;
+mod line;
 mod problems;
 mod statement;
 pub mod timeline;
@@ -72,6 +73,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             scroll: view.scroll,
         }
         .render(areas.body, buf),
+        View::Line(view) => line::UnreadableLine { view, theme }.render(areas.body, buf),
         View::Statement(view) => statement::Statement {
             state,
             theme,
