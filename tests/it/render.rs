@@ -924,3 +924,116 @@ fn lookalike_accounts_are_listed_with_the_difference_shown() {
         "{screen}"
     );
 }
+
+// ----- columns by priority -----
+
+const BIG: &str = concat!(
+    r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"123456789012345678.00","timestamp":"2024-03-14T10:22:33Z","meta":{"merchant":"Opening balance"}}"#,
+    "\n",
+    r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"90071992547410.00","timestamp":"2024-03-14T10:22:34Z"}"#,
+    "\n",
+    r#"{"accountId":"cust-0417","type":"WITHDRAW","amount":"1.25","timestamp":"2024-03-14T10:22:35Z","meta":{"note":"card 4411"}}"#,
+    "\n",
+    r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"0.01","timestamp":"2024-03-14T10:22:36Z"}"#,
+    "\n",
+);
+
+fn big_app(width: u16, height: u16) -> App {
+    App::new(
+        load_bytes(
+            "big.jsonl",
+            BIG.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (width, height),
+    )
+}
+
+/// The rows of a pane's area, read from the buffer.
+fn rows_in(buf: &Buffer, area: ratatui::layout::Rect) -> Vec<String> {
+    (area.y..area.y + area.height)
+        .map(|y| {
+            (area.x..area.x + area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn amounts_and_times_are_never_cut_and_ids_stay_apart() {
+    for (w, h) in [(80, 24), (120, 40), (220, 60)] {
+        let mut app = big_app(w, h);
+        app.update(Action::StepBack);
+        let buf = draw(&app, COLOR);
+        let areas = app.areas();
+        let accounts = rows_in(&buf, areas.accounts).join("\n");
+        let events = rows_in(&buf, areas.events).join("\n");
+        let at = format!("{w}×{h}");
+        // The balances whole in the accounts pane, each id apart from the other.
+        assert!(
+            accounts.contains("123456789012345676.75"),
+            "{at}\n{accounts}"
+        );
+        assert!(accounts.contains("90071992547410.00"), "{at}\n{accounts}");
+        let names: Vec<&str> = accounts
+            .lines()
+            .filter(|l| l.contains("0417"))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(names.len(), 2, "{at}\n{accounts}");
+        assert_ne!(names[0], names[1], "{at}\n{accounts}");
+        // The amounts, the balances and the times whole in the events pane.
+        for whole in [
+            "+123456789012345678.00",
+            "123456789012345678.00",
+            "+90071992547410.00",
+            "90071992547410.00",
+            "-1.25",
+            "123456789012345676.75",
+            "10:22:33",
+            "10:22:35",
+        ] {
+            assert!(events.contains(whole), "{at}: {whole}\n{events}");
+        }
+        let ids: Vec<String> = events
+            .lines()
+            .filter(|l| l.contains("10:22:3"))
+            .map(|l| l.split_whitespace().nth(3).unwrap_or("").to_string())
+            .collect();
+        assert!(
+            ids.iter().any(|i| i.ends_with("0417")) && ids.iter().any(|i| i.ends_with("4170")),
+            "{at}: {ids:?}\n{events}"
+        );
+        assert_cells_measurable(&buf, &at);
+        // The statement: its times and numbers whole.
+        app.main.focus = rewind::tui::app::Pane::Accounts;
+        app.update(Action::Open);
+        let screen = text(&draw(&app, COLOR));
+        for whole in [
+            "2024-03-14 10:22:33",
+            "+123456789012345678.00",
+            "123456789012345676.75",
+        ] {
+            assert!(screen.contains(whole), "{at}: {whole}\n{screen}");
+        }
+        if w >= 120 {
+            assert!(screen.contains("DESCRIPTION"), "{at}\n{screen}");
+            assert!(screen.contains("card 4411"), "{at}\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn spare_width_goes_to_a_description_of_each_event() {
+    let app = sample_app(220, 60);
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("DESCRIPTION"), "{screen}");
+    let mut app = sample_app(220, 60);
+    at(&mut app, "2024-03-14T16:00:30Z");
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains("host retry after timeout · ATM-0042 Main St · A7Q2K9"),
+        "{screen}"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chart;
+pub mod columns;
 mod detail;
 mod diff;
 pub mod events;
