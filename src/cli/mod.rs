@@ -8,6 +8,7 @@ mod check;
 mod checkpoint;
 mod completions;
 pub mod database;
+mod diff;
 pub mod evidence;
 mod generate;
 pub mod history;
@@ -77,6 +78,9 @@ pub enum Command {
     Balance(balance::BalanceArgs),
     /// One account's statement: seq, time, type, signed amount, balance after.
     History(history::HistoryArgs),
+    /// What changed between two moments: each account's balance before and after, the events
+    /// between, and their totals per type.
+    Diff(diff::DiffArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
     /// Appends one sealed event; prints it and the new head digest.
@@ -198,6 +202,7 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
     match command {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
+        Command::Diff(args) => diff::run(args, options),
         Command::Check(args) => check::run(args, options),
         Command::Append(args) => {
             written_in_place(&args.file, "append")?;

@@ -7,31 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::ledger::cells::{Cell, csv_header, csv_row};
+pub use crate::ledger::diff::{EventRow, event_rows, write_events_csv};
 use crate::ledger::files::{self, Replace};
 use crate::ledger::statement::{StatementRow, statement, statement_json, statement_row, write_csv};
 use crate::ledger::time::format_time;
-use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
-
-/// One event between two moments.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct EventRow {
-    pub seq: u64,
-    pub line: u64,
-    pub timestamp: String,
-    pub event_id: Option<String>,
-    pub account_id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The amount as written (absent when the event has none).
-    pub amount: Option<Money>,
-    pub to: Option<String>,
-    /// The account's balance right after the event.
-    pub balance: Option<Money>,
-    /// The kinds of the event's problems, none for most rows.
-    pub problems: Vec<&'static str>,
-}
+use crate::ledger::{AccountId, Ledger, Millis, Moment};
 
 /// A file name made only of safe characters.
 fn safe(text: &str) -> String {
@@ -140,29 +120,6 @@ pub fn export_statement(
     )
 }
 
-/// The rows of events (indexes in recorded order).
-pub fn event_rows(ledger: &Ledger, events: &[u32]) -> Vec<EventRow> {
-    events
-        .iter()
-        .map(|&i| {
-            let i = i as usize;
-            let e = ledger.event(i);
-            EventRow {
-                seq: ledger.seq_of(i),
-                line: e.line,
-                timestamp: format_time(e.ts),
-                event_id: ledger.event_id(i),
-                account_id: ledger.account_name(e.account).to_string(),
-                kind: ledger.type_name(e.kind).to_string(),
-                amount: e.has_amount().then_some(e.amount),
-                to: e.to_account().map(|t| ledger.account_name(t).to_string()),
-                balance: ledger.balance_after(i, e.account),
-                problems: ledger.problem_names(i),
-            }
-        })
-        .collect()
-}
-
 /// The events between two moments, labelled by their names (`a`, `b`, `.` for the cursor).
 pub fn export_events(
     dir: &Path,
@@ -186,43 +143,7 @@ pub fn export_events(
         dir,
         ledger,
         &stem,
-        |f| {
-            let mut w = csv::Writer::from_writer(f);
-            csv_header(
-                &mut w,
-                &[
-                    "seq",
-                    "line",
-                    "timestamp",
-                    "eventId",
-                    "accountId",
-                    "type",
-                    "amount",
-                    "to",
-                    "balance",
-                    "problems",
-                ],
-            )?;
-            for r in &rows {
-                csv_row(
-                    &mut w,
-                    &[
-                        Cell::Plain(r.seq.to_string()),
-                        Cell::Plain(r.line.to_string()),
-                        Cell::Plain(r.timestamp.clone()),
-                        Cell::Text(r.event_id.as_deref().unwrap_or_default()),
-                        Cell::Text(&r.account_id),
-                        Cell::Text(&r.kind),
-                        Cell::Plain(r.amount.map(|a| a.to_string()).unwrap_or_default()),
-                        Cell::Text(r.to.as_deref().unwrap_or_default()),
-                        Cell::Plain(r.balance.map(|b| b.to_string()).unwrap_or_default()),
-                        Cell::Text(&r.problems.join(",")),
-                    ],
-                )?;
-            }
-            w.flush()?;
-            Ok(())
-        },
+        |f| write_events_csv(f, &rows).map_err(std::io::Error::other),
         &json,
     )
 }
