@@ -38,14 +38,30 @@ impl Widget for Hints<'_> {
                     "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
                 ),
                 PromptKind::Search => (" /", "  any text of any field · Enter keeps · Esc cancels"),
+                PromptKind::Export => (
+                    " export to: ",
+                    "  Enter writes the CSV, and the JSON beside it · Esc cancels",
+                ),
                 PromptKind::Filter => (
                     " filter: ",
                     "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME · empty clears",
                 ),
             };
+            // A line longer than the screen shows its end, where the typing is.
+            let input = visible(&prompt.input);
+            let room = (area.width as usize).saturating_sub(label.chars().count() + 2);
+            let shown = if crate::text::visible_width(&input) > room {
+                let chars: Vec<char> = input.chars().collect();
+                let tail: String = chars[chars.len().saturating_sub(room.saturating_sub(1))..]
+                    .iter()
+                    .collect();
+                format!("…{tail}")
+            } else {
+                input.into_owned()
+            };
             let mut spans = vec![
                 Span::styled(label, theme.key()),
-                Span::raw(visible(&prompt.input).into_owned()),
+                Span::raw(shown),
                 Span::styled("▏", theme.slider_cursor()),
             ];
             match &prompt.error {
