@@ -602,6 +602,59 @@ fn e_on_a_broken_chain_lands_on_the_broken_record() {
     assert_eq!(cursor_line(&app), 403);
 }
 
+#[test]
+fn an_exact_account_filter_matches_that_id_only() {
+    let log = concat!(
+        r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"1","timestamp":1}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"2","timestamp":2}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"TRANSFER","amount":"1","to":"cust-0417","timestamp":3}"#,
+        "\n",
+    );
+    let mut app = app_of(log);
+    keys(&mut app, "faccount:cust-0417");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.listed(), 3, "a part matches both");
+    for exact in ["faccount:=cust-0417", "faccount:\"cust-0417\""] {
+        press(&mut app, KeyCode::Char('F'));
+        keys(&mut app, exact);
+        press(&mut app, KeyCode::Enter);
+        assert!(app.prompt.is_none(), "{:?}", app.prompt);
+        // Its own deposit, and the transfer to it; not the other account's deposit.
+        assert_eq!(
+            app.state.visible.as_deref(),
+            Some(&[0u32, 2][..]),
+            "{exact}"
+        );
+    }
+    press(&mut app, KeyCode::Char('F'));
+    keys(&mut app, "faccount:=");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.as_ref().unwrap().error.is_some());
+}
+
+#[test]
+fn tab_goes_accounts_events_problems() {
+    for size in [(130, 42), (80, 24)] {
+        let mut app = sample();
+        app.resize(size.0, size.1);
+        app.main.focus = Pane::Accounts;
+        let mut seen = vec![app.main.focus];
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Tab);
+            seen.push(app.main.focus);
+        }
+        assert_eq!(
+            seen,
+            [Pane::Accounts, Pane::Events, Pane::Problems, Pane::Accounts],
+            "{size:?}"
+        );
+        app.key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(app.main.focus, Pane::Problems);
+    }
+}
+
 // ----- marks and diff -----
 
 #[test]

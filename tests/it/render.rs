@@ -1137,3 +1137,37 @@ fn the_cursor_row_keeps_the_problem_and_closed_marks() {
     let a = accounts.iter().find(|r| r.contains(" a ")).unwrap();
     assert!(a.contains("▸✕"), "the selected closed account: {a}");
 }
+
+#[test]
+fn the_focused_pane_stands_out_without_colour_and_the_hints_name_it() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = sample_app(w, h);
+        for (pane, name) in [
+            (rewind::tui::app::Pane::Events, "events"),
+            (rewind::tui::app::Pane::Accounts, "accounts"),
+            (rewind::tui::app::Pane::Problems, "problems"),
+        ] {
+            app.main.focus = pane;
+            let buf = draw(&app, NO_COLOR);
+            let areas = app.areas();
+            let (focused, others) = match pane {
+                rewind::tui::app::Pane::Events => (areas.events, [areas.accounts, areas.problems]),
+                rewind::tui::app::Pane::Accounts => {
+                    (areas.accounts, [areas.events, areas.problems])
+                }
+                rewind::tui::app::Pane::Problems => {
+                    (areas.problems, [areas.events, areas.accounts])
+                }
+            };
+            assert_eq!(buf[(focused.x, focused.y)].symbol(), "┏", "{w}: {name}");
+            let title = buf[(focused.x + 2, focused.y)].modifier;
+            assert!(title.contains(Modifier::REVERSED), "{w}: {name}");
+            for o in others {
+                assert_eq!(buf[(o.x, o.y)].symbol(), "┌", "{w}: {name}");
+            }
+            let hints = rows_in(&buf, areas.hints).join("");
+            assert!(hints.starts_with(&format!(" {name}  ")), "{w}: {hints}");
+            assert!(hints.contains("q quit"), "{w}: {hints}");
+        }
+    }
+}

@@ -10,7 +10,8 @@ use super::{key_spans, visible};
 use crate::tui::app::{App, Follow};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
-use crate::tui::view::{Pending, PromptKind};
+use crate::tui::view::{Pending, PromptKind, View};
+use ratatui::style::Modifier;
 
 pub struct Hints<'a> {
     pub app: &'a App,
@@ -115,13 +116,27 @@ impl Widget for Hints<'_> {
         for pair in head {
             let mut trial = shown.clone();
             trial.push(pair);
-            if width(&trial) + width(&tail) > area.width as usize {
+            if width(&trial) + width(&tail) + 12 > area.width as usize {
                 break;
             }
             shown = trial;
         }
         shown.extend(tail);
-        let mut spans = vec![Span::raw(" ")];
+        // Where the keys go: the focused pane, or the view on screen.
+        let place = match &app.view {
+            View::Main => app.main.focus_name(),
+            View::Detail(_) => "details",
+            View::Line(_) => "line",
+            View::Statement(_) => "statement",
+            View::Diff(_) => "diff",
+        };
+        let mut spans = vec![
+            Span::styled(
+                format!(" {place} "),
+                theme.title().add_modifier(Modifier::REVERSED),
+            ),
+            Span::raw(" "),
+        ];
         spans.extend(key_spans(&shown, theme));
         Line::from(spans).render(area, buf);
     }
