@@ -94,8 +94,33 @@ pub fn export_statement(
     account: AccountId,
     moment: Moment,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
+    let stem = statement_stem(ledger, account, moment);
+    export_statement_as(dir, &stem, ledger, account, moment)
+}
+
+/// The name an account's statement is written under by default (without `.csv`).
+pub fn statement_stem(ledger: &Ledger, account: AccountId, moment: Moment) -> String {
+    let label = match moment {
+        Moment::Time(t) => stamp(t),
+        Moment::End => "end".into(),
+        Moment::Seq(n) => format!("seq{n}"),
+    };
+    format!(
+        "rewind-statement-{}-{label}",
+        safe(ledger.account_name(account))
+    )
+}
+
+/// [`export_statement`] under a name of the user's: `stem.csv` and `stem.json` in `dir`.
+pub fn export_statement_as(
+    dir: &Path,
+    stem: &str,
+    ledger: &Ledger,
+    account: AccountId,
+    moment: Moment,
+) -> std::io::Result<(PathBuf, PathBuf)> {
     let name = ledger.account_name(account);
-    let (rows, to, label): (Vec<StatementRow>, Option<Millis>, String) = match moment {
+    let (rows, to, _label): (Vec<StatementRow>, Option<Millis>, String) = match moment {
         Moment::Time(t) => (statement(ledger, account, None, Some(t)), Some(t), stamp(t)),
         Moment::End => (statement(ledger, account, None, None), None, "end".into()),
         Moment::Seq(n) => (
@@ -109,12 +134,11 @@ pub fn export_statement(
             format!("seq{n}"),
         ),
     };
-    let stem = format!("rewind-statement-{}-{label}", safe(name));
     let json = statement_json(name, None, to, &rows);
     write_pair(
         dir,
         ledger,
-        &stem,
+        stem,
         |f| write_csv(f, &rows).map_err(std::io::Error::other),
         &json,
     )
@@ -123,6 +147,22 @@ pub fn export_statement(
 /// The events between two moments, labelled by their names (`a`, `b`, `.` for the cursor).
 pub fn export_events(
     dir: &Path,
+    ledger: &Ledger,
+    events: &[u32],
+    label: &str,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    export_events_as(dir, &events_stem(label), ledger, events, label)
+}
+
+/// The name the events between two moments are written under by default (without `.csv`).
+pub fn events_stem(label: &str) -> String {
+    format!("rewind-events-{}", safe(label))
+}
+
+/// [`export_events`] under a name of the user's: `stem.csv` and `stem.json` in `dir`.
+pub fn export_events_as(
+    dir: &Path,
+    stem: &str,
     ledger: &Ledger,
     events: &[u32],
     label: &str,
@@ -138,11 +178,10 @@ pub fn export_events(
         rows: &rows,
     })
     .expect("serializable");
-    let stem = format!("rewind-events-{}", safe(label));
     write_pair(
         dir,
         ledger,
-        &stem,
+        stem,
         |f| write_events_csv(f, &rows).map_err(std::io::Error::other),
         &json,
     )

@@ -95,15 +95,23 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The bordered frame of a pane, its border bright when the pane has the focus.
+/// The bordered frame of a pane. The focused pane stands out with and without colour: a thick
+/// border, bright, and its title reversed.
 pub fn pane_block(title: Vec<Span<'static>>, focused: bool, theme: Theme) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused()
-        } else {
-            theme.border()
-        })
+    let block = Block::default().borders(Borders::ALL);
+    if !focused {
+        return block.border_style(theme.border()).title(Line::from(title));
+    }
+    let mut title = title;
+    if let Some(first) = title.first_mut() {
+        *first = Span::styled(
+            first.content.clone(),
+            first.style.add_modifier(ratatui::style::Modifier::REVERSED),
+        );
+    }
+    block
+        .border_type(ratatui::widgets::BorderType::Thick)
+        .border_style(theme.border_focused())
         .title(Line::from(title))
 }
 

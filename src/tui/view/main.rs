@@ -53,6 +53,15 @@ fn inside(r: Rect, x: u16, y: u16) -> bool {
 }
 
 impl MainView {
+    /// The focused pane's name, for the hint line.
+    pub fn focus_name(&self) -> &'static str {
+        match self.focus {
+            Pane::Accounts => "accounts",
+            Pane::Events => "events",
+            Pane::Problems => "problems",
+        }
+    }
+
     /// The context whose keys apply: the focused pane's.
     pub fn context(&self) -> Context {
         match self.focus {
