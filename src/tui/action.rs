@@ -55,6 +55,10 @@ pub enum Action {
     Export,
     /// Copy the head digest to the terminal's clipboard.
     CopyDigest,
+    /// Every change of the selected field of a state card.
+    Blame,
+    /// The statement of the account on screen.
+    OpenStatement,
 }
 
 impl Action {
@@ -64,7 +68,9 @@ impl Action {
             Action::Quit => "quit",
             Action::Help => "show / hide this help",
             Action::Back => "back: close the view or prompt on top",
-            Action::Open => "open the selection (event details, account statement)",
+            Action::Open => {
+                "open the selection (event details, account state card) or go to it (a problem, a change)"
+            }
             Action::NextPane => "focus the next pane",
             Action::PrevPane => "focus the previous pane",
             Action::StepBack => "one event back in time",
@@ -97,6 +103,10 @@ impl Action {
             Action::Diff => "d, a mark, then a mark or . (cursor): what changed between them",
             Action::Export => "export the statement (or the diff's events) to CSV and JSON",
             Action::CopyDigest => "copy the head digest to the clipboard (OSC 52)",
+            Action::Blame => {
+                "every change of the selected field (Enter on one moves the cursor there)"
+            }
+            Action::OpenStatement => "the account's statement and balance chart",
         }
     }
 
@@ -128,6 +138,8 @@ impl Action {
             Action::Diff => "diff",
             Action::Export => "export",
             Action::CopyDigest => "copy digest",
+            Action::Blame => "blame",
+            Action::OpenStatement => "statement",
         }
     }
 }

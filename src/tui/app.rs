@@ -26,8 +26,8 @@ use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time}
 
 pub use super::state::{Cursor, Order, Search, State};
 pub use super::view::{
-    DetailView, DiffView, Effect, HelpView, MainView, Pane, Pending, Prompt, PromptKind,
-    StatementView, View, scroll_to_show,
+    BlameView, CardView, DetailView, DiffView, Effect, HelpView, MainView, Pane, Pending, Prompt,
+    PromptKind, StatementView, View, scroll_to_show,
 };
 
 /// Logs up to this many events are searched as you type; larger ones when you press Enter.
@@ -187,7 +187,9 @@ impl App {
             | Action::Up
             | Action::Down
             | Action::ListPageUp
-            | Action::ListPageDown => {
+            | Action::ListPageDown
+            | Action::Blame
+            | Action::OpenStatement => {
                 let page = self.page_rows();
                 if let Some(effect) = self.view.handle(action, &mut self.main, &self.state, page) {
                     self.apply(effect);
@@ -496,7 +498,15 @@ impl App {
                 events = diff.events.iter().map(|&e| e as usize).collect();
                 export_events(&self.export_dir, &state.ledger, &diff.events, &label)
             }
-            (View::Statement(StatementView { account, .. }), _) => {
+            (View::Statement(StatementView { account, .. }), _)
+            | (View::Card(CardView { account, .. }), _)
+            | (
+                View::Blame(BlameView {
+                    card: CardView { account, .. },
+                    ..
+                }),
+                _,
+            ) => {
                 events = state.statement_events(*account);
                 export_statement(&self.export_dir, &state.ledger, *account, state.moment())
             }

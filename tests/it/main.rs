@@ -33,6 +33,7 @@ mod replay_props;
 mod snapshot_cli;
 mod snapshot_props;
 mod state;
+mod state_card;
 mod store;
 mod store_processes;
 mod writers;

@@ -12,6 +12,7 @@ mod help;
 mod hints;
 pub mod layout;
 mod problems;
+mod state_card;
 mod statement;
 pub mod timeline;
 
@@ -72,6 +73,8 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             scroll: view.scroll,
         }
         .render(areas.body, buf),
+        View::Card(view) => state_card::CardScreen { state, view, theme }.render(areas.body, buf),
+        View::Blame(view) => state_card::BlameScreen { state, view, theme }.render(areas.body, buf),
         View::Statement(view) => statement::Statement {
             state,
             theme,

@@ -4,7 +4,7 @@
 
 use ratatui::layout::Rect;
 
-use super::{DetailView, Effect, StatementView, View, add_clamped, list_delta, scroll_to_show};
+use super::{CardView, DetailView, Effect, View, add_clamped, list_delta, scroll_to_show};
 use crate::ledger::AccountId;
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
@@ -93,7 +93,7 @@ impl MainView {
             Pane::Events => None,
             Pane::Accounts => {
                 let account = self.selected_account(state)?;
-                Some(Effect::Open(View::Statement(StatementView::new(account))))
+                Some(Effect::Open(View::Card(CardView::new(account))))
             }
             Pane::Problems => Some(Effect::JumpToProblem(self.problem_sel)),
         }

@@ -4,18 +4,22 @@
 //! the actions aimed at it; what it cannot do itself (move the time cursor, open or close a view)
 //! it asks of the app as an [`Effect`].
 
+pub mod blame;
 pub mod details;
 pub mod diff;
 pub mod help;
 pub mod main;
 pub mod prompt;
+pub mod state_card;
 pub mod statement;
 
+pub use blame::BlameView;
 pub use details::DetailView;
 pub use diff::DiffView;
 pub use help::HelpView;
 pub use main::{MainView, Pane};
 pub use prompt::{Pending, Prompt, PromptKind};
+pub use state_card::CardView;
 pub use statement::StatementView;
 
 use super::action::Action;
@@ -33,6 +37,10 @@ pub enum View {
     Statement(StatementView),
     /// What changed between two moments.
     Diff(DiffView),
+    /// An account's balance and fields as of the cursor.
+    Card(CardView),
+    /// Every change of one field of an account.
+    Blame(BlameView),
 }
 
 /// What a view asks of the app.
@@ -60,6 +68,8 @@ impl View {
             View::Detail(_) => Context::Detail,
             View::Statement(_) => Context::Statement,
             View::Diff(_) => Context::Diff,
+            View::Card(_) => Context::Card,
+            View::Blame(_) => Context::Blame,
         }
     }
 
@@ -76,6 +86,8 @@ impl View {
             View::Detail(v) => v.handle(action, page),
             View::Statement(v) => v.handle(action, state, page),
             View::Diff(v) => v.handle(action, page),
+            View::Card(v) => v.handle(action, state, page),
+            View::Blame(v) => v.handle(action, state, page),
         }
     }
 
@@ -93,6 +105,14 @@ impl View {
             }
             View::Diff(v) => {
                 v.move_by(delta);
+                None
+            }
+            View::Card(v) => {
+                v.move_by(delta, state);
+                None
+            }
+            View::Blame(v) => {
+                v.move_by(delta, state);
                 None
             }
         }
