@@ -59,6 +59,8 @@ pub enum Action {
     Blame,
     /// The statement of the account on screen.
     OpenStatement,
+    /// Type a condition and go to where it first holds.
+    When,
 }
 
 impl Action {
@@ -89,8 +91,10 @@ impl Action {
             Action::ListPageUp => "a page up in the list",
             Action::ListPageDown => "a page down in the list",
             Action::Search => "search every field of every event (as you type; Enter keeps it)",
-            Action::NextMatch => "next match (moves the cursor there)",
-            Action::PrevMatch => "previous match",
+            Action::NextMatch => {
+                "next match, or interval of the w condition: whichever was asked last"
+            }
+            Action::PrevMatch => "previous match, or interval of the w condition",
             Action::NextProblem => "next problem (moves the cursor to its event)",
             Action::PrevProblem => "previous problem",
             Action::Filter => {
@@ -107,6 +111,9 @@ impl Action {
                 "every change of the selected field (Enter on one moves the cursor there)"
             }
             Action::OpenStatement => "the account's statement and balance chart",
+            Action::When => {
+                "when: a condition (balance < 0, status = frozen, type:withdraw amount:>5000): the first moment it holds from the cursor on; n/N the next / previous interval"
+            }
         }
     }
 
@@ -140,6 +147,7 @@ impl Action {
             Action::CopyDigest => "copy digest",
             Action::Blame => "blame",
             Action::OpenStatement => "statement",
+            Action::When => "when",
         }
     }
 }

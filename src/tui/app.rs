@@ -213,8 +213,8 @@ impl App {
             Action::Last => state.go_last(),
             Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
             Action::Search => self.open_prompt(PromptKind::Search),
-            Action::NextMatch => self.status = Some(state.next_match(true, false)),
-            Action::PrevMatch => self.status = Some(state.next_match(false, false)),
+            Action::NextMatch => self.find_next(true),
+            Action::PrevMatch => self.find_next(false),
             Action::NextProblem => self.next_problem(true),
             Action::PrevProblem => self.next_problem(false),
             Action::Filter => self.open_prompt(PromptKind::Filter),
@@ -246,6 +246,7 @@ impl App {
             }
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
+            Action::When => self.open_prompt(PromptKind::When),
         }
         self.keep_in_view();
     }
@@ -270,6 +271,7 @@ impl App {
     fn open_prompt(&mut self, kind: PromptKind) {
         let input = match (kind, &self.state.filter) {
             (PromptKind::Filter, Some(f)) => f.text.clone(),
+            (PromptKind::When, _) => self.when_input(),
             _ => String::new(),
         };
         let mut prompt = Prompt::new(kind, input);
@@ -307,6 +309,7 @@ impl App {
                     PromptKind::Jump => self.submit_jump(&input),
                     PromptKind::Search => self.submit_search(&input),
                     PromptKind::Filter => self.submit_filter(&input),
+                    PromptKind::When => self.submit_when(&input),
                 }
             }
         }
@@ -335,6 +338,7 @@ impl App {
 
     fn submit_search(&mut self, input: &str) {
         self.prompt = None;
+        self.state.find = super::state::when::Find::Search;
         self.state.run_search(input);
         match &self.state.search {
             None => {}

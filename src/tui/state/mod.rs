@@ -6,6 +6,7 @@
 mod cursor;
 mod positions;
 pub mod timeline;
+pub mod when;
 
 use std::collections::BTreeMap;
 
@@ -58,6 +59,10 @@ pub struct State {
     pub marks: BTreeMap<char, Moment>,
     /// The timeline's columns, counted for the current width.
     pub timeline: Timeline,
+    /// The `w` condition and where it holds.
+    pub when: Option<when::When>,
+    /// What `n`/`N` step through.
+    pub find: when::Find,
 }
 
 impl State {
@@ -73,6 +78,8 @@ impl State {
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),
             timeline: Timeline::default(),
+            when: None,
+            find: when::Find::default(),
         }
     }
 
@@ -222,6 +229,7 @@ impl State {
             .iter()
             .map(|&(pos, _)| self.ledger.event(self.event_at(pos as usize)).ts);
         timeline.refresh(&self.ledger, times, width);
+        timeline.set_when(&self.ledger, &self.when_spans(), width);
         self.timeline = timeline;
     }
 

@@ -38,6 +38,10 @@ impl Widget for Hints<'_> {
                     "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
                 ),
                 PromptKind::Search => (" /", "  any text of any field · Enter keeps · Esc cancels"),
+                PromptKind::When => (
+                    " when: ",
+                    "  balance < 0 · status = frozen · address ~ \"Elm\" · type:withdraw amount:>5000 · empty clears",
+                ),
                 PromptKind::Filter => (
                     " filter: ",
                     "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME · empty clears",

@@ -14,6 +14,8 @@ pub enum PromptKind {
     Jump,
     Search,
     Filter,
+    /// A condition for `w`.
+    When,
 }
 
 /// A line the user is typing.
