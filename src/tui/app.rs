@@ -414,7 +414,7 @@ impl App {
                             },
                             Point { name: c, moment: b },
                         );
-                        self.view = View::Diff(DiffView::new(diff));
+                        self.view = View::Diff(DiffView::with_fields(diff, &state.ledger));
                         self.status = None;
                     }
                     _ => self.no_mark(c),

@@ -313,3 +313,80 @@ fn the_card_at_every_moment_equals_the_state_of_the_ledger() {
         app.view = View::Main;
     }
 }
+
+#[test]
+fn the_diff_between_two_marks_lists_field_changes_as_well_as_balances() {
+    let mut app = app_of(LOG, (120, 40));
+    let (ann, bob) = (account(&app, "ann"), account(&app, "bob"));
+    app.jump_to_time(parse_time("2024-03-01T11:00:00Z").unwrap());
+    keys(&mut app, "ma");
+    press(&mut app, KeyCode::End);
+    keys(&mut app, "da.");
+    let View::Diff(view) = &app.view else {
+        panic!("{:?}", app.view)
+    };
+    let got: Vec<(AccountId, String, Option<Value>, Option<Value>)> = view
+        .fields
+        .iter()
+        .flat_map(|f| {
+            f.changes
+                .iter()
+                .map(|c| (f.account, c.field.clone(), c.old.clone(), c.new.clone()))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                ann,
+                "address".to_string(),
+                text_value("1 Old Rd"),
+                text_value("9 Bay Ave")
+            ),
+            (ann, "city".to_string(), None, text_value("Harbourside")),
+            (bob, "status".to_string(), None, text_value("frozen")),
+        ]
+    );
+    let shown = screen(&draw(&app));
+    assert!(shown.contains("3 fields changed"), "{shown}");
+    assert!(shown.contains("1 Old Rd → 9 Bay Ave"), "{shown}");
+    assert!(shown.contains("(not set) → frozen"), "{shown}");
+    // Between two moments with no field change: balances only.
+    press(&mut app, KeyCode::Esc);
+    app.jump_to_time(parse_time("2024-03-01T12:00:00Z").unwrap());
+    keys(&mut app, "mb");
+    keys(&mut app, "dab");
+    let View::Diff(view) = &app.view else {
+        panic!("{:?}", app.view)
+    };
+    assert_eq!(view.fields.len(), 1, "{:?}", view.fields);
+    assert_eq!(view.fields[0].changes[0].new, text_value("12 Elm St"));
+    app.jump_to_time(parse_time("2024-03-01T11:45:00Z").unwrap());
+    keys(&mut app, "mc");
+    keys(&mut app, "dcb");
+    let View::Diff(view) = &app.view else {
+        panic!("{:?}", app.view)
+    };
+    assert!(view.fields.is_empty(), "{:?}", view.fields);
+    assert!(!screen(&draw(&app)).contains("field changed"));
+}
+
+#[test]
+fn field_changes_in_a_diff_are_escaped() {
+    let mut app = app_of(HOSTILE, (120, 40));
+    app.jump_to_time(parse_time("2024-03-01T10:00:00Z").unwrap());
+    keys(&mut app, "ma");
+    press(&mut app, KeyCode::End);
+    keys(&mut app, "da.");
+    let buf = draw(&app);
+    for cell in buf.content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || c == '\u{202e}')
+        );
+    }
+    let shown = screen(&buf);
+    assert!(shown.contains("(not set) → 12 Elm\\e[2J"), "{shown}");
+}

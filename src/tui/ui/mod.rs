@@ -6,6 +6,7 @@ mod chart;
 mod detail;
 mod diff;
 pub mod events;
+mod field_diff;
 mod header;
 pub use crate::text::group;
 mod help;
@@ -63,6 +64,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         View::Diff(view) => diff::DiffView {
             state,
             diff: &view.diff,
+            fields: &view.fields,
             theme,
             scroll: view.scroll,
         }

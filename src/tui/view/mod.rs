@@ -7,6 +7,7 @@
 pub mod blame;
 pub mod details;
 pub mod diff;
+pub mod field_diff;
 pub mod help;
 pub mod main;
 pub mod prompt;
