@@ -25,8 +25,8 @@ use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time}
 
 pub use super::state::{Cursor, Order, Search, State};
 pub use super::view::{
-    DetailView, DiffView, Effect, HelpView, LineView, MainView, Pane, Pending, Prompt, PromptKind,
-    StatementView, View, scroll_to_show,
+    BlameView, CardView, DetailView, DiffView, Effect, HelpView, LineView, MainView, Pane, Pending,
+    Prompt, PromptKind, StatementView, View, scroll_to_show,
 };
 
 /// Logs up to this many events are searched as you type; larger ones when you press Enter.
@@ -189,7 +189,9 @@ impl App {
             | Action::Up
             | Action::Down
             | Action::ListPageUp
-            | Action::ListPageDown => {
+            | Action::ListPageDown
+            | Action::Blame
+            | Action::OpenStatement => {
                 let page = self.page_rows();
                 if let Some(effect) = self.view.handle(action, &mut self.main, &self.state, page) {
                     self.apply(effect);
@@ -213,8 +215,8 @@ impl App {
             Action::Last => state.go_last(),
             Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
             Action::Search => self.open_prompt(PromptKind::Search),
-            Action::NextMatch => self.status = Some(state.next_match(true, false)),
-            Action::PrevMatch => self.status = Some(state.next_match(false, false)),
+            Action::NextMatch => self.find_next(true),
+            Action::PrevMatch => self.find_next(false),
             Action::NextProblem => self.next_problem(true),
             Action::PrevProblem => self.next_problem(false),
             Action::Filter => self.open_prompt(PromptKind::Filter),
@@ -246,6 +248,7 @@ impl App {
             }
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
+            Action::When => self.open_prompt(PromptKind::When),
         }
         self.keep_in_view();
     }
@@ -270,6 +273,7 @@ impl App {
     fn open_prompt(&mut self, kind: PromptKind) {
         let input = match (kind, &self.state.filter) {
             (PromptKind::Filter, Some(f)) => f.text.clone(),
+            (PromptKind::When, _) => self.when_input(),
             _ => String::new(),
         };
         let mut prompt = Prompt::new(kind, input);
@@ -313,6 +317,7 @@ impl App {
                     PromptKind::Search => self.submit_search(&input),
                     PromptKind::Filter => self.submit_filter(&input),
                     PromptKind::Export => self.submit_export(&input),
+                    PromptKind::When => self.submit_when(&input),
                 }
             }
         }
@@ -341,6 +346,7 @@ impl App {
 
     fn submit_search(&mut self, input: &str) {
         self.prompt = None;
+        self.state.find = super::state::when::Find::Search;
         self.state.run_search(input);
         match &self.state.search {
             None => {}
@@ -416,7 +422,7 @@ impl App {
                             },
                             Point { name: c, moment: b },
                         );
-                        self.view = View::Diff(DiffView::new(diff));
+                        self.view = View::Diff(DiffView::with_fields(diff, &state.ledger));
                         self.status = None;
                     }
                     _ => self.no_mark(c),

@@ -8,7 +8,7 @@ use super::app::App;
 use super::export::{
     events_stem, export_bundle, export_events_as, export_statement_as, statement_stem,
 };
-use super::view::{DiffView, Pane, Prompt, PromptKind, StatementView, View};
+use super::view::{BlameView, CardView, DiffView, Pane, Prompt, PromptKind, StatementView, View};
 use crate::ledger::{AccountId, Moment};
 
 /// What an export writes, decided when `x` is pressed.
@@ -29,7 +29,15 @@ impl App {
                 events: diff.events.clone(),
                 label: format!("{}-{}", diff.from.name, diff.to.name).replace('.', "cursor"),
             },
-            (View::Statement(StatementView { account, .. }), _) => ExportJob::Statement {
+            (View::Statement(StatementView { account, .. }), _)
+            | (View::Card(CardView { account, .. }), _)
+            | (
+                View::Blame(BlameView {
+                    card: CardView { account, .. },
+                    ..
+                }),
+                _,
+            ) => ExportJob::Statement {
                 account: *account,
                 moment: state.moment(),
             },

@@ -17,5 +17,6 @@ pub mod state;
 pub mod theme;
 pub mod ui;
 pub mod view;
+mod when;
 
 pub use run::run;

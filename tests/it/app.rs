@@ -5,7 +5,9 @@ use rewind::ledger::follow::FileFollower;
 use rewind::ledger::time::parse_time;
 use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
 use rewind::tui::action::Action;
-use rewind::tui::app::{App, DetailView, DiffView, Follow, Order, Pane, StatementView, View};
+use rewind::tui::app::{
+    App, CardView, DetailView, DiffView, Follow, Order, Pane, StatementView, View,
+};
 
 const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
 {"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}
@@ -191,6 +193,9 @@ fn focus_views_and_back() {
     assert_eq!(app.main.account_sel, 1);
     press(&mut app, KeyCode::Enter);
     let b = app.state.ledger.find_account("b").unwrap();
+    // An account opens on its state card; `s` opens its statement.
+    assert_eq!(app.view, View::Card(CardView::new(b)));
+    press(&mut app, KeyCode::Char('s'));
     assert_eq!(
         app.view,
         View::Statement(StatementView {

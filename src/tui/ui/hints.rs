@@ -43,6 +43,10 @@ impl Widget for Hints<'_> {
                     " export to: ",
                     "  Enter writes the CSV, and the JSON beside it · Esc cancels",
                 ),
+                PromptKind::When => (
+                    " when: ",
+                    "  balance < 0 · status = frozen · address ~ \"Elm\" · type:withdraw amount:>5000 · empty clears",
+                ),
                 PromptKind::Filter => (
                     " filter: ",
                     "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME · empty clears",
@@ -129,6 +133,8 @@ impl Widget for Hints<'_> {
             View::Line(_) => "line",
             View::Statement(_) => "statement",
             View::Diff(_) => "diff",
+            View::Card(_) => "state",
+            View::Blame(_) => "blame",
         };
         let mut spans = vec![
             Span::styled(

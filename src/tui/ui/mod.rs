@@ -7,6 +7,7 @@ pub mod columns;
 mod detail;
 mod diff;
 pub mod events;
+mod field_diff;
 mod header;
 pub use crate::text::group;
 mod help;
@@ -14,6 +15,7 @@ mod hints;
 pub mod layout;
 mod line;
 mod problems;
+mod state_card;
 mod statement;
 pub mod timeline;
 
@@ -64,6 +66,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         View::Diff(view) => diff::DiffView {
             state,
             diff: &view.diff,
+            fields: &view.fields,
             theme,
             scroll: view.scroll,
         }
@@ -75,6 +78,8 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         }
         .render(areas.body, buf),
         View::Line(view) => line::UnreadableLine { view, theme }.render(areas.body, buf),
+        View::Card(view) => state_card::CardScreen { state, view, theme }.render(areas.body, buf),
+        View::Blame(view) => state_card::BlameScreen { state, view, theme }.render(areas.body, buf),
         View::Statement(view) => statement::Statement {
             state,
             theme,

@@ -5,7 +5,7 @@
 use ratatui::layout::Rect;
 
 use super::{
-    DetailView, Effect, LineView, StatementView, View, add_clamped, list_delta, scroll_to_show,
+    CardView, DetailView, Effect, LineView, View, add_clamped, list_delta, scroll_to_show,
 };
 use crate::ledger::AccountId;
 use crate::tui::action::Action;
@@ -107,7 +107,7 @@ impl MainView {
             Pane::Events => None,
             Pane::Accounts => {
                 let account = self.selected_account(state)?;
-                Some(Effect::Open(View::Statement(StatementView::new(account))))
+                Some(Effect::Open(View::Card(CardView::new(account))))
             }
             Pane::Problems => Some(Effect::JumpToProblem(self.problem_sel)),
         }

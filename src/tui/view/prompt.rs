@@ -16,6 +16,8 @@ pub enum PromptKind {
     Filter,
     /// Where an export is written (prefilled with the default path).
     Export,
+    /// A condition for `w`.
+    When,
 }
 
 /// A line the user is typing.
