@@ -5,16 +5,22 @@ use super::{AccountId, Ledger, Moment, Money};
 /// A named moment: a mark (`a`…`z`) or the cursor (`.`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Point {
+    /// The mark's letter (`a`…`z`), or `.` for the cursor.
     pub name: char,
+    /// The moment it stands for.
     pub moment: Moment,
 }
 
 /// One account that changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiffRow {
+    /// The account.
     pub account: AccountId,
+    /// Its balance at the earlier moment.
     pub before: Money,
+    /// Its balance at the later moment.
     pub after: Money,
+    /// `after - before` (zero when the difference does not fit in an amount).
     pub delta: Money,
     /// Events on the account between the two moments.
     pub events: usize,
@@ -23,8 +29,11 @@ pub struct DiffRow {
 /// The difference between two moments, `from` being the earlier.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diff {
+    /// The earlier moment.
     pub from: Point,
+    /// The later moment.
     pub to: Point,
+    /// Every account that changed (balance or events), sorted by name.
     pub rows: Vec<DiffRow>,
     /// The events included at `to` but not at `from`, as indexes in recorded order, listed in time
     /// order (or in recorded order when both moments are seqs).
