@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Where a log comes from: a file, the sample bundled in the binary, or a PostgreSQL event store.
 //! Every one ends in the same [`Ledger`], so nothing downstream knows where its events were read.
 //!
