@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::cells::{Cell, csv_header, csv_row};
+use super::diff::Totals;
 use super::time::format_time;
 use super::{AccountId, Ledger, Millis, Money, Posting};
 
@@ -82,6 +83,14 @@ struct Report<'a> {
     from: Option<String>,
     to: Option<String>,
     rows: &'a [StatementRow],
+    /// Per type, the count of the rows and the sum of their signed changes; then all of them.
+    totals: Totals,
+}
+
+/// The totals of statement rows: per type, the count and the sum of the signed changes (the sum
+/// of all of them is the change of the balance over the rows).
+pub fn statement_totals(rows: &[StatementRow]) -> Totals {
+    Totals::of(rows.iter().map(|r| (r.kind.as_str(), Some(r.amount))))
 }
 
 /// The JSON `rewind history --json` prints: the account, the window and the rows.
@@ -96,6 +105,7 @@ pub fn statement_json(
         from: from.map(format_time),
         to: to.map(format_time),
         rows,
+        totals: statement_totals(rows),
     };
     crate::text::to_json(&report)
 }

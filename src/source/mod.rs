@@ -4,26 +4,31 @@
 //!
 //! [`Source`] is an enum, not a trait: there are few stores, each is one folder here ([`file`],
 //! [`pg`]), and a front-end asks a source what it can do ([`Source::load`], [`Source::follow`],
-//! [`Source::log_file`] for snapshots and the other file-only work) instead of matching on its
-//! kind. A new store is a new variant and a new folder; the command line and the explorer only
-//! name it (its flags, its address).
-//!
-//! Appending is not behind [`Source`] yet: [`crate::ledger::store`] appends to a file and
-//! [`pg::append`] writes a message to Message DB.
+//! [`Source::append`], [`Source::verify`], [`Source::tree`], [`Source::log_file`] for snapshots
+//! and the other file-only work) instead of matching on its kind. A new store is a new variant
+//! and a new folder; the command line and the explorer only name it (its flags, its address).
+//! What a store whose rows carry no hash chain shows instead is in [`rows`].
 
+pub mod append;
 pub mod evidence;
 pub mod file;
 pub mod pg;
+pub mod rows;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::ledger::event::TypeMapError;
 pub use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::remembered::{self, StateFile};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, TypeMap, load_bytes};
+pub use append::{AppendError, Appended, Message};
 pub use file::packed::Packing;
 use pg::{PgError, PgErrorKind, PgSource};
+pub use verify::{SourceTree, VerifyReport};
 
 /// Whether the path is a pipe (or any file that is not regular, nor a folder): read whole.
 fn is_pipe(path: &Path) -> bool {
@@ -296,6 +301,15 @@ impl Source {
     /// file still being indexed is not waited for.)
     pub fn waits_for_stop(&self) -> bool {
         matches!(self, Source::Pg(_))
+    }
+
+    /// The flag that ends every wait for the source when set (a database's, whose query is then
+    /// cancelled on the server); `None` for a source read without waiting on anyone.
+    pub fn stop_flag(&self) -> Option<&Arc<AtomicBool>> {
+        match self {
+            Source::Pg(db) => Some(db.stop.flag()),
+            Source::File(_) | Source::Sample | Source::Stdin => None,
+        }
     }
 
     /// Whether the source is read at once, with no progress worth showing (the bundled sample).

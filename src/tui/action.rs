@@ -55,6 +55,12 @@ pub enum Action {
     Export,
     /// Copy the head digest to the terminal's clipboard.
     CopyDigest,
+    /// Every change of the selected field of a state card.
+    Blame,
+    /// The statement of the account on screen.
+    OpenStatement,
+    /// Type a condition and go to where it first holds.
+    When,
 }
 
 impl Action {
@@ -64,7 +70,9 @@ impl Action {
             Action::Quit => "quit",
             Action::Help => "show / hide this help",
             Action::Back => "back: close the view or prompt on top",
-            Action::Open => "open the selection (event details, account statement)",
+            Action::Open => {
+                "open the selection (event details, account state card) or go to it (a problem, a change)"
+            }
             Action::NextPane => "focus the next pane",
             Action::PrevPane => "focus the previous pane",
             Action::StepBack => "one event back in time",
@@ -83,8 +91,10 @@ impl Action {
             Action::ListPageUp => "a page up in the list",
             Action::ListPageDown => "a page down in the list",
             Action::Search => "search every field of every event (as you type; Enter keeps it)",
-            Action::NextMatch => "next match (moves the cursor there)",
-            Action::PrevMatch => "previous match",
+            Action::NextMatch => {
+                "next match, or interval of the w condition: whichever was asked last"
+            }
+            Action::PrevMatch => "previous match, or interval of the w condition",
             Action::NextProblem => "next problem (moves the cursor to its event)",
             Action::PrevProblem => "previous problem",
             Action::Filter => {
@@ -97,6 +107,13 @@ impl Action {
             Action::Diff => "d, a mark, then a mark or . (cursor): what changed between them",
             Action::Export => "export the statement (or the diff's events) to CSV and JSON",
             Action::CopyDigest => "copy the head digest to the clipboard (OSC 52)",
+            Action::Blame => {
+                "every change of the selected field (Enter on one moves the cursor there)"
+            }
+            Action::OpenStatement => "the account's statement and balance chart",
+            Action::When => {
+                "when: a condition (balance < 0, status = frozen, type:withdraw amount:>5000): the first moment it holds from the cursor on; n/N the next / previous interval"
+            }
         }
     }
 
@@ -128,6 +145,9 @@ impl Action {
             Action::Diff => "diff",
             Action::Export => "export",
             Action::CopyDigest => "copy digest",
+            Action::Blame => "blame",
+            Action::OpenStatement => "statement",
+            Action::When => "when",
         }
     }
 }

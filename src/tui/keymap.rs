@@ -22,10 +22,14 @@ pub enum Context {
     Problems,
     /// What changed between two moments.
     Diff,
+    /// An account's state card.
+    Card,
+    /// The blame of one field.
+    Blame,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Events,
         Context::Accounts,
@@ -33,6 +37,8 @@ impl Context {
         Context::Detail,
         Context::Statement,
         Context::Diff,
+        Context::Card,
+        Context::Blame,
     ];
 
     pub fn title(self) -> &'static str {
@@ -44,6 +50,8 @@ impl Context {
             Context::Statement => "Account statement",
             Context::Problems => "Problems pane",
             Context::Diff => "Diff between two moments",
+            Context::Card => "Account state card",
+            Context::Blame => "Blame of a field",
         }
     }
 }
@@ -165,6 +173,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Global, &[ch('d')], A::Diff, true),
     bind(C::Global, &[ch('x')], A::Export, false),
     bind(C::Global, &[ch('y')], A::CopyDigest, false),
+    bind(C::Global, &[ch('w')], A::When, false),
     bind(C::Global, &[ch('?'), key(KeyCode::F(1))], A::Help, true),
     bind(C::Global, &[key(KeyCode::Esc)], A::Back, false),
     bind(C::Global, &[ch('q'), ctrl('c')], A::Quit, true),
@@ -212,6 +221,21 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Diff, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
     bind(C::Diff, &[key(KeyCode::Esc), key(KeyCode::Enter)], A::Back, true),
     bind(C::Diff, &[ch('x')], A::Export, true),
+    // An account's state card: its fields as of the cursor.
+    bind(C::Card, &[key(KeyCode::Up), ch('k')], A::Up, true),
+    bind(C::Card, &[key(KeyCode::Down), ch('j')], A::Down, true),
+    bind(C::Card, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Card, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Card, &[key(KeyCode::Enter), ch('b')], A::Blame, true),
+    bind(C::Card, &[ch('s')], A::OpenStatement, true),
+    bind(C::Card, &[ch('x')], A::Export, false),
+    // The blame of one field: every change, each a jump.
+    bind(C::Blame, &[key(KeyCode::Up), ch('k')], A::Up, true),
+    bind(C::Blame, &[key(KeyCode::Down), ch('j')], A::Down, true),
+    bind(C::Blame, &[key(KeyCode::PageUp), ctrl('u')], A::ListPageUp, false),
+    bind(C::Blame, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
+    bind(C::Blame, &[key(KeyCode::Enter)], A::Open, true),
+    bind(C::Blame, &[key(KeyCode::Esc)], A::Back, true),
 ];
 
 /// The action a key asks for in a context, if any.

@@ -9,6 +9,7 @@ pub mod app;
 pub mod diff;
 pub mod evidence;
 pub mod export;
+mod exporting;
 pub mod filter;
 pub mod keymap;
 pub mod run;
@@ -16,5 +17,6 @@ pub mod state;
 pub mod theme;
 pub mod ui;
 pub mod view;
+mod when;
 
 pub use run::run;

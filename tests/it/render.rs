@@ -224,8 +224,8 @@ fn future_events_look_different_with_and_without_colour() {
         let past = row_of(&buf, "15:59:03 cust-dana").unwrap();
         let future = row_of(&buf, "17:07:47 cust-carol").unwrap();
         let cursor = row_of(&buf, "16:00:02 cust-dana").unwrap();
-        let x = 47; // the gutter of the events pane
-        assert_eq!(buf[(x, future)].symbol(), "·", "{screen}");
+        let x = 47; // the gutter of the events pane: the cursor's mark, then the row's own
+        assert_eq!(buf[(x + 1, future)].symbol(), "·", "{screen}");
         assert_eq!(buf[(x, cursor)].symbol(), "▶");
         assert_eq!(buf[(x, past)].symbol(), " ");
         let future_style = buf[(x + 3, future)].style();
@@ -908,7 +908,10 @@ fn lookalike_accounts_are_listed_with_the_difference_shown() {
         .lines()
         .find(|l| l.contains("lookalike-account"))
         .unwrap_or_else(|| panic!("{screen}"));
-    assert!(row.contains("2 lookalike-account account `cust-"), "{row}");
+    assert!(
+        row.contains("2 lookalike-account cust…200b} account"),
+        "{row}"
+    );
     assert!(screen.contains("cust-1\\u{200b}"), "{screen}");
     // The event's details give the whole message.
     app.update(Action::Open);
@@ -1033,4 +1036,135 @@ fn spare_width_goes_to_a_description_of_each_event() {
         screen.contains("host retry after timeout · ATM-0042 Main St · A7Q2K9"),
         "{screen}"
     );
+}
+
+// ----- what stays on screen -----
+
+#[test]
+fn the_problems_pane_names_the_account() {
+    for (w, h) in [(80, 24), (120, 40), (220, 60)] {
+        let app = sample_app(w, h);
+        let buf = draw(&app, COLOR);
+        let rows = rows_in(&buf, app.areas().problems);
+        let overdraft = rows
+            .iter()
+            .find(|r| r.contains("404"))
+            .unwrap_or_else(|| panic!("{w}×{h}: {rows:#?}"));
+        assert!(overdraft.contains("overdraft"), "{w}×{h}: {overdraft}");
+        assert!(overdraft.contains("cust-dana"), "{w}×{h}: {overdraft}");
+        assert!(rows[1].contains("ACCOUNT"), "{w}×{h}: {rows:#?}");
+        if w >= 120 {
+            assert!(rows[1].contains("WHAT"), "{w}×{h}: {rows:#?}");
+            assert!(overdraft.contains("balance of"), "{w}×{h}: {overdraft}");
+        }
+    }
+}
+
+#[test]
+fn the_header_drops_the_path_before_integrity_and_problems() {
+    let long_name = format!("/var/log/{}/ledger-export-2024-03.jsonl", "x".repeat(40));
+    for sealed in [true, false] {
+        let mut bytes = std::fs::read("assets/sample.jsonl").unwrap();
+        if !sealed {
+            let text = String::from_utf8(bytes).unwrap();
+            bytes = text
+                .lines()
+                .map(|l| {
+                    let cut = l.find(",\"prev\"").unwrap_or(l.len());
+                    format!("{}}}\n", &l[..cut])
+                })
+                .collect::<String>()
+                .into_bytes();
+        }
+        for w in [80u16, 120] {
+            let app = App::new(
+                load_bytes(&long_name, bytes.clone(), &LoadOptions::default()),
+                (w, 24),
+            );
+            let screen = text(&draw(&app, COLOR));
+            let header = screen.lines().next().unwrap();
+            let integrity = if sealed {
+                "✓ sealed, chain verified"
+            } else {
+                "unsealed: history not tamper-evident"
+            };
+            assert!(header.contains(integrity), "{w}: {header}");
+            assert!(header.contains("⚠ 3 problems"), "{w}: {header}");
+            assert!(
+                !header.contains("ledger-export-2024-03.jsonl"),
+                "{w}: {header}"
+            );
+        }
+    }
+    // With room, the path is there.
+    let app = sample_app(220, 40);
+    let header = text(&draw(&app, COLOR)).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("sample.jsonl · 797 events · 12 accounts"),
+        "{header}"
+    );
+}
+
+#[test]
+fn the_cursor_row_keeps_the_problem_and_closed_marks() {
+    let mut app = sample_app(120, 40);
+    at(&mut app, "2024-03-14T16:00:30Z");
+    let buf = draw(&app, COLOR);
+    let events = rows_in(&buf, app.areas().events);
+    let row = events.iter().find(|r| r.contains("16:00:02")).unwrap();
+    assert!(row.contains("▶!"), "{row}");
+    let log = concat!(
+        r#"{"accountId":"a","type":"DEPOSIT","amount":"5","timestamp":1}"#,
+        "\n",
+        r#"{"accountId":"a","type":"ACCOUNT_CLOSED","timestamp":2}"#,
+        "\n",
+        r#"{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":3}"#,
+        "\n",
+    );
+    let app = App::new(
+        load_bytes(
+            "closed.jsonl",
+            log.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (120, 40),
+    );
+    let buf = draw(&app, COLOR);
+    let accounts = rows_in(&buf, app.areas().accounts);
+    let a = accounts.iter().find(|r| r.contains(" a ")).unwrap();
+    assert!(a.contains("▸✕"), "the selected closed account: {a}");
+}
+
+#[test]
+fn the_focused_pane_stands_out_without_colour_and_the_hints_name_it() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = sample_app(w, h);
+        for (pane, name) in [
+            (rewind::tui::app::Pane::Events, "events"),
+            (rewind::tui::app::Pane::Accounts, "accounts"),
+            (rewind::tui::app::Pane::Problems, "problems"),
+        ] {
+            app.main.focus = pane;
+            let buf = draw(&app, NO_COLOR);
+            let areas = app.areas();
+            let (focused, others) = match pane {
+                rewind::tui::app::Pane::Events => (areas.events, [areas.accounts, areas.problems]),
+                rewind::tui::app::Pane::Accounts => {
+                    (areas.accounts, [areas.events, areas.problems])
+                }
+                rewind::tui::app::Pane::Problems => {
+                    (areas.problems, [areas.events, areas.accounts])
+                }
+            };
+            assert_eq!(buf[(focused.x, focused.y)].symbol(), "┏", "{w}: {name}");
+            let title = buf[(focused.x + 2, focused.y)].modifier;
+            assert!(title.contains(Modifier::REVERSED), "{w}: {name}");
+            for o in others {
+                assert_eq!(buf[(o.x, o.y)].symbol(), "┌", "{w}: {name}");
+            }
+            let hints = rows_in(&buf, areas.hints).join("");
+            assert!(hints.starts_with(&format!(" {name}  ")), "{w}: {hints}");
+            assert!(hints.contains("q quit"), "{w}: {hints}");
+        }
+    }
 }

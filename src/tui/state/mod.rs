@@ -6,6 +6,7 @@
 mod cursor;
 mod positions;
 pub mod timeline;
+pub mod when;
 
 use std::collections::BTreeMap;
 
@@ -61,6 +62,10 @@ pub struct State {
     pub problem_stop: Option<(usize, Cursor)>,
     /// The timeline's columns, counted for the current width.
     pub timeline: Timeline,
+    /// The `w` condition and where it holds.
+    pub when: Option<when::When>,
+    /// What `n`/`N` step through.
+    pub find: when::Find,
 }
 
 impl State {
@@ -77,6 +82,8 @@ impl State {
             marks: BTreeMap::new(),
             problem_stop: None,
             timeline: Timeline::default(),
+            when: None,
+            find: when::Find::default(),
         }
     }
 
@@ -226,6 +233,7 @@ impl State {
             .iter()
             .map(|&(pos, _)| self.ledger.event(self.event_at(pos as usize)).ts);
         timeline.refresh(&self.ledger, times, width);
+        timeline.set_when(&self.ledger, &self.when_spans(), width);
         self.timeline = timeline;
     }
 

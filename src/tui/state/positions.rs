@@ -170,6 +170,7 @@ impl State {
             .collect();
         positions.sort_unstable();
         self.problem_positions = positions;
+        self.refresh_when();
     }
 
     fn refresh_search_positions(&mut self) {
@@ -192,7 +193,7 @@ impl State {
 
 /// The next (or previous) entry of a sorted list relative to `here`, wrapping around; says whether
 /// it wrapped.
-fn pick(sorted: &[u32], here: i64, forward: bool, inclusive: bool) -> (usize, bool) {
+pub(super) fn pick(sorted: &[u32], here: i64, forward: bool, inclusive: bool) -> (usize, bool) {
     if forward {
         let k = sorted.partition_point(|&p| {
             let p = i64::from(p);

@@ -53,6 +53,8 @@ pub struct Timeline {
     density: Vec<usize>,
     /// Columns holding a problem.
     problems: Vec<bool>,
+    /// Columns in which the `w` condition holds.
+    when: Vec<bool>,
 }
 
 impl Timeline {
@@ -77,6 +79,28 @@ impl Timeline {
             }
         }
         self.problems = columns;
+    }
+
+    /// The width the columns were counted for.
+    pub fn width(&self) -> usize {
+        self.density.len()
+    }
+
+    /// Marks the columns the `w` condition's intervals span (`(from, to)` times).
+    pub fn set_when(&mut self, ledger: &Ledger, spans: &[(Millis, Millis)], width: usize) {
+        let mut columns = vec![false; if spans.is_empty() { 0 } else { width }];
+        if let (Some(first), Some(last)) = (ledger.first_time(), ledger.last_time()) {
+            for &(a, b) in spans {
+                let (from, to) = (
+                    column_of(a, first, last, width),
+                    column_of(b, first, last, width),
+                );
+                for c in columns.iter_mut().take(to + 1).skip(from) {
+                    *c = true;
+                }
+            }
+        }
+        self.when = columns;
     }
 
     /// What the timeline shows on `width` columns with the cursor at `cursor` (`None` for an
@@ -110,6 +134,7 @@ impl Timeline {
             last,
             counts,
             problems: &self.problems,
+            when: &self.when,
             marks,
             cursor: column_of(cursor, first, last, width),
             cursor_time: cursor,
@@ -127,6 +152,8 @@ pub struct Strip<'a> {
     pub counts: Cow<'a, [usize]>,
     /// Columns holding a problem (as counted for the current width).
     pub problems: &'a [bool],
+    /// Columns in which the `w` condition holds (as counted for the current width).
+    pub when: &'a [bool],
     /// Each mark's column and letter, in letter order (a later letter draws over an earlier one).
     pub marks: Vec<(usize, char)>,
     /// The cursor's column, and its time.
@@ -138,6 +165,11 @@ impl Strip<'_> {
     /// Whether the cursor stands before the first event (nothing has happened yet).
     pub fn before_start(&self) -> bool {
         self.cursor_time < self.first
+    }
+
+    /// Whether the `w` condition holds in a column.
+    pub fn when_at(&self, column: usize) -> bool {
+        self.when.get(column).copied().unwrap_or(false)
     }
 
     /// Whether a column holds a problem.

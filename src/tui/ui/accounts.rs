@@ -57,7 +57,7 @@ impl Widget for Accounts<'_> {
         let widths = allocate(
             inner.width as usize,
             &[
-                Column::fixed(1),
+                Column::fixed(2),
                 Column::flexible(name_width, 6, 2, 1),
                 Column::fixed(balance_width),
                 Column::flexible(5, 4, 1, 0).droppable(),
@@ -104,11 +104,15 @@ impl Widget for Accounts<'_> {
                 } else {
                     Style::default()
                 };
-                let marker = if index == main.account_sel {
-                    "▸"
-                } else {
-                    gutter
-                };
+                // The selection's mark beside, never instead of, the account's own.
+                let marker = format!(
+                    "{}{gutter}",
+                    if index == main.account_sel {
+                        "▸"
+                    } else {
+                        " "
+                    }
+                );
                 let mut cells = vec![
                     Cell::from(marker),
                     Cell::from(middle(ledger.account_name(account), name_width)),

@@ -16,6 +16,7 @@ use crate::tui::theme::Theme;
 pub struct DiffView<'a> {
     pub state: &'a State,
     pub diff: &'a Diff,
+    pub fields: &'a [crate::tui::view::field_diff::FieldChanges],
     pub theme: Theme,
     pub scroll: usize,
 }
@@ -95,6 +96,7 @@ impl Widget for DiffView<'_> {
                 Span::raw(format!("{:>7}", row.events)),
             ]));
         }
+        lines.extend(super::field_diff::lines(ledger, self.fields, theme));
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             format!(

@@ -215,7 +215,7 @@ impl Widget for Events<'_> {
         );
         let description_width = widest(texts.iter().map(|t| t.description.as_str()), 0);
         let mut columns = vec![
-            Column::fixed(1),
+            Column::fixed(2),
             Column::fixed(time_width),
             Column::flexible(account_width, 6, 2, 1),
             Column::flexible(type_width, 6, 1, 1),
@@ -240,11 +240,13 @@ impl Widget for Events<'_> {
                 let at_cursor = state.cursor.pos == Some(pos);
                 let future = state.is_future(pos);
                 let problem = e.flags & flags::PROBLEM != 0;
+                // The cursor's mark beside, never instead of, the problem's.
                 let gutter = match (at_cursor, problem, future) {
-                    (true, _, _) => "▶",
-                    (false, true, _) => "!",
-                    (false, false, true) => "·",
-                    _ => " ",
+                    (true, true, _) => "▶!",
+                    (true, false, _) => "▶ ",
+                    (false, true, _) => " !",
+                    (false, false, true) => " ·",
+                    _ => "  ",
                 };
                 let time = format_time_short(e.ts);
                 let time = if wide { time } else { time[5..].to_string() };
@@ -283,7 +285,7 @@ impl Widget for Events<'_> {
                 let matched = state.is_match(i);
                 let q = if matched { query.as_ref() } else { None };
                 let mut cells = vec![
-                    Cell::from(gutter).style(if problem && !at_cursor {
+                    Cell::from(gutter).style(if problem {
                         theme.warning()
                     } else {
                         Style::default()

@@ -59,6 +59,8 @@ impl Widget for Timeline<'_> {
                 .map(|c| {
                     if strip.problem_at(c) {
                         Span::styled("!", theme.warning())
+                    } else if strip.when_at(c) {
+                        Span::styled("▔", theme.key())
                     } else {
                         Span::raw(" ")
                     }

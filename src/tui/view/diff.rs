@@ -1,6 +1,8 @@
 //! What changed between two moments, scrolled like a page of text.
 
+use super::field_diff::{FieldChanges, field_changes};
 use super::{Effect, add_clamped, list_delta};
+use crate::ledger::Ledger;
 use crate::tui::action::Action;
 use crate::tui::diff::Diff;
 
@@ -8,6 +10,8 @@ use crate::tui::diff::Diff;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiffView {
     pub diff: Box<Diff>,
+    /// The fields that differ between the two moments, by account.
+    pub fields: Vec<FieldChanges>,
     /// Lines scrolled off the top.
     pub scroll: usize,
 }
@@ -16,7 +20,17 @@ impl DiffView {
     pub fn new(diff: Diff) -> DiffView {
         DiffView {
             diff: Box::new(diff),
+            fields: Vec::new(),
             scroll: 0,
+        }
+    }
+
+    /// A diff with the field changes between its moments.
+    pub fn with_fields(diff: Diff, ledger: &Ledger) -> DiffView {
+        let fields = field_changes(ledger, &diff);
+        DiffView {
+            fields,
+            ..DiffView::new(diff)
         }
     }
 

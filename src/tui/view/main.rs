@@ -5,7 +5,7 @@
 use ratatui::layout::Rect;
 
 use super::{
-    DetailView, Effect, LineView, StatementView, View, add_clamped, list_delta, scroll_to_show,
+    CardView, DetailView, Effect, LineView, View, add_clamped, list_delta, scroll_to_show,
 };
 use crate::ledger::AccountId;
 use crate::tui::action::Action;
@@ -53,6 +53,15 @@ fn inside(r: Rect, x: u16, y: u16) -> bool {
 }
 
 impl MainView {
+    /// The focused pane's name, for the hint line.
+    pub fn focus_name(&self) -> &'static str {
+        match self.focus {
+            Pane::Accounts => "accounts",
+            Pane::Events => "events",
+            Pane::Problems => "problems",
+        }
+    }
+
     /// The context whose keys apply: the focused pane's.
     pub fn context(&self) -> Context {
         match self.focus {
@@ -98,7 +107,7 @@ impl MainView {
             Pane::Events => None,
             Pane::Accounts => {
                 let account = self.selected_account(state)?;
-                Some(Effect::Open(View::Statement(StatementView::new(account))))
+                Some(Effect::Open(View::Card(CardView::new(account))))
             }
             Pane::Problems => Some(Effect::JumpToProblem(self.problem_sel)),
         }

@@ -4,20 +4,25 @@
 //! the actions aimed at it; what it cannot do itself (move the time cursor, open or close a view)
 //! it asks of the app as an [`Effect`].
 
+pub mod blame;
 pub mod details;
 pub mod diff;
+pub mod field_diff;
 pub mod help;
 pub mod line;
 pub mod main;
 pub mod prompt;
+pub mod state_card;
 pub mod statement;
 
+pub use blame::BlameView;
 pub use details::DetailView;
 pub use diff::DiffView;
 pub use help::HelpView;
 pub use line::LineView;
 pub use main::{MainView, Pane};
 pub use prompt::{Pending, Prompt, PromptKind};
+pub use state_card::CardView;
 pub use statement::StatementView;
 
 use super::action::Action;
@@ -37,6 +42,10 @@ pub enum View {
     Statement(StatementView),
     /// What changed between two moments.
     Diff(DiffView),
+    /// An account's balance and fields as of the cursor.
+    Card(CardView),
+    /// Every change of one field of an account.
+    Blame(BlameView),
 }
 
 /// What a view asks of the app.
@@ -64,6 +73,8 @@ impl View {
             View::Detail(_) | View::Line(_) => Context::Detail,
             View::Statement(_) => Context::Statement,
             View::Diff(_) => Context::Diff,
+            View::Card(_) => Context::Card,
+            View::Blame(_) => Context::Blame,
         }
     }
 
@@ -81,6 +92,8 @@ impl View {
             View::Line(v) => v.handle(action, page),
             View::Statement(v) => v.handle(action, state, page),
             View::Diff(v) => v.handle(action, page),
+            View::Card(v) => v.handle(action, state, page),
+            View::Blame(v) => v.handle(action, state, page),
         }
     }
 
@@ -102,6 +115,14 @@ impl View {
             }
             View::Diff(v) => {
                 v.move_by(delta);
+                None
+            }
+            View::Card(v) => {
+                v.move_by(delta, state);
+                None
+            }
+            View::Blame(v) => {
+                v.move_by(delta, state);
                 None
             }
         }
