@@ -28,7 +28,9 @@ pub enum Depth {
 /// One entry of an account's history: the event and the balance right after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Posting {
+    /// The event: its index in recorded order.
     pub event: u32,
+    /// The account's balance right after it.
     pub balance: Money,
 }
 
@@ -204,10 +206,12 @@ impl Ledger {
         &self.name
     }
 
+    /// How many events were read.
     pub fn len(&self) -> usize {
         self.records.events.len()
     }
 
+    /// Whether no event was read.
     pub fn is_empty(&self) -> bool {
         self.records.events.is_empty()
     }
@@ -217,14 +221,17 @@ impl Ledger {
         &self.records.events[i]
     }
 
+    /// Every event, in recorded order.
     pub fn events(&self) -> &[LedgerEvent] {
         &self.records.events
     }
 
+    /// Every problem (of the lines and about events), sorted by line.
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }
 
+    /// Whether the history is sealed, unsealed or broken (and where).
     pub fn integrity(&self) -> Integrity {
         self.integrity
     }
@@ -239,14 +246,17 @@ impl Ledger {
         self.source_len
     }
 
+    /// How many distinct accounts the events name.
     pub fn account_count(&self) -> usize {
         self.records.accounts.len()
     }
 
+    /// The name of an account, as the log writes it.
     pub fn account_name(&self, account: AccountId) -> &str {
         self.records.accounts.get(account)
     }
 
+    /// The account with this name, if any event names it.
     pub fn find_account(&self, name: &str) -> Option<AccountId> {
         self.records.accounts.find(name)
     }
@@ -270,10 +280,12 @@ impl Ledger {
         self.records.types.len()
     }
 
+    /// The name of an event type, as the log writes it.
     pub fn type_name(&self, kind: TypeId) -> &str {
         self.records.types.get(u32::from(kind))
     }
 
+    /// What events of this type do to balances (under the type mapping the log was read with).
     pub fn effect(&self, kind: TypeId) -> Effect {
         self.effects[kind as usize]
     }

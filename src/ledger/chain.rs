@@ -76,7 +76,9 @@ pub fn from_hex(text: &str) -> Option<[u8; 32]> {
 /// The head digest of a sealed log: the last record's seq and hash, written `SEQ:HASH`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Digest256 {
+    /// The record's seq (0 for the empty log).
     pub seq: u64,
+    /// The record's hash (all zeros for the empty log).
     pub hash: [u8; 32],
 }
 
@@ -89,7 +91,9 @@ impl fmt::Display for Digest256 {
 /// What a user gives to `verify --expect`: a record's hash, or `SEQ:HASH`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExpectedDigest {
+    /// The seq given before the colon; `None` when only a hash was given.
     pub seq: Option<u64>,
+    /// The record's hash.
     pub hash: [u8; 32],
 }
 

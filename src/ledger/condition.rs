@@ -32,7 +32,9 @@ use super::state::Value;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("column {column}: {message}")]
 pub struct ConditionError {
+    /// The column of the bad token, in characters, counted from 1.
     pub column: usize,
+    /// What is wrong there, as a sentence.
     pub message: String,
 }
 
@@ -101,7 +103,9 @@ enum Op {
 
 /// What a state comparison reads: an account's balance and fields at one moment.
 pub trait StateView {
+    /// The account's balance at the moment.
     fn balance(&self) -> Money;
+    /// The field named `name` at the moment; `None` when it is not set.
     fn field(&self, name: &str) -> Option<&Value>;
 }
 
@@ -400,6 +404,7 @@ fn event_term(
 }
 
 impl Condition {
+    /// Reads a condition (`type:withdraw amount:>10000`, …); the error names the column.
     pub fn parse(text: &str) -> Result<Condition, ConditionError> {
         let toks = tokens(text)?;
         let mut p = Parser {

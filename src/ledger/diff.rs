@@ -10,16 +10,22 @@ use super::{AccountId, Ledger, Moment, Money};
 /// A named moment: a mark (`a`…`z`) or the cursor (`.`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Point {
+    /// The mark's letter (`a`…`z`), or `.` for the cursor.
     pub name: char,
+    /// The moment it stands for.
     pub moment: Moment,
 }
 
 /// One account that changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiffRow {
+    /// The account.
     pub account: AccountId,
+    /// Its balance at the earlier moment.
     pub before: Money,
+    /// Its balance at the later moment.
     pub after: Money,
+    /// `after - before` (zero when the difference does not fit in an amount).
     pub delta: Money,
     /// Events on the account between the two moments.
     pub events: usize,
@@ -28,8 +34,11 @@ pub struct DiffRow {
 /// The difference between two moments, `from` being the earlier.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diff {
+    /// The earlier moment.
     pub from: Point,
+    /// The later moment.
     pub to: Point,
+    /// Every account that changed (balance or events), sorted by name.
     pub rows: Vec<DiffRow>,
     /// The events included at `to` but not at `from`, as indexes in recorded order, listed in time
     /// order (or in recorded order when both moments are seqs).
@@ -122,6 +131,7 @@ pub struct Total {
     /// The type, as the log spells it (`None` for all types together).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// How many of the events there are.
     pub count: usize,
     /// The sum of the amounts; `None` when it leaves the range of exact decimals.
     pub sum: Option<Money>,
@@ -131,7 +141,9 @@ pub struct Total {
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
+    /// One total per type, in the order the types are first met.
     pub by_type: Vec<Total>,
+    /// The total of all the events.
     pub all: Total,
 }
 
@@ -183,15 +195,22 @@ pub fn ledger_total(ledger: &Ledger, account: Option<AccountId>, moment: Moment)
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct EventRow {
+    /// The event's seq: its own `seq` member, or its 1-based place in recorded order.
     pub seq: u64,
+    /// Where the event is: the file line (1-based), or a database row's position.
     pub line: u64,
+    /// The event's time, as RFC 3339 UTC with milliseconds (`2024-03-01T12:00:00.000Z`).
     pub timestamp: String,
+    /// The event id, when the record carries one.
     pub event_id: Option<String>,
+    /// The account the event is on.
     pub account_id: String,
+    /// The event type, as written.
     #[serde(rename = "type")]
     pub kind: String,
     /// The amount as written (absent when the event has none).
     pub amount: Option<Money>,
+    /// The `to` account the record gives, if any.
     pub to: Option<String>,
     /// The account's balance right after the event.
     pub balance: Option<Money>,

@@ -26,6 +26,7 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// The effect's lower-case name (`credit`, …, `unknown`), as a mapping file's keys spell it.
     pub fn name(self) -> &'static str {
         match self {
             Effect::Credit => "credit",
@@ -46,6 +47,7 @@ impl Effect {
 
 /// An account, a type or any other repeated string, stored once; events hold the index.
 pub type AccountId = u32;
+/// An event type, stored once; events hold the index.
 pub type TypeId = u16;
 
 /// No account (an event that is not a transfer has no `to`).
@@ -80,18 +82,23 @@ pub struct LedgerEvent {
     pub line: u64,
     /// Length of the raw record in bytes.
     pub len: u32,
+    /// The account the event is on.
     pub account: AccountId,
     /// The destination of a transfer, or [`NO_ACCOUNT`].
     pub to: AccountId,
+    /// The event's type, as written (see [`TypeMap`] for what it does).
     pub kind: TypeId,
+    /// Facts about the record: the bits of [`flags`].
     pub flags: u8,
 }
 
 impl LedgerEvent {
+    /// Whether the record gives an `amount` (see [`flags::HAS_AMOUNT`]).
     pub fn has_amount(&self) -> bool {
         self.flags & flags::HAS_AMOUNT != 0
     }
 
+    /// The destination of a transfer; `None` for an event without `to`.
     pub fn to_account(&self) -> Option<AccountId> {
         (self.to != NO_ACCOUNT).then_some(self.to)
     }
@@ -190,15 +197,22 @@ const DEFAULTS: &[(Effect, &[&str])] = &[
 /// Why a type mapping file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TypeMapError {
+    /// The mapping file could not be read.
     #[error("{path}: {source}")]
     Read {
+        /// The mapping file's path, as the message shows it.
         path: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The mapping file is not TOML, or not a mapping rewind understands.
     #[error("{path}:{line}: {message}")]
     Syntax {
+        /// The mapping file's path, as the message shows it.
         path: String,
+        /// The line the error is on, counted from 1.
         line: usize,
+        /// What is wrong, as a sentence.
         message: String,
     },
 }

@@ -28,6 +28,7 @@ pub struct Explainer<'a> {
 const WINDOW: u64 = 1 << 20;
 
 impl<'a> Explainer<'a> {
+    /// An explainer that reads `ledger`'s source; nothing is read until a text is asked for.
     pub fn new(ledger: &'a Ledger) -> Explainer<'a> {
         Explainer {
             ledger,

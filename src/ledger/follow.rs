@@ -20,19 +20,23 @@ const READ_MAX: u64 = 64 << 20;
 /// What a poll found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FollowEvent {
+    /// Nothing new since the last poll.
     Unchanged,
     /// New complete lines were read; this many events were added.
     Grew {
+        /// How many events were added.
         events: usize,
     },
     /// The file changed in a way that is not an append. Following stops.
     Changed {
+        /// What changed, as a sentence.
         reason: String,
     },
 }
 
 /// Something that can bring a ledger up to date with its source.
 pub trait Follower {
+    /// Reads what the source gained since the last poll into `ledger`, and says what it found.
     fn poll(&mut self, ledger: &mut Ledger) -> FollowEvent;
 }
 

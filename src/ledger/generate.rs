@@ -16,8 +16,11 @@ use super::time::{MS_PER_HOUR, write_time};
 /// What to generate.
 #[derive(Clone, Copy, Debug)]
 pub struct GenerateOptions {
+    /// How many events to write.
     pub events: u64,
+    /// How many accounts the events are spread over (1 to [`MAX_ACCOUNTS`]).
     pub accounts: u64,
+    /// The seed of the random choices: the same seed always gives the same bytes.
     pub seed: u64,
     /// Write a hash-chained log (with `seq`, `prev` and `hash`).
     pub sealed: bool,

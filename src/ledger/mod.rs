@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The core of rewind: reading a log, replaying it to any moment, checking its chain.
 //!
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.

@@ -17,10 +17,13 @@ pub struct Money(Decimal);
 /// Why a piece of text is not an amount.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
+    /// The text is empty.
     #[error("empty amount")]
     Empty,
+    /// The text is not a decimal number; holds the text.
     #[error("`{0}` is not a decimal number")]
     Syntax(String),
+    /// The number cannot be held exactly (too many digits); holds the text.
     #[error(
         "`{0}` cannot be held exactly (at most 28 decimal places and 96 bits of mantissa, about 28 significant digits)"
     )]
@@ -31,6 +34,7 @@ pub enum MoneyError {
 const MAX_SCALE: u32 = 28;
 
 impl Money {
+    /// Zero.
     pub const ZERO: Money = Money(Decimal::ZERO);
 
     /// Parses a decimal number: an optional sign, digits, an optional fraction and an optional
@@ -207,18 +211,22 @@ impl Money {
         exact_add(self.0, -other.0).map(|d| Money(d).normalized_zero())
     }
 
+    /// Whether the amount is below zero.
     pub fn is_negative(self) -> bool {
         self.0.is_sign_negative() && !self.0.is_zero()
     }
 
+    /// Whether the amount is zero (`0`, `-0` or `0.00` alike).
     pub fn is_zero(self) -> bool {
         self.0.is_zero()
     }
 
+    /// Whether the amount is above zero.
     pub fn is_positive(self) -> bool {
         self.0.is_sign_positive() && !self.0.is_zero()
     }
 
+    /// The amount without its sign.
     pub fn abs(self) -> Money {
         Money(self.0.abs())
     }

@@ -16,9 +16,13 @@ use super::time::{Millis, format_time, parse_time};
 pub struct NewEvent {
     /// The event id; a fresh UUID when `None`.
     pub id: Option<String>,
+    /// The account the event is on.
     pub account: String,
+    /// The event type as written (`DEPOSIT`, …); the [`TypeMap`] says what it does.
     pub kind: String,
+    /// The amount the event moves, positive; `None` where the type needs none (an open, a close).
     pub amount: Option<Money>,
+    /// The destination account of a transfer; `None` for every other type.
     pub to: Option<String>,
     /// The event's time; the time of the write when `None`.
     pub at: Option<Millis>,
@@ -29,10 +33,15 @@ pub struct NewEvent {
 /// The part of an event a name was given for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
+    /// The account an event is on.
     Account,
+    /// The event type.
     Type,
+    /// The event id.
     Id,
+    /// The destination account of a transfer.
     To,
+    /// A key of the event's meta.
     MetaKey,
 }
 
@@ -60,7 +69,10 @@ impl fmt::Display for Field {
 pub enum Invalid {
     /// A name is empty or only white space.
     #[error("the {field} is empty")]
-    Empty { field: Field },
+    Empty {
+        /// Which name is empty.
+        field: Field,
+    },
     /// A name holds a character that a screen would not show as written.
     #[error(
         "the {field} `{}` contains {}: a name may not hold control, bidirectional, invisible or \
@@ -69,8 +81,11 @@ pub enum Invalid {
         crate::text::describe(*.found)
     )]
     BadName {
+        /// Which name it is.
         field: Field,
+        /// The name as given.
         text: String,
+        /// The first character that may not be in a name.
         found: char,
     },
     /// A meta value holds a control, bidirectional control or line separator.
@@ -78,34 +93,70 @@ pub enum Invalid {
         "meta {key}: the value contains {}, which is not written",
         crate::text::describe(*.found)
     )]
-    BadValue { key: String, found: char },
+    BadValue {
+        /// The meta key whose value it is.
+        key: String,
+        /// The first character that may not be in a value.
+        found: char,
+    },
     /// A meta key is given twice.
     #[error("meta {key} is given twice")]
-    MetaTwice { key: String },
+    MetaTwice {
+        /// The key given twice.
+        key: String,
+    },
     /// A zero or negative amount (the type says which way money goes).
     #[error("amount {amount}: an amount must be positive (the type says which way it goes)")]
-    NotPositive { amount: Money },
+    NotPositive {
+        /// The amount given.
+        amount: Money,
+    },
     /// A type nobody declared: the event would move no money.
     #[error("type {kind}: unknown event type, it would move no money")]
-    UnknownType { kind: String },
+    UnknownType {
+        /// The event type given.
+        kind: String,
+    },
     /// A credit, debit or transfer without an amount.
     #[error("type {kind}: a {} needs an amount", .effect.name())]
-    NeedsAmount { kind: String, effect: Effect },
+    NeedsAmount {
+        /// The event type given.
+        kind: String,
+        /// What the type does to balances.
+        effect: Effect,
+    },
     /// An amount on a type that closes an account.
     #[error("type {kind}: closing an account moves no money, so an amount is not allowed")]
-    AmountOnClose { kind: String },
+    AmountOnClose {
+        /// The event type given.
+        kind: String,
+    },
     /// A transfer without a destination.
     #[error("type {kind}: a transfer needs a destination account")]
-    NeedsTo { kind: String },
+    NeedsTo {
+        /// The event type given.
+        kind: String,
+    },
     /// A transfer to the account it comes from.
     #[error("destination {to}: a transfer to the same account moves nothing")]
-    ToSelf { to: String },
+    ToSelf {
+        /// The destination account, the same as the event's account.
+        to: String,
+    },
     /// A destination on a type that is not a transfer.
     #[error("a destination account is only for transfers, and `{kind}` is a {}", .effect.name())]
-    ToOnNonTransfer { kind: String, effect: Effect },
+    ToOnNonTransfer {
+        /// The event type given.
+        kind: String,
+        /// What the type does to balances.
+        effect: Effect,
+    },
     /// A time that cannot be written and read back to the same millisecond.
     #[error("time {at} ms is outside the times a log can hold")]
-    TimeOutOfRange { at: Millis },
+    TimeOutOfRange {
+        /// The time given, in milliseconds since 1970-01-01 UTC.
+        at: Millis,
+    },
 }
 
 /// A name (account, type, id, meta key) is not empty and holds no control, bidirectional,

@@ -57,6 +57,7 @@ pub enum ProblemKind {
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
+    /// Every kind there is.
     pub const ALL: [ProblemKind; 21] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
@@ -81,6 +82,7 @@ impl ProblemKind {
         ProblemKind::Check,
     ];
 
+    /// The kind's name in reports and JSON: `bad-json`, `invalid-utf8`, ….
     pub fn name(self) -> &'static str {
         match self {
             ProblemKind::BadJson => "bad-json",
@@ -141,6 +143,7 @@ pub struct Problem {
     /// then by this, then by kind: on a line holding several records (a JSON array), each
     /// record's problems come together, in the order of the records.
     pub at: u64,
+    /// What kind of problem it is.
     pub kind: ProblemKind,
     /// The event it is about (an index in recorded order), or [`NO_EVENT`].
     event: u32,

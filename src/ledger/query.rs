@@ -21,7 +21,9 @@ pub enum Moment {
 /// An account as of a moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountState {
+    /// The account.
     pub account: AccountId,
+    /// Its balance at the moment.
     pub balance: Money,
     /// Events on the account included at the moment.
     pub events: usize,
@@ -57,12 +59,14 @@ impl Ledger {
         );
     }
 
+    /// The earliest event time in the log; `None` when it has no events.
     pub fn first_time(&self) -> Option<Millis> {
         self.time_order
             .first()
             .map(|&i| self.records.events[i as usize].ts)
     }
 
+    /// The latest event time in the log; `None` when it has no events.
     pub fn last_time(&self) -> Option<Millis> {
         self.time_order
             .last()

@@ -251,12 +251,19 @@ impl<'de> de::Deserialize<'de> for RawRecord<'de> {
 /// The fields of one event, checked and typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fields<'a> {
+    /// The account (`accountId` or an alias), not blank.
     pub account: Cow<'a, str>,
+    /// The event type as written (`type` or an alias), not blank.
     pub kind: Cow<'a, str>,
+    /// The amount, exact; `None` when absent or `null`.
     pub amount: Option<Money>,
+    /// The event's time, in milliseconds since 1970-01-01 UTC.
     pub ts: Millis,
+    /// The event id (`eventId` or an alias); `None` when absent, `null` or blank.
     pub id: Option<Cow<'a, str>>,
+    /// The destination account (`to` or an alias); `None` when absent, `null` or blank.
     pub to: Option<Cow<'a, str>>,
+    /// The record's own `seq` member; `None` when absent or `null`.
     pub seq: Option<u64>,
     /// `prev` and `hash` of a sealed record.
     pub seal: Option<Seal>,
@@ -268,14 +275,18 @@ pub struct Fields<'a> {
 /// The chain members of a sealed record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seal {
+    /// The previous record's hash (all zeros for the first record).
     pub prev: [u8; 32],
+    /// The SHA-256 of this record's hashed part.
     pub hash: [u8; 32],
 }
 
 /// Why a record cannot become an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
+    /// Which problem this is.
     pub kind: ProblemKind,
+    /// What is wrong, as a sentence.
     pub message: String,
 }
 

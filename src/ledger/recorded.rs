@@ -45,7 +45,10 @@ pub enum Integrity {
     /// Every record chains to the one before.
     Sealed,
     /// The chain breaks first at this line.
-    Broken { line: u64 },
+    Broken {
+        /// The first line that breaks it, counted from 1.
+        line: u64,
+    },
 }
 
 /// Everything read from a source so far, in recorded order, before indexing. The ledger keeps it,

@@ -26,6 +26,7 @@ impl Query {
         Some(Query { regex })
     }
 
+    /// Whether `text` (the bytes of a record) contains the searched text, ignoring case.
     pub fn is_match(&self, text: &[u8]) -> bool {
         self.regex.is_match(text)
     }

@@ -36,9 +36,12 @@ pub const FORMAT: &str = "rewind-snapshot/1";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountSnapshot {
+    /// The account's name, as the log writes it.
     pub account_id: String,
+    /// The balance after the N records (kept as decimal text in the file).
     #[serde(with = "money_text")]
     pub balance: Money,
+    /// How many of the N records name the account (transfers to it included).
     pub events: usize,
     /// The sum of the sizes of the account's changes: a bound on any partial sum, in any order.
     #[serde(with = "money_text")]
@@ -53,7 +56,9 @@ pub struct AccountSnapshot {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
+    /// The event's time, in milliseconds since 1970-01-01 UTC.
     pub timestamp_ms: Millis,
+    /// Whether it closed the account (`false`: it opened it).
     pub closed: bool,
 }
 
@@ -61,6 +66,7 @@ pub struct Status {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
+    /// Always [`FORMAT`]: a file of any other format is not read as a snapshot.
     pub format: String,
     /// How many records (events) the snapshot covers: the first N of the log.
     pub records: usize,
@@ -397,10 +403,15 @@ pub fn audit(log: &Path, ledger: &Ledger) -> Vec<String> {
 /// An account as of a moment, by name: what `balance` prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedState {
+    /// The account's name, as the log writes it.
     pub account_id: String,
+    /// Its balance at the moment.
     pub balance: Money,
+    /// How many events name it up to the moment (transfers to it included).
     pub events: usize,
+    /// Whether it has any event at or before the moment.
     pub exists: bool,
+    /// Whether its last open/close event so far closed it.
     pub closed: bool,
 }
 
@@ -421,6 +432,7 @@ pub fn full_states(ledger: &Ledger, moment: Moment) -> Vec<NamedState> {
 
 /// A log read from a snapshot on: the snapshot, and the records after it.
 pub struct Resumed {
+    /// The snapshot the log was read from: the state after its first N records.
     pub snapshot: Snapshot,
     /// The records after the snapshot, with their own lines and offsets in the file.
     pub tail: Ledger,
@@ -475,6 +487,7 @@ impl Resumed {
         self.snapshot.records + self.tail.len()
     }
 
+    /// Whether the whole log has no events.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

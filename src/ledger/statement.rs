@@ -12,10 +12,15 @@ use super::{AccountId, Ledger, Millis, Money, Posting};
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct StatementRow {
+    /// The event's seq: its own `seq` member, or its 1-based place in recorded order.
     pub seq: u64,
+    /// Where the event is: the file line (1-based), or a database row's position.
     pub line: u64,
+    /// The event's time, as RFC 3339 UTC with milliseconds (`2024-03-01T12:00:00.000Z`).
     pub timestamp: String,
+    /// The event id, when the record carries one.
     pub event_id: Option<String>,
+    /// The event type, as written.
     #[serde(rename = "type")]
     pub kind: String,
     /// The change to this account's balance.

@@ -9,9 +9,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 /// UTC milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
 
+/// Milliseconds in a second.
 pub const MS_PER_SECOND: i64 = 1_000;
+/// Milliseconds in a minute.
 pub const MS_PER_MINUTE: i64 = 60 * MS_PER_SECOND;
+/// Milliseconds in an hour.
 pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
+/// Milliseconds in a day (24 hours: UTC has no daylight saving).
 pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 
 mod user;
@@ -21,16 +25,23 @@ pub use user::{UserTime, parse_relative, parse_user_end, parse_user_time};
 /// Why a piece of text is not a time.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
+    /// The text is no time rewind reads, or a time outside the years 0000–9999.
     #[error(
         "`{text}` is not a time (use RFC 3339 like 2024-03-01T12:00:00Z, `2024-03-01 12:00`, or epoch milliseconds)"
     )]
-    NotATime { text: String },
+    NotATime {
+        /// The text given: its first 40 characters, with `…` when it was longer.
+        text: String,
+    },
     /// A bare number a person gave that reads as a moment of 1970 in milliseconds but as a
     /// plausible moment in seconds: most likely seconds.
     #[error(
         "{text} looks like seconds since 1970; write {text}s for seconds or {text}000 for milliseconds"
     )]
-    LooksLikeSeconds { text: String },
+    LooksLikeSeconds {
+        /// The number given, without the spaces around it.
+        text: String,
+    },
 }
 
 fn error(text: &str) -> TimeError {
@@ -41,6 +52,7 @@ fn error(text: &str) -> TimeError {
 
 /// The first moment of year 0000 and the last of year 9999: the times rewind reads and writes.
 pub const EARLIEST: Millis = -62_167_219_200_000;
+/// The last moment of year 9999 (23:59:59.999 UTC).
 pub const LATEST: Millis = 253_402_300_799_999;
 
 /// A moment within the years 0000–9999, or why not.

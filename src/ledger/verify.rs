@@ -12,8 +12,11 @@ use super::{Integrity, Ledger, ProblemKind};
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Break {
+    /// The first line that breaks it (1-based), or a database row's position.
     pub line: u64,
+    /// The seq of the record on that line, when the line is a record.
     pub seq: Option<u64>,
+    /// Why it breaks there, as a sentence.
     pub reason: String,
 }
 
@@ -21,24 +24,33 @@ pub struct Break {
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExpectOutcome {
+    /// The digest expected, as given: `SEQ:HASH` or `HASH` (64 hex digits).
     pub digest: String,
+    /// Whether the log still holds that record unchanged, and everything before it.
     pub holds: bool,
+    /// The line of the record with that hash or seq (1-based), when one was found.
     pub line: Option<u64>,
+    /// Why it holds or not, as a sentence.
     pub reason: String,
 }
 
+/// What `verify` found in a log: its chain, its head, and what was asked of it.
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The name the log was opened by (a path, or a URL without password).
     pub file: String,
+    /// How many events were read.
     pub records: usize,
     /// `sealed`, `broken`, `unsealed` or `empty`.
     pub integrity: &'static str,
     /// The last complete record's digest (`0:000…` for an empty log).
     pub head: Option<String>,
+    /// Where the chain breaks first; `None` when it holds.
     pub broken_at: Option<Break>,
     /// The line of an incomplete last line (an interrupted write).
     pub torn_tail: Option<u64>,
+    /// The answer to `--expect`, when a digest was given.
     pub expect: Option<ExpectOutcome>,
     /// Snapshots next to the log that do not match it (or cannot be read).
     pub snapshots: Vec<String>,
@@ -61,6 +73,7 @@ pub struct RememberedOutcome {
 }
 
 impl RememberedOutcome {
+    /// The outcome of a check against the remembered head; `finding` says what changed.
     pub fn of(check: &LogCheck, finding: Option<String>) -> RememberedOutcome {
         RememberedOutcome {
             status: match check {
@@ -76,6 +89,8 @@ impl RememberedOutcome {
 }
 
 impl Report {
+    /// Whether all holds: an intact sealed (or empty) log, the expected record, every snapshot
+    /// matching, and nothing found against the remembered head.
     pub fn ok(&self) -> bool {
         self.broken_at.is_none()
             && self.torn_tail.is_none()

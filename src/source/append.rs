@@ -39,18 +39,32 @@ pub struct Message {
 pub enum AppendError {
     /// The source is never written to (the bundled sample).
     #[error("{name}: not written to")]
-    ReadOnly { name: String },
+    ReadOnly {
+        /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
+        name: String,
+    },
     /// The store is written by its own applications, through no API rewind speaks.
     #[error(
         "{name}: appending is for Message DB; other stores are written by their own applications"
     )]
-    OtherWriters { name: String },
+    OtherWriters {
+        /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
+        name: String,
+    },
     /// The event gives its time, but the store stamps each event with the time it is written.
     #[error("{name}: the store stamps each event with the time it is written")]
-    TimeGiven { name: String },
+    TimeGiven {
+        /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
+        name: String,
+    },
     /// The event may not be written (the same rules for every writer).
     #[error("{name}: {invalid}")]
-    Invalid { name: String, invalid: Invalid },
+    Invalid {
+        /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
+        name: String,
+        /// Why the event may not be written.
+        invalid: Invalid,
+    },
     /// The log file's writer refused, or failed.
     #[error(transparent)]
     File(StoreError),

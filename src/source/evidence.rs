@@ -25,21 +25,37 @@ pub enum ReadError {
     /// The file cannot be read.
     #[error("{path}: cannot read the {what}: {error}")]
     Unreadable {
+        /// The file's path, as given.
         path: String,
+        /// What the file should hold: `verifier key` or `checkpoint`.
         what: &'static str,
+        /// The operating system's error.
         error: std::io::Error,
     },
     /// The file is too large to be what it should be.
     #[error("{path}: over 1 MiB, too large to be a {what}")]
-    TooLarge { path: String, what: &'static str },
+    TooLarge {
+        /// The file's path, as given.
+        path: String,
+        /// What the file should hold: `verifier key` or `checkpoint`.
+        what: &'static str,
+    },
     /// The file is not text.
     #[error("{path}: not a {what} (not text)")]
-    NotText { path: String, what: &'static str },
+    NotText {
+        /// The file's path, as given.
+        path: String,
+        /// What the file should hold: `verifier key` or `checkpoint`.
+        what: &'static str,
+    },
     /// The text is not what it should be; `hint` says what it is instead, when that is known.
     #[error("{path}: {error}{hint}")]
     Invalid {
+        /// The file's path, as given.
         path: String,
+        /// Why the text is not a key or a checkpoint, as a sentence.
         error: String,
+        /// What the text is instead, to append to the message; empty when that is not known.
         hint: &'static str,
     },
 }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Where a log comes from: a file, the sample bundled in the binary, or a PostgreSQL event store.
 //! Every one ends in the same [`Ledger`], so nothing downstream knows where its events were read.
 //!
@@ -125,10 +126,18 @@ pub enum OpenError {
     Types(#[from] TypeMapError),
     /// A log file cannot be opened.
     #[error("{name}: {error}")]
-    Unreadable { name: String, error: std::io::Error },
+    Unreadable {
+        /// The log's path (or the name standard input is shown by), as the message shows it.
+        name: String,
+        /// The operating system's error.
+        error: std::io::Error,
+    },
     /// A folder where a log file was expected.
     #[error("{name}: is a directory, not a log file")]
-    Directory { name: String },
+    Directory {
+        /// The folder's path, as the message shows it.
+        name: String,
+    },
     /// A log file could not be read (or its read was stopped).
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -137,15 +146,27 @@ pub enum OpenError {
     Pg(#[from] PgError),
     /// The read ended without an answer.
     #[error("{name}: the load failed unexpectedly")]
-    Failed { name: String },
+    Failed {
+        /// The source's name: its path, or a database's URL without password.
+        name: String,
+    },
     /// Not one line of the file is an event: it is some other kind of file.
     #[error("{name}: not a JSON Lines log ({why})")]
-    NotALog { name: String, why: String },
+    NotALog {
+        /// The log's path (or the name standard input is shown by), as the message shows it.
+        name: String,
+        /// What the bytes look like instead (and the command that unpacks a packing rewind does
+        /// not read).
+        why: String,
+    },
     /// Compressed data that cannot be decompressed.
     #[error("{name}: the {packing} data cannot be read: {error}")]
     Packed {
+        /// The log's path (or the name standard input is shown by), as the message shows it.
         name: String,
+        /// The packing the data is in: `gzip`, `zstd`, `xz`, `bzip2` or `zip`.
         packing: &'static str,
+        /// Why it cannot be unpacked.
         error: std::io::Error,
     },
 }

@@ -11,16 +11,30 @@ use crate::ledger::merkle::{Hash, ProofError, Tree};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
     /// The rows up to this position are as they were.
-    Matches { seq: u64 },
+    Matches {
+        /// The position checked.
+        seq: u64,
+    },
     /// The chain differs at the expected position: a row up to it was changed, removed or inserted.
-    Differs { seq: u64, found: [u8; 32] },
+    Differs {
+        /// The position checked.
+        seq: u64,
+        /// The chain hash the rows give there now.
+        found: [u8; 32],
+    },
     /// No row has the expected position any more (it was removed, or the table was cut short).
-    Missing { seq: u64, last: Option<u64> },
+    Missing {
+        /// The position expected.
+        seq: u64,
+        /// The last row's position when the table ends before it; `None` when rows skip past it.
+        last: Option<u64>,
+    },
     /// A hash given without a position matches no row's chain.
     NotFound,
 }
 
 impl Check {
+    /// Whether the kept digest still holds.
     pub fn is_match(&self) -> bool {
         matches!(self, Check::Matches { .. })
     }
@@ -29,9 +43,11 @@ impl Check {
 /// The digest of a store's rows, and the check of a kept digest when one was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RowDigest {
+    /// How many rows were read.
     pub rows: u64,
     /// The last row's position and chain hash; `None` for an empty table.
     pub head: Option<Digest256>,
+    /// The check of the kept digest; `None` when none was given.
     pub check: Option<Check>,
 }
 

@@ -12,9 +12,19 @@ use crate::ledger::verify::{Report, verify};
 pub enum VerifyReport {
     /// The records carry a hash chain (a log file, the bundled sample): the log as read, and its
     /// chain's report.
-    Chain { ledger: Ledger, report: Report },
+    Chain {
+        /// The log as read.
+        ledger: Ledger,
+        /// What its chain holds.
+        report: Report,
+    },
     /// The rows carry none (a database): the digest of the rows in order.
-    Rows { name: String, digest: RowDigest },
+    Rows {
+        /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
+        name: String,
+        /// The digest of the rows in order, and the check of the kept one.
+        digest: RowDigest,
+    },
 }
 
 /// The Merkle tree over a source, as a checkpoint signs it.
@@ -24,7 +34,12 @@ pub enum SourceTree {
     /// over a log that is first checked to be an intact sealed log).
     Chain(Ledger),
     /// The rows of a store: each row's canonical encoding is a leaf.
-    Rows { name: String, tree: RowTree },
+    Rows {
+        /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
+        name: String,
+        /// The tree whose leaves are the rows' canonical encodings, in order.
+        tree: RowTree,
+    },
 }
 
 impl Source {

@@ -13,8 +13,11 @@ use crate::ledger::recorded::Records;
 /// where its text is in the buffer, and the number that stands for its line.
 #[derive(Clone, Copy, Debug)]
 pub struct RecordSpan {
+    /// Where the record's text starts in the buffer, in bytes.
     pub start: usize,
+    /// Where it ends in the buffer, in bytes (exclusive).
     pub end: usize,
+    /// The number that stands for its line: the row's position.
     pub line: u64,
 }
 
@@ -63,6 +66,7 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// A builder for the source named `name` (the name the ledger carries), read with `options`.
     pub fn new(name: String, options: LoadOptions) -> Builder {
         Builder {
             name,

@@ -29,6 +29,7 @@ use detect::is_array;
 /// How to read a log.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
+    /// The effect of each event type, and the state rules and checks.
     pub types: TypeMap,
     /// How much of the indexes to build.
     pub depth: Depth,
@@ -37,13 +38,18 @@ pub struct LoadOptions {
 /// Progress of a load, shared with whoever shows it; `cancel` stops the load early.
 #[derive(Debug, Default)]
 pub struct Progress {
+    /// Bytes to read in all: the file's length (for a database, an estimate until the read ends).
     pub bytes_total: AtomicU64,
+    /// Bytes read and parsed so far.
     pub bytes_done: AtomicU64,
+    /// Events read so far.
     pub events: AtomicU64,
+    /// Set by whoever shows the progress to stop the load; the load then ends as cancelled.
     pub cancel: AtomicBool,
 }
 
 impl Progress {
+    /// Whether the load was asked to stop.
     pub fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
@@ -52,13 +58,20 @@ impl Progress {
 /// Why a log could not be opened at all (a bad line is a problem, not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The log could not be opened or read.
     #[error("{path}: {source}")]
     Io {
+        /// The log's path, as the message shows it.
         path: String,
+        /// The operating system's error, or that the path is a folder.
         source: std::io::Error,
     },
+    /// The load was stopped through [`Progress::cancel`] before it ended.
     #[error("{path}: the load was interrupted")]
-    Cancelled { path: String },
+    Cancelled {
+        /// The log's path, as the message shows it.
+        path: String,
+    },
 }
 
 /// Size of the pieces a JSON Lines file is cut into for parsing in parallel.

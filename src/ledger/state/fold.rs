@@ -36,6 +36,7 @@ impl Order {
         }
     }
 
+    /// The order's name as the command line and the explorer show it: `time` or `recorded`.
     pub fn name(self) -> &'static str {
         match self {
             Order::Time => "time",
@@ -47,7 +48,9 @@ impl Order {
 /// A field's value and the event (an index in recorded order) that last set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
+    /// The field's value.
     pub value: Value,
+    /// The event that last set it: its index in recorded order (0 is the first event).
     pub event: u32,
 }
 
@@ -58,6 +61,7 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// The field named `name`, if it is set.
     pub fn get(&self, name: &str) -> Option<&Field> {
         self.map.get(name)
     }
@@ -67,10 +71,12 @@ impl Fields {
         self.map.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// How many fields are set.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no field is set.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -120,8 +126,11 @@ impl Fields {
 /// the value it had is a change too (that event is now the one that set it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    /// The field's name.
     pub field: String,
+    /// Its value before the event; `None`: it was not set.
     pub old: Option<Value>,
+    /// Its value after the event; `None`: it is no longer set.
     pub new: Option<Value>,
 }
 
@@ -129,15 +138,20 @@ pub struct Change {
 /// not a number): the field is left as it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
+    /// The field the rule was for (empty when the record itself could not be read again).
     pub field: String,
+    /// What went wrong, as a sentence.
     pub text: String,
 }
 
 /// What one event did to an account's fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
+    /// The event: its index in recorded order.
     pub event: u32,
+    /// The changes it made to fields, in the order they were made.
     pub changes: Vec<Change>,
+    /// What its rule could not do.
     pub notes: Vec<Note>,
 }
 
@@ -155,6 +169,7 @@ enum Handling<'r> {
 }
 
 impl<'l> RulePlan<'l> {
+    /// Looks up the rule (or the default rule, or none) of each event type of `ledger`.
     pub fn new(ledger: &'l Ledger) -> RulePlan<'l> {
         let rules = ledger.types_map.rules();
         let by_type = (0..ledger.type_count())
@@ -328,7 +343,9 @@ pub fn account_events(ledger: &Ledger, account: AccountId, order: Order) -> Vec<
 /// The changes of one account's fields, event by event, in one order.
 #[derive(Clone, Debug)]
 pub struct Timeline {
+    /// The account whose fields these are.
     pub account: AccountId,
+    /// The order the events are folded in.
     pub order: Order,
     steps: Vec<Step>,
     /// Each step's event's time.
@@ -450,7 +467,9 @@ impl Timeline {
 
 /// An account's balance and fields at one moment, for conditions.
 pub struct View<'a> {
+    /// The account's balance at the moment.
     pub balance: Money,
+    /// The account's fields at the moment.
     pub fields: &'a Fields,
 }
 

@@ -24,14 +24,17 @@ use super::replay::Moment;
 /// An account as of a moment: its balance with the event that last moved it, and its fields.
 #[derive(Clone, Debug)]
 pub struct StateAt {
+    /// The account.
     pub account: AccountId,
     /// The order the events were folded in ([`Order::of`] the moment).
     pub order: Order,
+    /// Its balance at the moment.
     pub balance: Money,
     /// The last event included that moved the balance.
     pub balance_event: Option<u32>,
     /// Whether the account has an event at or before the moment.
     pub exists: bool,
+    /// Its fields at the moment.
     pub fields: Fields,
 }
 

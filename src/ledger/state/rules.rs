@@ -41,12 +41,29 @@ pub enum From {
 /// One thing a rule does to one field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    Set { field: String, from: From },
-    Add { field: String, from: From },
-    Unset { field: String },
+    /// `set`: the field takes the value.
+    Set {
+        /// The field set.
+        field: String,
+        /// Where its value comes from.
+        from: From,
+    },
+    /// `add`: the value is added to the field, in exact decimal arithmetic.
+    Add {
+        /// The field added to.
+        field: String,
+        /// Where the number added comes from.
+        from: From,
+    },
+    /// `unset`: the field is no longer set.
+    Unset {
+        /// The field unset.
+        field: String,
+    },
 }
 
 impl Op {
+    /// The field the operation is on.
     pub fn field(&self) -> &str {
         match self {
             Op::Set { field, .. } | Op::Add { field, .. } | Op::Unset { field } => field,
@@ -66,7 +83,9 @@ pub struct TypeRule {
 /// A `[[check]]`: a problem named `name` on each event where `when` holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
+    /// The problem's name, as the file gives it.
     pub name: String,
+    /// Which events the problem is reported on.
     pub when: Condition,
 }
 
@@ -97,6 +116,7 @@ impl Rules {
         self.types.contains_key(normal) || default_applies(normal)
     }
 
+    /// The file's `[[check]]`s, in the order it gives them.
     pub fn checks(&self) -> &[Check] {
         &self.checks
     }

@@ -77,6 +77,7 @@ impl Path {
         })
     }
 
+    /// The path as written (`meta.city`).
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -85,6 +86,7 @@ impl Path {
 /// What a path finds in a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Found {
+    /// The value at the path.
     Value(Value),
     /// Nothing there (or `null`, which rewind reads as absent everywhere).
     Absent,

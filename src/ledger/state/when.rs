@@ -15,6 +15,7 @@ use crate::ledger::money::Money;
 /// One interval in which a condition holds, for one account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interval {
+    /// The account.
     pub account: AccountId,
     /// The event after which it began to hold.
     pub start: u32,

@@ -104,15 +104,20 @@ impl NewEvent {
 pub enum Appended {
     /// The record was written and made durable.
     New {
+        /// The record written, without its newline.
         record: String,
+        /// The log's new head: the record's seq and hash.
         head: Digest256,
         /// Something worth saying that did not stop the append (a time earlier than the head's).
         note: Option<String>,
     },
     /// The same event (same id and content) was already in the log: nothing was written.
     Existing {
+        /// The record already in the log, without its newline.
         record: String,
+        /// Its line, counted from 1.
         line: u64,
+        /// The log's head (unchanged).
         head: Digest256,
     },
 }

@@ -19,14 +19,25 @@ pub enum Repaired {
     /// The log ends with a complete line: nothing to do.
     Nothing,
     /// The last line was a complete record that only lacked its newline: the newline was added.
-    Completed { line: u64 },
+    Completed {
+        /// The record's line, counted from 1.
+        line: u64,
+    },
     /// Blank lines after the last record (bytes rewind never writes) were taken off the end;
     /// `line` is the first of them.
-    Blank { line: u64, lines: u64 },
+    Blank {
+        /// The first blank line, counted from 1.
+        line: u64,
+        /// How many blank lines were taken off.
+        lines: u64,
+    },
     /// The torn last line was moved to `torn` (appended to it, followed by a newline).
     Moved {
+        /// The torn line, counted from 1.
         line: u64,
+        /// How many bytes were moved (the torn line, without the newline added after it).
         bytes: u64,
+        /// Where they were moved to: `FILE.torn`.
         torn: PathBuf,
     },
 }

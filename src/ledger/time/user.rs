@@ -24,7 +24,12 @@ pub enum UserTime {
     At(Millis),
     /// An offset in milliseconds from a base moment (the last event, the cursor, now), with the
     /// text it was read from (for the error when the base moves it out of range).
-    Offset { ms: i64, text: String },
+    Offset {
+        /// The offset, in milliseconds (negative: before the base).
+        ms: i64,
+        /// The text it was read from, trimmed: its first 40 characters, with `…` when longer.
+        text: String,
+    },
 }
 
 impl UserTime {

@@ -8,12 +8,17 @@ use std::path::Path;
 /// How a file's bytes are packed, by their first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Packing {
+    /// Not packed: the bytes are the log's own.
     Plain,
+    /// gzip, decompressed in memory.
     Gzip,
+    /// Zstandard, decompressed in memory.
     Zstd,
     /// Packings rewind does not read, named so that the refusal says what to do.
     Xz,
+    /// bzip2, which rewind does not read.
     Bzip2,
+    /// A zip archive, which rewind does not read.
     Zip,
 }
 

@@ -23,7 +23,9 @@ pub struct Target {
 /// Where an appended event landed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Appended {
+    /// The message's id: the event id given, or a fresh UUID from the server.
     pub id: String,
+    /// The stream the message went to: `CATEGORY-ACCOUNT`.
     pub stream: String,
     /// The message's position in its stream (the stream's new version).
     pub position: i64,
@@ -36,13 +38,21 @@ pub struct Appended {
 pub enum AppendError {
     /// The event may not be written (the same rules as for a log file).
     #[error("{url}: {invalid}")]
-    Invalid { url: String, invalid: Invalid },
+    Invalid {
+        /// The database's URL as shown: its password replaced by `***`.
+        url: String,
+        /// Why the event may not be written.
+        invalid: Invalid,
+    },
     /// The event gives its time, but Message DB stamps each message with the time it is written.
     #[error(
         "{url}: Message DB stamps each message with the time it is written; an event time \
              cannot be given"
     )]
-    TimeGiven { url: String },
+    TimeGiven {
+        /// The database's URL as shown: its password replaced by `***`.
+        url: String,
+    },
     /// The database refused it, or could not be reached.
     #[error(transparent)]
     Db(#[from] PgError),

@@ -27,6 +27,7 @@ pub enum PgErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{url}: {message}")]
 pub struct PgError {
+    /// What went wrong, broadly.
     pub kind: PgErrorKind,
     /// The URL with its password masked.
     pub url: String,
@@ -37,12 +38,17 @@ pub struct PgError {
 /// What was being done when a client error happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
+    /// Opening a connection (reaching the server, TLS, logging in).
     Connect,
+    /// Reading rows.
     Read,
+    /// Writing (an append).
     Write,
 }
 
 impl PgError {
+    /// An error of `kind` for the database shown as `url`; every run of white space in the
+    /// message becomes one space, so that it is one line.
     pub fn new(kind: PgErrorKind, url: &str, message: impl Into<String>) -> PgError {
         PgError {
             kind,

@@ -68,6 +68,7 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Whether the poll read no row.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }

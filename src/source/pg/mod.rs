@@ -34,12 +34,16 @@ const BATCH: usize = 16_384;
 /// ends every wait of every read or write from here, and cancels its query on the server.
 #[derive(Clone, Debug)]
 pub struct PgSource {
+    /// The connection URL: the servers to try, the database and how to log in.
     pub url: PgUrl,
+    /// Which store's schema the events are in.
     pub layout: Layout,
+    /// Ends every wait of every read or write from here (shared by clones).
     pub stop: Stop,
 }
 
 impl PgSource {
+    /// A source from a connection URL and a layout; fails when the URL cannot be read.
     pub fn new(url: &str, layout: Layout) -> Result<PgSource, PgError> {
         Ok(PgSource {
             url: PgUrl::parse(url)?,

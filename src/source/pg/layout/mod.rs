@@ -26,15 +26,23 @@ pub enum Layout {
     /// Message DB: `message_store.messages`.
     MessageDb,
     /// The Python `eventsourcing` library's stored events table (JSON in `state`).
-    Eventsourcing { table: String },
+    Eventsourcing {
+        /// The table's name, possibly schema-qualified (`schema.table`).
+        table: String,
+    },
     /// Any SELECT whose columns use the canonical names (a `data` JSON column is read too).
-    Query { sql: String },
+    Query {
+        /// The SELECT, as given.
+        sql: String,
+    },
 }
 
 /// Which rows to read: all, or those after a position plus some positions below it.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
+    /// Only rows whose position is above this; `None`: every row.
     pub after: Option<u64>,
+    /// Positions at or below `after` to read too (the gaps a follower still waits on).
     pub also: Vec<u64>,
 }
 

@@ -20,10 +20,12 @@ pub const TICK: Duration = Duration::from_millis(20);
 pub struct Stop(Arc<AtomicBool>);
 
 impl Stop {
+    /// Asks every wait that shares the flag to end.
     pub fn stop(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// Whether the waits were asked to end.
     pub fn is_stopped(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
@@ -38,12 +40,19 @@ impl Stop {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Phase {
+    /// Opening the connection to the server.
     Connecting = 0,
+    /// Negotiating TLS on the connection.
     Tls = 1,
+    /// Authenticating to the server.
     Authenticating = 2,
+    /// Waiting for the first row of a query.
     FirstRow = 3,
+    /// Reading rows after the first (or ending a read's transaction).
     Rows = 4,
+    /// Writing a message (the statements of an append, before its commit).
     Writing = 5,
+    /// Waiting for an append's `COMMIT`: the write may have been committed.
     Committing = 6,
 }
 

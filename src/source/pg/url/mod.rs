@@ -67,7 +67,9 @@ pub enum Host {
 /// One server to try, in the order the URL names them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
+    /// The host name, IP address or socket folder.
     pub host: Host,
+    /// The port (5432 unless given); for a socket folder, the number in the socket's name.
     pub port: u16,
 }
 
