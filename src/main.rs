@@ -7,7 +7,8 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use rewind::cli::output::note;
-use rewind::cli::{self, Cli};
+use rewind::cli::{self, Cli, ExploreOptions, Failure, Outcome, SourceOptions};
+use rewind::tui::evidence::Expectation;
 
 fn main() -> ExitCode {
     let args = match Cli::try_parse() {
@@ -22,6 +23,14 @@ fn main() -> ExitCode {
             };
         }
         Err(e) => {
+            // A value rewind's own parsers refused: worded as every other refusal (`--at: …`).
+            if let Some(message) = cli::values::refused_value(&e) {
+                note(&format!(
+                    "rewind: {}",
+                    rewind::text::escape_control(&cli::hide_urls(&message))
+                ));
+                return ExitCode::from(2);
+            }
             // One line, like every other refusal: what was wrong, and where to look.
             let text = e.render().to_string();
             let reason: Vec<&str> = text
@@ -48,7 +57,7 @@ fn main() -> ExitCode {
             }
             cli::run(command, &args.options)
         }
-        None => rewind::tui::run(args.file.as_deref(), &args.options, &args.explore),
+        None => explore(args.file.as_deref(), &args.options, &args.explore),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -63,4 +72,25 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// Opens the explorer: the command line's options become the source layer's, and the explorer's
+/// refusals become failures worded as every other.
+fn explore(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions) -> Outcome {
+    if file == Some("-") {
+        return Err(Failure::usage(
+            "-: the explorer reads its keys from the terminal, so it cannot read the log from \
+             standard input: give a file, or pipe into a headless command (`rewind check -`)",
+        ));
+    }
+    let load = cli::load_options(options)?;
+    let source = cli::source_of(file, options)?;
+    let expected = Expectation {
+        expect: explore.expect.clone(),
+        keys: explore.key.clone(),
+    };
+    rewind::tui::run(source, load, &options.source_options(), &expected).map_err(|e| Failure {
+        code: e.code(),
+        message: e.to_string(),
+    })
 }

@@ -8,11 +8,11 @@ use serde::Serialize;
 use super::output::{Align, Table, json_line, note, print};
 use super::{
     Failure, Outcome, SourceOptions, find_account, load_options, no_such_account, note_problems,
-    open_summary, parse_cli_time, parse_cli_time_from,
+    open_summary, resolve_time, values,
 };
 use crate::ledger::snapshot::{self, NamedState, Resumed};
-use crate::ledger::time::{self, format_time};
-use crate::ledger::{Ledger, Moment, Money, ProblemKind};
+use crate::ledger::time::{UserTime, format_time};
+use crate::ledger::{Millis, Moment, Money, ProblemKind};
 
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
@@ -21,15 +21,16 @@ pub struct BalanceArgs {
     /// Only this account.
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// As of this time, inclusive: RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m` from the
-    /// last event.
+    /// As of this time, inclusive: RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, epoch seconds
+    /// with `s` (`1710431940s`), or `-15m` from the last event.
     #[arg(
         long,
         value_name = "TIME",
         conflicts_with = "seq",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = values::time
     )]
-    pub at: Option<String>,
+    pub at: Option<UserTime>,
     /// As of the first N events in recorded order.
     #[arg(long, value_name = "N")]
     pub seq: Option<u64>,
@@ -65,13 +66,22 @@ struct Report<'a> {
     accounts: Vec<AccountRow<'a>>,
 }
 
-/// The moment asked for by `--at` / `--seq`.
-pub fn moment(ledger: &Ledger, at: Option<&str>, seq: Option<u64>) -> Result<Moment, Failure> {
-    Ok(match (at, seq) {
-        (Some(t), _) => Moment::Time(parse_cli_time(ledger, t, "--at")?),
+/// The moment asked for by `--at` / `--seq`, an offset taken from the log's latest time.
+fn moment(args: &BalanceArgs, last_time: Option<Millis>) -> Result<Moment, Failure> {
+    Ok(match (&args.at, args.seq) {
+        (Some(t), _) => Moment::Time(resolve_time(t, last_time, "--at")?),
         (None, Some(n)) => Moment::Seq(n),
         (None, None) => Moment::End,
     })
+}
+
+/// The moment asked for when it does not depend on the log (not relative to its last event).
+fn absolute_moment(args: &BalanceArgs) -> Option<Moment> {
+    match (&args.at, args.seq) {
+        (Some(t), _) => t.absolute().map(Moment::Time),
+        (None, Some(n)) => Some(Moment::Seq(n)),
+        (None, None) => Some(Moment::End),
+    }
 }
 
 /// What `balance` answers, however it was computed.
@@ -105,9 +115,11 @@ impl Answer {
 }
 
 pub fn run(args: BalanceArgs, options: &SourceOptions) -> Outcome {
-    let answer = match from_snapshot(&args, options)? {
+    // The moment once known: at once for an absolute one, else from the first log read.
+    let mut asked = absolute_moment(&args);
+    let answer = match from_snapshot(&args, options, &mut asked)? {
         Some(answer) => answer,
-        None => full_replay(&args, options)?,
+        None => full_replay(&args, options, asked)?,
     };
     let report = answer.report();
     if args.json {
@@ -118,9 +130,16 @@ pub fn run(args: BalanceArgs, options: &SourceOptions) -> Outcome {
     Ok(0)
 }
 
-fn full_replay(args: &BalanceArgs, options: &SourceOptions) -> Result<Answer, Failure> {
+fn full_replay(
+    args: &BalanceArgs,
+    options: &SourceOptions,
+    asked: Option<Moment>,
+) -> Result<Answer, Failure> {
     let ledger = open_summary(&args.file, options)?;
-    let moment = moment(&ledger, args.at.as_deref(), args.seq)?;
+    let moment = match asked {
+        Some(m) => m,
+        None => moment(args, ledger.last_time())?,
+    };
     let states = match &args.account {
         Some(name) => {
             let a = find_account(&ledger, name)?;
@@ -146,21 +165,21 @@ fn full_replay(args: &BalanceArgs, options: &SourceOptions) -> Result<Answer, Fa
     })
 }
 
-/// The moment asked for when it does not depend on the log (not relative to its last event).
-fn absolute_moment(at: Option<&str>, seq: Option<u64>) -> Option<Moment> {
-    match (at, seq) {
-        (Some(t), _) if time::parse_relative(t).is_some() => None,
-        (Some(t), _) => time::parse_time(t).ok().map(Moment::Time),
-        (None, Some(n)) => Some(Moment::Seq(n)),
-        (None, None) => Some(Moment::End),
-    }
-}
-
 /// The answer from the newest valid snapshot that covers the moment, reading only the records
-/// after it; `None` (after saying why on stderr) when there is none.
-fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<Answer>, Failure> {
+/// after it; `None` (after saying why on stderr) when there is none. `asked` is the moment asked
+/// for, once known (an offset is resolved against the first log read).
+fn from_snapshot(
+    args: &BalanceArgs,
+    options: &SourceOptions,
+    asked: &mut Option<Moment>,
+) -> Result<Option<Answer>, Failure> {
     // Snapshots sit next to a log file; a database has none.
-    if args.no_snapshot || crate::source::pg::is_url(&args.file) {
+    // Nor does standard input, and a compressed file is read whole, never in place.
+    if args.no_snapshot
+        || crate::source::is_address(&args.file)
+        || args.file == "-"
+        || crate::source::Packing::of_file(Path::new(&args.file)) != crate::source::Packing::Plain
+    {
         return Ok(None);
     }
     let log = Path::new(&args.file);
@@ -186,7 +205,6 @@ fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<A
             ),
         );
     };
-    let absolute = absolute_moment(args.at.as_deref(), args.seq);
     for (path, snap) in candidates {
         let snap = match snap {
             Ok(s) => s,
@@ -195,7 +213,7 @@ fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<A
                 continue;
             }
         };
-        if let Some(m) = absolute
+        if let Some(m) = *asked
             && !snap.covers(m)
         {
             not_covering(&path, &snap);
@@ -208,10 +226,9 @@ fn from_snapshot(args: &BalanceArgs, options: &SourceOptions) -> Result<Option<A
                 continue;
             }
         };
-        let moment = match (&args.at, args.seq) {
-            (Some(t), _) => Moment::Time(parse_cli_time_from(resumed.last_time(), t, "--at")?),
-            (None, Some(n)) => Moment::Seq(n),
-            (None, None) => Moment::End,
+        let moment = match *asked {
+            Some(m) => m,
+            None => *asked.insert(moment(args, resumed.last_time())?),
         };
         if !resumed.snapshot.covers(moment) {
             not_covering(&path, &resumed.snapshot);

@@ -5,11 +5,12 @@ use serde::Serialize;
 
 use super::output::{json_line, note, print, print_after};
 use super::{Failure, Outcome};
-use crate::ledger::Money;
+use crate::ledger::TypeMap;
 use crate::ledger::chain::{ExpectedDigest, to_hex};
-use crate::source::pg::append::{self, NewEvent};
+use crate::ledger::new_event::NewEvent;
+use crate::source::pg::append::{self, AppendError, Target};
 use crate::source::pg::digest::{self, Check};
-use crate::source::pg::{PgError, PgSource};
+use crate::source::pg::{Layout, PgError, PgSource};
 
 /// Every error is exit 2: what was asked was not done (a refused append wrote nothing); an
 /// interrupted one is exit 130.
@@ -94,81 +95,39 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
     }
 }
 
-/// What `append` was asked to write.
-#[derive(Clone, Debug, Default)]
-pub struct AppendRequest {
-    pub account: String,
-    pub kind: String,
-    pub amount: Option<String>,
-    pub to: Option<String>,
-    pub at: Option<String>,
-    pub id: Option<String>,
-    pub meta: Vec<String>,
-    /// How many messages the account's stream must hold (0: a new stream).
-    pub expect_seq: Option<u64>,
-    pub json: bool,
-}
-
-/// The names and values of a message, held to the rules of a file's `append`
-/// ([`crate::ledger::store::check_name`]).
-fn check_names(request: &AppendRequest, meta: &[(String, String)]) -> Result<(), String> {
-    use crate::ledger::store::{check_name, check_value};
-    check_name("--account", &request.account)?;
-    check_name("--type", &request.kind)?;
-    if let Some(to) = &request.to {
-        check_name("--to", to)?;
-    }
-    if let Some(id) = &request.id {
-        check_name("--id", id)?;
-    }
-    for (k, v) in meta {
-        check_name("--meta key", k)?;
-        check_value(&format!("--meta {k}"), v)?;
-    }
-    Ok(())
-}
-
 /// `rewind append URL --preset message-db …`: one message through `write_message`.
 /// `--expect-seq N` is the number of messages the account's stream must hold, which Message DB
 /// checks as the expected version `N - 1` (0 is a new stream, as 0 is an empty log). Prints the
-/// message as it now reads.
-pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
-    if request.at.is_some() {
+/// message as it now reads. The event is held to the rules of a file's append.
+pub fn append(
+    db: &PgSource,
+    event: &NewEvent,
+    expect_seq: Option<u64>,
+    json: bool,
+    types: &TypeMap,
+) -> Outcome {
+    if db.layout != Layout::MessageDb {
         return Err(Failure::usage(format!(
-            "{}: --at cannot be used here: Message DB stamps each message with the time it is \
-             written",
+            "{}: appending is for --preset message-db (the store's write_message); other stores \
+             are written by their own applications",
             db.name()
         )));
     }
-    let amount = match &request.amount {
-        Some(text) => {
-            Some(Money::parse(text).map_err(|e| Failure::usage(format!("--amount {text}: {e}")))?)
-        }
-        None => None,
-    };
-    let mut meta = Vec::new();
-    for pair in &request.meta {
-        let (k, v) = pair.split_once('=').ok_or_else(|| {
-            Failure::usage(format!(
-                "--meta {}: use KEY=VALUE",
-                crate::text::escape_control(pair)
-            ))
-        })?;
-        meta.push((k.to_string(), v.to_string()));
+    if event.at.is_some() {
+        return Err(time_given(db));
     }
-    check_names(request, &meta).map_err(Failure::usage)?;
-    let event = NewEvent {
-        account: request.account.clone(),
-        kind: request.kind.clone(),
-        amount,
-        to: request.to.clone(),
-        id: request.id.clone(),
-        meta,
-        expected_version: request.expect_seq.map(|n| n as i64 - 1),
+    let target = Target {
+        expected_version: expect_seq.map(|n| n as i64 - 1),
         category: None,
     };
     super::interruptible(db);
-    let done = append::append(db, &event).map_err(failure)?;
+    let done = append::append(db, event, &target, types).map_err(|e| match e {
+        AppendError::Invalid { invalid, .. } => {
+            Failure::usage(super::append::invalid_text(&invalid))
+        }
+        AppendError::TimeGiven { .. } => time_given(db),
+        AppendError::Db(e) => failure(e),
+    })?;
     // Written by hand: the amount's digits must not pass through a float.
     let quote = crate::text::json_string;
     let record = format!(
@@ -178,9 +137,9 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         quote(&done.stream),
         done.position,
         quote(&event.kind),
-        event.data()
+        append::data(event)
     );
-    let text = if request.json {
+    let text = if json {
         format!(
             "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}\n",
             done.position
@@ -206,6 +165,15 @@ pub fn append(db: &PgSource, request: &AppendRequest) -> Outcome {
         if done.position == 0 { "" } else { "s" }
     ));
     Ok(0)
+}
+
+/// `--at` on a database that stamps its own times.
+pub fn time_given(db: &PgSource) -> Failure {
+    Failure::usage(format!(
+        "{}: --at cannot be used here: Message DB stamps each message with the time it is \
+         written",
+        db.name()
+    ))
 }
 
 #[derive(Serialize)]
@@ -285,38 +253,4 @@ pub fn verify_checkpoint(
         }
     }
     Ok(if verdict.is_ok() { 0 } else { 1 })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_message_is_held_to_the_name_rules_of_a_file() {
-        let ok = AppendRequest {
-            account: "acc-1".into(),
-            kind: "Deposited".into(),
-            ..AppendRequest::default()
-        };
-        assert!(check_names(&ok, &[]).is_ok());
-        let bad = |change: &dyn Fn(&mut AppendRequest)| {
-            let mut r = ok.clone();
-            change(&mut r);
-            check_names(&r, &[]).unwrap_err()
-        };
-        let err = bad(&|r| r.account = "acc\u{202e}1".into());
-        assert!(
-            err.starts_with("--account") && err.contains("U+202E"),
-            "{err}"
-        );
-        let err = bad(&|r| r.to = Some("acc\u{200b}2".into()));
-        assert!(err.starts_with("--to") && err.contains("U+200B"), "{err}");
-        let err = bad(&|r| r.kind = "Dep\u{ad}osited".into());
-        assert!(err.starts_with("--type") && err.contains("U+00AD"), "{err}");
-        let err = check_names(&ok, &[("note".into(), "a\u{2066}b".into())]).unwrap_err();
-        assert!(
-            err.contains("--meta note") && err.contains("U+2066"),
-            "{err}"
-        );
-    }
 }

@@ -3,46 +3,21 @@
 //! intact sealed logs, writing new files, and the remembered state.
 
 use super::output::note;
-use std::io::Read;
 use std::path::Path;
 
-use super::verify::{record_digest, verify};
 use super::{Failure, SourceOptions};
 use crate::ledger::Ledger;
-use crate::ledger::chain::{self, Digest256, GENESIS};
-use crate::ledger::checkpoint::{
-    SignedCheckpoint, SigningKey, VerifierKey, read_signed_checkpoint,
-};
+use crate::ledger::checkpoint::{SignedCheckpoint, SigningKey, VerifierKey};
 use crate::ledger::files::{self, Replace};
 use crate::ledger::merkle::Hash;
-use crate::ledger::remembered::{
-    self, LogCheck, SeenHead, SeenTree, StateFile, check_log, check_origin,
-};
+use crate::ledger::remembered::{self, LogCheck, StateFile};
+use crate::ledger::verify::verify;
+use crate::source::evidence::{self, read_small};
 use crate::text::escape_control;
-
-/// The largest key or checkpoint file read.
-const MAX_SMALL_FILE: u64 = 1 << 20;
-
-/// Reads a small text file whole (a key or a checkpoint).
-fn read_small(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    let shown = path.display();
-    let file = std::fs::File::open(path)
-        .map_err(|e| Failure::usage(format!("{shown}: cannot read the {what}: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SMALL_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::usage(format!("{shown}: cannot read the {what}: {e}")))?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
-        return Err(Failure::usage(format!(
-            "{shown}: over 1 MiB, too large to be a {what}"
-        )));
-    }
-    Ok(bytes)
-}
 
 /// Reads a signing key file, warning on stderr when others may read it.
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, Failure> {
-    let bytes = read_small(path, "signing key")?;
+    let bytes = read_small(path, "signing key").map_err(read_failure)?;
     let shown = path.display();
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Failure::usage(format!("{shown}: not a signing key (not text)")))?;
@@ -69,30 +44,19 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey, Failure> {
     Ok(key)
 }
 
+/// A key or checkpoint that could not be read, as the command's failure (exit 2).
+pub fn read_failure(e: evidence::ReadError) -> Failure {
+    Failure::usage(e.to_string())
+}
+
 /// Reads a verifier key: the key's text itself (`name+id+key`) or a file holding it.
 pub fn read_verifier_key(arg: &str) -> Result<VerifierKey, Failure> {
-    if !Path::new(arg).exists()
-        && let Ok(key) = VerifierKey::parse(arg)
-    {
-        return Ok(key);
-    }
-    let bytes = read_small(Path::new(arg), "verifier key")?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| Failure::usage(format!("{arg}: not a verifier key (not text)")))?;
-    VerifierKey::parse(text).map_err(|e| {
-        let hint = if SigningKey::parse(text).is_ok() {
-            " — this is the signing key, which must stay with its owner; give the `.pub` file"
-        } else {
-            ""
-        };
-        Failure::usage(format!("{arg}: {e}{hint}"))
-    })
+    evidence::read_verifier_key(arg).map_err(read_failure)
 }
 
 /// Reads a signed checkpoint file (its signatures are checked by whoever needs them).
 pub fn read_checkpoint(path: &str) -> Result<SignedCheckpoint, Failure> {
-    let bytes = read_small(Path::new(path), "checkpoint")?;
-    read_signed_checkpoint(&bytes).map_err(|e| Failure::usage(format!("{path}: {e}")))
+    evidence::read_checkpoint(path).map_err(read_failure)
 }
 
 /// Refuses a log that is not an intact sealed log: a tree over it would prove nothing.
@@ -151,14 +115,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8], what: &str) -> Result<(), Failu
 
 /// The state file to remember heads in, unless `--no-remember` (or no home to keep it in).
 pub fn state(options: &SourceOptions) -> Option<StateFile> {
-    if options.no_remember {
-        return None;
-    }
-    options
-        .state_dir
-        .clone()
-        .or_else(remembered::default_dir)
-        .map(StateFile::in_dir)
+    options.remember().state()
 }
 
 /// Says on stderr that the remembered state could not be used (the answer does not change).
@@ -170,12 +127,7 @@ pub fn warn_state(e: &remembered::StateError) {
     ));
 }
 
-/// The key a log is remembered by: its canonical path.
-pub fn log_key(path: &str) -> String {
-    std::fs::canonicalize(path)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| path.to_string())
-}
+pub use crate::source::evidence::log_key;
 
 /// `records 403 and 404`, `record 7`, `records 1, 2 and 9`.
 pub fn record_list(numbers: &[u64]) -> String {
@@ -194,56 +146,14 @@ pub fn record_list(numbers: &[u64]) -> String {
 }
 
 /// Checks a verified sealed log against the head remembered for its path, and remembers its
-/// head when it is new or only grew (a rewritten or cut log keeps the head seen, so that it is
-/// reported every time). `None` when nothing is remembered (turned off, or the state cannot be
-/// used: then a warning says so).
+/// head when it is new or only grew (see [`evidence::remember_log`]); a state that cannot be used
+/// is said on stderr.
 pub fn remember_log(options: &SourceOptions, file: &str, ledger: &Ledger) -> Option<LogCheck> {
-    let state = state(options)?;
-    let remembered = match state.load() {
-        Ok(r) => r,
-        Err(e) => {
-            warn_state(&e);
-            return None;
-        }
-    };
-    let key = log_key(file);
-    let records = ledger.len() as u64;
-    let hash_of = |n: u64| {
-        let i = usize::try_from(n.checked_sub(1)?).ok()?;
-        (i < ledger.len())
-            .then(|| record_digest(ledger, i))
-            .flatten()
-            .map(|d| d.hash)
-    };
-    let check = check_log(remembered.log(&key), records, hash_of);
-    if matches!(check, LogCheck::New | LogCheck::Grew { .. }) {
-        let head = match ledger.len() {
-            0 => Some(Digest256 {
-                seq: 0,
-                hash: GENESIS,
-            }),
-            n => record_digest(ledger, n - 1),
-        };
-        if let Some(head) = head {
-            let seen = SeenHead {
-                path: key,
-                records,
-                seq: head.seq,
-                hash: chain::to_hex(&head.hash),
-                seen: remembered::now(),
-            };
-            if let Err(e) = state.update(|r| r.set_log(seen)) {
-                warn_state(&e);
-            }
-        }
-    }
-    Some(check)
+    evidence::remember_log(&options.remember(), file, ledger, &mut |e| warn_state(e))
 }
 
 /// Checks a tree of `origin` against the one remembered for it, and remembers it when it is new
-/// or larger. `root_at(m)` gives the root of the first `m` records where the log is at hand;
-/// without it (a bundle), only a tree of the same size can be compared (another root there is a
-/// fork).
+/// or larger (see [`evidence::remember_origin`]).
 pub fn remember_origin(
     options: &SourceOptions,
     origin: &str,
@@ -251,31 +161,7 @@ pub fn remember_origin(
     root: Hash,
     root_at: Option<&dyn Fn(u64) -> Option<Hash>>,
 ) -> Option<LogCheck> {
-    let state = state(options)?;
-    let remembered = match state.load() {
-        Ok(r) => r,
-        Err(e) => {
-            warn_state(&e);
-            return None;
-        }
-    };
-    let seen = remembered.origin(origin);
-    let check = match (root_at, seen) {
-        (Some(root_at), _) => check_origin(seen, size, root_at),
-        (None, Some(s)) if s.size > size => LogCheck::Same,
-        (None, Some(s)) if s.size < size => LogCheck::Grew { from: s.size },
-        (None, _) => check_origin(seen, size, |m| (m == size).then_some(root)),
-    };
-    if matches!(check, LogCheck::New | LogCheck::Grew { .. }) {
-        let tree = SeenTree {
-            origin: origin.to_string(),
-            size,
-            root: chain::to_hex(&root),
-            seen: remembered::now(),
-        };
-        if let Err(e) = state.update(|r| r.set_origin(tree)) {
-            warn_state(&e);
-        }
-    }
-    Some(check)
+    evidence::remember_origin(&options.remember(), origin, size, root, root_at, &mut |e| {
+        warn_state(e)
+    })
 }

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::output::output_failure;
 use super::{Failure, Outcome};
-use crate::ledger::generate::{GenerateOptions, generate};
+use crate::ledger::generate::{GenerateOptions, MAX_ACCOUNTS, MAX_EVENTS, SizeError, generate};
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
@@ -29,7 +29,18 @@ pub fn run(args: GenerateArgs) -> Outcome {
         seed: args.seed,
         sealed: args.sealed,
     };
-    options.check().map_err(Failure::usage)?;
+    options.check().map_err(|e| {
+        Failure::usage(match e {
+            SizeError::Accounts(n) => format!(
+                "--accounts {n}: give 1 to {} accounts (each account's balance is kept in memory)",
+                crate::text::group(MAX_ACCOUNTS)
+            ),
+            SizeError::Events(n) => format!(
+                "--events {n}: give at most {} events",
+                crate::text::group(MAX_EVENTS)
+            ),
+        })
+    })?;
     match generate(options, std::io::stdout().lock()) {
         Ok(()) => Ok(0),
         // The reader stopped early (`| head`): not an error of ours.

@@ -1,12 +1,14 @@
 //! `rewind history`: one account's statement.
 
+use super::output::{Align, Table, print};
+use super::{
+    Failure, Outcome, SourceOptions, find_account, note_problems, open, resolve_time, values,
+};
+pub use crate::ledger::statement::{
+    StatementRow, statement, statement_json, statement_row, statement_totals, write_csv,
+};
+use crate::ledger::time::{UserTime, format_time};
 use clap::Args;
-use serde::Serialize;
-
-use super::output::{Align, Cell, Table, csv_header, csv_row, print};
-use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open, parse_cli_time};
-use crate::ledger::time::{self, format_time};
-use crate::ledger::{AccountId, Ledger, Millis, Money, Posting};
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
@@ -16,119 +18,35 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "ID")]
     pub account: String,
     /// Only events at or after this time.
-    #[arg(long, value_name = "T", allow_hyphen_values = true)]
-    pub from: Option<String>,
-    /// Only events at or before this time.
-    #[arg(long, value_name = "T", allow_hyphen_values = true)]
-    pub to: Option<String>,
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = values::time)]
+    pub from: Option<UserTime>,
+    /// Only events at or before this time (a date alone is the whole day).
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = values::end_time)]
+    pub to: Option<UserTime>,
     /// Print JSON.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// Print CSV.
     #[arg(long)]
     pub csv: bool,
-}
-
-/// One line of a statement.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct StatementRow {
-    pub seq: u64,
-    pub line: u64,
-    pub timestamp: String,
-    pub event_id: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The change to this account's balance.
-    pub amount: Money,
-    /// The balance right after the event.
-    pub balance: Money,
-    /// The other account of a transfer.
-    pub counterparty: Option<String>,
-}
-
-/// The statement of `account`: every event touching it with `from <= time <= to`, in time order,
-/// with the balance after each.
-pub fn statement(
-    ledger: &Ledger,
-    account: AccountId,
-    from: Option<Millis>,
-    to: Option<Millis>,
-) -> Vec<StatementRow> {
-    ledger
-        .postings(account)
-        .iter()
-        .filter(|p| {
-            let ts = ledger.event(p.event as usize).ts;
-            from.is_none_or(|f| ts >= f) && to.is_none_or(|t| ts <= t)
-        })
-        .map(|p| statement_row(ledger, account, p))
-        .collect()
-}
-
-/// One line of `account`'s statement: the event of a posting and the balance after it.
-pub fn statement_row(ledger: &Ledger, account: AccountId, posting: &Posting) -> StatementRow {
-    let i = posting.event as usize;
-    let e = ledger.event(i);
-    let other = if e.account == account {
-        ledger.transfer_to(e)
-    } else {
-        Some(e.account)
-    };
-    StatementRow {
-        seq: ledger.seq_of(i),
-        line: e.line,
-        timestamp: format_time(e.ts),
-        event_id: ledger.event_id(i),
-        kind: ledger.type_name(e.kind).to_string(),
-        amount: ledger.delta(i, account),
-        balance: posting.balance,
-        counterparty: other
-            .filter(|o| *o != account)
-            .map(|o| ledger.account_name(o).to_string()),
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Report<'a> {
-    account_id: &'a str,
-    from: Option<String>,
-    to: Option<String>,
-    rows: &'a [StatementRow],
-}
-
-/// The JSON `rewind history --json` prints: the account, the window and the rows.
-pub fn statement_json(
-    account: &str,
-    from: Option<Millis>,
-    to: Option<Millis>,
-    rows: &[StatementRow],
-) -> String {
-    let report = Report {
-        account_id: account,
-        from: from.map(format_time),
-        to: to.map(format_time),
-        rows,
-    };
-    crate::text::to_json(&report)
+    /// After the rows, their count and the sum of their changes, per type (JSON always has them).
+    #[arg(long, conflicts_with_all = ["json", "csv"])]
+    pub totals: bool,
 }
 
 pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
     let ledger = open(Some(&args.file), options)?;
     let account = find_account(&ledger, &args.account)?;
+    let last = ledger.last_time();
     let from = args
         .from
-        .as_deref()
-        .map(|t| parse_cli_time(&ledger, t, "--from"))
+        .as_ref()
+        .map(|t| resolve_time(t, last, "--from"))
         .transpose()?;
     let to = args
         .to
-        .as_deref()
-        .map(|t| {
-            time::parse_user_end(t, ledger.last_time().unwrap_or(0))
-                .map_err(|e| Failure::usage(format!("--to: {e}")))
-        })
+        .as_ref()
+        .map(|t| resolve_time(t, last, "--to"))
         .transpose()?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t
@@ -150,45 +68,15 @@ pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
         write_csv(&mut csv, &rows).map_err(|e| Failure::usage(format!("writing CSV: {e}")))?;
         print(&String::from_utf8(csv).expect("CSV of strings"))?;
     } else {
-        print(&render_text(&rows))?;
+        let mut text = render_text(&rows);
+        if args.totals {
+            text.push('\n');
+            text.push_str(&super::diff::totals_text(&statement_totals(&rows)));
+        }
+        print(&text)?;
     }
     note_problems(&ledger);
     Ok(0)
-}
-
-/// Writes statement rows as CSV with a header line.
-pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    csv_header(
-        &mut w,
-        &[
-            "seq",
-            "line",
-            "timestamp",
-            "eventId",
-            "type",
-            "amount",
-            "balance",
-            "counterparty",
-        ],
-    )?;
-    for r in rows {
-        csv_row(
-            &mut w,
-            &[
-                Cell::Plain(r.seq.to_string()),
-                Cell::Plain(r.line.to_string()),
-                Cell::Plain(r.timestamp.clone()),
-                Cell::Text(r.event_id.as_deref().unwrap_or_default()),
-                Cell::Text(&r.kind),
-                Cell::Plain(r.amount.to_string()),
-                Cell::Plain(r.balance.to_string()),
-                Cell::Text(r.counterparty.as_deref().unwrap_or_default()),
-            ],
-        )?;
-    }
-    w.flush()?;
-    Ok(())
 }
 
 fn render_text(rows: &[StatementRow]) -> String {
@@ -198,6 +86,7 @@ fn render_text(rows: &[StatementRow]) -> String {
         ("TYPE", Align::Left),
         ("AMOUNT", Align::Right),
         ("BALANCE", Align::Right),
+        ("FLAGS", Align::Left),
         ("", Align::Left),
     ]);
     for r in rows {
@@ -207,6 +96,7 @@ fn render_text(rows: &[StatementRow]) -> String {
             r.kind.clone(),
             r.amount.signed_string(),
             r.balance.to_string(),
+            r.problems.join(","),
             r.counterparty
                 .as_ref()
                 .map(|c| format!("↔ {c}"))

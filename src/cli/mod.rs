@@ -3,10 +3,12 @@
 
 mod append;
 mod balance;
+mod blame;
 mod check;
 mod checkpoint;
 mod completions;
 pub mod database;
+mod diff;
 pub mod evidence;
 mod generate;
 pub mod history;
@@ -17,8 +19,11 @@ mod prove;
 mod repair;
 mod seal;
 mod snapshot;
+mod state;
+pub mod values;
 pub mod verify;
 mod verify_bundle;
+mod when;
 
 use std::path::PathBuf;
 
@@ -26,12 +31,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use output::note;
 
-use crate::ledger::{Depth, Ledger, LoadOptions, Millis, TypeMap, load_bytes, time};
+use crate::ledger::time::UserTime;
+use crate::ledger::{Depth, Ledger, LoadOptions, Millis};
 use crate::source::pg::{self, Layout, PgSource, PgUrl, Stop};
+use crate::source::{self, OpenError, Remember, Source};
 
-/// The sample log bundled in the binary, opened when no file is given.
-pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
-pub const SAMPLE: &[u8] = include_bytes!("../../assets/sample.jsonl");
+pub use crate::source::{SAMPLE, SAMPLE_NAME};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -73,6 +78,9 @@ pub enum Command {
     Balance(balance::BalanceArgs),
     /// One account's statement: seq, time, type, signed amount, balance after.
     History(history::HistoryArgs),
+    /// What changed between two moments: each account's balance before and after, the events
+    /// between, and their totals per type.
+    Diff(diff::DiffArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
     /// Appends one sealed event; prints it and the new head digest.
@@ -99,6 +107,12 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Prints the manual page (roff; `rewind man | man -l -`).
     Man(completions::ManArgs),
+    /// One account's balance and fields as of a moment, each with the event that set it.
+    State(state::StateArgs),
+    /// Every change of one field of an account: time, event, old → new.
+    Blame(blame::BlameArgs),
+    /// Every interval in which a condition on state or on events holds.
+    When(when::WhenArgs),
 }
 
 /// How to read a source, and where to remember what was seen; shared by every command that reads
@@ -125,6 +139,25 @@ pub struct SourceOptions {
     /// Neither check against nor remember the heads seen before.
     #[arg(long, global = true, conflicts_with = "state_dir")]
     pub no_remember: bool,
+}
+
+impl SourceOptions {
+    /// Where the heads seen are remembered (`--state-dir`, `--no-remember`).
+    pub fn remember(&self) -> Remember {
+        match (&self.state_dir, self.no_remember) {
+            (_, true) => Remember::Off,
+            (Some(dir), false) => Remember::In(dir.clone()),
+            (None, false) => Remember::Default,
+        }
+    }
+
+    /// The options as the source layer wants them.
+    pub fn source_options(&self) -> source::Options {
+        source::Options {
+            types: self.types.clone(),
+            remember: self.remember(),
+        }
+    }
 }
 
 /// Event stores whose schema rewind knows.
@@ -169,19 +202,26 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
     match command {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
+        Command::Diff(args) => diff::run(args, options),
         Command::Check(args) => check::run(args, options),
-        Command::Append(args) => append::run(args, options),
+        Command::Append(args) => {
+            written_in_place(&args.file, "append")?;
+            append::run(args, options)
+        }
         Command::Repair(args) => {
             files_only(&args.file, "repair")?;
+            written_in_place(&args.file, "repair")?;
             repair::run(args, options)
         }
         Command::Verify(args) => verify::run(args, options),
         Command::Seal(args) => {
             files_only(&args.input, "seal")?;
+            written_in_place(&args.input, "seal")?;
             seal::run(args, options)
         }
         Command::Snapshot(args) => {
             files_only(&args.file, "snapshot")?;
+            written_in_place(&args.file, "snapshot")?;
             snapshot::run(args, options)
         }
         Command::Generate(args) => generate::run(args),
@@ -194,17 +234,39 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::VerifyBundle(args) => verify_bundle::run(args, options),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::State(args) => state::run(args, options),
+        Command::Blame(args) => blame::run(args, options),
+        Command::When(args) => when::run(args, options),
     }
 }
 
 /// Refuses a database URL for a command that works on log files (showing the URL as read, or
 /// nothing of it when it cannot be read).
 fn files_only(source: &str, command: &str) -> Result<(), Failure> {
-    if pg::is_url(source) {
-        let url = PgUrl::parse(source).map_err(|e| Failure::usage(e.to_string()))?;
+    if source::is_address(source) {
+        let url = source::shown_address(source).map_err(|e| Failure::usage(e.to_string()))?;
         return Err(Failure::usage(format!(
             "{url}: `rewind {command}` works on log files; a database keeps its own history \
              (`rewind verify` gives its digest)"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses standard input and a compressed file for a command that writes to the log or beside
+/// it: such a log is read whole into memory, and is read only.
+fn written_in_place(source: &str, command: &str) -> Result<(), Failure> {
+    if source == "-" {
+        return Err(Failure::usage(format!(
+            "-: `rewind {command}` works on a log file; standard input is read only"
+        )));
+    }
+    let packing = source::Packing::of_file(std::path::Path::new(source));
+    if packing != source::Packing::Plain {
+        return Err(Failure::usage(format!(
+            "{source}: {} data: `rewind {command}` works on a plain log file; a compressed log is \
+             read only (decompress it first)",
+            packing.name()
         )));
     }
     Ok(())
@@ -229,15 +291,15 @@ fn hide_urls_among(message: &str, args: &[String]) -> String {
             Some((option, value)) if option.starts_with('-') => value,
             _ => a.as_str(),
         })
-        .filter(|a| pg::is_url(a))
+        .filter(|a| source::is_address(a))
         .collect();
     // The longest first, so that a URL that holds another is replaced whole.
     urls.sort_by_key(|u| std::cmp::Reverse(u.len()));
     let mut out = message.to_string();
     for url in urls {
         if out.contains(url) {
-            let shown = match PgUrl::parse(url) {
-                Ok(parsed) => parsed.to_string(),
+            let shown = match source::shown_address(url) {
+                Ok(shown) => shown,
                 Err(_) => format!("{}://…", &url[..url.find("://").unwrap_or(0)]),
             };
             out = out.replace(url, &shown);
@@ -248,14 +310,38 @@ fn hide_urls_among(message: &str, args: &[String]) -> String {
 
 /// The options as a loader wants them (reads `--types`).
 pub fn load_options(options: &SourceOptions) -> Result<LoadOptions, Failure> {
-    let types = match &options.types {
-        Some(path) => TypeMap::from_toml_file(path).map_err(|e| Failure::usage(e.to_string()))?,
-        None => TypeMap::default(),
+    options
+        .source_options()
+        .load_options()
+        .map_err(open_failure)
+}
+
+/// The source an argument names: a postgres:// URL read as the options say, else a log file;
+/// the bundled sample when there is none.
+pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, Failure> {
+    let Some(arg) = arg else {
+        return Ok(Source::Sample);
     };
-    Ok(LoadOptions {
-        types,
-        ..LoadOptions::default()
+    if arg == "-" {
+        return Ok(Source::Stdin);
+    }
+    Ok(match pg_source(arg, options)? {
+        Some(db) => Source::Pg(Box::new(db)),
+        None => Source::File(PathBuf::from(arg)),
     })
+}
+
+/// A source that could not be opened, as the command's failure: exit 130 when it was
+/// interrupted, else 2.
+pub fn open_failure(e: OpenError) -> Failure {
+    if e.is_interrupted() {
+        Failure {
+            code: progress::INTERRUPTED,
+            message: e.to_string(),
+        }
+    } else {
+        Failure::usage(e.to_string())
+    }
 }
 
 /// The PostgreSQL source a URL and the options name; `Ok(None)` when `source` is not a URL.
@@ -314,13 +400,7 @@ pub fn interruptible(db: &PgSource) {
 
 /// A database error as the command's failure: exit 130 when it was interrupted, else 2.
 pub fn db_failure(e: pg::PgError) -> Failure {
-    match e.kind {
-        pg::PgErrorKind::Cancelled => Failure {
-            code: progress::INTERRUPTED,
-            message: e.to_string(),
-        },
-        _ => Failure::usage(e.to_string()),
-    }
+    open_failure(OpenError::Pg(e))
 }
 
 /// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.
@@ -343,36 +423,17 @@ fn open_at_depth(
         depth,
         ..load_options(options)?
     };
-    if let Some(source) = source
-        && let Some(db) = pg_source(source, options)?
-    {
-        interruptible(&db);
-        return db.load(&load, None).map_err(db_failure);
-    }
-    open_with(source, &load)
+    progress::load_reporting(&source_of(source, options)?, &load)
 }
 
-/// Opens a file (or the bundled sample) with options already read.
-pub fn open_with(source: Option<&str>, load: &LoadOptions) -> Result<Ledger, Failure> {
-    match source {
-        None => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), load)),
-        Some(path) => progress::load_reporting(path, load),
-    }
-}
-
-/// Parses a time given on the command line: any form of the log, or an offset such as `-15m`
-/// from the last event.
-pub fn parse_cli_time(ledger: &Ledger, text: &str, flag: &str) -> Result<Millis, Failure> {
-    parse_cli_time_from(ledger.last_time(), text, flag)
-}
-
-/// [`parse_cli_time`] with the last event's time given.
-pub fn parse_cli_time_from(
+/// The moment of a time given on the command line (read before the log was opened), an offset
+/// such as `-15m` taken from the last event, `last_time`.
+pub fn resolve_time(
+    time: &UserTime,
     last_time: Option<Millis>,
-    text: &str,
     flag: &str,
 ) -> Result<Millis, Failure> {
-    time::parse_user_time(text, last_time.unwrap_or(0))
+    time.resolve(last_time.unwrap_or(0))
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 

@@ -8,14 +8,14 @@
 //! 130; a second one ends the process at once.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::Failure;
-use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
+use super::{Failure, open_failure};
+use crate::ledger::{Ledger, LoadError, LoadOptions, Progress};
+use crate::source::{OpenError, Source};
 use crate::text::{escape_control, group};
 
 /// How long a load runs before its progress is shown.
@@ -29,24 +29,29 @@ pub const INTERRUPTED: u8 = 130;
 /// (a file still being indexed is not waited for).
 const STOP_GRACE: Duration = Duration::from_millis(150);
 
-/// Loads a log file, showing progress on stderr when it is a terminal.
-pub fn load_reporting(path: &str, options: &LoadOptions) -> Result<Ledger, Failure> {
+/// Loads a source, showing progress on stderr when it is a terminal.
+pub fn load_reporting(source: &Source, options: &LoadOptions) -> Result<Ledger, Failure> {
+    if source.is_instant() {
+        return source.load(options, None).map_err(open_failure);
+    }
     let progress = Arc::new(Progress::default());
     let interrupted = Arc::new(AtomicBool::new(false));
     watch_interrupts(&interrupted);
     let done = Arc::new(AtomicBool::new(false));
     let worker = {
         let (progress, done) = (Arc::clone(&progress), Arc::clone(&done));
-        let (path, options) = (path.to_string(), options.clone());
+        let (source, options) = (source.clone(), options.clone());
         thread::spawn(move || {
-            let result = load_file(Path::new(&path), &options, Some(&progress));
+            let result = source.load(&options, Some(&progress));
             done.store(true, Ordering::Relaxed);
             result
         })
     };
-    let name = escape_control(path).into_owned();
+    let path = source.name();
+    let name = escape_control(&path).into_owned();
     let show = std::io::stderr().is_terminal();
-    report(&name, &progress, &interrupted, &done, show);
+    let grace = (!source.waits_for_stop()).then_some(STOP_GRACE);
+    report(&name, &progress, &interrupted, &done, show, grace);
     let interrupted_failure = || Failure {
         code: INTERRUPTED,
         message: format!("{path}: the load was interrupted"),
@@ -59,11 +64,13 @@ pub fn load_reporting(path: &str, options: &LoadOptions) -> Result<Ledger, Failu
         .join()
         .map_err(|_| Failure::usage(format!("{path}: the load failed unexpectedly")))?;
     match result {
-        Ok(_) | Err(LoadError::Cancelled { .. }) if interrupted.load(Ordering::Relaxed) => {
+        Ok(_) | Err(OpenError::Load(LoadError::Cancelled { .. }))
+            if interrupted.load(Ordering::Relaxed) =>
+        {
             Err(interrupted_failure())
         }
         Ok(ledger) => Ok(ledger),
-        Err(e) => Err(Failure::usage(e.to_string())),
+        Err(e) => Err(open_failure(e)),
     }
 }
 
@@ -80,14 +87,16 @@ pub(crate) fn watch_interrupts(flag: &Arc<AtomicBool>) {
     let _ = flag;
 }
 
-/// Runs beside the load until `done`, or [`STOP_GRACE`] after an interrupt: passes an interrupt
-/// on to the load, and draws the progress line when `show`.
+/// Runs beside the load until `done`, or `grace` after an interrupt (a source that must be
+/// waited for has none): passes an interrupt on to the load, and draws the progress line when
+/// `show`.
 fn report(
     name: &str,
     progress: &Progress,
     interrupted: &AtomicBool,
     done: &AtomicBool,
     show: bool,
+    grace: Option<Duration>,
 ) {
     let start = Instant::now();
     let mut drawn = false;
@@ -99,7 +108,7 @@ fn report(
         if interrupted.load(Ordering::Relaxed) {
             progress.cancel.store(true, Ordering::Relaxed);
             let since = *stopping.get_or_insert_with(Instant::now);
-            if since.elapsed() >= STOP_GRACE {
+            if grace.is_some_and(|g| since.elapsed() >= g) {
                 break;
             }
         }
@@ -178,7 +187,7 @@ mod tests {
         let interrupted = AtomicBool::new(true);
         let done = AtomicBool::new(false);
         thread::scope(|s| {
-            s.spawn(|| report("x", &p, &interrupted, &done, false));
+            s.spawn(|| report("x", &p, &interrupted, &done, false, Some(STOP_GRACE)));
             while !p.cancelled() {
                 thread::sleep(Duration::from_millis(5));
             }

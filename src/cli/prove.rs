@@ -9,11 +9,11 @@ use clap::{ArgGroup, Args};
 use serde::Serialize;
 
 use super::evidence::{read_checkpoint, record_list, remember_log, require_sealed, write_new_file};
-use super::{Failure, Outcome, SourceOptions, find_account, open, parse_cli_time};
+use super::{Failure, Outcome, SourceOptions, find_account, open, resolve_time, values};
 use crate::ledger::bundle::Bundle;
 use crate::ledger::checkpoint::SignedCheckpoint;
 use crate::ledger::log_tree::LogTree;
-use crate::ledger::time::{self, format_time};
+use crate::ledger::time::{UserTime, format_time};
 use crate::text::{escape_control, group};
 
 #[derive(Args, Debug)]
@@ -32,17 +32,19 @@ pub struct ProveArgs {
         long,
         value_name = "T",
         allow_hyphen_values = true,
-        requires = "account"
+        requires = "account",
+        value_parser = values::time
     )]
-    pub from: Option<String>,
+    pub from: Option<UserTime>,
     /// With --account: only events at or before this time (a date alone is the whole day).
     #[arg(
         long,
         value_name = "T",
         allow_hyphen_values = true,
-        requires = "account"
+        requires = "account",
+        value_parser = values::end_time
     )]
-    pub to: Option<String>,
+    pub to: Option<UserTime>,
     /// Prove that checkpoint OLD's tree is a prefix of checkpoint NEW's.
     #[arg(long, value_names = ["OLD", "NEW"], num_args = 2, conflicts_with = "checkpoint")]
     pub consistency: Vec<String>,
@@ -237,18 +239,16 @@ fn select(
     let mut leaves = Vec::new();
     if let Some(account) = &args.account {
         let id = find_account(ledger, account)?;
+        let last = ledger.last_time();
         let from = args
             .from
-            .as_deref()
-            .map(|t| parse_cli_time(ledger, t, "--from"))
+            .as_ref()
+            .map(|t| resolve_time(t, last, "--from"))
             .transpose()?;
         let to = args
             .to
-            .as_deref()
-            .map(|t| {
-                time::parse_user_end(t, ledger.last_time().unwrap_or(0))
-                    .map_err(|e| Failure::usage(format!("--to: {e}")))
-            })
+            .as_ref()
+            .map(|t| resolve_time(t, last, "--to"))
             .transpose()?;
         for p in ledger.postings(id) {
             let ts = ledger.event(p.event as usize).ts;

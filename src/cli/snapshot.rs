@@ -6,18 +6,19 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{json_line, print_after};
-use super::{Failure, Outcome, SourceOptions, open, parse_cli_time};
+use super::{Failure, Outcome, SourceOptions, open, resolve_time, values};
 use crate::ledger::snapshot::Snapshot;
-use crate::ledger::time::format_time;
+use crate::ledger::time::{UserTime, format_time};
 
 #[derive(Args, Debug)]
 pub struct SnapshotArgs {
     /// Sealed log file.
     pub file: String,
     /// Keep the records up to this time: those before the first record stamped later (default:
-    /// every record). RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, or `-15m` from the last event.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-    pub at: Option<String>,
+    /// every record). RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, epoch ms, epoch seconds with `s`
+    /// (`1710431940s`), or `-15m` from the last event.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = values::time)]
+    pub at: Option<UserTime>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -40,8 +41,8 @@ pub fn run(args: SnapshotArgs, options: &SourceOptions) -> Outcome {
     let ledger = open(Some(&args.file), options)?;
     let n = match &args.at {
         None => ledger.len(),
-        Some(text) => {
-            let t = parse_cli_time(&ledger, text, "--at")?;
+        Some(at) => {
+            let t = resolve_time(at, ledger.last_time(), "--at")?;
             ledger.events().iter().take_while(|e| e.ts <= t).count()
         }
     };

@@ -2,15 +2,21 @@
 //!
 //! Nothing in here knows about terminals; the command line and the explorer both ask these types.
 
+mod apply;
+mod book;
 pub mod bundle;
+pub mod cells;
 pub mod chain;
 pub mod checkpoint;
+pub mod condition;
+pub mod diff;
+mod duplicates;
 pub mod event;
 mod explain;
+mod extend;
 pub mod files;
 pub mod follow;
 pub mod generate;
-mod index;
 pub mod load;
 pub mod log_tree;
 mod lookalike;
@@ -18,23 +24,50 @@ mod memory;
 pub mod merkle;
 pub mod money;
 mod names;
+pub mod new_event;
+mod order;
 pub mod problem;
+pub mod query;
+mod raw;
 pub mod record;
+mod recorded;
 pub mod remembered;
-pub mod replay;
+pub mod seal;
 pub mod search;
 pub mod snapshot;
+pub mod state;
+pub mod statement;
 pub mod store;
 pub mod time;
+pub mod verify;
 
+pub use book::{Ledger, Posting};
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use explain::Explainer;
-pub use index::{Integrity, Ledger, Posting, RawSource, SourceBytes};
 pub use load::{
     Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
     load_file_from,
 };
 pub use money::Money;
 pub use problem::{Problem, ProblemKind};
-pub use replay::{AccountState, Moment};
+pub use query::{AccountState, Moment};
+pub use raw::{RawSource, SourceBytes};
+pub use recorded::Integrity;
 pub use time::Millis;
+
+/// The paths the loaded log had before it was split by job, for code written against them (not
+/// all of them are still used).
+#[allow(unused_imports)]
+pub(crate) mod index {
+    pub(crate) use super::book::Running;
+    pub use super::book::{AccountIndex, Ledger, Posting};
+    pub(crate) use super::extend::Reindexed;
+    pub(crate) use super::raw::read_exact_at;
+    pub use super::raw::{RawSource, SourceBytes};
+    pub use super::recorded::Integrity;
+}
+
+/// The queries' former path, for code written against it.
+pub mod replay {
+    pub use super::query::{AccountState, Moment};
+}

@@ -77,7 +77,7 @@ impl Action {
             Action::DayForward => "one day forward in time",
             Action::First => "first moment of the log",
             Action::Last => "last moment of the log",
-            Action::JumpPrompt => "jump to a time (2024-03-14 15:59, -15m, +2h, -1d, epoch ms…)",
+            Action::JumpPrompt => "jump to a time (2024-03-14 15:59, -15m, +2h, 1710431940s…)",
             Action::Up => "move up in the list",
             Action::Down => "move down in the list",
             Action::ListPageUp => "a page up in the list",

@@ -2,37 +2,48 @@
 //! holds the head seen before, and whether it holds what `--expect` names (a digest or a signed
 //! checkpoint), exactly as `rewind verify` would say it.
 
-use crate::cli::evidence::{read_checkpoint, read_verifier_key, remember_log};
-use crate::cli::verify::verify;
-use crate::cli::{ExploreOptions, Failure, SourceOptions};
+use std::io::Write;
+
+use super::run::Error;
 use crate::ledger::Ledger;
 use crate::ledger::chain::ExpectedDigest;
 use crate::ledger::log_tree::LogTree;
-use crate::text::group;
+use crate::ledger::remembered::StateError;
+use crate::ledger::verify::verify;
+use crate::source;
+use crate::source::evidence::{read_checkpoint, read_verifier_key, remember_log};
+use crate::text::{escape_control, group};
 use crate::tui::app::Evidence;
+
+/// What the log is checked against: a digest kept earlier (`SEQ:HASH`) or a signed checkpoint
+/// file, and the verifier keys of the checkpoint's signers.
+#[derive(Clone, Debug, Default)]
+pub struct Expectation {
+    pub expect: Option<String>,
+    pub keys: Vec<String>,
+}
 
 /// Checks a loaded log: `file` is its path (`None` for the bundled sample, which is not
 /// remembered). A bad `--expect` or `--key` is an error before the explorer opens.
 pub fn assess(
     ledger: &Ledger,
     file: Option<&str>,
-    options: &SourceOptions,
-    explore: &ExploreOptions,
-) -> Result<Evidence, Failure> {
-    let keys = explore
-        .key
+    options: &source::Options,
+    expected: &Expectation,
+) -> Result<Evidence, Error> {
+    let keys = expected
+        .keys
         .iter()
         .map(|k| read_verifier_key(k))
-        .collect::<Result<Vec<_>, _>>()?;
-    let digest = match &explore.expect {
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Evidence)?;
+    let digest = match &expected.expect {
         Some(text) => match text.parse::<ExpectedDigest>() {
             Ok(d) => Some(Ok(d)),
-            Err(_) if std::path::Path::new(text).is_file() => Some(Err(read_checkpoint(text)?)),
-            Err(e) => {
-                return Err(Failure::usage(format!(
-                    "--expect: {e}, nor a checkpoint file"
-                )));
+            Err(_) if std::path::Path::new(text).is_file() => {
+                Some(Err(read_checkpoint(text).map_err(Error::Evidence)?))
             }
+            Err(e) => return Err(Error::Expect(e)),
         },
         None => None,
     };
@@ -88,7 +99,7 @@ pub fn assess(
     // A rewritten history outranks everything else the header could say.
     if intact
         && let Some(path) = file
-        && let Some(check) = remember_log(options, path, ledger)
+        && let Some(check) = remember_log(&options.remember, path, ledger, &mut warn_state)
     {
         if let Some(finding) = check.finding() {
             evidence.note = Some((finding, true));
@@ -97,6 +108,19 @@ pub fn assess(
         }
     }
     Ok(evidence)
+}
+
+/// Says on stderr that the remembered state could not be used (what the header says of the log
+/// does not change).
+fn warn_state(e: &StateError) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "rewind: warning: remembered heads not used: {} (nothing is remembered until it is fixed \
+         or removed)",
+        escape_control(&e.to_string())
+    );
+    let _ = err.flush();
 }
 
 /// `797:ecff4f79…` for a digest.

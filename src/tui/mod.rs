@@ -1,16 +1,21 @@
 //! The explorer: a keyboard-driven terminal UI over a [`Ledger`](crate::ledger::Ledger).
 //!
-//! Input → [`Action`](action::Action) → [`App::update`](app::App::update) → state → `ui::render`.
+//! Input → [`keymap`] → [`Action`](action::Action) → [`App::update`](app::App::update), which
+//! acts on the shared [`state`] or routes the action to the [`view`] on screen → `ui::render`, which
+//! draws the state and the views' own state without changing either.
 
 pub mod action;
 pub mod app;
 pub mod diff;
 pub mod evidence;
 pub mod export;
+mod exporting;
 pub mod filter;
 pub mod keymap;
 pub mod run;
+pub mod state;
 pub mod theme;
 pub mod ui;
+pub mod view;
 
 pub use run::run;

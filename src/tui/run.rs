@@ -1,7 +1,5 @@
 //! The terminal: set up and restore, the input loop, loading in the background with progress.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -15,13 +13,13 @@ use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 use ratatui::{DefaultTerminal, Frame};
 
 use super::app::{App, Follow};
+use super::evidence::Expectation;
 use super::theme::Theme;
 use super::ui;
 use super::ui::layout::centered;
-use crate::cli::{self, ExploreOptions, Failure, Outcome, SourceOptions};
-use crate::ledger::follow::{FileFollower, Follower};
-use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, load_file};
-use crate::source::pg::{Background, FollowOptions, PgError, PgErrorKind, PgFollower, PgSource};
+use crate::ledger::{Ledger, LoadOptions, Progress};
+use crate::source::evidence::ReadError;
+use crate::source::{self, FollowError, Follower, OpenError, Source};
 
 /// How long the loop waits for input before it looks around (a growing file, for instance).
 const TICK: Duration = Duration::from_millis(250);
@@ -29,29 +27,60 @@ const TICK: Duration = Duration::from_millis(250);
 /// server then) before the explorer quits without it.
 const STOP_GRACE: Duration = Duration::from_millis(150);
 
-/// Opens the explorer on a log (the bundled sample when `file` is `None`).
-pub fn run(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions) -> Outcome {
-    let load_options = cli::load_options(options)?;
-    let database = match file {
-        Some(source) => cli::pg_source(source, options)?,
-        None => None,
-    };
-    // A file that cannot be read is said plainly, before the terminal is touched.
-    if let Some(path) = file
-        && database.is_none()
-    {
-        check_readable(Path::new(path))?;
+/// Why the explorer could not show a log (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The log could not be opened or read.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// A verifier key or a checkpoint to check the log against could not be read.
+    #[error(transparent)]
+    Evidence(ReadError),
+    /// What to expect is neither a digest nor a checkpoint file.
+    #[error("--expect: {0}, nor a checkpoint file")]
+    Expect(String),
+    /// The terminal could not be set up.
+    #[error("cannot set up the terminal: {0}")]
+    Setup(std::io::Error),
+    /// The terminal could not be drawn on or read from.
+    #[error("terminal: {0}")]
+    Terminal(std::io::Error),
+}
+
+impl Error {
+    /// The exit status it means: the request could not be done.
+    pub fn code(&self) -> u8 {
+        2
     }
+}
+
+/// The exit status of the explorer (0 once the user quits), or why it could not run.
+pub type Outcome = Result<u8, Error>;
+
+/// Opens the explorer on a source, read with `load`; `options` say where the heads seen are
+/// remembered, `expected` what the log must still hold.
+pub fn run(
+    source: Source,
+    load: LoadOptions,
+    options: &source::Options,
+    expected: &Expectation,
+) -> Outcome {
+    // A file that cannot be read is said plainly, before the terminal is touched.
+    source.check()?;
     let theme = Theme::from_env();
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| Failure::usage(format!("cannot set up the terminal: {e}")))?;
+    let mut terminal = ratatui::try_init().map_err(Error::Setup)?;
     // The mouse is a bonus: a terminal that refuses it still gets the explorer.
     let mouse = crossterm::execute!(std::io::stdout(), EnableMouseCapture).is_ok();
     let mut stopping = None;
-    let outcome = match database {
-        Some(db) => session_database(&mut terminal, db, load_options, theme, &mut stopping),
-        None => session(&mut terminal, file, load_options, theme, options, explore),
-    };
+    let outcome = session(
+        &mut terminal,
+        &source,
+        load,
+        theme,
+        options,
+        expected,
+        &mut stopping,
+    );
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     }
@@ -76,113 +105,60 @@ fn copy_to_clipboard(text: &str) {
     let _ = out.flush();
 }
 
-fn check_readable(path: &Path) -> Result<(), Failure> {
-    let name = path.display();
-    let file = File::open(path).map_err(|e| Failure::usage(format!("{name}: {e}")))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| Failure::usage(format!("{name}: {e}")))?;
-    if meta.is_dir() {
-        return Err(Failure::usage(format!(
-            "{name}: is a directory, not a log file"
-        )));
-    }
-    Ok(())
-}
+/// A read told to stop, still ending.
+type Stopping = std::thread::JoinHandle<Result<Ledger, OpenError>>;
 
+/// The explorer on a source: read in the background while the screen shows progress (the bundled
+/// sample is read at once), checked against what is expected of its history, then followed for
+/// events added since. A read the user quits that must be waited for is left in `stopping`, to be
+/// waited for once the terminal is restored.
 fn session(
     terminal: &mut DefaultTerminal,
-    file: Option<&str>,
-    load_options: LoadOptions,
+    source: &Source,
+    load: LoadOptions,
     theme: Theme,
-    options: &SourceOptions,
-    explore: &ExploreOptions,
-) -> Outcome {
-    let ledger = match file {
-        None => cli::open_with(None, &load_options)?,
-        Some(path) => match load_with_progress(terminal, PathBuf::from(path), load_options, theme)?
-        {
-            Some(ledger) => ledger,
-            None => return Ok(0),
-        },
-    };
-    let size = terminal
-        .size()
-        .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
-    // A file is followed as it grows; the bundled sample is not a file.
-    let follower = file.and_then(|path| FileFollower::new(Path::new(path), &ledger).ok());
-    let evidence = super::evidence::assess(&ledger, file, options, explore)?;
-    let mut app = App::new(ledger, (size.width, size.height));
-    // Bad news about the history is also said whole on the message line.
-    if let Some((note, true)) = &evidence.note {
-        app.status = Some(note.clone());
-    }
-    app.evidence = evidence;
-    let mut follower: Option<Box<dyn Follower>> = match follower {
-        Some(f) if !f.stopped() => {
-            app.follow = Follow::On { added: 0 };
-            Some(Box::new(f))
-        }
-        Some(_) => {
-            app.status = Some(
-                "the last line has no newline, so the log is not followed for new events".into(),
-            );
-            None
-        }
-        None => None,
-    };
-    event_loop(terminal, &mut app, theme, &mut follower)
-}
-
-/// A database read told to stop, still ending.
-type Stopping = std::thread::JoinHandle<Result<Ledger, PgError>>;
-
-/// The explorer on a PostgreSQL event store: read in the background while the screen shows
-/// progress, then followed for rows committed since. A read the user quits is left in
-/// `stopping`, to be waited for once the terminal is restored.
-fn session_database(
-    terminal: &mut DefaultTerminal,
-    db: PgSource,
-    load_options: LoadOptions,
-    theme: Theme,
+    options: &source::Options,
+    expected: &Expectation,
     stopping: &mut Option<Stopping>,
 ) -> Outcome {
-    let progress = Arc::new(Progress::default());
-    let worker = {
-        let progress = Arc::clone(&progress);
-        let db = db.clone();
-        std::thread::spawn(move || db.load(&load_options, Some(&progress)))
-    };
-    let name = db.name().to_string();
-    if wait_for(terminal, &worker, &name, &progress, theme)? == Waited::Quit {
-        *stopping = Some(worker);
-        return Ok(0);
-    }
-    let ledger = match worker.join() {
-        Ok(Ok(ledger)) => ledger,
-        Ok(Err(e)) if e.kind == PgErrorKind::Cancelled => return Ok(0),
-        Ok(Err(e)) => return Err(Failure::usage(e.to_string())),
-        Err(_) => {
-            return Err(Failure::usage(format!(
-                "{name}: the load failed unexpectedly"
-            )));
+    let ledger = if source.is_instant() {
+        source.load(&load, None)?
+    } else {
+        match load_with_progress(terminal, source, load, theme, stopping)? {
+            Some(ledger) => ledger,
+            None => return Ok(0),
         }
     };
-    let size = terminal
-        .size()
-        .map_err(|e| Failure::usage(format!("terminal: {e}")))?;
-    let follower = PgFollower::new(&db, &ledger, FollowOptions::default());
+    let size = terminal.size().map_err(Error::Terminal)?;
+    let follower = source.follow(&ledger, TICK);
+    let evidence = if source.is_chained() {
+        Some(super::evidence::assess(
+            &ledger,
+            source.remembered_as(),
+            options,
+            expected,
+        )?)
+    } else {
+        None
+    };
     let mut app = App::new(ledger, (size.width, size.height));
+    if let Some(evidence) = evidence {
+        // Bad news about the history is also said whole on the message line.
+        if let Some((note, true)) = &evidence.note {
+            app.status = Some(note.clone());
+        }
+        app.evidence = evidence;
+    }
     let mut follower: Option<Box<dyn Follower>> = match follower {
         Ok(f) => {
             app.follow = Follow::On { added: 0 };
-            // Reads run beside the keys: a slow server never holds up the screen.
-            Some(Box::new(Background::spawn(f, TICK)))
+            Some(f)
         }
-        Err(e) => {
-            app.status = Some(format!("not following new rows: {}", e.message));
+        Err(e @ (FollowError::NoNewline | FollowError::Pg(_))) => {
+            app.status = Some(e.to_string());
             None
         }
+        Err(FollowError::Fixed | FollowError::File(_)) => None,
     };
     event_loop(terminal, &mut app, theme, &mut follower)
 }
@@ -205,7 +181,7 @@ fn wait_for<T>(
     name: &str,
     progress: &Progress,
     theme: Theme,
-) -> Result<Waited, Failure> {
+) -> Result<Waited, Error> {
     // The progress is redrawn every 50 ms; the end of the load is noticed within 5 ms.
     let mut drawn: Option<Instant> = None;
     let mut quit: Option<Instant> = None;
@@ -240,35 +216,38 @@ fn wait_for<T>(
     })
 }
 
-/// Loads in a background thread while the screen shows progress. `None` when the user quit.
+/// Loads in a background thread while the screen shows progress. `None` when the user quit (a
+/// read that must be waited for is then left in `stopping`).
 fn load_with_progress(
     terminal: &mut DefaultTerminal,
-    path: PathBuf,
+    source: &Source,
     options: LoadOptions,
     theme: Theme,
-) -> Result<Option<Ledger>, Failure> {
+    stopping: &mut Option<Stopping>,
+) -> Result<Option<Ledger>, Error> {
     let progress = Arc::new(Progress::default());
     let worker = {
         let progress = Arc::clone(&progress);
-        let path = path.clone();
-        std::thread::spawn(move || load_file(&path, &options, Some(&progress)))
+        let source = source.clone();
+        std::thread::spawn(move || source.load(&options, Some(&progress)))
     };
-    let name = path.display().to_string();
+    let name = source.name();
     if wait_for(terminal, &worker, &name, &progress, theme)? == Waited::Quit {
+        if source.waits_for_stop() {
+            *stopping = Some(worker);
+        }
         return Ok(None);
     }
     match worker.join() {
         Ok(Ok(ledger)) => Ok(Some(ledger)),
-        Ok(Err(LoadError::Cancelled { .. })) => Ok(None),
-        Ok(Err(e)) => Err(Failure::usage(e.to_string())),
-        Err(_) => Err(Failure::usage(format!(
-            "{name}: the load failed unexpectedly"
-        ))),
+        Ok(Err(e)) if e.is_interrupted() => Ok(None),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(OpenError::Failed { name }.into()),
     }
 }
 
-fn terminal_error(e: std::io::Error) -> Failure {
-    Failure::usage(format!("terminal: {e}"))
+fn terminal_error(e: std::io::Error) -> Error {
+    Error::Terminal(e)
 }
 
 fn draw_loading(
@@ -276,7 +255,7 @@ fn draw_loading(
     name: &str,
     progress: &Progress,
     theme: Theme,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     terminal
         .draw(|frame| loading_screen(frame, name, progress, theme))
         .map(|_| ())

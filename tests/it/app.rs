@@ -5,7 +5,7 @@ use rewind::ledger::follow::FileFollower;
 use rewind::ledger::time::parse_time;
 use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
 use rewind::tui::action::Action;
-use rewind::tui::app::{App, Follow, Order, Pane, View};
+use rewind::tui::app::{App, DetailView, DiffView, Follow, Order, Pane, StatementView, View};
 
 const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
 {"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}
@@ -51,8 +51,12 @@ fn keys(app: &mut App, text: &str) {
 }
 
 fn balance(app: &App, account: &str) -> String {
-    let a = app.ledger.find_account(account).unwrap();
-    app.ledger.account_at(a, app.moment()).balance.to_string()
+    let a = app.state.ledger.find_account(account).unwrap();
+    app.state
+        .ledger
+        .account_at(a, app.state.moment())
+        .balance
+        .to_string()
 }
 
 // ----- moving in time -----
@@ -60,27 +64,27 @@ fn balance(app: &App, account: &str) -> String {
 #[test]
 fn starts_at_the_last_moment() {
     let app = app();
-    assert_eq!(app.cursor.pos, Some(4));
-    assert_eq!(app.cursor.time, t("2024-03-03T09:00:00Z"));
+    assert_eq!(app.state.cursor.pos, Some(4));
+    assert_eq!(app.state.cursor.time, t("2024-03-03T09:00:00Z"));
 }
 
 #[test]
 fn steps_move_one_event_and_stop_at_the_ends() {
     let mut app = app();
     app.update(Action::StepBack);
-    assert_eq!(app.cursor.pos, Some(3));
-    assert_eq!(app.cursor.time, t("2024-03-02T12:00:00Z"));
+    assert_eq!(app.state.cursor.pos, Some(3));
+    assert_eq!(app.state.cursor.time, t("2024-03-02T12:00:00Z"));
     app.update(Action::First);
-    assert_eq!(app.cursor.pos, Some(0));
+    assert_eq!(app.state.cursor.pos, Some(0));
     app.update(Action::StepBack);
-    assert_eq!(app.cursor.pos, Some(0));
+    assert_eq!(app.state.cursor.pos, Some(0));
     app.update(Action::StepForward);
     // Two events share 10:00: the second is selected, the moment is the same.
-    assert_eq!(app.cursor.pos, Some(1));
-    assert_eq!(app.cursor.time, t("2024-03-01T10:00:00Z"));
+    assert_eq!(app.state.cursor.pos, Some(1));
+    assert_eq!(app.state.cursor.time, t("2024-03-01T10:00:00Z"));
     app.update(Action::Last);
     app.update(Action::StepForward);
-    assert_eq!(app.cursor.pos, Some(4));
+    assert_eq!(app.state.cursor.pos, Some(4));
 }
 
 #[test]
@@ -88,15 +92,19 @@ fn hours_and_days_move_the_moment() {
     let mut app = app();
     app.update(Action::First);
     app.update(Action::HourForward);
-    assert_eq!(app.cursor.time, t("2024-03-01T11:00:00Z"));
-    assert_eq!(app.cursor.pos, Some(1), "the last event at or before 11:00");
+    assert_eq!(app.state.cursor.time, t("2024-03-01T11:00:00Z"));
+    assert_eq!(
+        app.state.cursor.pos,
+        Some(1),
+        "the last event at or before 11:00"
+    );
     app.update(Action::DayForward);
-    assert_eq!(app.cursor.time, t("2024-03-02T11:00:00Z"));
-    assert_eq!(app.cursor.pos, Some(2));
+    assert_eq!(app.state.cursor.time, t("2024-03-02T11:00:00Z"));
+    assert_eq!(app.state.cursor.pos, Some(2));
     app.update(Action::DayForward);
     app.update(Action::DayForward);
     assert_eq!(
-        app.cursor.time,
+        app.state.cursor.time,
         t("2024-03-03T09:00:00Z"),
         "clamped to the last event"
     );
@@ -104,14 +112,14 @@ fn hours_and_days_move_the_moment() {
         app.update(Action::DayBack);
     }
     assert_eq!(
-        app.cursor.time,
+        app.state.cursor.time,
         t("2024-03-01T10:00:00Z") - 1,
         "just before the first event"
     );
-    assert_eq!(app.cursor.pos, None);
+    assert_eq!(app.state.cursor.pos, None);
     assert_eq!(balance(&app, "a"), "0");
     app.update(Action::StepForward);
-    assert_eq!(app.cursor.pos, Some(0));
+    assert_eq!(app.state.cursor.pos, Some(0));
 }
 
 #[test]
@@ -122,39 +130,39 @@ fn the_jump_prompt_takes_absolute_and_relative_times() {
     keys(&mut app, "2024-03-01 11:30");
     press(&mut app, KeyCode::Enter);
     assert!(app.prompt.is_none());
-    assert_eq!(app.cursor.time, t("2024-03-01T11:30:00Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-01T11:30:00Z"));
     assert_eq!(
-        app.cursor.pos,
+        app.state.cursor.pos,
         Some(2),
         "inclusive: the 11:30 event is included"
     );
     assert_eq!(balance(&app, "a"), "70");
     keys(&mut app, "t-15m");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.cursor.time, t("2024-03-01T11:15:00Z"));
-    assert_eq!(app.cursor.pos, Some(1));
+    assert_eq!(app.state.cursor.time, t("2024-03-01T11:15:00Z"));
+    assert_eq!(app.state.cursor.pos, Some(1));
     keys(&mut app, "t+1d");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.cursor.time, t("2024-03-02T11:15:00Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-02T11:15:00Z"));
     keys(&mut app, "t1709294400000");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.cursor.time, t("2024-03-01T12:00:00Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-01T12:00:00Z"));
 }
 
 #[test]
 fn a_bad_time_keeps_the_prompt_open_with_an_error() {
     let mut app = app();
-    let before = app.cursor;
+    let before = app.state.cursor;
     keys(&mut app, "ttomorrow-ish");
     press(&mut app, KeyCode::Enter);
     let prompt = app.prompt.as_ref().expect("still open");
     assert!(prompt.error.as_deref().unwrap().contains("not a time"));
-    assert_eq!(app.cursor, before);
+    assert_eq!(app.state.cursor, before);
     press(&mut app, KeyCode::Backspace);
     assert!(app.prompt.as_ref().unwrap().error.is_none());
     press(&mut app, KeyCode::Esc);
     assert!(app.prompt.is_none());
-    assert_eq!(app.cursor, before);
+    assert_eq!(app.state.cursor, before);
 }
 
 #[test]
@@ -168,37 +176,37 @@ fn keys_typed_in_a_prompt_are_not_commands() {
 #[test]
 fn focus_views_and_back() {
     let mut app = app();
-    assert_eq!(app.focus, Pane::Events);
+    assert_eq!(app.main.focus, Pane::Events);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.view, View::Detail { scroll: 0 });
+    assert_eq!(app.view, View::Detail(DetailView { scroll: 0 }));
     // Time keys still work in the detail view; the detail follows the cursor.
     press(&mut app, KeyCode::Left);
-    assert_eq!(app.cursor.pos, Some(3));
+    assert_eq!(app.state.cursor.pos, Some(3));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.view, View::Main);
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Pane::Accounts);
+    assert_eq!(app.main.focus, Pane::Accounts);
     press(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.account_sel, 1);
+    assert_eq!(app.main.account_sel, 1);
     press(&mut app, KeyCode::Enter);
-    let b = app.ledger.find_account("b").unwrap();
+    let b = app.state.ledger.find_account("b").unwrap();
     assert_eq!(
         app.view,
-        View::Statement {
+        View::Statement(StatementView {
             account: b,
             scroll: None
-        }
+        })
     );
     press(&mut app, KeyCode::Char('?'));
     assert!(app.help.is_some());
     press(&mut app, KeyCode::Esc);
     assert!(app.help.is_none());
-    assert!(matches!(app.view, View::Statement { .. }));
+    assert!(matches!(app.view, View::Statement(_)));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.view, View::Main);
     press(&mut app, KeyCode::BackTab);
-    assert_eq!(app.focus, Pane::Problems);
+    assert_eq!(app.main.focus, Pane::Problems);
     press(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
@@ -208,9 +216,9 @@ fn moving_in_the_events_list_moves_the_cursor() {
     let mut app = app();
     press(&mut app, KeyCode::Char('k'));
     press(&mut app, KeyCode::Up);
-    assert_eq!(app.cursor.pos, Some(2));
+    assert_eq!(app.state.cursor.pos, Some(2));
     press(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.cursor.pos, Some(3));
+    assert_eq!(app.state.cursor.pos, Some(3));
 }
 
 #[test]
@@ -230,8 +238,8 @@ fn the_cursor_row_stays_in_view_after_any_move_and_resize() {
     );
     let visible = |app: &App| {
         let rows = app.areas().events.height.saturating_sub(3) as usize;
-        let row = app.cursor_row();
-        row >= app.events_offset && row < app.events_offset + rows
+        let row = app.state.cursor_row();
+        row >= app.main.events_offset && row < app.main.events_offset + rows
     };
     for action in [
         Action::First,
@@ -270,7 +278,7 @@ fn an_empty_log_does_not_panic() {
     ] {
         app.update(action);
     }
-    assert_eq!(app.cursor.pos, None);
+    assert_eq!(app.state.cursor.pos, None);
 }
 
 // ----- search -----
@@ -282,26 +290,26 @@ fn search_covers_the_whole_log_as_you_type() {
     press(&mut app, KeyCode::Char('/'));
     keys(&mut app, "a7q2");
     // The authCode is in `meta`, not on screen; it is found as the text is typed.
-    assert_eq!(app.search.as_ref().unwrap().events.len(), 2);
+    assert_eq!(app.state.search.as_ref().unwrap().events.len(), 2);
     keys(&mut app, "k9");
     press(&mut app, KeyCode::Enter);
-    let s = app.search.as_ref().unwrap();
+    let s = app.state.search.as_ref().unwrap();
     assert_eq!(s.query, "a7q2k9");
     assert_eq!(s.events.len(), 2);
     // Enter moved the cursor to the first match after it.
-    assert_eq!(app.cursor.time, t("2024-03-14T15:59:03.120Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-14T15:59:03.120Z"));
     press(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.cursor.time, t("2024-03-14T16:00:02.870Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-14T16:00:02.870Z"));
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(
-        app.cursor.time,
+        app.state.cursor.time,
         t("2024-03-14T15:59:03.120Z"),
         "wraps around"
     );
     assert!(app.status.as_deref().unwrap().contains("wrapped"));
     press(&mut app, KeyCode::Char('N'));
-    assert_eq!(app.cursor.time, t("2024-03-14T16:00:02.870Z"));
-    assert!(app.is_match(app.cursor_event().unwrap()));
+    assert_eq!(app.state.cursor.time, t("2024-03-14T16:00:02.870Z"));
+    assert!(app.state.is_match(app.state.cursor_event().unwrap()));
 }
 
 #[test]
@@ -309,11 +317,11 @@ fn escape_while_searching_restores_the_previous_search() {
     let mut app = sample();
     keys(&mut app, "/cust-bob");
     press(&mut app, KeyCode::Enter);
-    let before = app.search.clone();
+    let before = app.state.search.clone();
     keys(&mut app, "/zzz-nothing");
-    assert_eq!(app.search.as_ref().unwrap().events.len(), 0);
+    assert_eq!(app.state.search.as_ref().unwrap().events.len(), 0);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.search, before);
+    assert_eq!(app.state.search, before);
     keys(&mut app, "/nothing-at-all");
     press(&mut app, KeyCode::Enter);
     assert!(app.status.as_deref().unwrap().contains("no event contains"));
@@ -324,24 +332,32 @@ fn escape_while_searching_restores_the_previous_search() {
 #[test]
 fn filters_narrow_the_list_but_never_the_balances() {
     let mut app = sample();
-    let balances_before = app.ledger.balances_at(app.moment());
+    let balances_before = app.state.ledger.balances_at(app.state.moment());
     keys(&mut app, "faccount:dana type:withdraw");
     press(&mut app, KeyCode::Enter);
-    let listed = app.listed();
+    let listed = app.state.listed();
     assert!(listed > 0 && listed < 20, "{listed}");
     for k in 0..listed {
-        let e = app.ledger.event(app.event_at(app.listed_pos(k)));
-        assert_eq!(app.ledger.account_name(e.account), "cust-dana");
-        assert_eq!(app.ledger.type_name(e.kind), "WITHDRAW");
+        let e = app
+            .state
+            .ledger
+            .event(app.state.event_at(app.state.listed_pos(k)));
+        assert_eq!(app.state.ledger.account_name(e.account), "cust-dana");
+        assert_eq!(app.state.ledger.type_name(e.kind), "WITHDRAW");
     }
-    assert_eq!(app.ledger.balances_at(app.moment()), balances_before);
+    assert_eq!(
+        app.state.ledger.balances_at(app.state.moment()),
+        balances_before
+    );
     // Steps go from one shown event to the next.
     app.update(Action::First);
-    let first = app.cursor_event().unwrap();
+    let first = app.state.cursor_event().unwrap();
     app.update(Action::StepForward);
-    let second = app.cursor_event().unwrap();
+    let second = app.state.cursor_event().unwrap();
     assert_eq!(
-        app.ledger.account_name(app.ledger.event(second).account),
+        app.state
+            .ledger
+            .account_name(app.state.ledger.event(second).account),
         "cust-dana"
     );
     assert!(second != first);
@@ -351,10 +367,10 @@ fn filters_narrow_the_list_but_never_the_balances() {
     app.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     keys(&mut app, "amount:1240");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.listed(), 1);
+    assert_eq!(app.state.listed(), 1);
     press(&mut app, KeyCode::Char('F'));
-    assert!(app.filter.is_none());
-    assert_eq!(app.listed(), app.ledger.len());
+    assert!(app.state.filter.is_none());
+    assert_eq!(app.state.listed(), app.state.ledger.len());
 }
 
 #[test]
@@ -371,7 +387,7 @@ fn a_bad_filter_is_refused_inline() {
             .unwrap()
             .contains("not a filter")
     );
-    assert!(app.filter.is_none());
+    assert!(app.state.filter.is_none());
 }
 
 // ----- problems -----
@@ -380,19 +396,30 @@ fn a_bad_filter_is_refused_inline() {
 fn e_and_shift_e_walk_the_problems() {
     let mut app = sample();
     app.update(Action::First);
+    // (Kofi's `AddressChanged`, line 343, is a change of state: no problem.)
     press(&mut app, KeyCode::Char('e'));
-    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 343);
-    press(&mut app, KeyCode::Char('e'));
-    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 404);
+    assert_eq!(
+        app.state
+            .ledger
+            .event(app.state.cursor_event().unwrap())
+            .line,
+        404
+    );
     assert!(app.status.as_deref().unwrap().contains("overdraft"));
     press(&mut app, KeyCode::Char('e'));
-    let late = app.cursor_event().unwrap();
-    assert_eq!(app.ledger.event(late).line, 549);
+    let late = app.state.cursor_event().unwrap();
+    assert_eq!(app.state.ledger.event(late).line, 549);
     // In time order the late event sits on the 19th, where it happened.
-    assert_eq!(app.cursor.time, t("2024-03-19T23:47:10Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-19T23:47:10Z"));
     press(&mut app, KeyCode::Char('E'));
-    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 404);
-    assert_eq!(app.problem_sel, 1);
+    assert_eq!(
+        app.state
+            .ledger
+            .event(app.state.cursor_event().unwrap())
+            .line,
+        404
+    );
+    assert_eq!(app.main.problem_sel, 0);
 }
 
 #[test]
@@ -402,19 +429,224 @@ fn the_problems_pane_opens_a_problem_even_on_a_bad_line() {
         &LOG[..LOG.find("{\"accountId\":\"c\"").unwrap()]
     );
     let mut app = app_of(&text);
-    assert_eq!(app.ledger.problems().len(), 1);
+    assert_eq!(app.state.ledger.problems().len(), 1);
     app.update(Action::First);
     app.update(Action::NextPane);
-    assert_eq!(app.focus, Pane::Problems);
+    assert_eq!(app.main.focus, Pane::Problems);
     press(&mut app, KeyCode::Enter);
     // The bad line 5 has no event: the cursor goes to the event recorded just before it.
-    assert_eq!(app.ledger.event(app.cursor_event().unwrap()).line, 4);
+    assert_eq!(
+        app.state
+            .ledger
+            .event(app.state.cursor_event().unwrap())
+            .line,
+        4
+    );
     assert!(
         app.status
             .as_deref()
             .unwrap()
             .starts_with("line 5: bad-json")
     );
+}
+
+fn cursor_line(app: &App) -> u64 {
+    app.state
+        .ledger
+        .event(app.state.cursor_event().unwrap())
+        .line
+}
+
+const TWO_ON_ONE: &str = concat!(
+    r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":1000,"eventId":"x"}"#,
+    "\n",
+    r#"{"accountId":"a","type":"WITHDRAW","amount":"150","timestamp":2000,"eventId":"x"}"#,
+    "\n",
+    "not json \u{1b}[2J at all\n",
+    r#"{"accountId":"a","type":"DEPOSIT","amount":"1","#,
+    "\n",
+    r#"{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":3000}"#,
+    "\n",
+);
+
+#[test]
+fn every_problem_is_a_stop_in_line_order() {
+    let mut app = app_of(TWO_ON_ONE);
+    assert_eq!(app.state.ledger.problems().len(), 4);
+    app.update(Action::First);
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(cursor_line(&app), 2);
+    let said = app.status.clone().unwrap();
+    assert!(
+        said.starts_with("problem 1 of 2 on this event: line 2: duplicate-id"),
+        "{said}"
+    );
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(cursor_line(&app), 2, "the second problem of the same event");
+    let said = app.status.clone().unwrap();
+    assert!(
+        said.starts_with("problem 2 of 2 on this event: line 2: overdraft"),
+        "{said}"
+    );
+    assert_eq!(app.main.problem_sel, 1);
+    // Two unreadable lines after the same event: each is a stop of its own.
+    press(&mut app, KeyCode::Char('e'));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("line 3: bad-json")
+    );
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("Enter shows the line")
+    );
+    assert_eq!(cursor_line(&app), 2, "the moment of the event before it");
+    press(&mut app, KeyCode::Char('e'));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("line 4: bad-json")
+    );
+    assert_eq!(app.main.problem_sel, 3);
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app.status.as_deref().unwrap().ends_with("(wrapped)"));
+    assert_eq!(app.main.problem_sel, 0);
+    // Backwards, every stop again.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('E'));
+        seen.push(app.main.problem_sel);
+    }
+    assert_eq!(seen, [3, 2, 1, 0]);
+    // Moving the cursor forgets the stop: `e` goes on from the cursor's line.
+    app.update(Action::Last);
+    press(&mut app, KeyCode::Char('E'));
+    assert_eq!(app.main.problem_sel, 3, "the last problem before line 5");
+}
+
+#[test]
+fn enter_on_an_unreadable_line_shows_the_line_itself() {
+    let mut app = app_of(TWO_ON_ONE);
+    app.update(Action::First);
+    keys(&mut app, "eee");
+    press(&mut app, KeyCode::Enter);
+    let View::Line(view) = &app.view else {
+        panic!("not the line: {:?}", app.view)
+    };
+    assert_eq!(view.line, 3);
+    assert_eq!(view.text.as_deref(), Some("not json \\e[2J at all"));
+    assert_eq!(view.problems.len(), 1);
+    assert_eq!(view.problems[0].0, "bad-json");
+    assert!(view.problems[0].1.contains("invalid JSON"), "{view:?}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Main);
+    // On an event that has problems, Enter shows the event.
+    app.update(Action::First);
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Detail(_)), "{:?}", app.view);
+    press(&mut app, KeyCode::Esc);
+    // From the problems pane, Enter on the line 4 opens it.
+    app.main.focus = Pane::Problems;
+    app.main.problem_sel = 3;
+    press(&mut app, KeyCode::Enter);
+    let View::Line(view) = &app.view else {
+        panic!("not the line: {:?}", app.view)
+    };
+    assert_eq!(view.line, 4);
+    assert_eq!(
+        view.text.as_deref(),
+        Some(r#"{"accountId":"a","type":"DEPOSIT","amount":"1","#)
+    );
+    assert!(!view.cut);
+}
+
+#[test]
+fn e_on_a_broken_chain_lands_on_the_broken_record() {
+    let mut bytes = std::fs::read("assets/sample.jsonl").unwrap();
+    let all = String::from_utf8(bytes.clone()).unwrap();
+    let line_403 = all.find("{\"seq\":403,").unwrap();
+    let at_amount = line_403 + all[line_403..].find("\"amount\":\"400.00\"").unwrap();
+    bytes[at_amount + 10] = b'5'; // 400.00 → 500.00 on line 403
+    let mut app = App::new(
+        load_bytes("tampered.jsonl", bytes, &LoadOptions::default()),
+        (130, 42),
+    );
+    app.update(Action::First);
+    // The first problem is the broken record (line 343's AddressChanged is a change of state).
+    keys(&mut app, "e");
+    let said = app.status.clone().unwrap();
+    assert!(said.starts_with("line 403: chain-broken"), "{said}");
+    assert_eq!(
+        cursor_line(&app),
+        403,
+        "the broken record, not the one before"
+    );
+    assert!(!said.contains("Enter shows the line"), "{said}");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Detail(_)), "{:?}", app.view);
+    // Backwards from after it, the same record.
+    press(&mut app, KeyCode::Esc);
+    app.update(Action::Last);
+    keys(&mut app, "EEE");
+    assert_eq!(cursor_line(&app), 403);
+}
+
+#[test]
+fn an_exact_account_filter_matches_that_id_only() {
+    let log = concat!(
+        r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"1","timestamp":1}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"2","timestamp":2}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"TRANSFER","amount":"1","to":"cust-0417","timestamp":3}"#,
+        "\n",
+    );
+    let mut app = app_of(log);
+    keys(&mut app, "faccount:cust-0417");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.listed(), 3, "a part matches both");
+    for exact in ["faccount:=cust-0417", "faccount:\"cust-0417\""] {
+        press(&mut app, KeyCode::Char('F'));
+        keys(&mut app, exact);
+        press(&mut app, KeyCode::Enter);
+        assert!(app.prompt.is_none(), "{:?}", app.prompt);
+        // Its own deposit, and the transfer to it; not the other account's deposit.
+        assert_eq!(
+            app.state.visible.as_deref(),
+            Some(&[0u32, 2][..]),
+            "{exact}"
+        );
+    }
+    press(&mut app, KeyCode::Char('F'));
+    keys(&mut app, "faccount:=");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.as_ref().unwrap().error.is_some());
+}
+
+#[test]
+fn tab_goes_accounts_events_problems() {
+    for size in [(130, 42), (80, 24)] {
+        let mut app = sample();
+        app.resize(size.0, size.1);
+        app.main.focus = Pane::Accounts;
+        let mut seen = vec![app.main.focus];
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Tab);
+            seen.push(app.main.focus);
+        }
+        assert_eq!(
+            seen,
+            [Pane::Accounts, Pane::Events, Pane::Problems, Pane::Accounts],
+            "{size:?}"
+        );
+        app.key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(app.main.focus, Pane::Problems);
+    }
 }
 
 // ----- marks and diff -----
@@ -426,14 +658,14 @@ fn marks_and_the_diff_answer_what_changed() {
     press(&mut app, KeyCode::Enter);
     keys(&mut app, "ma");
     assert_eq!(
-        app.marks.get(&'a'),
+        app.state.marks.get(&'a'),
         Some(&Moment::Time(t("2024-03-14T15:58:00Z")))
     );
     keys(&mut app, "t2024-03-14 16:01");
     press(&mut app, KeyCode::Enter);
     keys(&mut app, "mb");
     keys(&mut app, "dab");
-    let View::Diff { diff, .. } = &app.view else {
+    let View::Diff(DiffView { diff, .. }) = &app.view else {
         panic!("no diff: {:?}", app.status)
     };
     assert_eq!(diff.events.len(), 2);
@@ -444,10 +676,10 @@ fn marks_and_the_diff_answer_what_changed() {
     press(&mut app, KeyCode::Esc);
     // Back to mark a, and a diff from it to the cursor.
     keys(&mut app, "'a");
-    assert_eq!(app.cursor.time, t("2024-03-14T15:58:00Z"));
+    assert_eq!(app.state.cursor.time, t("2024-03-14T15:58:00Z"));
     keys(&mut app, "}");
     keys(&mut app, "da.");
-    let View::Diff { diff, .. } = &app.view else {
+    let View::Diff(DiffView { diff, .. }) = &app.view else {
         panic!()
     };
     assert_eq!(diff.to.name, '.');
@@ -464,27 +696,26 @@ fn recorded_order_shows_the_late_event_where_it_was_written() {
     let mut app = sample();
     press(&mut app, KeyCode::Char('e'));
     press(&mut app, KeyCode::Char('e'));
-    press(&mut app, KeyCode::Char('e'));
-    let late = app.cursor_event().unwrap();
-    let time_pos = app.cursor.pos.unwrap();
+    let late = app.state.cursor_event().unwrap();
+    let time_pos = app.state.cursor.pos.unwrap();
     press(&mut app, KeyCode::Char('o'));
-    assert_eq!(app.order, Order::Recorded);
+    assert_eq!(app.state.order, Order::Recorded);
     assert_eq!(
-        app.cursor_event(),
+        app.state.cursor_event(),
         Some(late),
         "the same event stays selected"
     );
-    assert_eq!(app.cursor.pos, Some(late));
-    assert_ne!(app.cursor.pos, Some(time_pos));
+    assert_eq!(app.state.cursor.pos, Some(late));
+    assert_ne!(app.state.cursor.pos, Some(time_pos));
     // As of seq 549, Grace has paid; one step back (seq 548), not yet, although the event
     // recorded at 548 is later in time.
-    assert_eq!(app.moment(), Moment::Seq(549));
+    assert_eq!(app.state.moment(), Moment::Seq(549));
     let with = balance(&app, "cust-grace");
     app.update(Action::StepBack);
     let without = balance(&app, "cust-grace");
     assert_ne!(with, without);
     press(&mut app, KeyCode::Char('o'));
-    assert_eq!(app.order, Order::Time);
+    assert_eq!(app.state.order, Order::Time);
 }
 
 // ----- export -----
@@ -503,6 +734,7 @@ fn export_writes_the_same_rows_as_history() {
     }
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(status.starts_with("wrote "), "{status}");
     let mut files: Vec<_> = std::fs::read_dir(dir.path())
@@ -526,6 +758,7 @@ fn export_writes_the_same_rows_as_history() {
         .output()
         .unwrap();
     assert_eq!(csv, String::from_utf8(expected.stdout).unwrap());
+    assert!(csv.contains(",-187.60,,overdraft\n"), "{csv}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
     assert_eq!(
@@ -534,6 +767,7 @@ fn export_writes_the_same_rows_as_history() {
     );
     // A second export never overwrites the first.
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     // The events between two marks.
     press(&mut app, KeyCode::Esc);
@@ -543,13 +777,25 @@ fn export_writes_the_same_rows_as_history() {
     keys(&mut app, "mb");
     keys(&mut app, "dba");
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert!(app.status.as_deref().unwrap().contains("rewind-events-b-a"));
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains("rewind-events") && p.extension().unwrap() == "csv")
         .unwrap();
-    assert_eq!(std::fs::read_to_string(csv).unwrap().lines().count(), 3);
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    // The second withdrawal's overdraft is named on its row, the first one's row names none.
+    assert!(
+        csv.lines().next().unwrap().ends_with(",balance,problems"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(1).unwrap().ends_with(",212.40,"), "{csv}");
+    assert!(
+        csv.lines().nth(2).unwrap().ends_with(",-187.60,overdraft"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -557,19 +803,21 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = sample();
     app.export_dir = dir.path().to_path_buf();
-    keys(&mut app, "eee");
+    keys(&mut app, "ee");
     press(&mut app, KeyCode::Char('o'));
     app.update(Action::StepBack); // seq 548: Grace's late purchase (seq 549) is not in yet
-    let grace = app.ledger.find_account("cust-grace").unwrap();
-    app.account_sel = app
+    let grace = app.state.ledger.find_account("cust-grace").unwrap();
+    app.main.account_sel = app
+        .state
         .ledger
         .accounts_sorted()
         .iter()
         .position(|&a| a == grace)
         .unwrap();
-    app.focus = Pane::Accounts;
+    app.main.focus = Pane::Accounts;
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -581,7 +829,7 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
         csv.display()
     );
     let text = std::fs::read_to_string(csv).unwrap();
-    let (postings, shown) = app.statement_rows(grace);
+    let (postings, shown) = app.state.statement_rows(grace);
     assert_eq!(text.lines().count() - 1, shown);
     let last_balance = text
         .lines()
@@ -596,6 +844,67 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
         !text.contains("Fuel Stop") && !text.contains(",-61.37,"),
         "{text}"
     );
+}
+
+#[test]
+fn x_shows_the_path_first_and_writes_where_the_user_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().to_path_buf();
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('x'));
+    // The default path, to see and edit; nothing is written yet.
+    let prompt = app.prompt.clone().expect("a prompt for the path");
+    let default = dir
+        .path()
+        .join("rewind-statement-cust-dana-20240314T160100Z.csv");
+    assert_eq!(prompt.input, default.to_string_lossy());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Esc: nothing written.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(app.status.as_deref().unwrap().contains("nothing written"));
+    // An edited path: the CSV there, the JSON beside it.
+    press(&mut app, KeyCode::Char('x'));
+    press_ctrl(&mut app, 'u');
+    let target = dir.path().join("dana-dispute.csv");
+    keys(&mut app, &target.to_string_lossy());
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none(), "{:?}", app.prompt);
+    assert!(target.exists(), "{:?}", app.status);
+    assert!(dir.path().join("dana-dispute.json").exists());
+    assert!(app.status.as_deref().unwrap().contains("dana-dispute.csv"));
+}
+
+#[test]
+fn an_unwritable_folder_is_reported_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().join("no-such-folder");
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    let prompt = app
+        .prompt
+        .clone()
+        .expect("the prompt stays open to correct the path");
+    let error = prompt.error.expect("an error");
+    let expected = dir.path().join("no-such-folder").join("rewind-statement-");
+    assert!(
+        error.starts_with(&format!("cannot write {}", expected.display())),
+        "{error}"
+    );
+    assert!(error.contains("No such file or directory"), "{error}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Corrected, it writes.
+    press_ctrl(&mut app, 'u');
+    keys(&mut app, &dir.path().join("ok.csv").to_string_lossy());
+    press(&mut app, KeyCode::Enter);
+    assert!(dir.path().join("ok.csv").exists(), "{:?}", app.prompt);
+}
+
+fn press_ctrl(app: &mut App, c: char) {
+    app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
 }
 
 // ----- following a growing file -----
@@ -622,8 +931,12 @@ fn new_events_appear_and_the_cursor_at_the_end_stays_at_the_end() {
         "{\"accountId\":\"c\",\"type\":\"DEPOSIT\",\"amount\":\"9\",\"timestamp\":\"2024-03-04T09:00:00Z\"}\n",
     );
     poll(&mut app);
-    assert_eq!(app.ledger.len(), 6);
-    assert_eq!(app.cursor.pos, Some(5), "at the end, the cursor follows");
+    assert_eq!(app.state.ledger.len(), 6);
+    assert_eq!(
+        app.state.cursor.pos,
+        Some(5),
+        "at the end, the cursor follows"
+    );
     assert_eq!(balance(&app, "c"), "10");
     assert_eq!(app.follow, Follow::On { added: 1 });
     // Away from the end, the cursor stays on its event.
@@ -632,8 +945,8 @@ fn new_events_appear_and_the_cursor_at_the_end_stays_at_the_end() {
         "{\"accountId\":\"d\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":\"2024-03-05T09:00:00Z\"}\n",
     );
     poll(&mut app);
-    assert_eq!(app.ledger.len(), 7);
-    assert_eq!(app.cursor.pos, Some(0));
+    assert_eq!(app.state.ledger.len(), 7);
+    assert_eq!(app.state.cursor.pos, Some(0));
     // An earlier byte rewritten: flagged, nothing reloaded.
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes.windows(3).position(|w| w == b"100").unwrap();
@@ -644,7 +957,7 @@ fn new_events_appear_and_the_cursor_at_the_end_stays_at_the_end() {
         Follow::Stopped { reason } => assert!(reason.contains("changed"), "{reason}"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(app.ledger.len(), 7);
+    assert_eq!(app.state.ledger.len(), 7);
     assert_eq!(balance(&app, "a"), "100");
 }
 
@@ -664,16 +977,19 @@ fn a_late_record_inserted_before_the_cursor_does_not_move_it() {
     let mut follower = FileFollower::new(&path, &ledger).unwrap();
     let mut app = App::new(ledger, (120, 40));
     app.update(Action::StepBack); // on seq 4
-    assert_eq!(app.ledger.seq_of(app.cursor_event().unwrap()), 4);
+    assert_eq!(
+        app.state.ledger.seq_of(app.state.cursor_event().unwrap()),
+        4
+    );
     std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, rec(3, 3).as_bytes()))
         .unwrap();
     assert!(app.poll_source(&mut follower));
-    assert_eq!(app.ledger.len(), 5);
+    assert_eq!(app.state.ledger.len(), 5);
     assert_eq!(
-        app.ledger.seq_of(app.cursor_event().unwrap()),
+        app.state.ledger.seq_of(app.state.cursor_event().unwrap()),
         4,
         "still on seq 4"
     );
@@ -700,8 +1016,8 @@ fn the_mouse_selects_scrolls_and_moves_the_cursor_on_the_timeline() {
     let areas = app.areas();
     // The third account row.
     click(&mut app, areas.accounts.x + 5, areas.accounts.y + 2 + 2);
-    assert_eq!(app.focus, Pane::Accounts);
-    assert_eq!(app.account_sel, 2);
+    assert_eq!(app.main.focus, Pane::Accounts);
+    assert_eq!(app.main.account_sel, 2);
     // The wheel in the accounts pane.
     app.mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
@@ -709,10 +1025,10 @@ fn the_mouse_selects_scrolls_and_moves_the_cursor_on_the_timeline() {
         row: areas.accounts.y + 3,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(app.account_sel, 5);
+    assert_eq!(app.main.account_sel, 5);
     // The first column of the timeline is the first moment.
     click(&mut app, areas.timeline.x + 1, areas.timeline.y + 3);
-    assert_eq!(app.cursor.pos, Some(0));
+    assert_eq!(app.state.cursor.pos, Some(0));
     // The middle of the timeline is the middle of the log's span.
     click(
         &mut app,
@@ -720,15 +1036,18 @@ fn the_mouse_selects_scrolls_and_moves_the_cursor_on_the_timeline() {
         areas.timeline.y + 3,
     );
     let (first, last) = (
-        app.ledger.first_time().unwrap(),
-        app.ledger.last_time().unwrap(),
+        app.state.ledger.first_time().unwrap(),
+        app.state.ledger.last_time().unwrap(),
     );
-    assert!((app.cursor.time - (first + (last - first) / 2)).abs() < (last - first) / 50);
+    assert!((app.state.cursor.time - (first + (last - first) / 2)).abs() < (last - first) / 50);
     // A click on an event row puts the cursor there.
     let row = areas.events.y + 2 + 3;
     click(&mut app, areas.events.x + 10, row);
-    assert_eq!(app.focus, Pane::Events);
-    assert_eq!(app.cursor.pos, Some(app.listed_pos(app.events_offset + 3)));
+    assert_eq!(app.main.focus, Pane::Events);
+    assert_eq!(
+        app.state.cursor.pos,
+        Some(app.state.listed_pos(app.main.events_offset + 3))
+    );
 }
 
 /// The sample's checkpoint, signed with the sample key.
@@ -765,6 +1084,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     keys(&mut app, "mb");
     keys(&mut app, "dab");
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(status.contains(", and the bundle "), "{status}");
     let bundle = dir.path().join("rewind-events-a-b.bundle");
@@ -784,6 +1104,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     // Events after an older checkpoint's tree are left out, and said so.
     app.evidence.checkpoint = Some(sample_checkpoint(403));
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(
         status.contains("rewind-events-a-b-2.bundle (1 event after the checkpoint left out)"),
@@ -792,6 +1113,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     // Without a checkpoint, no bundle.
     app.evidence.checkpoint = None;
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert!(!app.status.clone().unwrap().contains("bundle"));
 }
 

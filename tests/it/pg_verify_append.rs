@@ -4,10 +4,11 @@ use crate::common;
 use crate::pgdb;
 
 use rewind::ledger::chain::{ExpectedDigest, to_hex};
-use rewind::ledger::{LoadOptions, Moment, Money};
-use rewind::source::pg::append::{NewEvent, append};
+use rewind::ledger::new_event::NewEvent;
+use rewind::ledger::{LoadOptions, Moment, Money, TypeMap};
+use rewind::source::pg::append::{self, AppendError, Appended, Target};
 use rewind::source::pg::digest::{Check, digest};
-use rewind::source::pg::{Layout, PgErrorKind, PgSource};
+use rewind::source::pg::{Layout, PgError, PgErrorKind, PgSource};
 use sha2::{Digest, Sha256};
 
 use pgdb::write_message;
@@ -122,18 +123,32 @@ fn verify_catches_an_update_and_a_delete() {
     assert_eq!(check(&source, hash_only), Check::NotFound);
 }
 
+/// Appends with the default types; an error is the database's (the event itself is valid).
+fn append(source: &PgSource, (event, target): &(NewEvent, Target)) -> Result<Appended, PgError> {
+    append::append(source, event, target, &TypeMap::default()).map_err(|e| match e {
+        AppendError::Db(e) => e,
+        other => panic!("{other}"),
+    })
+}
+
 #[test]
 #[ignore = "needs PostgreSQL"]
 fn appends_go_through_write_message_with_its_version_check() {
     let db = pgdb::message_db("append");
     let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
-    let event = |kind: &str, amount: &str, expected: Option<i64>| NewEvent {
-        account: "acc-1".to_string(),
-        kind: kind.to_string(),
-        amount: Some(Money::parse(amount).unwrap()),
-        expected_version: expected,
-        meta: vec![("by".to_string(), "test".to_string())],
-        ..NewEvent::default()
+    let event = |kind: &str, amount: &str, expected: Option<i64>| {
+        let event = NewEvent {
+            account: "acc-1".to_string(),
+            kind: kind.to_string(),
+            amount: Some(Money::parse(amount).unwrap()),
+            meta: vec![("by".to_string(), "test".to_string())],
+            ..NewEvent::default()
+        };
+        let target = Target {
+            expected_version: expected,
+            ..Target::default()
+        };
+        (event, target)
     };
     let first = append(
         &source,
@@ -409,4 +424,209 @@ fn a_signed_checkpoint_of_the_rows_holds_until_a_row_is_changed() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("HISTORY REWRITTEN since"), "{err}");
+}
+
+/// What no writer writes, as the command line gives it: each case with the words it is refused in.
+const REFUSED: &[(&[&str], &str)] = &[
+    (
+        &["--type", "Deposited", "--amount", "-5"],
+        "must be positive",
+    ),
+    (
+        &["--type", "Deposited", "--amount", "0"],
+        "must be positive",
+    ),
+    (
+        &["--type", "Launched", "--amount", "5"],
+        "unknown event type",
+    ),
+    (
+        &["--type", "Deposited", "--amount", "5", "--to", "acc-2"],
+        "only for transfers",
+    ),
+    (&["--type", "Withdrawn"], "needs --amount"),
+    (&["--type", "AccountClosed", "--amount", "1"], "not allowed"),
+    (
+        &["--type", "MoneyTransferred", "--amount", "1"],
+        "needs --to",
+    ),
+    (
+        &[
+            "--type",
+            "MoneyTransferred",
+            "--amount",
+            "1",
+            "--to",
+            "acc-1",
+        ],
+        "same account",
+    ),
+    (
+        &[
+            "--type",
+            "Deposited",
+            "--amount",
+            "1",
+            "--meta",
+            "note=a\u{2066}b",
+        ],
+        "U+2066",
+    ),
+    (
+        &[
+            "--type",
+            "Deposited",
+            "--amount",
+            "1",
+            "--meta",
+            "k=1",
+            "--meta",
+            "k=2",
+        ],
+        "given twice",
+    ),
+    (
+        &[
+            "--type",
+            "Deposited",
+            "--amount",
+            "1",
+            "--meta",
+            "a\u{1b}b=1",
+        ],
+        "U+001B",
+    ),
+    (
+        &["--type", "Deposited", "--amount", "1", "--id", "x\ny"],
+        "U+000A",
+    ),
+    (&["--type", "Dep\u{ad}osited", "--amount", "1"], "U+00AD"),
+    (
+        &[
+            "--type",
+            "MoneyTransferred",
+            "--amount",
+            "1",
+            "--to",
+            "acc\u{200b}2",
+        ],
+        "U+200B",
+    ),
+];
+
+fn messages(c: &mut postgres::Client) -> i64 {
+    c.query_one("SELECT count(*) FROM message_store.messages", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+#[ignore = "needs PostgreSQL"]
+fn what_a_log_file_refuses_message_db_refuses_in_the_same_words_and_nothing_is_written() {
+    let db = pgdb::message_db("refused");
+    let mut c = db.client();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    let file = log.to_str().unwrap();
+    for (args, why) in REFUSED {
+        let run = |target: &str, extra: &[&str]| {
+            let mut all = vec!["append", target, "--account", "acc-1"];
+            all.extend_from_slice(args);
+            all.extend_from_slice(extra);
+            common::run(&all)
+        };
+        let (code, out, on_file) = run(file, &[]);
+        assert_eq!(code, 2, "{args:?}: {on_file}");
+        assert!(on_file.contains(why), "{args:?}: {on_file}");
+        assert!(
+            out.is_empty() && !log.exists(),
+            "{args:?}: a file was written"
+        );
+        let (code, out, on_db) = run(&db.url, &["--preset", "message-db"]);
+        assert_eq!(code, 2, "{args:?}: {on_db}");
+        assert_eq!(on_db, on_file, "{args:?}: the same words for both stores");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(messages(&mut c), 0, "{args:?}: a message was written");
+    }
+    // An account with a control character, and an empty one.
+    for account in ["acc\u{1b}[2J", " "] {
+        let args = ["--account", account, "--type", "Deposited", "--amount", "1"];
+        let (code, _, on_file) = common::run(&[&["append", file][..], &args].concat());
+        let (db_code, _, on_db) =
+            common::run(&[&["append", &db.url, "--preset", "message-db"][..], &args].concat());
+        assert_eq!((code, db_code), (2, 2), "{on_file} / {on_db}");
+        assert!(on_file.contains("--account"), "{on_file}");
+        assert_eq!(on_db, on_file);
+    }
+    assert!(!log.exists());
+    assert_eq!(messages(&mut c), 0);
+    // A type the team declared is checked by the effect it was given, on both stores.
+    let types = dir.path().join("types.toml");
+    std::fs::write(&types, "debit = [\"Launched\"]\n").unwrap();
+    let launched = ["--account", "acc-1", "--type", "Launched", "--types"];
+    let (code, _, on_file) =
+        common::run(&[&["append", file][..], &launched, &[types.to_str().unwrap()]].concat());
+    let (db_code, _, on_db) = common::run(
+        &[
+            &["append", &db.url, "--preset", "message-db"][..],
+            &launched,
+            &[types.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!((code, db_code), (2, 2), "{on_file} / {on_db}");
+    assert!(on_file.contains("a debit needs --amount"), "{on_file}");
+    assert_eq!(on_db, on_file);
+    assert!(!log.exists());
+    assert_eq!(messages(&mut c), 0);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL"]
+fn both_writers_refuse_an_invalid_event_with_the_same_error() {
+    use rewind::ledger::store::{self, Expect, StoreError};
+    let db = pgdb::message_db("refused_typed");
+    let mut c = db.client();
+    let source = PgSource::new(&db.url, Layout::MessageDb).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    let types = TypeMap::default();
+    let good = NewEvent {
+        account: "acc-1".into(),
+        kind: "Deposited".into(),
+        amount: Some(Money::parse("1").unwrap()),
+        ..NewEvent::default()
+    };
+    type Change = Box<dyn Fn(&mut NewEvent)>;
+    let changes: Vec<Change> = vec![
+        Box::new(|e| e.amount = Some(Money::parse("-0.01").unwrap())),
+        Box::new(|e| e.kind = "Launched".into()),
+        Box::new(|e| e.to = Some("acc-2".into())),
+        Box::new(|e| e.account = "acc\u{7}".into()),
+        Box::new(|e| e.account = String::new()),
+        Box::new(|e| e.id = Some("\u{202e}".into())),
+        Box::new(|e| e.meta = vec![("k".into(), "1".into()), ("k".into(), "2".into())]),
+        Box::new(|e| e.meta = vec![("k".into(), "line\u{2028}break".into())]),
+        Box::new(|e| e.amount = None),
+        Box::new(|e| e.at = Some(i64::MAX)),
+    ];
+    for change in changes {
+        let mut event = good.clone();
+        change(&mut event);
+        let on_file = match store::append(&log, &event, Expect::default(), &types) {
+            Err(StoreError::Invalid(invalid)) => invalid,
+            other => panic!("{event:?}: {other:?}"),
+        };
+        let on_db = match append::append(&source, &event, &Target::default(), &types) {
+            Err(AppendError::Invalid { invalid, .. }) => invalid,
+            other => panic!("{event:?}: {other:?}"),
+        };
+        assert_eq!(on_file, on_db, "{event:?}");
+        assert!(!log.exists(), "{event:?}: a file was written");
+        assert_eq!(messages(&mut c), 0, "{event:?}: a message was written");
+    }
+    // The valid event is written by both.
+    store::append(&log, &good, Expect::default(), &types).unwrap();
+    append::append(&source, &good, &Target::default(), &types).unwrap();
+    assert_eq!(messages(&mut c), 1);
 }

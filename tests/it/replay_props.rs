@@ -86,7 +86,7 @@ fn to_jsonl(events: &[Ev], as_numbers: bool) -> String {
     out
 }
 
-/// What an event does to `account`, in minor units, by SPEC.md's table.
+/// What an event does to `account`, in minor units, by the table of FORMAT.md ("Event types").
 fn effect(e: &Ev, account: u8) -> i64 {
     let Some(amount) = e.amount else { return 0 };
     match e.kind {

@@ -8,19 +8,12 @@
 use tokio_postgres::types::ToSql;
 
 use super::{Layout, PgError, PgErrorKind, PgSource, Phase};
-use crate::ledger::Money;
+use crate::ledger::TypeMap;
+use crate::ledger::new_event::{Invalid, NewEvent};
 
-/// One event to append.
+/// Where an event is written, and on what condition.
 #[derive(Clone, Debug, Default)]
-pub struct NewEvent {
-    pub account: String,
-    pub kind: String,
-    pub amount: Option<Money>,
-    pub to: Option<String>,
-    /// The message id (a UUID); a new one when `None`.
-    pub id: Option<String>,
-    /// Written to `metadata` as string members.
-    pub meta: Vec<(String, String)>,
+pub struct Target {
     /// The stream's version the write expects (its last message's position; -1 for a new stream).
     pub expected_version: Option<i64>,
     /// The stream category; `account` when `None`.
@@ -38,64 +31,89 @@ pub struct Appended {
     pub global_position: i64,
 }
 
-impl NewEvent {
-    /// The stream the event goes to.
-    pub fn stream(&self) -> String {
-        format!(
-            "{}-{}",
-            self.category.as_deref().unwrap_or("account"),
-            self.account
-        )
-    }
-
-    /// The message's `data` (a JSON object; the amount keeps its exact digits).
-    pub fn data(&self) -> String {
-        let mut out = String::from("{\"accountId\":");
-        out.push_str(&serde_json::to_string(&self.account).expect("a string"));
-        if let Some(amount) = self.amount {
-            out.push_str(",\"amount\":");
-            out.push_str(&amount.to_string());
-        }
-        if let Some(to) = &self.to {
-            out.push_str(",\"to\":");
-            out.push_str(&serde_json::to_string(to).expect("a string"));
-        }
-        out.push('}');
-        out
-    }
-
-    /// The message's `metadata` (`None` without `meta`).
-    pub fn metadata(&self) -> Option<String> {
-        if self.meta.is_empty() {
-            return None;
-        }
-        let map: serde_json::Map<String, serde_json::Value> = self
-            .meta
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        Some(serde_json::Value::Object(map).to_string())
-    }
+/// Why an append was not done. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The event may not be written (the same rules as for a log file).
+    #[error("{url}: {invalid}")]
+    Invalid { url: String, invalid: Invalid },
+    /// The event gives its time, but Message DB stamps each message with the time it is written.
+    #[error(
+        "{url}: Message DB stamps each message with the time it is written; an event time \
+             cannot be given"
+    )]
+    TimeGiven { url: String },
+    /// The database refused it, or could not be reached.
+    #[error(transparent)]
+    Db(#[from] PgError),
 }
 
-/// Appends one event through Message DB's `write_message`. A stream that is not at
-/// `expected_version` makes the store refuse the write ([`PgErrorKind::Conflict`]); nothing is
-/// written then.
-pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> {
+/// The stream the event goes to.
+pub fn stream(event: &NewEvent, target: &Target) -> String {
+    format!(
+        "{}-{}",
+        target.category.as_deref().unwrap_or("account"),
+        event.account
+    )
+}
+
+/// The message's `data` (a JSON object; the amount keeps its exact digits).
+pub fn data(event: &NewEvent) -> String {
+    let mut out = String::from("{\"accountId\":");
+    out.push_str(&serde_json::to_string(&event.account).expect("a string"));
+    if let Some(amount) = event.amount {
+        out.push_str(",\"amount\":");
+        out.push_str(&amount.to_string());
+    }
+    if let Some(to) = &event.to {
+        out.push_str(",\"to\":");
+        out.push_str(&serde_json::to_string(to).expect("a string"));
+    }
+    out.push('}');
+    out
+}
+
+/// The message's `metadata` (`None` without `meta`).
+pub fn metadata(event: &NewEvent) -> Option<String> {
+    if event.meta.is_empty() {
+        return None;
+    }
+    let map: serde_json::Map<String, serde_json::Value> = event
+        .meta
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    Some(serde_json::Value::Object(map).to_string())
+}
+
+/// Appends one event through Message DB's `write_message`, after holding it to the rules every
+/// writer holds an event to ([`NewEvent::validate`]). A stream that is not at `expected_version`
+/// makes the store refuse the write ([`PgErrorKind::Conflict`]); nothing is written then.
+pub fn append(
+    source: &PgSource,
+    event: &NewEvent,
+    target: &Target,
+    types: &TypeMap,
+) -> Result<Appended, AppendError> {
     if source.layout != Layout::MessageDb {
         return Err(PgError::new(
             PgErrorKind::Usage,
             source.name(),
-            "appending is for --preset message-db (the store's write_message); other stores \
-             are written by their own applications",
-        ));
+            "appending is for Message DB (the store's write_message); other stores are \
+             written by their own applications",
+        )
+        .into());
     }
-    if event.account.is_empty() || event.kind.is_empty() {
-        return Err(PgError::new(
-            PgErrorKind::Usage,
-            source.name(),
-            "an event needs an account and a type",
-        ));
+    event
+        .validate(types)
+        .map_err(|invalid| AppendError::Invalid {
+            url: source.name().to_string(),
+            invalid,
+        })?;
+    if event.at.is_some() {
+        return Err(AppendError::TimeGiven {
+            url: source.name().to_string(),
+        });
     }
     let mut session = source.connect()?;
     let err = |e: PgError| {
@@ -125,16 +143,16 @@ pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> 
             .map_err(err)?
             .get(0),
     };
-    let stream = event.stream();
-    let data = event.data();
-    let metadata = event.metadata();
+    let stream = stream(event, target);
+    let data = data(event);
+    let metadata = metadata(event);
     let params: [&(dyn ToSql + Sync); 6] = [
         &id,
         &stream,
         &event.kind,
         &data,
         &metadata,
-        &event.expected_version,
+        &target.expected_version,
     ];
     let position: i64 = session
         .query_one(
@@ -167,6 +185,7 @@ pub fn append(source: &PgSource, event: &NewEvent) -> Result<Appended, PgError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::Money;
 
     #[test]
     fn data_keeps_the_amount_digits() {
@@ -179,10 +198,10 @@ mod tests {
             ..NewEvent::default()
         };
         assert_eq!(
-            e.data(),
+            data(&e),
             r#"{"accountId":"acc-\"1","amount":9007199254740993.07,"to":"acc-2"}"#
         );
-        assert_eq!(e.metadata().as_deref(), Some(r#"{"by":"ann"}"#));
-        assert_eq!(e.stream(), "account-acc-\"1");
+        assert_eq!(metadata(&e).as_deref(), Some(r#"{"by":"ann"}"#));
+        assert_eq!(stream(&e, &Target::default()), "account-acc-\"1");
     }
 }

@@ -28,34 +28,7 @@ use rustls::{
 };
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// How much of the server's certificate is checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verify {
-    /// Nothing (`prefer`, `require`): the connection is encrypted, the server not authenticated.
-    Nothing,
-    /// The chain up to a trusted root (`verify-ca`).
-    Chain,
-    /// The chain and the host name (`verify-full`).
-    Full,
-}
-
-/// Where the trusted roots come from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Roots {
-    /// A PEM file of certificates.
-    File(PathBuf),
-    /// The system's store.
-    System,
-}
-
-/// What a URL asks of TLS beyond what the client library reads itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TlsOptions {
-    pub verify: Verify,
-    pub roots: Option<Roots>,
-    /// `sslmode=require` was asked for.
-    pub require: bool,
-}
+use super::url::{Roots, TlsOptions, Verify};
 
 /// The connector for these options; an error is a sentence about the roots.
 pub fn connector(options: &TlsOptions) -> Result<MakeRustlsConnect, String> {

@@ -6,21 +6,24 @@ use ratatui::style::Style;
 use ratatui::text::{Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, fit_number, group, pane_block};
+use super::columns::{Column, allocate, middle, widest};
+use super::{group, pane_block};
 use crate::ledger::time::format_time;
-use crate::tui::app::{App, Pane};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::view::{MainView, Pane};
 
 pub struct Accounts<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub main: &'a MainView,
     pub theme: Theme,
 }
 
 impl Widget for Accounts<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
-        let focused = app.focus == Pane::Accounts;
+        let (state, main, theme) = (self.state, self.main, self.theme);
+        let ledger = &state.ledger;
+        let focused = main.focus == Pane::Accounts;
         let block = pane_block(
             vec![
                 Span::styled(" Accounts ", theme.title()),
@@ -35,98 +38,118 @@ impl Widget for Accounts<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;
-        let cursor_event = app.cursor_event().map(|i| ledger.event(i));
-        let moment = app.moment();
-        // The balance column as wide as the widest visible balance, leaving the name some room.
-        let balance_width = ledger
-            .accounts_sorted()
-            .iter()
-            .skip(app.account_offset)
-            .take(rows_available)
-            .map(|&a| ledger.account_at(a, moment).balance.to_string().len())
-            .max()
-            .unwrap_or(0)
-            .clamp(
-                12,
-                (inner.width.saturating_sub(2 + 5 + 11 + 4 + 8) as usize).max(12),
-            );
-        let name_width = inner
-            .width
-            .saturating_sub(2 + balance_width as u16 + 5 + 11 + 4)
-            as usize;
+        let cursor_event = state.cursor_event().map(|i| ledger.event(i));
+        let moment = state.moment();
+        // Balances are never cut: the last-event time gives way first, then the event count,
+        // and names are shortened in the middle only when nothing else is left.
+        let visible_accounts = || {
+            ledger
+                .accounts_sorted()
+                .iter()
+                .skip(main.account_offset)
+                .take(rows_available)
+        };
+        let balances: Vec<String> = visible_accounts()
+            .map(|&a| ledger.account_at(a, moment).balance.to_string())
+            .collect();
+        let balance_width = widest(balances.iter().map(String::as_str), 7);
+        let name_width = widest(visible_accounts().map(|&a| ledger.account_name(a)), 7);
+        let widths = allocate(
+            inner.width as usize,
+            &[
+                Column::fixed(2),
+                Column::flexible(name_width, 6, 2, 1),
+                Column::fixed(balance_width),
+                Column::flexible(5, 4, 1, 0).droppable(),
+                Column::flexible(11, 11, 0, 0).droppable(),
+            ],
+            1,
+        );
+        let name_width = widths[1].unwrap_or(0);
+        let (show_events, show_last) = (widths[3].is_some(), widths[4].is_some());
         let rows: Vec<Row> = ledger
             .accounts_sorted()
             .iter()
             .enumerate()
-            .skip(app.account_offset)
+            .skip(main.account_offset)
             .take(rows_available)
             .map(|(index, &account)| {
-                let state = ledger.account_at(account, moment);
+                let account_state = ledger.account_at(account, moment);
                 let touched = cursor_event.is_some_and(|e| e.account == account || e.to == account);
-                let gutter = if !state.exists {
+                let gutter = if !account_state.exists {
                     " "
                 } else if touched {
                     "●"
-                } else if state.closed {
+                } else if account_state.closed {
                     "✕"
                 } else {
                     " "
                 };
-                let text = fit_number(&state.balance.to_string(), balance_width);
-                let (balance, balance_style) = if !state.exists {
+                let text = account_state.balance.to_string();
+                let (balance, balance_style) = if !account_state.exists {
                     ("—".to_string(), theme.future())
-                } else if state.balance.is_negative() {
+                } else if account_state.balance.is_negative() {
                     (text, theme.negative())
                 } else {
                     (text, theme.base())
                 };
-                let last = match state.last_event {
+                let last = match account_state.last_event {
                     Some(i) => short_time(ledger.event(i as usize).ts),
                     None => "not yet".to_string(),
                 };
-                let row_style = if index == app.account_sel && focused {
+                let row_style = if index == main.account_sel && focused {
                     theme.selected()
-                } else if !state.exists {
+                } else if !account_state.exists {
                     theme.future()
                 } else {
                     Style::default()
                 };
-                let marker = if index == app.account_sel {
-                    "▸"
-                } else {
-                    gutter
-                };
-                Row::new(vec![
+                // The selection's mark beside, never instead of, the account's own.
+                let marker = format!(
+                    "{}{gutter}",
+                    if index == main.account_sel {
+                        "▸"
+                    } else {
+                        " "
+                    }
+                );
+                let mut cells = vec![
                     Cell::from(marker),
-                    Cell::from(fit(ledger.account_name(account), name_width)),
+                    Cell::from(middle(ledger.account_name(account), name_width)),
                     Cell::from(Text::from(balance).alignment(Alignment::Right))
                         .style(balance_style),
-                    Cell::from(Text::from(state.events.to_string()).alignment(Alignment::Right)),
-                    Cell::from(last),
-                ])
-                .style(row_style)
+                ];
+                if show_events {
+                    cells.push(Cell::from(
+                        Text::from(account_state.events.to_string()).alignment(Alignment::Right),
+                    ));
+                }
+                if show_last {
+                    cells.push(Cell::from(last));
+                }
+                Row::new(cells).style(row_style)
             })
             .collect();
-        let header = Row::new(vec![
+        let mut header = vec![
             Cell::from(""),
             Cell::from("ACCOUNT"),
             Cell::from(Text::from("BALANCE").alignment(Alignment::Right)),
-            Cell::from(Text::from("EVTS").alignment(Alignment::Right)),
-            Cell::from("LAST"),
-        ])
-        .style(theme.header());
-        Table::new(
-            rows,
-            [
-                Constraint::Length(1),
-                Constraint::Fill(1),
-                Constraint::Length(balance_width as u16),
-                Constraint::Length(5),
-                Constraint::Length(11),
-            ],
-        )
-        .header(header)
-        .render(inner, buf);
+        ];
+        if show_events {
+            header.push(Cell::from(Text::from("EVTS").alignment(Alignment::Right)));
+        }
+        if show_last {
+            header.push(Cell::from("LAST"));
+        }
+        let header = Row::new(header).style(theme.header());
+        let constraints: Vec<Constraint> = widths
+            .iter()
+            .flatten()
+            .map(|&w| Constraint::Length(w as u16))
+            .collect();
+        Table::new(rows, constraints)
+            .header(header)
+            .render(inner, buf);
     }
 }
 

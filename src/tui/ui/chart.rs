@@ -9,9 +9,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::fit_number;
-use super::timeline::column_of;
 use crate::ledger::time::{between, format_time_short};
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
+use crate::tui::state::timeline::column_of;
 use crate::tui::theme::Theme;
 
 pub struct BalanceChart<'a> {

@@ -11,11 +11,11 @@ use crate::ledger::chain::{self, to_hex};
 use crate::ledger::record::{members, parse_record};
 use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Effect, Integrity, Ledger, ProblemKind};
-use crate::tui::app::App;
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
 pub struct Detail<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
     pub theme: Theme,
     pub scroll: usize,
 }
@@ -96,14 +96,14 @@ fn balance_line(
 
 impl Widget for Detail<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme) = (self.app, self.theme);
-        let ledger = &app.ledger;
-        let Some(i) = app.cursor_event() else {
+        let (state, theme) = (self.state, self.theme);
+        let ledger = &state.ledger;
+        let Some(i) = state.cursor_event() else {
             Paragraph::new("No event at the cursor (before the first event).").render(area, buf);
             return;
         };
         let e = ledger.event(i);
-        let pos = app.cursor.pos.unwrap_or(0);
+        let pos = state.cursor.pos.unwrap_or(0);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border_focused())

@@ -9,12 +9,12 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::events::amount_text;
 use super::{fit, fit_padded, group, visible};
 use crate::ledger::time::format_time_short;
-use crate::tui::app::App;
 use crate::tui::diff::Diff;
+use crate::tui::state::{State, moment_label};
 use crate::tui::theme::Theme;
 
 pub struct DiffView<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
     pub diff: &'a Diff,
     pub theme: Theme,
     pub scroll: usize,
@@ -30,8 +30,8 @@ fn name(c: char) -> String {
 
 impl Widget for DiffView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (app, theme, diff) = (self.app, self.theme, self.diff);
-        let ledger = &app.ledger;
+        let (state, theme, diff) = (self.state, self.theme, self.diff);
+        let ledger = &state.ledger;
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border_focused())
@@ -41,9 +41,9 @@ impl Widget for DiffView<'_> {
                     format!(
                         "from {} ({}) to {} ({}) ",
                         name(diff.from.name),
-                        app.moment_label(diff.from.moment),
+                        moment_label(diff.from.moment),
                         name(diff.to.name),
-                        app.moment_label(diff.to.moment)
+                        moment_label(diff.to.moment)
                     ),
                     theme.muted(),
                 ),

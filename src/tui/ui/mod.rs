@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chart;
+pub mod columns;
 mod detail;
 mod diff;
 pub mod events;
@@ -11,6 +12,7 @@ pub use crate::text::group;
 mod help;
 mod hints;
 pub mod layout;
+mod line;
 mod problems;
 mod statement;
 pub mod timeline;
@@ -22,8 +24,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::app::{App, View};
+use super::app::App;
 use super::theme::Theme;
+use super::view::View;
 pub use crate::text::visible;
 use crate::text::visible_width;
 
@@ -51,49 +54,64 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     header::Header { app, theme }.render(areas.header, buf);
+    let (state, main) = (&app.state, &app.main);
     match &app.view {
         View::Main => {
-            accounts::Accounts { app, theme }.render(areas.accounts, buf);
-            problems::Problems { app, theme }.render(areas.problems, buf);
-            events::Events { app, theme }.render(areas.events, buf);
+            accounts::Accounts { state, main, theme }.render(areas.accounts, buf);
+            problems::Problems { state, main, theme }.render(areas.problems, buf);
+            events::Events { state, main, theme }.render(areas.events, buf);
         }
-        View::Diff { diff, scroll } => diff::DiffView {
-            app,
-            diff,
+        View::Diff(view) => diff::DiffView {
+            state,
+            diff: &view.diff,
             theme,
-            scroll: *scroll,
-        }
-        .render(areas.body, buf),
-        View::Detail { scroll } => detail::Detail {
-            app,
-            theme,
-            scroll: *scroll,
+            scroll: view.scroll,
         }
         .render(areas.body, buf),
-        View::Statement { account, scroll } => statement::Statement {
-            app,
+        View::Detail(view) => detail::Detail {
+            state,
             theme,
-            account: *account,
-            scroll: *scroll,
+            scroll: view.scroll,
+        }
+        .render(areas.body, buf),
+        View::Line(view) => line::UnreadableLine { view, theme }.render(areas.body, buf),
+        View::Statement(view) => statement::Statement {
+            state,
+            theme,
+            account: view.account,
+            scroll: view.scroll,
         }
         .render(areas.body, buf),
     }
-    timeline::Timeline { app, theme }.render(areas.timeline, buf);
+    let strip = state.strip(areas.timeline.width.saturating_sub(2) as usize);
+    timeline::Timeline { strip, theme }.render(areas.timeline, buf);
     hints::Hints { app, theme }.render(areas.hints, buf);
-    if let Some(scroll) = app.help {
-        help::Help { theme, scroll }.render(area, buf);
+    if let Some(help) = app.help {
+        help::Help {
+            theme,
+            scroll: help.scroll,
+        }
+        .render(area, buf);
     }
 }
 
-/// The bordered frame of a pane, its border bright when the pane has the focus.
+/// The bordered frame of a pane. The focused pane stands out with and without colour: a thick
+/// border, bright, and its title reversed.
 pub fn pane_block(title: Vec<Span<'static>>, focused: bool, theme: Theme) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused()
-        } else {
-            theme.border()
-        })
+    let block = Block::default().borders(Borders::ALL);
+    if !focused {
+        return block.border_style(theme.border()).title(Line::from(title));
+    }
+    let mut title = title;
+    if let Some(first) = title.first_mut() {
+        *first = Span::styled(
+            first.content.clone(),
+            first.style.add_modifier(ratatui::style::Modifier::REVERSED),
+        );
+    }
+    block
+        .border_type(ratatui::widgets::BorderType::Thick)
+        .border_style(theme.border_focused())
         .title(Line::from(title))
 }
 

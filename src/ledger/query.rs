@@ -1,9 +1,8 @@
 //! Queries "as of" a moment. Every answer is a binary search in the indexes built at load; nothing
 //! here replays the log from the start.
 
+use super::book::{Depth, Ledger, Posting, Running};
 use super::event::{AccountId, Effect, NO_ACCOUNT};
-use super::index::{Ledger, Posting, Running};
-use super::load::Depth;
 use super::money::Money;
 use super::time::Millis;
 

@@ -1,0 +1,36 @@
+//! What changed between two moments, scrolled like a page of text.
+
+use super::{Effect, add_clamped, list_delta};
+use crate::tui::action::Action;
+use crate::tui::diff::Diff;
+
+/// A diff on screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiffView {
+    pub diff: Box<Diff>,
+    /// Lines scrolled off the top.
+    pub scroll: usize,
+}
+
+impl DiffView {
+    pub fn new(diff: Diff) -> DiffView {
+        DiffView {
+            diff: Box::new(diff),
+            scroll: 0,
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, page: usize) -> Option<Effect> {
+        match action {
+            Action::Back => Some(Effect::Close),
+            _ => {
+                self.move_by(list_delta(action, page)?);
+                None
+            }
+        }
+    }
+
+    pub fn move_by(&mut self, delta: i64) {
+        self.scroll = add_clamped(self.scroll, delta, usize::MAX / 2);
+    }
+}
