@@ -2,7 +2,8 @@
 //!
 //! Tests that need a PostgreSQL server are `#[ignore = "needs PostgreSQL"]`: a plain `cargo test`
 //! lists them as ignored, and `cargo test --test it -- --ignored` runs them (they fail without a
-//! server); `.ci/run` starts one and runs both.
+//! server); `.ci/run` starts one and runs both. proptest keeps the cases that once failed in
+//! `tests/proptest-regressions/MODULE.txt` and runs them first.
 
 // A test may unwrap: a panic here is a failed run, with its line.
 #![allow(clippy::unwrap_used)]
