@@ -78,6 +78,7 @@ fn render_text(rows: &[StatementRow]) -> String {
         ("TYPE", Align::Left),
         ("AMOUNT", Align::Right),
         ("BALANCE", Align::Right),
+        ("FLAGS", Align::Left),
         ("", Align::Left),
     ]);
     for r in rows {
@@ -87,6 +88,7 @@ fn render_text(rows: &[StatementRow]) -> String {
             r.kind.clone(),
             r.amount.signed_string(),
             r.balance.to_string(),
+            r.problems.join(","),
             r.counterparty
                 .as_ref()
                 .map(|c| format!("↔ {c}"))

@@ -3,6 +3,7 @@
 
 mod append;
 mod balance;
+mod blame;
 mod check;
 mod checkpoint;
 mod completions;
@@ -17,9 +18,11 @@ mod prove;
 mod repair;
 mod seal;
 mod snapshot;
+mod state;
 pub mod values;
 pub mod verify;
 mod verify_bundle;
+mod when;
 
 use std::path::PathBuf;
 
@@ -100,6 +103,12 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Prints the manual page (roff; `rewind man | man -l -`).
     Man(completions::ManArgs),
+    /// One account's balance and fields as of a moment, each with the event that set it.
+    State(state::StateArgs),
+    /// Every change of one field of an account: time, event, old → new.
+    Blame(blame::BlameArgs),
+    /// Every interval in which a condition on state or on events holds.
+    When(when::WhenArgs),
 }
 
 /// How to read a source, and where to remember what was seen; shared by every command that reads
@@ -197,18 +206,24 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
         Command::Check(args) => check::run(args, options),
-        Command::Append(args) => append::run(args, options),
+        Command::Append(args) => {
+            written_in_place(&args.file, "append")?;
+            append::run(args, options)
+        }
         Command::Repair(args) => {
             files_only(&args.file, "repair")?;
+            written_in_place(&args.file, "repair")?;
             repair::run(args, options)
         }
         Command::Verify(args) => verify::run(args, options),
         Command::Seal(args) => {
             files_only(&args.input, "seal")?;
+            written_in_place(&args.input, "seal")?;
             seal::run(args, options)
         }
         Command::Snapshot(args) => {
             files_only(&args.file, "snapshot")?;
+            written_in_place(&args.file, "snapshot")?;
             snapshot::run(args, options)
         }
         Command::Generate(args) => generate::run(args),
@@ -221,6 +236,9 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
         Command::VerifyBundle(args) => verify_bundle::run(args, options),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::State(args) => state::run(args, options),
+        Command::Blame(args) => blame::run(args, options),
+        Command::When(args) => when::run(args, options),
     }
 }
 
@@ -232,6 +250,25 @@ fn files_only(source: &str, command: &str) -> Result<(), Failure> {
         return Err(Failure::usage(format!(
             "{url}: `rewind {command}` works on log files; a database keeps its own history \
              (`rewind verify` gives its digest)"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses standard input and a compressed file for a command that writes to the log or beside
+/// it: such a log is read whole into memory, and is read only.
+fn written_in_place(source: &str, command: &str) -> Result<(), Failure> {
+    if source == "-" {
+        return Err(Failure::usage(format!(
+            "-: `rewind {command}` works on a log file; standard input is read only"
+        )));
+    }
+    let packing = source::Packing::of_file(std::path::Path::new(source));
+    if packing != source::Packing::Plain {
+        return Err(Failure::usage(format!(
+            "{source}: {} data: `rewind {command}` works on a plain log file; a compressed log is \
+             read only (decompress it first)",
+            packing.name()
         )));
     }
     Ok(())
@@ -287,6 +324,9 @@ pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, F
     let Some(arg) = arg else {
         return Ok(Source::Sample);
     };
+    if arg == "-" {
+        return Ok(Source::Stdin);
+    }
     Ok(match pg_source(arg, options)? {
         Some(db) => Source::Pg(Box::new(db)),
         None => Source::File(PathBuf::from(arg)),

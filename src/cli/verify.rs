@@ -206,8 +206,13 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
             VerifyReport::Chain { ledger, report } => (ledger, report),
         },
     };
-    report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
+    // Standard input has no snapshots beside it, and no name to remember its head by.
+    let stdin = args.file == "-";
+    if !stdin {
+        report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
+    }
     if report.intact()
+        && !stdin
         && let Some(check) = super::evidence::remember_log(options, &args.file, &ledger)
     {
         report.remembered = Some(RememberedOutcome::of(&check, check.finding()));

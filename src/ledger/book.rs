@@ -173,6 +173,7 @@ impl Ledger {
         self.ends = ends;
         self.sorted_accounts = sorted;
         self.drop_untouched_accounts();
+        super::state::add_check_problems(self, 0);
     }
 
     /// Leaves out of the account list the names no event touches: a `to` on an event that is not

@@ -152,6 +152,8 @@ pub fn normalize_type(name: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct TypeMap {
     effects: HashMap<String, Effect>,
+    /// The state rules and checks of the file (`[state.X]`, `[[check]]`).
+    rules: std::sync::Arc<super::state::Rules>,
 }
 
 const DEFAULTS: &[(Effect, &[&str])] = &[
@@ -209,17 +211,29 @@ impl Default for TypeMap {
                 effects.insert((*name).to_string(), *effect);
             }
         }
-        TypeMap { effects }
+        TypeMap {
+            effects,
+            rules: Default::default(),
+        }
     }
 }
 
 impl TypeMap {
-    /// The effect of a type name as found in a log.
+    /// The effect of a type name as found in a log. A type no table knows that changes state
+    /// (by a `[state.X]` rule, or by the default rule for `*_CHANGED`, `*_UPDATED`, `*_SET`)
+    /// moves no money and is no problem: [`Effect::Ignore`].
     pub fn effect(&self, raw_name: &str) -> Effect {
-        self.effects
-            .get(&normalize_type(raw_name))
-            .copied()
-            .unwrap_or(Effect::Unknown)
+        let normal = normalize_type(raw_name);
+        match self.effects.get(&normal) {
+            Some(effect) => *effect,
+            None if self.rules.handles(&normal) => Effect::Ignore,
+            None => Effect::Unknown,
+        }
+    }
+
+    /// The state rules and checks of the mapping file.
+    pub fn rules(&self) -> &super::state::Rules {
+        &self.rules
     }
 
     /// Adds (or overrides) the effect of a type name.
@@ -244,11 +258,14 @@ impl TypeMap {
     /// `ignore`, each an array of type names. Errors carry the 1-based line.
     pub fn from_toml_str(text: &str) -> Result<TypeMap, (usize, String)> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
             (line, e.message().to_string())
         })?;
-        let mut map = TypeMap::default();
+        let mut map = TypeMap {
+            rules: std::sync::Arc::new(super::state::Rules::from_toml(text, &mut table)?),
+            ..TypeMap::default()
+        };
         // The effect each name got in this file, to refuse a name given two effects.
         let mut given: std::collections::HashMap<String, (&str, Effect)> =
             std::collections::HashMap::new();
@@ -348,7 +365,12 @@ mod tests {
         assert_eq!(map.effect("AccountClosed"), Effect::Close);
         assert_eq!(map.effect("MoneyTransferred"), Effect::Transfer);
         assert_eq!(map.effect("transfer"), Effect::Transfer);
-        assert_eq!(map.effect("AddressChanged"), Effect::Unknown);
+        assert_eq!(
+            map.effect("AddressChanged"),
+            Effect::Ignore,
+            "a change of state"
+        );
+        assert_eq!(map.effect("AddressMoved"), Effect::Unknown);
     }
 
     #[test]

@@ -207,6 +207,7 @@ impl<'a> Explainer<'a> {
                 "balance of {} would leave the range of exact decimals; the amount is not applied",
                 account_of(side)
             ),
+            Reason::Check { check } => ledger.check_text(u16::from_le_bytes(check)),
         }
     }
 }

@@ -159,6 +159,7 @@ impl Ledger {
             self.sorted_accounts = self.sort_accounts();
             self.drop_untouched_accounts();
         }
+        super::state::add_check_problems(self, first);
     }
 }
 

@@ -49,13 +49,15 @@ pub enum ProblemKind {
     /// An account whose id differs from an earlier account's only by invisible characters,
     /// Unicode normalisation or case (see `ledger::lookalike`).
     LookalikeAccount,
+    /// A `[[check]]` of the mapping file holds at the event.
+    Check,
 }
 
 /// Lines longer than this are not parsed (1 MiB).
 pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 20] = [
+    pub const ALL: [ProblemKind; 21] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -76,6 +78,7 @@ impl ProblemKind {
         ProblemKind::TornTail,
         ProblemKind::Overflow,
         ProblemKind::LookalikeAccount,
+        ProblemKind::Check,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +103,7 @@ impl ProblemKind {
             ProblemKind::TornTail => "torn-tail",
             ProblemKind::Overflow => "overflow",
             ProblemKind::LookalikeAccount => "lookalike-account",
+            ProblemKind::Check => "check",
         }
     }
 
@@ -213,6 +217,10 @@ pub(crate) enum Reason {
         original: [u8; 4],
         first: [u8; 4],
     },
+    /// The `[[check]]` of this number in the mapping file.
+    Check {
+        check: [u8; 2],
+    },
 }
 
 /// The bits of [`Reason::Chain`], in the order their texts are joined.
@@ -287,5 +295,33 @@ impl Problem {
     /// The order problems are listed in.
     pub(crate) fn order(&self) -> (u64, u64, ProblemKind) {
         (self.line, self.at, self.kind)
+    }
+}
+
+impl super::Ledger {
+    /// The kinds of the problems about event `i` (an index in recorded order), in the order they
+    /// are listed; none for most events, found by the line they are on.
+    pub fn problem_kinds(&self, i: usize) -> Vec<ProblemKind> {
+        let e = self.event(i);
+        if e.flags & super::event::flags::PROBLEM == 0 {
+            return Vec::new();
+        }
+        let problems = self.problems();
+        let start = problems.partition_point(|p| p.line < e.line);
+        problems[start..]
+            .iter()
+            .take_while(|p| p.line == e.line)
+            .filter(|p| p.event() == Some(i as u32))
+            .map(|p| p.kind)
+            .collect()
+    }
+
+    /// The names of [`problem_kinds`](Self::problem_kinds), as rows of statements and exports
+    /// carry them.
+    pub fn problem_names(&self, i: usize) -> Vec<&'static str> {
+        self.problem_kinds(i)
+            .into_iter()
+            .map(ProblemKind::name)
+            .collect()
     }
 }

@@ -23,6 +23,8 @@ pub struct StatementRow {
     pub balance: Money,
     /// The other account of a transfer.
     pub counterparty: Option<String>,
+    /// The kinds of the event's problems (`overdraft`, `out-of-order`, …), none for most rows.
+    pub problems: Vec<&'static str>,
 }
 
 /// The statement of `account`: every event touching it with `from <= time <= to`, in time order,
@@ -64,6 +66,7 @@ pub fn statement_row(ledger: &Ledger, account: AccountId, posting: &Posting) -> 
         counterparty: other
             .filter(|o| *o != account)
             .map(|o| ledger.account_name(o).to_string()),
+        problems: ledger.problem_names(i),
     }
 }
 
@@ -106,6 +109,7 @@ pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Resul
             "amount",
             "balance",
             "counterparty",
+            "problems",
         ],
     )?;
     for r in rows {
@@ -120,6 +124,7 @@ pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Resul
                 Cell::Plain(r.amount.to_string()),
                 Cell::Plain(r.balance.to_string()),
                 Cell::Text(r.counterparty.as_deref().unwrap_or_default()),
+                Cell::Text(&r.problems.join(",")),
             ],
         )?;
     }

@@ -37,7 +37,7 @@ pub struct Message {
 /// Why an append was not done. Nothing was written (but see [`StoreError::NotDurable`]).
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
-    /// The source is never written to (the bundled sample).
+    /// The source is never written to (the bundled sample, standard input).
     #[error("{name}: not written to")]
     ReadOnly { name: String },
     /// The store is written by its own applications, through no API rewind speaks.
@@ -85,7 +85,7 @@ impl Source {
                     },
                     e => AppendError::File(e),
                 }),
-            Source::Sample => Err(AppendError::ReadOnly { name: self.name() }),
+            Source::Sample | Source::Stdin => Err(AppendError::ReadOnly { name: self.name() }),
             Source::Pg(db) => {
                 let name = || db.name().to_string();
                 if db.layout != Layout::MessageDb {

@@ -25,8 +25,29 @@ pub use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::remembered::{self, StateFile};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, TypeMap, load_bytes};
 pub use append::{AppendError, Appended, Message};
+pub use file::packed::Packing;
 use pg::{PgError, PgErrorKind, PgSource};
 pub use verify::{SourceTree, VerifyReport};
+
+/// Whether the path is a pipe (or any file that is not regular, nor a folder): read whole.
+fn is_pipe(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Loads bytes read whole (standard input, a pipe, a compressed file), decompressed first.
+fn load_unpacked(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+) -> Result<(Ledger, Packing), OpenError> {
+    let packing = Packing::of(&bytes);
+    let (bytes, packing) = file::packed::unpack(bytes).map_err(|error| OpenError::Packed {
+        name: name.to_string(),
+        packing: packing.name(),
+        error,
+    })?;
+    Ok((load_bytes(name, bytes, options), packing))
+}
 
 /// The name the bundled sample log carries.
 pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
@@ -42,7 +63,12 @@ pub enum Source {
     Sample,
     /// A PostgreSQL event store (boxed: it is much larger than a path).
     Pg(Box<PgSource>),
+    /// Standard input (`-` on the command line), read to its end; read only.
+    Stdin,
 }
+
+/// The name a log read from standard input carries.
+pub const STDIN_NAME: &str = "(standard input)";
 
 /// How to read a source, and where to remember what was seen of it.
 #[derive(Clone, Debug, Default)]
@@ -112,6 +138,16 @@ pub enum OpenError {
     /// The read ended without an answer.
     #[error("{name}: the load failed unexpectedly")]
     Failed { name: String },
+    /// Not one line of the file is an event: it is some other kind of file.
+    #[error("{name}: not a JSON Lines log ({why})")]
+    NotALog { name: String, why: String },
+    /// Compressed data that cannot be decompressed.
+    #[error("{name}: the {packing} data cannot be read: {error}")]
+    Packed {
+        name: String,
+        packing: &'static str,
+        error: std::io::Error,
+    },
 }
 
 impl OpenError {
@@ -168,6 +204,7 @@ impl Source {
             Source::File(path) => path.display().to_string(),
             Source::Sample => SAMPLE_NAME.to_string(),
             Source::Pg(db) => db.name().to_string(),
+            Source::Stdin => STDIN_NAME.to_string(),
         }
     }
 
@@ -176,7 +213,7 @@ impl Source {
     pub fn check(&self) -> Result<(), OpenError> {
         match self {
             Source::File(path) => file::check_readable(path),
-            Source::Sample | Source::Pg(_) => Ok(()),
+            Source::Sample | Source::Pg(_) | Source::Stdin => Ok(()),
         }
     }
 
@@ -187,10 +224,54 @@ impl Source {
         options: &LoadOptions,
         progress: Option<&Progress>,
     ) -> Result<Ledger, OpenError> {
+        let name = self.name();
+        let (ledger, packing) = match self {
+            Source::File(path) => match Packing::of_file(path) {
+                Packing::Plain if !is_pipe(path) => (
+                    crate::ledger::load_file(path, options, progress)?,
+                    Packing::Plain,
+                ),
+                _ => {
+                    let bytes = std::fs::read(path).map_err(|error| OpenError::Unreadable {
+                        name: name.clone(),
+                        error,
+                    })?;
+                    load_unpacked(&name, bytes, options)?
+                }
+            },
+            Source::Stdin => {
+                let bytes = file::packed::read_stdin().map_err(|error| OpenError::Unreadable {
+                    name: name.clone(),
+                    error,
+                })?;
+                load_unpacked(&name, bytes, options)?
+            }
+            Source::Sample => return Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), options)),
+            Source::Pg(db) => return Ok(db.load(options, progress)?),
+        };
+        // Not one line is an event, some are not blank, and none looks like a record: some
+        // other kind of file, which no command should take for an empty log with problems.
+        if ledger.is_empty() && !ledger.problems().is_empty() {
+            let bytes = ledger
+                .source_bytes()
+                .map_err(|error| OpenError::Unreadable {
+                    name: name.clone(),
+                    error,
+                })?;
+            if !file::packed::looks_like_records(&bytes) {
+                let why = file::packed::not_a_log(&bytes, packing, &name);
+                return Err(OpenError::NotALog { name, why });
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// How the log's bytes are packed: [`Packing::Plain`] for a file read in place, the packing
+    /// of a compressed file (read whole into memory, and never written).
+    pub fn packing(&self) -> Packing {
         match self {
-            Source::File(path) => Ok(crate::ledger::load_file(path, options, progress)?),
-            Source::Sample => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), options)),
-            Source::Pg(db) => Ok(db.load(options, progress)?),
+            Source::File(path) => Packing::of_file(path),
+            _ => Packing::Plain,
         }
     }
 
@@ -206,7 +287,7 @@ impl Source {
     pub fn stop_flag(&self) -> Option<&Arc<AtomicBool>> {
         match self {
             Source::Pg(db) => Some(db.stop.flag()),
-            Source::File(_) | Source::Sample => None,
+            Source::File(_) | Source::Sample | Source::Stdin => None,
         }
     }
 
@@ -226,7 +307,7 @@ impl Source {
     pub fn remembered_as(&self) -> Option<&str> {
         match self {
             Source::File(path) => path.to_str(),
-            Source::Sample | Source::Pg(_) => None,
+            Source::Sample | Source::Pg(_) | Source::Stdin => None,
         }
     }
 
@@ -248,8 +329,8 @@ impl Source {
         interval: Duration,
     ) -> Result<Box<dyn Follower>, FollowError> {
         match self {
-            Source::File(path) => file::follow(path, ledger),
-            Source::Sample => Err(FollowError::Fixed),
+            Source::File(path) if self.packing() == Packing::Plain => file::follow(path, ledger),
+            Source::File(_) | Source::Sample | Source::Stdin => Err(FollowError::Fixed),
             Source::Pg(db) => {
                 let follower = pg::PgFollower::new(db, ledger, pg::FollowOptions::default())
                     .map_err(FollowError::Pg)?;

@@ -37,7 +37,7 @@ impl Source {
         load: impl FnOnce(&Source) -> Result<Ledger, E>,
     ) -> Result<VerifyReport, E> {
         match self {
-            Source::File(_) | Source::Sample => {
+            Source::File(_) | Source::Sample | Source::Stdin => {
                 let ledger = load(self)?;
                 let report = verify(&ledger, expect);
                 Ok(VerifyReport::Chain { ledger, report })
@@ -55,7 +55,7 @@ impl Source {
         load: impl FnOnce(&Source) -> Result<Ledger, E>,
     ) -> Result<SourceTree, E> {
         match self {
-            Source::File(_) | Source::Sample => Ok(SourceTree::Chain(load(self)?)),
+            Source::File(_) | Source::Sample | Source::Stdin => Ok(SourceTree::Chain(load(self)?)),
             Source::Pg(db) => Ok(SourceTree::Rows {
                 name: db.name().to_string(),
                 tree: RowTree::new(super::pg::digest::leaf_hashes(db).map_err(OpenError::Pg)?),

@@ -26,7 +26,7 @@ use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time}
 
 pub use super::state::{Cursor, Order, Search, State};
 pub use super::view::{
-    DetailView, DiffView, Effect, HelpView, MainView, Pane, Pending, Prompt, PromptKind,
+    DetailView, DiffView, Effect, HelpView, LineView, MainView, Pane, Pending, Prompt, PromptKind,
     StatementView, View, scroll_to_show,
 };
 
@@ -255,7 +255,7 @@ impl App {
             Effect::Open(view) => self.view = view,
             Effect::Step(delta) => self.state.step(delta),
             Effect::SetPos(pos) => self.state.set_pos(pos),
-            Effect::JumpToProblem(problem) => self.jump_to_problem(problem),
+            Effect::JumpToProblem(problem) => self.open_problem(problem),
             Effect::ClearSearch => {
                 self.state.search = None;
                 self.status = Some("search cleared".into());
@@ -448,6 +448,17 @@ impl App {
         }
     }
 
+    /// Enter on a problem in its pane: the cursor goes there; a line that is not an event is
+    /// shown itself.
+    fn open_problem(&mut self, problem: usize) {
+        self.jump_to_problem(problem);
+        if self.state.problem_event(problem).is_none()
+            && let Some(view) = LineView::of(&self.state, problem)
+        {
+            self.view = View::Line(view);
+        }
+    }
+
     fn copy_digest(&mut self) {
         match &self.evidence.head {
             Some(head) => {
@@ -500,7 +511,9 @@ impl App {
                 events = state.statement_events(*account);
                 export_statement(&self.export_dir, &state.ledger, *account, state.moment())
             }
-            (View::Main, Pane::Accounts) | (View::Detail(_), _) | (View::Main, Pane::Events) => {
+            (View::Main, Pane::Accounts)
+            | (View::Detail(_) | View::Line(_), _)
+            | (View::Main, Pane::Events) => {
                 let account = if self.main.focus == Pane::Accounts && self.view == View::Main {
                     self.main.selected_account(state)
                 } else {

@@ -29,6 +29,8 @@ pub struct EventRow {
     pub to: Option<String>,
     /// The account's balance right after the event.
     pub balance: Option<Money>,
+    /// The kinds of the event's problems, none for most rows.
+    pub problems: Vec<&'static str>,
 }
 
 /// A file name made only of safe characters.
@@ -155,6 +157,7 @@ pub fn event_rows(ledger: &Ledger, events: &[u32]) -> Vec<EventRow> {
                 amount: e.has_amount().then_some(e.amount),
                 to: e.to_account().map(|t| ledger.account_name(t).to_string()),
                 balance: ledger.balance_after(i, e.account),
+                problems: ledger.problem_names(i),
             }
         })
         .collect()
@@ -197,6 +200,7 @@ pub fn export_events(
                     "amount",
                     "to",
                     "balance",
+                    "problems",
                 ],
             )?;
             for r in &rows {
@@ -212,6 +216,7 @@ pub fn export_events(
                         Cell::Plain(r.amount.map(|a| a.to_string()).unwrap_or_default()),
                         Cell::Text(r.to.as_deref().unwrap_or_default()),
                         Cell::Plain(r.balance.map(|b| b.to_string()).unwrap_or_default()),
+                        Cell::Text(&r.problems.join(",")),
                     ],
                 )?;
             }

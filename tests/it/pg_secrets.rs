@@ -178,7 +178,9 @@ proptest! {
             vec!["check", &url, "--preset", "message-db", "--json"],
             vec!["verify", &url, "--preset", "message-db"],
             vec!["history", &url, "--query", QUERY, "--account", "a"],
-            vec!["append", &url, "--preset", "message-db", "--account", "a", "--type", "Deposited"],
+            // A valid event, so that the append gets as far as the server.
+            vec!["append", &url, "--preset", "message-db", "--account", "a", "--type", "Deposited",
+                "--amount", "1"],
             vec!["repair", &url],
             vec!["snapshot", &url],
             vec!["balance", &url],

@@ -56,6 +56,9 @@ pub struct State {
     /// Each problem's position in the current order, sorted: `(position, problem index)`.
     pub problem_positions: Vec<(u32, u32)>,
     pub marks: BTreeMap<char, Moment>,
+    /// The problem `e`/`E` (or the problems pane) last stopped at, and where that left the
+    /// cursor: the next stop is the problem after it while the cursor has not moved.
+    pub problem_stop: Option<(usize, Cursor)>,
     /// The timeline's columns, counted for the current width.
     pub timeline: Timeline,
 }
@@ -72,6 +75,7 @@ impl State {
             search: None,
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),
+            problem_stop: None,
             timeline: Timeline::default(),
         }
     }

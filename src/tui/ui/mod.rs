@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chart;
+pub mod columns;
 mod detail;
 mod diff;
 pub mod events;
@@ -11,6 +12,7 @@ pub use crate::text::group;
 mod help;
 mod hints;
 pub mod layout;
+mod line;
 mod problems;
 mod statement;
 pub mod timeline;
@@ -72,6 +74,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             scroll: view.scroll,
         }
         .render(areas.body, buf),
+        View::Line(view) => line::UnreadableLine { view, theme }.render(areas.body, buf),
         View::Statement(view) => statement::Statement {
             state,
             theme,

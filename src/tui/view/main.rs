@@ -4,7 +4,9 @@
 
 use ratatui::layout::Rect;
 
-use super::{DetailView, Effect, StatementView, View, add_clamped, list_delta, scroll_to_show};
+use super::{
+    DetailView, Effect, LineView, StatementView, View, add_clamped, list_delta, scroll_to_show,
+};
 use crate::ledger::AccountId;
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
@@ -87,6 +89,9 @@ impl MainView {
 
     fn open(&self, state: &State) -> Option<Effect> {
         match self.focus {
+            Pane::Events if let Some(k) = state.unreadable_line_at_cursor() => {
+                Some(Effect::Open(View::Line(LineView::of(state, k)?)))
+            }
             Pane::Events if state.cursor.pos.is_some() => {
                 Some(Effect::Open(View::Detail(DetailView::default())))
             }

@@ -7,6 +7,7 @@
 pub mod details;
 pub mod diff;
 pub mod help;
+pub mod line;
 pub mod main;
 pub mod prompt;
 pub mod statement;
@@ -14,6 +15,7 @@ pub mod statement;
 pub use details::DetailView;
 pub use diff::DiffView;
 pub use help::HelpView;
+pub use line::LineView;
 pub use main::{MainView, Pane};
 pub use prompt::{Pending, Prompt, PromptKind};
 pub use statement::StatementView;
@@ -29,6 +31,8 @@ pub enum View {
     Main,
     /// Every field of the event at the cursor.
     Detail(DetailView),
+    /// A line of the log that is not an event, and why.
+    Line(LineView),
     /// One account's statement up to the cursor, and its balance over time.
     Statement(StatementView),
     /// What changed between two moments.
@@ -57,7 +61,7 @@ impl View {
     pub fn context(&self, main: &MainView) -> Context {
         match self {
             View::Main => main.context(),
-            View::Detail(_) => Context::Detail,
+            View::Detail(_) | View::Line(_) => Context::Detail,
             View::Statement(_) => Context::Statement,
             View::Diff(_) => Context::Diff,
         }
@@ -74,6 +78,7 @@ impl View {
         match self {
             View::Main => main.handle(action, state, page),
             View::Detail(v) => v.handle(action, page),
+            View::Line(v) => v.handle(action, page),
             View::Statement(v) => v.handle(action, state, page),
             View::Diff(v) => v.handle(action, page),
         }
@@ -84,6 +89,10 @@ impl View {
         match self {
             View::Main => main.move_by(delta, state),
             View::Detail(v) => {
+                v.move_by(delta);
+                None
+            }
+            View::Line(v) => {
                 v.move_by(delta);
                 None
             }
