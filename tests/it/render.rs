@@ -1004,7 +1004,7 @@ fn amounts_and_times_are_never_cut_and_ids_stay_apart() {
         );
         assert_cells_measurable(&buf, &at);
         // The statement: its times and numbers whole.
-        app.main.focus = rewind::tui::app::Pane::Accounts;
+        app.main.focus = rewind::tui::view::Pane::Accounts;
         app.update(Action::Open);
         let screen = text(&draw(&app, COLOR));
         for whole in [

@@ -7,8 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, group, pane_block};
+use super::{fit, pane_block};
 use crate::ledger::ProblemKind;
+use crate::text::group;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::view::{MainView, Pane};

@@ -1,8 +1,8 @@
 //! What changed between two moments, scrolled like a page of text.
 
 use super::{Effect, add_clamped, list_delta};
+use crate::ledger::diff::Diff;
 use crate::tui::action::Action;
-use crate::tui::diff::Diff;
 
 /// A diff on screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
