@@ -3,10 +3,11 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{Align, Cell, Table, csv_header, csv_row, json_line, print};
+use super::output::{Align, Table, json_line, print};
 use super::state::{EventRef, event_ref};
 use super::{Failure, Outcome, SourceOptions, find_account, note_problems, open};
 use crate::ledger::Ledger;
+use crate::ledger::cells::{Cell, csv_header, csv_row};
 use crate::ledger::state::{Order, Timeline, Value};
 
 #[derive(Args, Debug)]

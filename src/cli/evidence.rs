@@ -127,8 +127,6 @@ pub fn warn_state(e: &remembered::StateError) {
     ));
 }
 
-pub use crate::source::evidence::log_key;
-
 /// `records 403 and 404`, `record 7`, `records 1, 2 and 9`.
 pub fn record_list(numbers: &[u64]) -> String {
     let shown: Vec<String> = numbers.iter().map(crate::text::group).collect();

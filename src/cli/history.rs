@@ -4,8 +4,8 @@ use super::output::{Align, Table, print};
 use super::{
     Failure, Outcome, SourceOptions, find_account, note_problems, open, resolve_time, values,
 };
-pub use crate::ledger::statement::{
-    StatementRow, statement, statement_json, statement_row, statement_totals, write_csv,
+use crate::ledger::statement::{
+    StatementRow, statement, statement_json, statement_totals, write_csv,
 };
 use crate::ledger::time::{UserTime, format_time};
 use clap::Args;

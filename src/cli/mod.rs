@@ -36,8 +36,6 @@ use crate::ledger::{Depth, Ledger, LoadOptions, Millis};
 use crate::source::pg::{Layout, PgSource};
 use crate::source::{self, OpenError, Remember, Source};
 
-pub use crate::source::{SAMPLE, SAMPLE_NAME};
-
 #[derive(Parser, Debug)]
 #[command(
     name = "rewind",

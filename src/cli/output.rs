@@ -124,8 +124,6 @@ impl Table {
     }
 }
 
-pub use crate::ledger::cells::{Cell, csv_header, csv_row, csv_text};
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,7 @@ use crate::ledger::chain::ExpectedDigest;
 use crate::ledger::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::ledger::log_tree::LogTree;
 use crate::ledger::snapshot;
-pub use crate::ledger::verify::{
-    Break, ExpectOutcome, RememberedOutcome, Report, record_digest, verify,
-};
+use crate::ledger::verify::{ExpectOutcome, RememberedOutcome, Report, verify};
 use crate::source::{Source, SourceTree, VerifyReport};
 use crate::text::{escape_control, group};
 use clap::Args;

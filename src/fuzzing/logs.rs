@@ -139,8 +139,8 @@ fn carried_hash(line: &[u8]) -> [u8; 32] {
 /// - a digest of the original that still holds means the original's records, byte for byte,
 ///   begin the log, and every `balance --seq N` up to them is the original's.
 pub fn chain(data: &[u8]) {
-    use crate::cli::verify::verify;
     use crate::ledger::chain::{Digest256, ExpectedDigest, record_hash, seal_line};
+    use crate::ledger::verify::verify;
     use crate::ledger::{Integrity, LoadOptions, Moment, load_bytes};
     let Some((&n, script)) = data.split_first() else {
         return;

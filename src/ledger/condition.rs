@@ -23,8 +23,8 @@
 
 use std::fmt;
 
+use super::book::Ledger;
 use super::event::{Effect, LedgerEvent, normalize_type};
-use super::index::Ledger;
 use super::money::Money;
 use super::state::Value;
 

@@ -6,12 +6,14 @@
 
 use rust_decimal::Decimal;
 
+use super::book::Ledger;
 use super::event::NO_ACCOUNT;
-use super::index::{Ledger, RawSource};
-use super::load::{NO_SEQ, diagnose, too_long_text};
+use super::load::{diagnose, too_long_text};
 use super::money::Money;
 use super::problem::{Problem, ProblemKind, Reason, chain_fault};
+use super::raw::RawSource;
 use super::record::repeated_member;
+use super::recorded::NO_SEQ;
 use super::time::format_time;
 use crate::text::shorten;
 

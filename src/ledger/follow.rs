@@ -8,7 +8,8 @@ use std::time::SystemTime;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::index::{Ledger, read_exact_at};
+use super::book::Ledger;
+use super::raw::read_exact_at;
 
 /// Fingerprints cover the file in blocks of this size.
 const BLOCK: u64 = 1 << 20;

@@ -3,8 +3,9 @@
 //! first line): exactly the bytes whose prefix the record's `hash` covers, and the whole record as
 //! written (`FORMAT.md`, "Merkle leaves").
 
-use super::index::{Ledger, SourceBytes};
+use super::book::Ledger;
 use super::merkle::{self, DEFAULT_BASE, Hash, ProofError, Tree};
+use super::raw::SourceBytes;
 
 /// A loaded log's records as the leaves of an RFC 6962 tree, with the tree's upper levels.
 pub struct LogTree<'a> {

@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{IsNormalized, is_nfc_quick, is_nfkc_quick};
 
+use super::book::Ledger;
 use super::event::{AccountId, NO_ACCOUNT};
-use super::index::Ledger;
 use super::problem::{Problem, ProblemKind, Reason};
 use crate::text::{is_default_ignorable, is_invisible, visible};
 
@@ -370,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_lookalike_that_arrives_while_following_is_found_as_a_full_load_finds_it() {
-        use crate::ledger::index::Reindexed;
+        use crate::ledger::extend::Reindexed;
         use crate::ledger::{LoadOptions, load_bytes};
         let first = log(&["cust-1", "ｃｕｓｔ－１", "cust-2"], 1);
         let more = log(&["CUST-2", "cust-3", "cust-3\u{feff}"], 10);

@@ -42,11 +42,11 @@ pub mod store;
 pub mod time;
 pub mod verify;
 
-pub use book::{Ledger, Posting};
+pub use book::{Depth, Ledger, Posting};
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use explain::Explainer;
 pub use load::{
-    Builder, Depth, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
+    Builder, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
     load_file_from,
 };
 pub use money::Money;
@@ -55,20 +55,3 @@ pub use query::{AccountState, Moment};
 pub use raw::{RawSource, SourceBytes};
 pub use recorded::Integrity;
 pub use time::Millis;
-
-/// The paths the loaded log had before it was split by job, for code written against them (not
-/// all of them are still used).
-#[allow(unused_imports)]
-pub(crate) mod index {
-    pub(crate) use super::book::Running;
-    pub use super::book::{AccountIndex, Ledger, Posting};
-    pub(crate) use super::extend::Reindexed;
-    pub(crate) use super::raw::read_exact_at;
-    pub use super::raw::{RawSource, SourceBytes};
-    pub use super::recorded::Integrity;
-}
-
-/// The queries' former path, for code written against it.
-pub mod replay {
-    pub use super::query::{AccountState, Moment};
-}

@@ -3,7 +3,8 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::index::{Ledger, RawSource};
+use super::book::Ledger;
+use super::raw::RawSource;
 
 /// Pieces of a file read at once while searching.
 const READ: u64 = 8 << 20;

@@ -17,15 +17,17 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::book::Ledger;
 use super::chain;
 use super::event::{AccountId, Effect, NO_ACCOUNT, TypeMap};
 use super::files::{self, Replace};
-use super::index::{Integrity, Ledger};
-use super::load::{LoadOptions, NO_SEQ, Resume, load_file_from};
+use super::load::{LoadOptions, Resume, load_file_from};
 use super::money::Money;
 use super::problem::ProblemKind;
+use super::query::Moment;
 use super::record::parse_record;
-use super::replay::Moment;
+use super::recorded::Integrity;
+use super::recorded::NO_SEQ;
 use super::store::line_before;
 use super::time::Millis;
 

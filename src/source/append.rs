@@ -37,7 +37,7 @@ pub struct Message {
 /// Why an append was not done. Nothing was written (but see [`StoreError::NotDurable`]).
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
-    /// The source is never written to (the bundled sample).
+    /// The source is never written to (the bundled sample, standard input).
     #[error("{name}: not written to")]
     ReadOnly {
         /// The source's name, as [`Source::name`] gives it (a database's URL without its password).

@@ -12,7 +12,6 @@ use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKin
 use ratatui::layout::Rect;
 
 use super::action::Action;
-use super::diff::{Diff, Point};
 use super::filter::Filter;
 use super::keymap::{self, Context};
 use super::state::moment_label;
@@ -20,13 +19,13 @@ use super::state::timeline::time_at_column;
 use super::ui::layout::{self, Areas};
 use super::view::prompt::PromptEvent;
 use crate::ledger::Ledger;
+use crate::ledger::diff::{Diff, Point};
 use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
 
-pub use super::state::{Cursor, Order, Search, State};
-pub use super::view::{
-    BlameView, CardView, DetailView, DiffView, Effect, HelpView, LineView, MainView, Pane, Pending,
-    Prompt, PromptKind, StatementView, View, scroll_to_show,
+use super::state::{Order, State};
+use super::view::{
+    DiffView, Effect, HelpView, LineView, MainView, Pending, Prompt, PromptKind, View,
 };
 
 /// Logs up to this many events are searched as you type; larger ones when you press Enter.

@@ -6,7 +6,6 @@
 
 pub mod action;
 pub mod app;
-pub mod diff;
 pub mod evidence;
 pub mod export;
 mod exporting;

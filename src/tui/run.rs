@@ -289,7 +289,7 @@ pub fn loading_screen(frame: &mut Frame, name: &str, progress: &Progress, theme:
                     "{} of {} MB · {} events",
                     done / 1_000_000,
                     total / 1_000_000,
-                    ui::group(events)
+                    crate::text::group(events)
                 ),
                 theme.muted(),
             )),

@@ -2,8 +2,9 @@
 //! account it is about (the one on screen, or the one selected; otherwise every account), and
 //! `n`/`N` routed to the intervals or to the search matches, whichever was asked for last.
 
-use super::app::{App, Pane, View};
+use super::app::App;
 use super::state::when::Find;
+use super::view::{Pane, View};
 use crate::ledger::AccountId;
 use crate::ledger::condition::Condition;
 

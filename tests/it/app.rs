@@ -5,9 +5,9 @@ use rewind::ledger::follow::FileFollower;
 use rewind::ledger::time::parse_time;
 use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
 use rewind::tui::action::Action;
-use rewind::tui::app::{
-    App, CardView, DetailView, DiffView, Follow, Order, Pane, StatementView, View,
-};
+use rewind::tui::app::{App, Follow};
+use rewind::tui::state::Order;
+use rewind::tui::view::{CardView, DetailView, DiffView, Pane, StatementView, View};
 
 const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
 {"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}

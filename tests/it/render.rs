@@ -1007,7 +1007,7 @@ fn amounts_and_times_are_never_cut_and_ids_stay_apart() {
         );
         assert_cells_measurable(&buf, &at);
         // The statement: its times and numbers whole.
-        app.main.focus = rewind::tui::app::Pane::Accounts;
+        app.main.focus = rewind::tui::view::Pane::Accounts;
         // Enter opens the account's state card; `s` its statement alone.
         app.update(Action::Open);
         app.update(Action::OpenStatement);
@@ -1142,19 +1142,19 @@ fn the_focused_pane_stands_out_without_colour_and_the_hints_name_it() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut app = sample_app(w, h);
         for (pane, name) in [
-            (rewind::tui::app::Pane::Events, "events"),
-            (rewind::tui::app::Pane::Accounts, "accounts"),
-            (rewind::tui::app::Pane::Problems, "problems"),
+            (rewind::tui::view::Pane::Events, "events"),
+            (rewind::tui::view::Pane::Accounts, "accounts"),
+            (rewind::tui::view::Pane::Problems, "problems"),
         ] {
             app.main.focus = pane;
             let buf = draw(&app, NO_COLOR);
             let areas = app.areas();
             let (focused, others) = match pane {
-                rewind::tui::app::Pane::Events => (areas.events, [areas.accounts, areas.problems]),
-                rewind::tui::app::Pane::Accounts => {
+                rewind::tui::view::Pane::Events => (areas.events, [areas.accounts, areas.problems]),
+                rewind::tui::view::Pane::Accounts => {
                     (areas.accounts, [areas.events, areas.problems])
                 }
-                rewind::tui::app::Pane::Problems => {
+                rewind::tui::view::Pane::Problems => {
                     (areas.problems, [areas.events, areas.accounts])
                 }
             };

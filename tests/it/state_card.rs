@@ -8,11 +8,13 @@ use ratatui::buffer::Buffer;
 use rewind::ledger::state::{Value, state_at};
 use rewind::ledger::time::parse_time;
 use rewind::ledger::{AccountId, LoadOptions, load_bytes};
-use rewind::tui::app::{App, BlameView, CardView, Order, Pane, View};
+use rewind::tui::app::App;
+use rewind::tui::state::Order;
 use rewind::tui::theme::Theme;
 use rewind::tui::ui;
 use rewind::tui::view::blame::Blame;
 use rewind::tui::view::state_card::Card;
+use rewind::tui::view::{BlameView, CardView, Pane, View};
 
 /// Ann's address changes three times; the second change (line 4) was made at 11:30 but recorded
 /// after the withdrawal of 12:00 (line 3). Bob's status is set; the default rule needs no file.

@@ -4,8 +4,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rewind::ledger::time::parse_time;
-use rewind::tui::app::{App, CardView, View};
+use rewind::tui::app::App;
 use rewind::tui::state::when::Find;
+use rewind::tui::view::{CardView, View};
 
 use super::state_card::{LOG, account, app_of, draw, screen};
 

@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::run;
-use rewind::ledger::store::{self, Appended, Expect, NewEvent};
+use rewind::ledger::new_event::NewEvent;
+use rewind::ledger::store::{self, Appended, Expect};
 use rewind::ledger::{Integrity, LoadOptions, Money, TypeMap, load_file};
 
 /// Set in a child: the log to append to.

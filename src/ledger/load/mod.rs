@@ -16,11 +16,9 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-pub use super::book::Depth;
-use super::book::Ledger;
+use super::book::{Depth, Ledger};
 use super::event::TypeMap;
 use super::raw::RawSource;
-pub(crate) use super::recorded::NO_SEQ;
 use super::recorded::{Link, Records};
 pub use builder::{Builder, RecordSpan};
 pub(crate) use chunk::{diagnose, too_long_text};

@@ -4,9 +4,9 @@
 //! tested right after each event, on the state of the event's account, in time order.
 
 use super::fold::{Fields, RulePlan, View};
+use crate::ledger::Ledger;
 use crate::ledger::condition::{NoState, Plan};
 use crate::ledger::event::{NO_ACCOUNT, delta_for, flags};
-use crate::ledger::index::Ledger;
 use crate::ledger::money::Money;
 use crate::ledger::problem::{Problem, ProblemKind, Reason};
 

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use super::rules::{From, Op, TypeRule, default_applies};
 use super::value::{Found, Value, lookup, payload};
+use crate::ledger::Depth;
+use crate::ledger::Ledger;
 use crate::ledger::condition::StateView;
 use crate::ledger::event::{AccountId, Effect, LedgerEvent, normalize_type};
-use crate::ledger::index::Ledger;
-use crate::ledger::load::Depth;
 use crate::ledger::money::Money;
-use crate::ledger::replay::Moment;
+use crate::ledger::query::Moment;
 use crate::ledger::time::Millis;
 
 /// The order events are folded in.

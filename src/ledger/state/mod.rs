@@ -16,10 +16,10 @@ pub use rules::{Check, From, Op, Rules, TypeRule, default_applies};
 pub use value::{Found, Path, Value, is_own_member, lookup, payload};
 pub use when::{Interval, intervals};
 
+use super::Ledger;
 use super::event::{AccountId, delta_for};
-use super::index::Ledger;
 use super::money::Money;
-use super::replay::Moment;
+use super::query::Moment;
 
 /// An account as of a moment: its balance with the event that last moved it, and its fields.
 #[derive(Clone, Debug)]

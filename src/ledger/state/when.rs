@@ -7,9 +7,9 @@
 //! event, and holds from that event until the account's next one.
 
 use super::fold::{Fields, Order, RulePlan, View, account_events};
+use crate::ledger::Ledger;
 use crate::ledger::condition::Condition;
 use crate::ledger::event::AccountId;
-use crate::ledger::index::Ledger;
 use crate::ledger::money::Money;
 
 /// One interval in which a condition holds, for one account.

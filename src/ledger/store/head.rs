@@ -5,8 +5,8 @@ use std::io;
 
 use super::{HeadProblem, StoreError};
 use crate::ledger::chain::{self, Digest256, GENESIS};
-use crate::ledger::index::read_exact_at;
 use crate::ledger::problem::MAX_LINE;
+use crate::ledger::raw::read_exact_at;
 use crate::ledger::record::parse_record;
 use crate::ledger::time::Millis;
 

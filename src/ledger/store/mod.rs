@@ -14,7 +14,6 @@ mod error;
 mod head;
 mod repair;
 
-pub use super::new_event::{Field, Invalid, NewEvent, check_name, check_time, check_value};
 pub use append::{Appended, Expect, append};
 pub use error::{Durability, HeadProblem, ReadBack, StoreError};
 pub(crate) use head::line_before;

@@ -9,8 +9,8 @@ use super::error::io_error;
 use super::head::{line_before, line_before_torn, line_number};
 use crate::ledger::chain;
 use crate::ledger::files::{self, sync_dir};
-use crate::ledger::index::read_exact_at;
 use crate::ledger::problem::MAX_LINE;
+use crate::ledger::raw::read_exact_at;
 use crate::ledger::record::parse_record;
 
 /// What `repair` did.

@@ -6,6 +6,7 @@ use super::head::{line_before_torn, line_number};
 use super::*;
 use crate::ledger::Money;
 use crate::ledger::chain::{self, GENESIS};
+use crate::ledger::new_event::NewEvent;
 use crate::ledger::problem::MAX_LINE;
 use crate::ledger::record::parse_record;
 

@@ -7,8 +7,9 @@ use ratatui::text::{Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::columns::{Column, allocate, middle, widest};
-use super::{group, pane_block};
+use super::pane_block;
 use crate::ledger::time::format_time;
+use crate::text::group;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::view::{MainView, Pane};

@@ -6,7 +6,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::visible;
+use crate::text::visible;
 use crate::text::visible_width;
 
 /// How one column behaves.

@@ -6,11 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::{field_line, fit, fit_padded, visible};
+use super::{field_line, fit, fit_padded};
 use crate::ledger::chain::{self, to_hex};
 use crate::ledger::record::{members, parse_record};
 use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Effect, Integrity, Ledger, ProblemKind};
+use crate::text::visible;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 

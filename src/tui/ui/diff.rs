@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::events::amount_text;
-use super::{fit, fit_padded, group, visible};
+use super::{fit, fit_padded};
+use crate::ledger::diff::Diff;
 use crate::ledger::time::format_time_short;
-use crate::tui::diff::Diff;
+use crate::text::{group, visible};
 use crate::tui::state::{State, moment_label};
 use crate::tui::theme::Theme;
 

@@ -8,12 +8,13 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::columns::{Column, allocate, middle, middle_pair, widest};
-use super::{fit, group, pane_block, visible};
+use super::{fit, pane_block};
 use crate::ledger::event::flags;
 use crate::ledger::record::members;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
 use crate::ledger::{Ledger, Money};
+use crate::text::{group, visible};
 use crate::tui::state::{Order, State};
 use crate::tui::theme::Theme;
 use crate::tui::view::{MainView, Pane};

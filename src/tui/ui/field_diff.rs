@@ -17,7 +17,7 @@ pub fn lines(ledger: &Ledger, fields: &[FieldChanges], theme: Theme) -> Vec<Line
     let mut lines = vec![
         Line::default(),
         Line::from(vec![
-            Span::styled(format!("{} ", super::group(total)), theme.header()),
+            Span::styled(format!("{} ", crate::text::group(total)), theme.header()),
             Span::raw(if total == 1 {
                 "field changed"
             } else {

@@ -6,10 +6,11 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::{fit, visible};
+use super::fit;
 use crate::ledger::Integrity;
 use crate::ledger::time::format_time;
 use crate::text::group;
+use crate::text::visible;
 use crate::tui::app::{App, Follow};
 use crate::tui::state::Order;
 use crate::tui::theme::Theme;

@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::{key_spans, visible};
+use super::key_spans;
+use crate::text::visible;
 use crate::tui::app::{App, Follow};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;

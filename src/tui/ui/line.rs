@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::{field_line, visible};
+use super::field_line;
 use crate::text::group;
+use crate::text::visible;
 use crate::tui::theme::Theme;
 use crate::tui::view::LineView;
 use crate::tui::view::line::SHOWN_BYTES;

@@ -9,7 +9,6 @@ mod diff;
 pub mod events;
 mod field_diff;
 mod header;
-pub use crate::text::group;
 mod help;
 mod hints;
 pub mod layout;
@@ -29,8 +28,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use super::app::App;
 use super::theme::Theme;
 use super::view::View;
-pub use crate::text::visible;
-use crate::text::visible_width;
+use crate::text::{visible, visible_width};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {

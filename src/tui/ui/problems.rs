@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::columns::{Column, allocate, middle, widest};
-use super::{fit, group, pane_block, visible};
+use super::{fit, pane_block, visible};
 use crate::ledger::ProblemKind;
+use crate::text::group;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::view::{MainView, Pane};

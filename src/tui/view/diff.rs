@@ -3,8 +3,8 @@
 use super::field_diff::{FieldChanges, field_changes};
 use super::{Effect, add_clamped, list_delta};
 use crate::ledger::Ledger;
+use crate::ledger::diff::Diff;
 use crate::tui::action::Action;
-use crate::tui::diff::Diff;
 
 /// A diff on screen.
 #[derive(Clone, Debug, PartialEq, Eq)]

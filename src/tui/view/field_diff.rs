@@ -1,9 +1,9 @@
 //! The field changes of a diff between two moments: for each account with an event between
 //! them, the fields that differ ([`Fields::diff`](crate::ledger::state::Fields::diff)).
 
+use crate::ledger::diff::Diff;
 use crate::ledger::state::{Change, state_at};
 use crate::ledger::{AccountId, Ledger};
-use crate::tui::diff::Diff;
 
 /// One account's fields that differ between the two moments of a diff.
 #[derive(Clone, Debug, PartialEq, Eq)]
