@@ -154,6 +154,8 @@ pub struct TypeMap {
     effects: HashMap<String, Effect>,
     /// The state rules and checks of the file (`[state.X]`, `[[check]]`).
     rules: std::sync::Arc<super::state::Rules>,
+    /// How near-duplicates are looked for (`[duplicates]`).
+    duplicates: super::near_duplicates::Duplicates,
 }
 
 const DEFAULTS: &[(Effect, &[&str])] = &[
@@ -214,6 +216,7 @@ impl Default for TypeMap {
         TypeMap {
             effects,
             rules: Default::default(),
+            duplicates: Default::default(),
         }
     }
 }
@@ -234,6 +237,11 @@ impl TypeMap {
     /// The state rules and checks of the mapping file.
     pub fn rules(&self) -> &super::state::Rules {
         &self.rules
+    }
+
+    /// How near-duplicates are looked for (the `[duplicates]` table of the mapping file).
+    pub fn duplicates(&self) -> &super::near_duplicates::Duplicates {
+        &self.duplicates
     }
 
     /// Adds (or overrides) the effect of a type name.
@@ -264,6 +272,7 @@ impl TypeMap {
         })?;
         let mut map = TypeMap {
             rules: std::sync::Arc::new(super::state::Rules::from_toml(text, &mut table)?),
+            duplicates: super::near_duplicates::Duplicates::from_toml(text, &mut table)?,
             ..TypeMap::default()
         };
         // The effect each name got in this file, to refuse a name given two effects.
