@@ -279,6 +279,50 @@ fn member<'a>(record: &'a serde_json::Value, key: &str) -> Option<&'a serde_json
 mod tests {
     use super::*;
 
+    fn withdrawals(from: i64, times: &[i64]) -> String {
+        times
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                format!(
+                    "{{\"eventId\":\"e{}\",\"accountId\":\"a\",\"type\":\"WITHDRAW\",\
+                     \"amount\":\"5\",\"timestamp\":{}}}\n",
+                    from + k as i64,
+                    1_710_000_000_000 + t
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_repeat_that_arrives_while_following_is_found_as_a_full_load_finds_it() {
+        use crate::ledger::index::Reindexed;
+        use crate::ledger::{LoadOptions, load_bytes};
+        // The first repeat is in the first part; the second repeats across the parts; the last
+        // one is past the window of every other.
+        let first = withdrawals(0, &[0, 1000, 500_000]);
+        let more = withdrawals(3, &[560_000, 2_000_000]);
+        let options = LoadOptions::default();
+        let mut ledger = load_bytes("t.jsonl", first.clone().into_bytes(), &options);
+        let how = ledger.extend_lines_how(more.as_bytes(), first.len() as u64);
+        assert_eq!(how, Reindexed::New);
+        let whole = load_bytes("t.jsonl", format!("{first}{more}").into_bytes(), &options);
+        let lines = |l: &Ledger| -> Vec<u64> {
+            l.problems()
+                .iter()
+                .filter(|p| p.kind == ProblemKind::PossibleDuplicate)
+                .map(|p| p.line)
+                .collect()
+        };
+        assert_eq!(lines(&whole), [2, 4]);
+        assert_eq!(ledger.problems(), whole.problems());
+    }
+
+    #[test]
+    fn a_problem_stays_a_few_tens_of_bytes() {
+        assert!(std::mem::size_of::<Problem>() <= 40);
+    }
+
     #[test]
     fn windows_are_a_number_and_a_unit() {
         assert_eq!(parse_window("2m"), Ok(120_000));
