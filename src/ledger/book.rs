@@ -127,24 +127,28 @@ impl Ledger {
             .with_min_len(1 << 14)
             .for_each(|e| e.flags &= !flags::PROBLEM);
         let this = &*self;
-        let ((order, (accounts, ends, replayed)), (facts, (ids, (seqs, sorted)))) = rayon::join(
-            || {
-                let order = this.order_in_time();
-                let replayed = this.replay_accounts(&order.0);
-                (order, replayed)
-            },
-            || {
-                rayon::join(
-                    || this.event_facts(),
-                    || {
-                        rayon::join(
-                            || this.duplicate_ids(),
-                            || rayon::join(|| this.duplicate_seqs(), || this.sort_accounts()),
-                        )
-                    },
-                )
-            },
-        );
+        let ((order, ((accounts, ends, replayed), near)), (facts, (ids, (seqs, sorted)))) =
+            rayon::join(
+                || {
+                    let order = this.order_in_time();
+                    let replayed = rayon::join(
+                        || this.replay_accounts(&order.0),
+                        || this.near_duplicates(&order.0, 0),
+                    );
+                    (order, replayed)
+                },
+                || {
+                    rayon::join(
+                        || this.event_facts(),
+                        || {
+                            rayon::join(
+                                || this.duplicate_ids(),
+                                || rayon::join(|| this.duplicate_seqs(), || this.sort_accounts()),
+                            )
+                        },
+                    )
+                },
+            );
         // The problems of the lines stay (they are moved here from the records once indexed, and
         // only those of lines read since are still there); those about events are found again.
         let mut problems = std::mem::take(&mut self.problems);
@@ -161,6 +165,7 @@ impl Ledger {
         problems.extend(seqs);
         problems.extend(replayed);
         problems.extend(self.lookalike_accounts(None));
+        problems.extend(near);
         for p in &problems {
             if let Some(i) = p.event() {
                 self.records.events[i as usize].flags |= flags::PROBLEM;

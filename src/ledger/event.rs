@@ -161,6 +161,8 @@ pub struct TypeMap {
     effects: HashMap<String, Effect>,
     /// The state rules and checks of the file (`[state.X]`, `[[check]]`).
     rules: std::sync::Arc<super::state::Rules>,
+    /// How near-duplicates are looked for (`[duplicates]`).
+    duplicates: super::near_duplicates::Duplicates,
 }
 
 const DEFAULTS: &[(Effect, &[&str])] = &[
@@ -228,6 +230,7 @@ impl Default for TypeMap {
         TypeMap {
             effects,
             rules: Default::default(),
+            duplicates: Default::default(),
         }
     }
 }
@@ -248,6 +251,11 @@ impl TypeMap {
     /// The state rules and checks of the mapping file.
     pub fn rules(&self) -> &super::state::Rules {
         &self.rules
+    }
+
+    /// How near-duplicates are looked for (the `[duplicates]` table of the mapping file).
+    pub fn duplicates(&self) -> &super::near_duplicates::Duplicates {
+        &self.duplicates
     }
 
     /// Adds (or overrides) the effect of a type name.
@@ -278,6 +286,7 @@ impl TypeMap {
         })?;
         let mut map = TypeMap {
             rules: std::sync::Arc::new(super::state::Rules::from_toml(text, &mut table)?),
+            duplicates: super::near_duplicates::Duplicates::from_toml(text, &mut table)?,
             ..TypeMap::default()
         };
         // The effect each name got in this file, to refuse a name given two effects.

@@ -181,6 +181,27 @@ impl<'a> Explainer<'a> {
                     _ => format!("seq {seq} is also the position of line {line}, which has no seq"),
                 }
             }
+            Reason::NearDuplicate { original } => {
+                let first = u32::from_le_bytes(original) as usize;
+                let o = ledger.event(first);
+                let (ts, amount, kind) =
+                    event.map_or((o.ts, o.amount, o.kind), |(_, e)| (e.ts, e.amount, e.kind));
+                let gap = ts.saturating_sub(o.ts);
+                let keys = &ledger.types_map.duplicates().keys;
+                let same = if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and {}", keys.join(", "))
+                };
+                format!(
+                    "repeats line {} (seq {}): same account, type `{}` and amount \
+                     {amount}{same}, {} later, under a new id",
+                    o.line,
+                    ledger.seq_of(first),
+                    ledger.type_name(kind),
+                    gap_text(gap)
+                )
+            }
             Reason::AfterClose { side } => {
                 format!("event on account {} after it was closed", account_of(side))
             }
@@ -262,6 +283,17 @@ impl Ledger {
     /// Builds the texts of problems, reading the source a block at a time.
     pub fn explainer(&self) -> Explainer<'_> {
         Explainer::new(self)
+    }
+}
+
+/// A time between two events: `59.750 s`, `2 min 5.000 s`, `0.000 s`.
+fn gap_text(ms: i64) -> String {
+    let (min, rest) = (ms / 60_000, ms % 60_000);
+    let seconds = format!("{}.{:03} s", rest / 1000, rest % 1000);
+    if min > 0 {
+        format!("{min} min {seconds}")
+    } else {
+        seconds
     }
 }
 

@@ -108,6 +108,7 @@ impl Ledger {
         }
         self.time_order.extend(first as u32..n as u32);
         self.time_rank.extend(first as u32..n as u32);
+        problems.extend(self.near_duplicates(&self.time_order, first));
         self.account_index
             .resize_with(self.records.accounts.len(), AccountIndex::default);
         let mut index = std::mem::take(&mut self.account_index);

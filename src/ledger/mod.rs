@@ -25,6 +25,7 @@ mod memory;
 pub mod merkle;
 pub mod money;
 mod names;
+pub mod near_duplicates;
 pub mod new_event;
 mod order;
 pub mod problem;

@@ -51,6 +51,9 @@ pub enum ProblemKind {
     LookalikeAccount,
     /// A `[[check]]` of the mapping file holds at the event.
     Check,
+    /// The same account, type and amount as an event a moment before, under a new id (see
+    /// `ledger::near_duplicates`).
+    PossibleDuplicate,
 }
 
 /// Lines longer than this are not parsed (1 MiB).
@@ -58,7 +61,7 @@ pub const MAX_LINE: usize = 1 << 20;
 
 impl ProblemKind {
     /// Every kind there is.
-    pub const ALL: [ProblemKind; 21] = [
+    pub const ALL: [ProblemKind; 22] = [
         ProblemKind::BadJson,
         ProblemKind::InvalidUtf8,
         ProblemKind::LineTooLong,
@@ -80,6 +83,7 @@ impl ProblemKind {
         ProblemKind::Overflow,
         ProblemKind::LookalikeAccount,
         ProblemKind::Check,
+        ProblemKind::PossibleDuplicate,
     ];
 
     /// The kind's name in reports and JSON: `bad-json`, `invalid-utf8`, ….
@@ -105,6 +109,7 @@ impl ProblemKind {
             ProblemKind::TornTail => "torn-tail",
             ProblemKind::Overflow => "overflow",
             ProblemKind::LookalikeAccount => "lookalike-account",
+            ProblemKind::PossibleDuplicate => "possible-duplicate",
             ProblemKind::Check => "check",
         }
     }
@@ -202,6 +207,10 @@ pub(crate) enum Reason {
     },
     DuplicateSeq {
         first: [u8; 4],
+    },
+    /// The same account, type and amount as event `original`, a moment before.
+    NearDuplicate {
+        original: [u8; 4],
     },
     /// `side` 0 is the event's account, 1 the other side of a transfer.
     AfterClose {

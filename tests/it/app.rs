@@ -424,7 +424,16 @@ fn e_and_shift_e_walk_the_problems() {
             .line,
         404
     );
-    assert_eq!(app.main.problem_sel, 0);
+    // Back on line 404 at its last problem: the ATM's retry, a near-duplicate of line 403.
+    assert_eq!(app.main.problem_sel, 1);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("line 404: possible-duplicate"),
+        "{:?}",
+        app.status
+    );
 }
 
 #[test]
@@ -763,7 +772,10 @@ fn export_writes_the_same_rows_as_history() {
         .output()
         .unwrap();
     assert_eq!(csv, String::from_utf8(expected.stdout).unwrap());
-    assert!(csv.contains(",-187.60,,overdraft\n"), "{csv}");
+    assert!(
+        csv.contains(",-187.60,,\"overdraft,possible-duplicate\"\n"),
+        "{csv}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
     assert_eq!(
@@ -791,14 +803,18 @@ fn export_writes_the_same_rows_as_history() {
         .unwrap();
     let csv = std::fs::read_to_string(csv).unwrap();
     assert_eq!(csv.lines().count(), 3);
-    // The second withdrawal's overdraft is named on its row, the first one's row names none.
+    // The second withdrawal is named on its row (its overdraft, and the retry it is), the first
+    // one's row names none.
     assert!(
         csv.lines().next().unwrap().ends_with(",balance,problems"),
         "{csv}"
     );
     assert!(csv.lines().nth(1).unwrap().ends_with(",212.40,"), "{csv}");
     assert!(
-        csv.lines().nth(2).unwrap().ends_with(",-187.60,overdraft"),
+        csv.lines()
+            .nth(2)
+            .unwrap()
+            .ends_with(",-187.60,\"overdraft,possible-duplicate\""),
         "{csv}"
     );
 }

@@ -358,7 +358,10 @@ fn diff_answers_what_the_explorers_d_answers_with_totals() {
         .map(|e| e["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(seqs, [403, 404]);
-    assert_eq!(v["events"][1]["problems"], serde_json::json!(["overdraft"]));
+    assert_eq!(
+        v["events"][1]["problems"],
+        serde_json::json!(["overdraft", "possible-duplicate"])
+    );
     assert_eq!(
         v["totals"],
         serde_json::json!({"byType":[{"type":"WITHDRAW","count":2,"sum":"800.00"}],
@@ -403,7 +406,7 @@ fn diff_answers_what_the_explorers_d_answers_with_totals() {
     assert_eq!(lines[1], "ACCOUNT    BEFORE    AFTER    DELTA  EVENTS");
     assert_eq!(lines[2], "cust-dana  612.40  -187.60  -800.00       2");
     assert!(lines[6].starts_with("404  2024-03-14T16:00:02.870Z  cust-dana  WITHDRAW  400.00"));
-    assert!(lines[6].ends_with("overdraft"), "{out}");
+    assert!(lines[6].ends_with("overdraft,possible-duplicate"), "{out}");
     assert!(
         out.contains("WITHDRAW       2  800.00\nall            2  800.00\n"),
         "{out}"
@@ -423,7 +426,7 @@ fn diff_answers_what_the_explorers_d_answers_with_totals() {
         "seq,line,timestamp,eventId,accountId,type,amount,to,balance,problems"
     );
     assert!(
-        lines[2].ends_with(",cust-dana,WITHDRAW,400.00,,-187.60,overdraft"),
+        lines[2].ends_with(",cust-dana,WITHDRAW,400.00,,-187.60,\"overdraft,possible-duplicate\""),
         "{out}"
     );
 }
@@ -555,4 +558,203 @@ fn history_totals_count_and_sum_the_rows_shown_per_type() {
     assert!(!out.contains("TOTAL"), "{out}");
     let (code, _, _) = run(&[&args[..], &["--totals", "--csv"]].concat());
     assert_eq!(code, 2);
+}
+
+// ----- near-duplicates -----
+
+/// A withdrawal of 40.00 at t=0 on `a`, then `second` (a record without its newline).
+fn pair(second: &str) -> String {
+    format!(
+        "{}\n{second}\n",
+        r#"{"eventId":"w1","accountId":"a","type":"WITHDRAW","amount":"40.00","timestamp":1710000000000,"meta":{"merchant":"ATM-1","authCode":"X1"}}"#
+    )
+}
+
+fn near_duplicates(log: &str, types: Option<&str>) -> Vec<(u64, String)> {
+    let (dir, path) = log_file("log.jsonl", log);
+    let mut args = vec![
+        "check".to_string(),
+        path.to_str().unwrap().to_string(),
+        "--json".to_string(),
+    ];
+    if let Some(types) = types {
+        let t = dir.path().join("types.toml");
+        std::fs::write(&t, types).unwrap();
+        args.extend(["--types".to_string(), t.to_str().unwrap().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out, err) = run(&args);
+    json(&out)["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{out}{err}"))
+        .iter()
+        .filter(|p| p["kind"] == "possible-duplicate")
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn withdrawal(id: &str, amount: &str, ms: i64, merchant: &str) -> String {
+    format!(
+        r#"{{"eventId":"{id}","accountId":"a","type":"WITHDRAW","amount":"{amount}","timestamp":{},"meta":{{"merchant":"{merchant}"}}}}"#,
+        1710000000000 + ms
+    )
+}
+
+#[test]
+fn the_samples_atm_retry_is_a_possible_duplicate_of_the_first_withdrawal() {
+    let (code, out, _) = run(&["check", "assets/sample.jsonl"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "assets/sample.jsonl:404: possible-duplicate: repeats line 403 (seq 403): same \
+             account, type `WITHDRAW` and amount 400.00, 59.750 s later, under a new id\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.matches("possible-duplicate").count(), 1, "{out}");
+    // History flags it beside the overdraft it caused.
+    let (_, out, _) = run(&[
+        "history",
+        "assets/sample.jsonl",
+        "--account",
+        "cust-dana",
+        "--json",
+    ]);
+    let rows = json(&out)["rows"].as_array().unwrap().clone();
+    let row = rows.iter().find(|r| r["seq"] == 404).unwrap();
+    assert_eq!(
+        row["problems"],
+        serde_json::json!(["overdraft", "possible-duplicate"])
+    );
+}
+
+#[test]
+fn a_repeat_exactly_at_the_end_of_the_window_counts_and_one_millisecond_later_does_not() {
+    let at = |ms| near_duplicates(&pair(&withdrawal("w2", "40.00", ms, "ATM-1")), None);
+    assert_eq!(at(0).len(), 1, "at the same moment");
+    assert_eq!(at(120_000).len(), 1, "exactly the default window (2m)");
+    assert!(at(120_001).is_empty(), "past the window");
+    // Given in the mapping file.
+    let types = "[duplicates]\nwindow = \"10s\"\n";
+    let at = |ms| near_duplicates(&pair(&withdrawal("w2", "40.00", ms, "ATM-1")), Some(types));
+    assert_eq!(at(10_000).len(), 1);
+    assert!(at(10_001).is_empty());
+    // 0 turns the search off.
+    let off = near_duplicates(
+        &pair(&withdrawal("w2", "40.00", 5, "ATM-1")),
+        Some("[duplicates]\nwindow = \"0\"\n"),
+    );
+    assert!(off.is_empty());
+    // Recorded before its original in the file, the repeat is still the later one in time.
+    let log = format!(
+        "{}\n{}\n",
+        withdrawal("w2", "40.00", 30_000, "ATM-1"),
+        withdrawal("w1", "40.00", 0, "ATM-1")
+    );
+    let found = near_duplicates(&log, None);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, 1);
+    assert!(found[0].1.starts_with("repeats line 2 "), "{found:?}");
+}
+
+#[test]
+fn another_amount_type_account_or_key_value_is_no_repeat() {
+    assert!(near_duplicates(&pair(&withdrawal("w2", "40.01", 1000, "ATM-1")), None).is_empty());
+    // The same value written otherwise is the same amount.
+    assert_eq!(
+        near_duplicates(&pair(&withdrawal("w2", "40", 1000, "ATM-1")), None).len(),
+        1
+    );
+    let deposit = withdrawal("w2", "40.00", 1000, "ATM-1").replace("WITHDRAW", "DEPOSIT");
+    assert!(near_duplicates(&pair(&deposit), None).is_empty());
+    let other = withdrawal("w2", "40.00", 1000, "ATM-1").replace("\"a\"", "\"b\"");
+    assert!(near_duplicates(&pair(&other), None).is_empty());
+    // A key named in the mapping file must hold the same value too.
+    let keys = "[duplicates]\nkeys = [\"meta.merchant\"]\n";
+    assert!(
+        near_duplicates(&pair(&withdrawal("w2", "40.00", 1000, "ATM-2")), Some(keys)).is_empty()
+    );
+    let same = near_duplicates(&pair(&withdrawal("w2", "40.00", 1000, "ATM-1")), Some(keys));
+    assert_eq!(same.len(), 1);
+    assert!(
+        same[0]
+            .1
+            .contains("amount 40.00 and meta.merchant, 1.000 s later"),
+        "{same:?}"
+    );
+    // Without the key, another merchant is still a repeat.
+    assert_eq!(
+        near_duplicates(&pair(&withdrawal("w2", "40.00", 1000, "ATM-2")), None).len(),
+        1
+    );
+    // The same id again is a duplicate-id, not a near-duplicate.
+    let (_dir, path) = log_file(
+        "log.jsonl",
+        &pair(&withdrawal("w1", "40.00", 1000, "ATM-1")),
+    );
+    let (_, out, _) = run(&["check", path.to_str().unwrap()]);
+    assert!(out.contains(":2: duplicate-id:"), "{out}");
+    assert!(!out.contains("possible-duplicate"), "{out}");
+}
+
+#[test]
+fn a_run_of_retries_names_the_first_and_a_transfer_needs_the_same_to() {
+    let log = format!(
+        "{}\n{}\n{}\n",
+        withdrawal("w1", "5", 0, "m"),
+        withdrawal("w2", "5", 100_000, "m"),
+        withdrawal("w3", "5", 200_000, "m"),
+    );
+    let found = near_duplicates(&log, None);
+    let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+    assert_eq!(
+        lines,
+        [2, 3],
+        "each one within the window of the one before"
+    );
+    assert!(
+        found.iter().all(|f| f.1.starts_with("repeats line 1 ")),
+        "{found:?}"
+    );
+    let transfer = |id: &str, to: &str, ms: i64| {
+        format!(
+            r#"{{"eventId":"{id}","accountId":"a","type":"TRANSFER","amount":"9","to":"{to}","timestamp":{}}}"#,
+            1710000000000 + ms
+        )
+    };
+    let log = format!("{}\n{}\n", transfer("t1", "b", 0), transfer("t2", "c", 10));
+    assert!(near_duplicates(&log, None).is_empty());
+    let log = format!("{}\n{}\n", transfer("t1", "b", 0), transfer("t2", "b", 10));
+    assert_eq!(near_duplicates(&log, None).len(), 1);
+}
+
+#[test]
+fn a_duplicates_table_that_cannot_be_read_is_refused_with_its_line() {
+    for (types, says) in [
+        (
+            "credit = [\"X\"]\n\n[duplicates]\nwindow = \"2 minutes\"\n",
+            ":3: ",
+        ),
+        ("[duplicates]\nwindow = 120\n", ":1: "),
+        ("[duplicates]\nkeys = \"meta.merchant\"\n", ":1: "),
+        ("[duplicates]\nwidow = \"2m\"\n", ":1: "),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("types.toml");
+        std::fs::write(&t, types).unwrap();
+        let (code, out, err) = run(&[
+            "check",
+            "assets/sample.jsonl",
+            "--types",
+            t.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{types}: {out}");
+        assert!(err.contains(says), "{types}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }

@@ -145,11 +145,11 @@ fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
     s.wait_for("event 403 of 797");
     s.send("n");
     s.wait_for("event 404 of 797");
-    // The next problem after it: the late purchase; back to the overdraft.
+    // The next problem after it: the late purchase; back to the retry (a near-duplicate of 403).
     s.send("e");
     s.wait_for("line 549: out-of-order");
     s.send("E");
-    s.wait_for("line 404: overdraft");
+    s.wait_for("line 404: possible-duplicate");
     // Two marks around the duplicate, then the diff between them.
     s.send("t2024-03-14 15:58\r");
     s.wait_for("as of 2024-03-14T15:58:00.000Z");

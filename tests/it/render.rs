@@ -90,7 +90,7 @@ fn the_main_screen_shows_balances_as_of_the_cursor() {
     assert!(buf[(x, dana_row)].modifier.contains(Modifier::BOLD));
     assert!(screen.contains("event 404 of 797"), "{screen}");
     assert!(screen.contains("✓ sealed, chain verified"));
-    assert!(screen.contains("⚠ 2 problems"));
+    assert!(screen.contains("⚠ 3 problems"));
 }
 
 /// A deposit, a withdrawal, a transfer to `b`, a transfer that names no `to`, then a deposit on
@@ -518,8 +518,12 @@ fn problems_show_in_their_pane_and_on_the_timeline() {
     keys(&mut app, "ma");
     let buf = draw(&app, COLOR);
     let screen = text(&buf);
-    assert!(screen.contains("Problems 2"), "{screen}");
-    for (line, kind) in [("404", "overdraft"), ("549", "out-of-order")] {
+    assert!(screen.contains("Problems 3"), "{screen}");
+    for (line, kind) in [
+        ("404", "overdraft"),
+        ("404", "possible-duplicate"),
+        ("549", "out-of-order"),
+    ] {
         assert!(
             screen.lines().any(|l| l.contains(line) && l.contains(kind)),
             "{line} {kind}: {screen}"
