@@ -55,6 +55,9 @@ pub enum Action {
     Export,
     /// Copy the head digest to the terminal's clipboard.
     CopyDigest,
+    /// The count and sum, per type, of the events the filter shows, of the search's matches, or
+    /// of a diff's events.
+    Totals,
 }
 
 impl Action {
@@ -97,6 +100,9 @@ impl Action {
             Action::Diff => "d, a mark, then a mark or . (cursor): what changed between them",
             Action::Export => "export the statement (or the diff's events) to CSV and JSON",
             Action::CopyDigest => "copy the head digest to the clipboard (OSC 52)",
+            Action::Totals => {
+                "totals per type: of the filter's events, the matches, a diff's events"
+            }
         }
     }
 
@@ -128,6 +134,7 @@ impl Action {
             Action::Diff => "diff",
             Action::Export => "export",
             Action::CopyDigest => "copy digest",
+            Action::Totals => "totals",
         }
     }
 }

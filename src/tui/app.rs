@@ -246,6 +246,7 @@ impl App {
             }
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
+            Action::Totals => self.status = Some(self.totals_said()),
         }
         self.keep_in_view();
     }
@@ -465,6 +466,30 @@ impl App {
         {
             self.view = View::Line(view);
         }
+    }
+
+    /// The totals `=` says: of the diff on screen; else of the filter's events and of the
+    /// search's matches.
+    fn totals_said(&self) -> String {
+        use super::state::totals::Totals;
+        let state = &self.state;
+        let ledger = &state.ledger;
+        if let View::Diff(DiffView { diff, .. }) = &self.view {
+            let t = Totals::of(ledger, diff.events.iter().map(|&i| i as usize));
+            return format!("between the two moments: {}", t.summary(ledger));
+        }
+        let mut parts = Vec::new();
+        if let (Some(f), Some(t)) = (&state.filter, &state.filter_totals) {
+            parts.push(format!("filter {}: {}", f.text, t.summary(ledger)));
+        }
+        if let Some(s) = &state.search {
+            parts.push(format!("/{}: {}", s.query, s.totals.summary(ledger)));
+        }
+        if parts.is_empty() {
+            return "totals: filter (f), search (/) or open a diff between two marks (d) first"
+                .into();
+        }
+        parts.join("; ")
     }
 
     fn copy_digest(&mut self) {

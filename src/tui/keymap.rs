@@ -165,6 +165,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Global, &[ch('d')], A::Diff, true),
     bind(C::Global, &[ch('x')], A::Export, false),
     bind(C::Global, &[ch('y')], A::CopyDigest, false),
+    bind(C::Global, &[ch('=')], A::Totals, false),
     bind(C::Global, &[ch('?'), key(KeyCode::F(1))], A::Help, true),
     bind(C::Global, &[key(KeyCode::Esc)], A::Back, false),
     bind(C::Global, &[ch('q'), ctrl('c')], A::Quit, true),

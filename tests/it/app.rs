@@ -655,6 +655,68 @@ fn tab_goes_accounts_events_problems() {
     }
 }
 
+#[test]
+fn totals_of_the_filter_the_matches_and_the_events_between_marks() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('='));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("totals: filter (f)")
+    );
+    // The matches of a search: the two withdrawals of the duplicated ATM authorisation.
+    keys(&mut app, "/A7Q2K9");
+    press(&mut app, KeyCode::Enter);
+    let search = app.state.search.clone().unwrap();
+    assert_eq!(search.totals.count, 2);
+    assert_eq!(search.totals.net.unwrap().to_string(), "-800.00");
+    press(&mut app, KeyCode::Char('='));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("/A7Q2K9: 2 events, net -800.00 — WITHDRAW 2: -800.00")
+    );
+    press(&mut app, KeyCode::Esc);
+    // The events the filter shows, per type, exactly.
+    keys(&mut app, "faccount:=cust-dana");
+    press(&mut app, KeyCode::Enter);
+    let t = app.state.filter_totals.clone().unwrap();
+    assert_eq!(t.count, app.state.listed());
+    let dana = app.state.ledger.find_account("cust-dana").unwrap();
+    let end = app
+        .state
+        .ledger
+        .account_at(dana, rewind::ledger::Moment::End)
+        .balance;
+    assert_eq!(
+        t.net,
+        Some(end),
+        "no transfer touches cust-dana: the net of her events is her balance"
+    );
+    let by_type: usize = t.by_type.iter().map(|k| k.count).sum();
+    assert_eq!(by_type, t.count);
+    press(&mut app, KeyCode::Char('='));
+    let said = app.status.clone().unwrap();
+    assert!(said.starts_with("filter account:=cust-dana: "), "{said}");
+    assert!(
+        said.contains(&format!("net {}", end.signed_string())),
+        "{said}"
+    );
+    press(&mut app, KeyCode::Char('F'));
+    // Between two marks: the diff's events.
+    keys(&mut app, "t2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "mbdab");
+    press(&mut app, KeyCode::Char('='));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("between the two moments: 2 events, net -800.00 — WITHDRAW 2: -800.00")
+    );
+}
+
 // ----- marks and diff -----
 
 #[test]

@@ -1171,3 +1171,23 @@ fn the_focused_pane_stands_out_without_colour_and_the_hints_name_it() {
         }
     }
 }
+
+#[test]
+fn totals_are_on_screen_for_the_matches_and_the_diff() {
+    let mut app = sample_app(130, 40);
+    keys(&mut app, "/A7Q2K9");
+    enter(&mut app);
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("/A7Q2K9 2 matches Σ -800.00"), "{screen}");
+    keys(&mut app, "t2024-03-14 15:58");
+    enter(&mut app);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-14 16:01");
+    enter(&mut app);
+    keys(&mut app, "mbdab");
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains("totals 2 events, net -800.00 — WITHDRAW 2: -800.00"),
+        "{screen}"
+    );
+}

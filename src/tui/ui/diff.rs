@@ -10,6 +10,7 @@ use super::events::amount_text;
 use super::{fit, fit_padded, group, visible};
 use crate::ledger::time::format_time_short;
 use crate::tui::diff::Diff;
+use crate::tui::state::totals::Totals;
 use crate::tui::state::{State, moment_label};
 use crate::tui::theme::Theme;
 
@@ -63,6 +64,11 @@ impl Widget for DiffView<'_> {
                 "events between the two moments"
             }),
         ])];
+        let totals = Totals::of(ledger, diff.events.iter().map(|&i| i as usize));
+        lines.push(Line::from(vec![
+            Span::styled("totals ", theme.muted()),
+            Span::raw(totals.summary(ledger)),
+        ]));
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             format!(
