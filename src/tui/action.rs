@@ -58,6 +58,11 @@ pub enum Action {
     /// The count and sum, per type, of the events the filter shows, of the search's matches, or
     /// of a diff's events.
     Totals,
+    /// Type a `:` command (a line, a seq, an account, a time).
+    Command,
+    /// Back to where the cursor was before the last jump, and forward again.
+    JumpBack,
+    JumpForward,
 }
 
 impl Action {
@@ -103,6 +108,9 @@ impl Action {
             Action::Totals => {
                 "totals per type: of the filter's events, the matches, a diff's events"
             }
+            Action::Command => ": then a command (below); Tab completes, ↑/↓ recall",
+            Action::JumpBack => "back to where the cursor was before the last jump ('' too)",
+            Action::JumpForward => "forward again through the jumps",
         }
     }
 
@@ -135,6 +143,8 @@ impl Action {
             Action::Export => "export",
             Action::CopyDigest => "copy digest",
             Action::Totals => "totals",
+            Action::Command => "command",
+            Action::JumpBack | Action::JumpForward => "jumps",
         }
     }
 }

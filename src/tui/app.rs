@@ -75,6 +75,10 @@ pub struct App {
     pub follow: Follow,
     /// Where exports are written.
     pub export_dir: PathBuf,
+    /// Where the cursor was before each jump (`Ctrl-o`, `Ctrl-i`, `''`).
+    pub jumps: super::jumps::JumpList,
+    /// The `:` commands run, oldest first (`↑` recalls them).
+    pub command_history: Vec<String>,
     /// What `x` is about to write, while its path is being typed.
     pub export_job: Option<super::exporting::ExportJob>,
     /// A one-line message for the user (cleared by the next key).
@@ -101,6 +105,8 @@ impl App {
             follow: Follow::Off,
             export_dir: PathBuf::from("."),
             export_job: None,
+            jumps: Default::default(),
+            command_history: Vec::new(),
             status: None,
             evidence: Evidence::default(),
             clipboard: None,
@@ -213,8 +219,14 @@ impl App {
             Action::Last => state.go_last(),
             Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
             Action::Search => self.open_prompt(PromptKind::Search),
-            Action::NextMatch => self.status = Some(state.next_match(true, false)),
-            Action::PrevMatch => self.status = Some(state.next_match(false, false)),
+            Action::NextMatch => {
+                self.record_jump();
+                self.status = Some(self.state.next_match(true, false));
+            }
+            Action::PrevMatch => {
+                self.record_jump();
+                self.status = Some(self.state.next_match(false, false));
+            }
             Action::NextProblem => self.next_problem(true),
             Action::PrevProblem => self.next_problem(false),
             Action::Filter => self.open_prompt(PromptKind::Filter),
@@ -247,6 +259,9 @@ impl App {
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
             Action::Totals => self.status = Some(self.totals_said()),
+            Action::Command => self.open_prompt(PromptKind::Command),
+            Action::JumpBack => self.jump_back(),
+            Action::JumpForward => self.jump_forward(),
         }
         self.keep_in_view();
     }
@@ -286,6 +301,11 @@ impl App {
         };
         match what {
             PromptEvent::None => {}
+            PromptEvent::Complete | PromptEvent::Older | PromptEvent::Newer => {
+                if prompt.kind == PromptKind::Command {
+                    self.command_key(what);
+                }
+            }
             PromptEvent::Cancel => {
                 if let Some(p) = self.prompt.take() {
                     match p.kind {
@@ -314,6 +334,7 @@ impl App {
                     PromptKind::Search => self.submit_search(&input),
                     PromptKind::Filter => self.submit_filter(&input),
                     PromptKind::Export => self.submit_export(&input),
+                    PromptKind::Command => self.submit_command(&input),
                 }
             }
         }
@@ -333,6 +354,7 @@ impl App {
         match parse_user_time(input, self.state.cursor.time) {
             Ok(t) => {
                 self.prompt = None;
+                self.record_jump();
                 self.state.jump_to_time(t);
                 self.status = Some(format!("jumped to {}", format_time(t)));
             }
@@ -348,7 +370,10 @@ impl App {
             Some(s) if s.events.is_empty() => {
                 self.status = Some(format!("no event contains “{}”", s.query));
             }
-            Some(_) => self.status = Some(self.state.next_match(true, true)),
+            Some(_) => {
+                self.record_jump();
+                self.status = Some(self.state.next_match(true, true));
+            }
         }
     }
 
@@ -384,8 +409,11 @@ impl App {
                 state.marks.insert(c, moment);
                 self.status = Some(format!("mark {c} set at {}", moment_label(moment)));
             }
+            Pending::JumpMark if c == '\'' => self.jump_toggle(),
             Pending::JumpMark if is_mark => match state.marks.get(&c).copied() {
                 Some(moment) => {
+                    self.record_jump();
+                    let state = &mut self.state;
                     state.go_to_moment(moment);
                     self.status = Some(format!("at mark {c}: {}", moment_label(moment)));
                 }
@@ -451,6 +479,7 @@ impl App {
 
     /// Moves the cursor to a problem's event and selects it in the problems pane.
     fn jump_to_problem(&mut self, problem: usize) {
+        self.record_jump();
         if let Some(said) = self.state.jump_to_problem(problem) {
             self.main.problem_sel = problem;
             self.status = Some(said);

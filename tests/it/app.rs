@@ -717,6 +717,111 @@ fn totals_of_the_filter_the_matches_and_the_events_between_marks() {
     );
 }
 
+#[test]
+fn the_command_line_goes_to_lines_seqs_accounts_and_times() {
+    let mut app = sample();
+    keys(&mut app, ":404");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_line(&app), 404);
+    keys(&mut app, ":line 343");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_line(&app), 343);
+    keys(&mut app, ":seq 549");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.state.ledger.seq_of(app.state.cursor_event().unwrap()),
+        549
+    );
+    // Tab completes an account's id.
+    keys(&mut app, ":account cust-da");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "account cust-dana");
+    press(&mut app, KeyCode::Enter);
+    let dana = app.state.ledger.find_account("cust-dana").unwrap();
+    assert_eq!(app.main.selected_account(&app.state), Some(dana));
+    assert_eq!(app.main.focus, Pane::Accounts);
+    assert_eq!(
+        app.state
+            .ledger
+            .event(app.state.cursor_event().unwrap())
+            .account,
+        dana,
+        "her last event so far"
+    );
+    keys(&mut app, ":time 2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.cursor.time, t("2024-03-14T15:58:00Z"));
+    // A wrong command keeps the line open with why.
+    keys(&mut app, ":seq 99999");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.prompt.as_ref().unwrap().error.as_deref(),
+        Some("no event of seq 99999")
+    );
+    press(&mut app, KeyCode::Esc);
+    // The history: ↑ recalls the newest first, ↓ comes back.
+    keys(&mut app, ":");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "time 2024-03-14 15:58");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "account cust-dana");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "time 2024-03-14 15:58");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "");
+    press(&mut app, KeyCode::Esc);
+}
+
+#[test]
+fn ctrl_o_and_ctrl_i_go_back_and_forth_through_every_jump() {
+    let mut app = sample();
+    let start = app.state.cursor;
+    let ctrl =
+        |app: &mut App, c: char| app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    keys(&mut app, ":404"); // a command
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "e"); // a problem
+    assert_eq!(cursor_line(&app), 549);
+    keys(&mut app, "/A7Q2K9"); // a search
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_line(&app), 403);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-20 12:00"); // a typed time
+    press(&mut app, KeyCode::Enter);
+    let typed = app.state.cursor;
+    keys(&mut app, "'a"); // a mark
+    assert_eq!(cursor_line(&app), 403);
+    // Back through each, newest first.
+    ctrl(&mut app, 'o');
+    assert_eq!(app.state.cursor, typed);
+    ctrl(&mut app, 'o');
+    assert_eq!(cursor_line(&app), 403);
+    ctrl(&mut app, 'o');
+    assert_eq!(cursor_line(&app), 549);
+    ctrl(&mut app, 'o');
+    assert_eq!(cursor_line(&app), 404);
+    ctrl(&mut app, 'o');
+    assert_eq!(app.state.cursor, start);
+    ctrl(&mut app, 'o');
+    assert_eq!(app.status.as_deref(), Some("no jump before this one"));
+    // And forward again, to where the first Ctrl-o was pressed.
+    ctrl(&mut app, 'i');
+    assert_eq!(cursor_line(&app), 404);
+    for _ in 0..4 {
+        ctrl(&mut app, 'n');
+    }
+    assert_eq!(cursor_line(&app), 403, "the mark's place");
+    ctrl(&mut app, 'n');
+    assert_eq!(app.status.as_deref(), Some("no jump after this one"));
+    // '' goes back and forth between the last two places.
+    keys(&mut app, ":404");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "''");
+    assert_eq!(cursor_line(&app), 403);
+    keys(&mut app, "''");
+    assert_eq!(cursor_line(&app), 404);
+}
+
 // ----- marks and diff -----
 
 #[test]

@@ -350,6 +350,23 @@ fn the_statement_lists_events_up_to_the_cursor_with_a_chart() {
 }
 
 #[test]
+fn help_lists_the_commands_of_the_command_line() {
+    let lines: Vec<String> = ui::help_lines(COLOR)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    for c in rewind::tui::commands::COMMANDS {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!(":{}", c.names[0])) && l.contains(c.describe)),
+            "{}: {lines:#?}",
+            c.names[0]
+        );
+    }
+}
+
+#[test]
 fn help_is_generated_from_the_keymap() {
     let mut app = sample_app(130, 50);
     app.update(Action::Help);

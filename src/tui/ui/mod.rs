@@ -10,6 +10,7 @@ pub mod events;
 mod header;
 pub use crate::text::group;
 mod help;
+pub use help::help_lines;
 mod hints;
 pub mod layout;
 mod line;

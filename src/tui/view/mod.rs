@@ -17,7 +17,7 @@ pub use diff::DiffView;
 pub use help::HelpView;
 pub use line::LineView;
 pub use main::{MainView, Pane};
-pub use prompt::{Pending, Prompt, PromptKind};
+pub use prompt::{Pending, Prompt, PromptEvent, PromptKind};
 pub use statement::StatementView;
 
 use super::action::Action;
