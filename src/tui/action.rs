@@ -61,6 +61,14 @@ pub enum Action {
     OpenStatement,
     /// Type a condition and go to where it first holds.
     When,
+    /// The count and sum, per type, of the events the filter shows, of the search's matches, or
+    /// of a diff's events.
+    Totals,
+    /// Type a `:` command (a line, a seq, an account, a time).
+    Command,
+    /// Back to where the cursor was before the last jump, and forward again.
+    JumpBack,
+    JumpForward,
 }
 
 impl Action {
@@ -114,6 +122,12 @@ impl Action {
             Action::When => {
                 "when: a condition (balance < 0, status = frozen, type:withdraw amount:>5000): the first moment it holds from the cursor on; n/N the next / previous interval"
             }
+            Action::Totals => {
+                "totals per type: of the filter's events, the matches, a diff's events"
+            }
+            Action::Command => ": then a command (below); Tab completes, ↑/↓ recall",
+            Action::JumpBack => "back to where the cursor was before the last jump ('' too)",
+            Action::JumpForward => "forward again through the jumps",
         }
     }
 
@@ -148,6 +162,9 @@ impl Action {
             Action::Blame => "blame",
             Action::OpenStatement => "statement",
             Action::When => "when",
+            Action::Totals => "totals",
+            Action::Command => "command",
+            Action::JumpBack | Action::JumpForward => "jumps",
         }
     }
 }

@@ -74,6 +74,10 @@ pub struct App {
     pub follow: Follow,
     /// Where exports are written.
     pub export_dir: PathBuf,
+    /// Where the cursor was before each jump (`Ctrl-o`, `Ctrl-i`, `''`).
+    pub jumps: super::jumps::JumpList,
+    /// The `:` commands run, oldest first (`↑` recalls them).
+    pub command_history: Vec<String>,
     /// What `x` is about to write, while its path is being typed.
     pub export_job: Option<super::exporting::ExportJob>,
     /// A one-line message for the user (cleared by the next key).
@@ -100,6 +104,8 @@ impl App {
             follow: Follow::Off,
             export_dir: PathBuf::from("."),
             export_job: None,
+            jumps: Default::default(),
+            command_history: Vec::new(),
             status: None,
             evidence: Evidence::default(),
             clipboard: None,
@@ -214,8 +220,14 @@ impl App {
             Action::Last => state.go_last(),
             Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
             Action::Search => self.open_prompt(PromptKind::Search),
-            Action::NextMatch => self.find_next(true),
-            Action::PrevMatch => self.find_next(false),
+            Action::NextMatch => {
+                self.record_jump();
+                self.find_next(true);
+            }
+            Action::PrevMatch => {
+                self.record_jump();
+                self.find_next(false);
+            }
             Action::NextProblem => self.next_problem(true),
             Action::PrevProblem => self.next_problem(false),
             Action::Filter => self.open_prompt(PromptKind::Filter),
@@ -248,6 +260,10 @@ impl App {
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
             Action::When => self.open_prompt(PromptKind::When),
+            Action::Totals => self.status = Some(self.totals_said()),
+            Action::Command => self.open_prompt(PromptKind::Command),
+            Action::JumpBack => self.jump_back(),
+            Action::JumpForward => self.jump_forward(),
         }
         self.keep_in_view();
     }
@@ -288,6 +304,11 @@ impl App {
         };
         match what {
             PromptEvent::None => {}
+            PromptEvent::Complete | PromptEvent::Older | PromptEvent::Newer => {
+                if prompt.kind == PromptKind::Command {
+                    self.command_key(what);
+                }
+            }
             PromptEvent::Cancel => {
                 if let Some(p) = self.prompt.take() {
                     match p.kind {
@@ -317,6 +338,7 @@ impl App {
                     PromptKind::Filter => self.submit_filter(&input),
                     PromptKind::Export => self.submit_export(&input),
                     PromptKind::When => self.submit_when(&input),
+                    PromptKind::Command => self.submit_command(&input),
                 }
             }
         }
@@ -336,6 +358,7 @@ impl App {
         match parse_user_time(input, self.state.cursor.time) {
             Ok(t) => {
                 self.prompt = None;
+                self.record_jump();
                 self.state.jump_to_time(t);
                 self.status = Some(format!("jumped to {}", format_time(t)));
             }
@@ -352,7 +375,10 @@ impl App {
             Some(s) if s.events.is_empty() => {
                 self.status = Some(format!("no event contains “{}”", s.query));
             }
-            Some(_) => self.status = Some(self.state.next_match(true, true)),
+            Some(_) => {
+                self.record_jump();
+                self.status = Some(self.state.next_match(true, true));
+            }
         }
     }
 
@@ -388,8 +414,11 @@ impl App {
                 state.marks.insert(c, moment);
                 self.status = Some(format!("mark {c} set at {}", moment_label(moment)));
             }
+            Pending::JumpMark if c == '\'' => self.jump_toggle(),
             Pending::JumpMark if is_mark => match state.marks.get(&c).copied() {
                 Some(moment) => {
+                    self.record_jump();
+                    let state = &mut self.state;
                     state.go_to_moment(moment);
                     self.status = Some(format!("at mark {c}: {}", moment_label(moment)));
                 }
@@ -455,6 +484,7 @@ impl App {
 
     /// Moves the cursor to a problem's event and selects it in the problems pane.
     fn jump_to_problem(&mut self, problem: usize) {
+        self.record_jump();
         if let Some(said) = self.state.jump_to_problem(problem) {
             self.main.problem_sel = problem;
             self.status = Some(said);
@@ -470,6 +500,30 @@ impl App {
         {
             self.view = View::Line(view);
         }
+    }
+
+    /// The totals `=` says: of the diff on screen; else of the filter's events and of the
+    /// search's matches.
+    fn totals_said(&self) -> String {
+        use super::state::totals::Totals;
+        let state = &self.state;
+        let ledger = &state.ledger;
+        if let View::Diff(DiffView { diff, .. }) = &self.view {
+            let t = Totals::of(ledger, diff.events.iter().map(|&i| i as usize));
+            return format!("between the two moments: {}", t.summary(ledger));
+        }
+        let mut parts = Vec::new();
+        if let (Some(f), Some(t)) = (&state.filter, &state.filter_totals) {
+            parts.push(format!("filter {}: {}", f.text, t.summary(ledger)));
+        }
+        if let Some(s) = &state.search {
+            parts.push(format!("/{}: {}", s.query, s.totals.summary(ledger)));
+        }
+        if parts.is_empty() {
+            return "totals: filter (f), search (/) or open a diff between two marks (d) first"
+                .into();
+        }
+        parts.join("; ")
     }
 
     fn copy_digest(&mut self) {

@@ -6,11 +6,14 @@
 
 pub mod action;
 pub mod app;
+pub mod commands;
 pub mod evidence;
 pub mod export;
 mod exporting;
 pub mod filter;
+pub mod jumps;
 pub mod keymap;
+mod navigate;
 pub mod run;
 pub mod state;
 pub mod theme;

@@ -663,6 +663,173 @@ fn tab_goes_accounts_events_problems() {
     }
 }
 
+#[test]
+fn totals_of_the_filter_the_matches_and_the_events_between_marks() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('='));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("totals: filter (f)")
+    );
+    // The matches of a search: the two withdrawals of the duplicated ATM authorisation.
+    keys(&mut app, "/A7Q2K9");
+    press(&mut app, KeyCode::Enter);
+    let search = app.state.search.clone().unwrap();
+    assert_eq!(search.totals.count, 2);
+    assert_eq!(search.totals.net.unwrap().to_string(), "-800.00");
+    press(&mut app, KeyCode::Char('='));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("/A7Q2K9: 2 events, net -800.00 — WITHDRAW 2: -800.00")
+    );
+    press(&mut app, KeyCode::Esc);
+    // The events the filter shows, per type, exactly.
+    keys(&mut app, "faccount:=cust-dana");
+    press(&mut app, KeyCode::Enter);
+    let t = app.state.filter_totals.clone().unwrap();
+    assert_eq!(t.count, app.state.listed());
+    let dana = app.state.ledger.find_account("cust-dana").unwrap();
+    let end = app
+        .state
+        .ledger
+        .account_at(dana, rewind::ledger::Moment::End)
+        .balance;
+    assert_eq!(
+        t.net,
+        Some(end),
+        "no transfer touches cust-dana: the net of her events is her balance"
+    );
+    let by_type: usize = t.by_type.iter().map(|k| k.count).sum();
+    assert_eq!(by_type, t.count);
+    press(&mut app, KeyCode::Char('='));
+    let said = app.status.clone().unwrap();
+    assert!(said.starts_with("filter account:=cust-dana: "), "{said}");
+    assert!(
+        said.contains(&format!("net {}", end.signed_string())),
+        "{said}"
+    );
+    press(&mut app, KeyCode::Char('F'));
+    // Between two marks: the diff's events.
+    keys(&mut app, "t2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "mbdab");
+    press(&mut app, KeyCode::Char('='));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("between the two moments: 2 events, net -800.00 — WITHDRAW 2: -800.00")
+    );
+}
+
+#[test]
+fn the_command_line_goes_to_lines_seqs_accounts_and_times() {
+    let mut app = sample();
+    keys(&mut app, ":404");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_line(&app), 404);
+    keys(&mut app, ":line 343");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_line(&app), 343);
+    keys(&mut app, ":seq 549");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.state.ledger.seq_of(app.state.cursor_event().unwrap()),
+        549
+    );
+    // Tab completes an account's id.
+    keys(&mut app, ":account cust-da");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "account cust-dana");
+    press(&mut app, KeyCode::Enter);
+    let dana = app.state.ledger.find_account("cust-dana").unwrap();
+    assert_eq!(app.main.selected_account(&app.state), Some(dana));
+    assert_eq!(app.main.focus, Pane::Accounts);
+    assert_eq!(
+        app.state
+            .ledger
+            .event(app.state.cursor_event().unwrap())
+            .account,
+        dana,
+        "her last event so far"
+    );
+    keys(&mut app, ":time 2024-03-14 15:58");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.cursor.time, t("2024-03-14T15:58:00Z"));
+    // A wrong command keeps the line open with why.
+    keys(&mut app, ":seq 99999");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.prompt.as_ref().unwrap().error.as_deref(),
+        Some("no event of seq 99999")
+    );
+    press(&mut app, KeyCode::Esc);
+    // The history: ↑ recalls the newest first, ↓ comes back.
+    keys(&mut app, ":");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "time 2024-03-14 15:58");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "account cust-dana");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "time 2024-03-14 15:58");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "");
+    press(&mut app, KeyCode::Esc);
+}
+
+#[test]
+fn ctrl_o_and_ctrl_i_go_back_and_forth_through_every_jump() {
+    let mut app = sample();
+    let start = app.state.cursor;
+    let ctrl =
+        |app: &mut App, c: char| app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    keys(&mut app, ":404"); // a command
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "e"); // a problem
+    assert_eq!(cursor_line(&app), 549);
+    keys(&mut app, "/A7Q2K9"); // a search
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_line(&app), 403);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-20 12:00"); // a typed time
+    press(&mut app, KeyCode::Enter);
+    let typed = app.state.cursor;
+    keys(&mut app, "'a"); // a mark
+    assert_eq!(cursor_line(&app), 403);
+    // Back through each, newest first.
+    ctrl(&mut app, 'o');
+    assert_eq!(app.state.cursor, typed);
+    ctrl(&mut app, 'o');
+    assert_eq!(cursor_line(&app), 403);
+    ctrl(&mut app, 'o');
+    assert_eq!(cursor_line(&app), 549);
+    ctrl(&mut app, 'o');
+    assert_eq!(cursor_line(&app), 404);
+    ctrl(&mut app, 'o');
+    assert_eq!(app.state.cursor, start);
+    ctrl(&mut app, 'o');
+    assert_eq!(app.status.as_deref(), Some("no jump before this one"));
+    // And forward again, to where the first Ctrl-o was pressed.
+    ctrl(&mut app, 'i');
+    assert_eq!(cursor_line(&app), 404);
+    for _ in 0..4 {
+        ctrl(&mut app, 'n');
+    }
+    assert_eq!(cursor_line(&app), 403, "the mark's place");
+    ctrl(&mut app, 'n');
+    assert_eq!(app.status.as_deref(), Some("no jump after this one"));
+    // '' goes back and forth between the last two places.
+    keys(&mut app, ":404");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "''");
+    assert_eq!(cursor_line(&app), 403);
+    keys(&mut app, "''");
+    assert_eq!(cursor_line(&app), 404);
+}
+
 // ----- marks and diff -----
 
 #[test]

@@ -227,6 +227,39 @@ fn every_problem_and_unreadable_line_is_reached_at_80_columns() {
 }
 
 #[test]
+fn the_command_line_and_the_jump_list_in_a_real_terminal() {
+    let mut s = Session::start(&[], 120, 40);
+    s.wait_for("event 797 of 797");
+    s.send(":404\r");
+    s.wait_for("event 404 of 797");
+    s.send(":account cust-gr\t");
+    s.wait_for(":account cust-grace");
+    s.send("\r");
+    s.wait_for("account cust-grace");
+    s.send(":seq 12\r");
+    s.wait_for("seq 12");
+    // Back through the jumps, then forward.
+    s.send("\x0f"); // Ctrl-o
+    s.wait_for("PAYMENT cust-grace line 394");
+    s.send("\x0f");
+    s.wait_for("WITHDRAW cust-dana line 404");
+    s.send("\x0f");
+    s.wait_for("event 797 of 797");
+    s.send("\x0e"); // Ctrl-n
+    s.wait_for("event 404 of 797");
+    // The history recalls the last command; the totals of a search.
+    s.send(":\x1b[A");
+    s.wait_for(":seq 12");
+    s.send("\x1b");
+    s.send("/A7Q2K9\r");
+    s.wait_for("2 matches Σ -800.00");
+    s.send("=");
+    s.wait_for("/A7Q2K9: 2 events, net -800.00 — WITHDRAW 2: -800.00");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
 fn the_header_says_at_once_when_a_history_seen_before_was_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("ledger.jsonl");

@@ -351,6 +351,23 @@ fn the_statement_lists_events_up_to_the_cursor_with_a_chart() {
 }
 
 #[test]
+fn help_lists_the_commands_of_the_command_line() {
+    let lines: Vec<String> = ui::help_lines(COLOR)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    for c in rewind::tui::commands::COMMANDS {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!(":{}", c.names[0])) && l.contains(c.describe)),
+            "{}: {lines:#?}",
+            c.names[0]
+        );
+    }
+}
+
+#[test]
 fn help_is_generated_from_the_keymap() {
     let mut app = sample_app(130, 50);
     app.update(Action::Help);
@@ -1173,4 +1190,24 @@ fn the_focused_pane_stands_out_without_colour_and_the_hints_name_it() {
             assert!(hints.contains("q quit"), "{w}: {hints}");
         }
     }
+}
+
+#[test]
+fn totals_are_on_screen_for_the_matches_and_the_diff() {
+    let mut app = sample_app(130, 40);
+    keys(&mut app, "/A7Q2K9");
+    enter(&mut app);
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("/A7Q2K9 2 matches Σ -800.00"), "{screen}");
+    keys(&mut app, "t2024-03-14 15:58");
+    enter(&mut app);
+    keys(&mut app, "ma");
+    keys(&mut app, "t2024-03-14 16:01");
+    enter(&mut app);
+    keys(&mut app, "mbdab");
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains("totals 2 events, net -800.00 — WITHDRAW 2: -800.00"),
+        "{screen}"
+    );
 }

@@ -6,6 +6,7 @@
 mod cursor;
 mod positions;
 pub mod timeline;
+pub mod totals;
 pub mod when;
 
 use std::collections::BTreeMap;
@@ -41,6 +42,8 @@ pub struct Search {
     pub query: String,
     /// Matching events, indexes in recorded order, ascending.
     pub events: Vec<u32>,
+    /// Their count and sum.
+    pub totals: totals::Totals,
     /// The same as positions in the current order, ascending.
     pub positions: Vec<u32>,
 }
@@ -53,6 +56,8 @@ pub struct State {
     pub filter: Option<Filter>,
     /// Positions (in the current order) that pass the filter, when there is one.
     pub visible: Option<Vec<u32>>,
+    /// The count and sum of the events the filter shows.
+    pub filter_totals: Option<totals::Totals>,
     pub search: Option<Search>,
     /// Each problem's position in the current order, sorted: `(position, problem index)`.
     pub problem_positions: Vec<(u32, u32)>,
@@ -77,6 +82,7 @@ impl State {
             order: Order::Time,
             filter: None,
             visible: None,
+            filter_totals: None,
             search: None,
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),

@@ -1,6 +1,7 @@
 //! What depends on the order of the events: the rows the filter shows, where the search's matches
 //! and the problems stand, and moving the cursor from one of them to the next.
 
+use super::totals::Totals;
 use super::{Order, Search, State};
 use crate::ledger::search::Query;
 use crate::tui::filter::Filter;
@@ -10,10 +11,12 @@ impl State {
     pub fn run_search(&mut self, text: &str) {
         self.search = Query::new(text).map(|q| {
             let events = self.ledger.search(&q);
+            let totals = Totals::of(&self.ledger, events.iter().map(|&i| i as usize));
             Search {
                 query: text.to_string(),
                 positions: Vec::new(),
                 events,
+                totals,
             }
         });
         self.refresh_search_positions();
@@ -163,6 +166,12 @@ impl State {
                 .filter(|&pos| plan.matches(self.ledger.event(self.event_at(pos))))
                 .map(|p| p as u32)
                 .collect()
+        });
+        self.filter_totals = self.visible.as_ref().map(|v| {
+            Totals::of(
+                &self.ledger,
+                v.iter().map(|&pos| self.event_at(pos as usize)),
+            )
         });
         self.refresh_search_positions();
         let mut positions: Vec<(u32, u32)> = (0..self.ledger.problems().len())

@@ -11,6 +11,7 @@ use super::{fit, fit_padded};
 use crate::ledger::diff::Diff;
 use crate::ledger::time::format_time_short;
 use crate::text::{group, visible};
+use crate::tui::state::totals::Totals;
 use crate::tui::state::{State, moment_label};
 use crate::tui::theme::Theme;
 
@@ -65,6 +66,11 @@ impl Widget for DiffView<'_> {
                 "events between the two moments"
             }),
         ])];
+        let totals = Totals::of(ledger, diff.events.iter().map(|&i| i as usize));
+        lines.push(Line::from(vec![
+            Span::styled("totals ", theme.muted()),
+            Span::raw(totals.summary(ledger)),
+        ]));
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             format!(

@@ -174,9 +174,14 @@ impl Widget for Events<'_> {
             let hidden = ledger.len() - state.listed();
             title.push(Span::styled(
                 format!(
-                    "· {} hidden by filter {} ",
+                    "· {} hidden by filter {} {} ",
                     group(hidden),
-                    fit(&filter.text, (area.width as usize / 3).max(12))
+                    fit(&filter.text, (area.width as usize / 3).max(12)),
+                    state
+                        .filter_totals
+                        .as_ref()
+                        .map(|t| t.net_text())
+                        .unwrap_or_default()
                 ),
                 theme.warning(),
             ));
@@ -184,10 +189,11 @@ impl Widget for Events<'_> {
         if let Some(search) = &state.search {
             title.push(Span::styled(
                 format!(
-                    "· /{} {} match{} ",
+                    "· /{} {} match{} {} ",
                     fit(&search.query, 24),
                     group(search.events.len()),
-                    if search.events.len() == 1 { "" } else { "es" }
+                    if search.events.len() == 1 { "" } else { "es" },
+                    search.totals.net_text()
                 ),
                 theme.key(),
             ));

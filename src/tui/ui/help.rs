@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::layout::centered;
+use crate::tui::commands::COMMANDS;
 use crate::tui::keymap::{BINDINGS, Context, keys_label};
 use crate::tui::theme::Theme;
 
@@ -28,6 +29,21 @@ pub fn help_lines(theme: Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::default());
     }
+    lines.push(Line::from(Span::styled(
+        "Commands (type : then one, Enter runs it)",
+        theme.header(),
+    )));
+    for c in COMMANDS {
+        let names: Vec<String> = c.names.iter().map(|n| format!(":{n}")).collect();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<18}", format!("{} {}", names.join("/"), c.takes)),
+                theme.key(),
+            ),
+            Span::raw(c.describe),
+        ]));
+    }
+    lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "While typing (a time, a search, a filter): Enter applies, Esc cancels, Backspace/Ctrl-u edit.",
         theme.muted(),

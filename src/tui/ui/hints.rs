@@ -40,6 +40,10 @@ impl Widget for Hints<'_> {
                     "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
                 ),
                 PromptKind::Search => (" /", "  any text of any field · Enter keeps · Esc cancels"),
+                PromptKind::Command => (
+                    " :",
+                    "  1497 · line N · seq N · account ID · time T · Tab completes · ↑ recalls",
+                ),
                 PromptKind::Export => (
                     " export to: ",
                     "  Enter writes the CSV, and the JSON beside it · Esc cancels",

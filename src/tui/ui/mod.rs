@@ -10,6 +10,7 @@ pub mod events;
 mod field_diff;
 mod header;
 mod help;
+pub use help::help_lines;
 mod hints;
 pub mod layout;
 mod line;

@@ -21,7 +21,7 @@ pub use diff::DiffView;
 pub use help::HelpView;
 pub use line::LineView;
 pub use main::{MainView, Pane};
-pub use prompt::{Pending, Prompt, PromptKind};
+pub use prompt::{Pending, Prompt, PromptEvent, PromptKind};
 pub use state_card::CardView;
 pub use statement::StatementView;
 

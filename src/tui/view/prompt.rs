@@ -18,6 +18,8 @@ pub enum PromptKind {
     Export,
     /// A condition for `w`.
     When,
+    /// A `:` command.
+    Command,
 }
 
 /// A line the user is typing.
@@ -28,6 +30,8 @@ pub struct Prompt {
     pub error: Option<String>,
     /// For a search: the search before this one, restored when the prompt is cancelled.
     pub saved_search: Option<Search>,
+    /// For a command: which line of the history is shown (`↑`/`↓`), counted from the newest.
+    pub history_at: Option<usize>,
 }
 
 /// What a key did to a prompt.
@@ -41,6 +45,11 @@ pub enum PromptEvent {
     Submit,
     /// Esc or Ctrl-c: close without acting.
     Cancel,
+    /// Tab: complete what is typed.
+    Complete,
+    /// `↑` / `↓`: an older / a newer line of the history.
+    Older,
+    Newer,
 }
 
 impl Prompt {
@@ -51,6 +60,7 @@ impl Prompt {
             input,
             error: None,
             saved_search: None,
+            history_at: None,
         }
     }
 
@@ -60,6 +70,9 @@ impl Prompt {
             KeyCode::Esc => PromptEvent::Cancel,
             KeyCode::Char('c') if ctrl => PromptEvent::Cancel,
             KeyCode::Enter => PromptEvent::Submit,
+            KeyCode::Tab => PromptEvent::Complete,
+            KeyCode::Up => PromptEvent::Older,
+            KeyCode::Down => PromptEvent::Newer,
             KeyCode::Char('u') if ctrl => {
                 self.input.clear();
                 self.error = None;

@@ -1,0 +1,159 @@
+//! The `:` command line, as data: each command's names, what it takes and what it does. The help
+//! lists them from this table; the app runs what [`parse`] reads.
+
+use crate::ledger::Ledger;
+
+/// One command of the `:` line.
+pub struct CommandSpec {
+    pub names: &'static [&'static str],
+    pub takes: &'static str,
+    pub describe: &'static str,
+}
+
+/// Every command, in the order the help lists them.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        names: &["line", "l"],
+        takes: "N",
+        describe: "go to the event on line N (`:1497` alone does the same)",
+    },
+    CommandSpec {
+        names: &["seq", "s"],
+        takes: "N",
+        describe: "go to the event of seq N",
+    },
+    CommandSpec {
+        names: &["account", "a"],
+        takes: "ID",
+        describe: "select an account (Tab completes) and go to its last event",
+    },
+    CommandSpec {
+        names: &["time", "t"],
+        takes: "TIME",
+        describe: "go to a time, as `t` takes it (2024-03-14 15:59, -15m…)",
+    },
+];
+
+/// What a command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Line(u64),
+    Seq(u64),
+    Account(String),
+    Time(String),
+}
+
+/// Reads a command line (without its `:`).
+pub fn parse(input: &str) -> Result<Command, String> {
+    let input = input.trim();
+    if let Ok(n) = input.parse::<u64>() {
+        return Ok(Command::Line(n));
+    }
+    let (name, rest) = input.split_once(' ').unwrap_or((input, ""));
+    let rest = rest.trim();
+    let spec = COMMANDS
+        .iter()
+        .find(|c| c.names.contains(&name))
+        .ok_or_else(|| {
+            let names: Vec<&str> = COMMANDS.iter().map(|c| c.names[0]).collect();
+            format!("`{name}` is not a command: {}", names.join(", "))
+        })?;
+    if rest.is_empty() {
+        return Err(format!(":{} takes {}", spec.names[0], spec.takes));
+    }
+    let number = || {
+        rest.parse::<u64>()
+            .map_err(|_| format!(":{} takes a number, not `{rest}`", spec.names[0]))
+    };
+    Ok(match spec.names[0] {
+        "line" => Command::Line(number()?),
+        "seq" => Command::Seq(number()?),
+        "account" => Command::Account(rest.to_string()),
+        _ => Command::Time(rest.to_string()),
+    })
+}
+
+/// The line completed by Tab: a command's name, or after `account ` the account ids that start
+/// with what is typed (the longest part they share; the whole id when only one does).
+pub fn complete(input: &str, ledger: &Ledger) -> Option<String> {
+    match input.split_once(' ') {
+        None => {
+            let names: Vec<&str> = COMMANDS
+                .iter()
+                .map(|c| c.names[0])
+                .filter(|n| n.starts_with(input))
+                .collect();
+            match names.as_slice() {
+                [one] => Some(format!("{one} ")),
+                _ => None,
+            }
+        }
+        Some((name, typed)) if COMMANDS[2].names.contains(&name) => {
+            let ids: Vec<&str> = ledger
+                .accounts_sorted()
+                .iter()
+                .map(|&a| ledger.account_name(a))
+                .filter(|id| id.starts_with(typed))
+                .collect();
+            let first = ids.first()?;
+            let mut common = first.len();
+            for id in &ids[1..] {
+                common = common.min(
+                    first
+                        .char_indices()
+                        .zip(id.chars())
+                        .find(|((_, a), b)| a != b)
+                        .map_or(first.len().min(id.len()), |((i, _), _)| i),
+                );
+            }
+            let done = &first[..common];
+            (done.len() > typed.len()).then(|| format!("{name} {done}"))
+        }
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LoadOptions, load_bytes};
+
+    #[test]
+    fn commands_are_read_from_their_names() {
+        assert_eq!(parse("1497"), Ok(Command::Line(1497)));
+        assert_eq!(parse(" line 12 "), Ok(Command::Line(12)));
+        assert_eq!(parse("l 12"), Ok(Command::Line(12)));
+        assert_eq!(parse("seq 7"), Ok(Command::Seq(7)));
+        assert_eq!(
+            parse("account cust-0417"),
+            Ok(Command::Account("cust-0417".into()))
+        );
+        assert_eq!(
+            parse("time 2024-03-14 15:59"),
+            Ok(Command::Time("2024-03-14 15:59".into()))
+        );
+        assert!(parse("seq x").unwrap_err().contains("takes a number"));
+        assert!(parse("seq").unwrap_err().contains("takes N"));
+        assert!(parse("jump 3").unwrap_err().contains("not a command"));
+    }
+
+    #[test]
+    fn tab_completes_commands_and_account_ids() {
+        let log = [
+            r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"1","timestamp":1}"#,
+            r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"1","timestamp":2}"#,
+            r#"{"accountId":"bob","type":"DEPOSIT","amount":"1","timestamp":3}"#,
+        ]
+        .join("\n");
+        let l = load_bytes("t", log.into_bytes(), &LoadOptions::default());
+        assert_eq!(complete("acc", &l).as_deref(), Some("account "));
+        assert_eq!(
+            complete("account c", &l).as_deref(),
+            Some("account cust-0417")
+        );
+        assert_eq!(complete("account cust-0417", &l), None, "two ids start so");
+        assert_eq!(complete("a b", &l).as_deref(), Some("a bob"));
+        assert_eq!(complete("account z", &l), None);
+        assert_eq!(complete("seq 1", &l), None);
+    }
+}
