@@ -1,6 +1,7 @@
 //! Near-duplicates: the same account, type and amount (and `to`, and the same value of every key
 //! the mapping file names) again within a short window, under a new id — the usual signature of a
-//! retried request recorded twice, which no repeated id gives away.
+//! retried request recorded twice, which no repeated id gives away. Both events must carry an id:
+//! in a log without ids, a repeated record is as likely a second real event.
 //!
 //! One pass over the events in time order keeps, for each (account, type, amount, `to`) seen
 //! within the window, its latest event; an event that finds one is a `possible-duplicate` of the
@@ -229,8 +230,8 @@ impl Ledger {
     }
 
     /// Whether event `b` repeats event `a` (recorded earlier in time order, within the window):
-    /// the same account, `to`, type and amount, not the same id (that is a `duplicate-id`), and
-    /// the same value of every key the mapping file names.
+    /// the same account, `to`, type and amount, both with an id and not the same one (that is a
+    /// `duplicate-id`), and the same value of every key the mapping file names.
     fn repeats(&self, a: u32, b: u32) -> bool {
         let (ea, eb) = (
             &self.records.events[a as usize],
@@ -243,11 +244,16 @@ impl Ledger {
         {
             return false;
         }
+        // Both carry an id, and not the same one: a log without ids gives no sign of a retry
+        // (a repeated record there is as likely a second real event).
         let (ha, hb) = (
             self.records.id_hashes[a as usize],
             self.records.id_hashes[b as usize],
         );
-        if ha != 0 && ha == hb && self.event_id(a as usize) == self.event_id(b as usize) {
+        if ha == 0
+            || hb == 0
+            || (ha == hb && self.event_id(a as usize) == self.event_id(b as usize))
+        {
             return false;
         }
         let keys = &self.types_map.duplicates().keys;
