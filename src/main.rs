@@ -77,6 +77,12 @@ fn main() -> ExitCode {
 /// Opens the explorer: the command line's options become the source layer's, and the explorer's
 /// refusals become failures worded as every other.
 fn explore(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions) -> Outcome {
+    if file == Some("-") {
+        return Err(Failure::usage(
+            "-: the explorer reads its keys from the terminal, so it cannot read the log from \
+             standard input: give a file, or pipe into a headless command (`rewind check -`)",
+        ));
+    }
     let load = cli::load_options(options)?;
     let source = cli::source_of(file, options)?;
     let expected = Expectation {

@@ -1,17 +1,18 @@
 //! `rewind append`: appends one sealed event; prints it and the new head digest.
 
-use std::path::Path;
-
 use clap::Args;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::output::{json_line, note, print_after};
-use super::{Failure, Outcome, SourceOptions, load_options, resolve_time, values};
+use super::{
+    Failure, Outcome, SourceOptions, load_options, open_failure, resolve_time, source_of, values,
+};
 use crate::ledger::Money;
 use crate::ledger::new_event::{Field, Invalid, NewEvent};
-use crate::ledger::store::{self, Appended, Expect, HeadProblem, StoreError};
+use crate::ledger::store::{self, HeadProblem, StoreError};
 use crate::ledger::time::UserTime;
+use crate::source::{AppendError, Appended, OpenError};
 
 #[derive(Args, Debug)]
 pub struct AppendArgs {
@@ -79,23 +80,24 @@ fn event(args: &AppendArgs) -> Result<NewEvent, Failure> {
 }
 
 pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
-    let db = super::pg_source(&args.file, options)?;
-    if let Some(db) = &db
-        && args.at.is_some()
-    {
-        return Err(super::database::time_given(db));
+    let source = source_of(Some(&args.file), options)?;
+    if source.stamps_times() && args.at.is_some() {
+        return Err(super::database::time_given(&source.name()));
     }
     let types = load_options(options)?.types;
     let event = event(&args)?;
-    if let Some(db) = db {
-        return super::database::append(&db, &event, args.expect_seq, args.json, &types);
-    }
-    let expect = Expect {
-        seq: args.expect_seq,
+    super::interruptible(&source);
+    let outcome = match source
+        .append(&event, args.expect_seq, &types)
+        .map_err(append_failure)?
+    {
+        Appended::Message(done) => {
+            return super::database::appended(&source.name(), &done, args.json);
+        }
+        Appended::Record(outcome) => outcome,
     };
-    let outcome = store::append(Path::new(&args.file), &event, expect, &types).map_err(failure)?;
     let (appended, line, record, head) = match &outcome {
-        Appended::New {
+        store::Appended::New {
             record,
             head,
             note: said,
@@ -106,7 +108,7 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
             }
             (true, None, record, head)
         }
-        Appended::Existing { record, line, head } => {
+        store::Appended::Existing { record, line, head } => {
             note(&format!(
                 "rewind: note: {}:{line}: this event (id {}) is already in the log; nothing was written",
                 args.file,
@@ -129,11 +131,11 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
         format!("{}\nhead {head}\n", crate::text::escape_control(record))
     };
     print_after(&text, || match &outcome {
-        Appended::New { .. } => format!(
+        store::Appended::New { .. } => format!(
             "{}: the record was appended as seq {} and is durable (head {head})",
             args.file, head.seq
         ),
-        Appended::Existing { line, .. } => format!(
+        store::Appended::Existing { line, .. } => format!(
             "{}:{line}: the event was already in the log, nothing was written (head {head})",
             args.file
         ),
@@ -141,7 +143,20 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
     Ok(0)
 }
 
-/// Every store error is exit 2: the append was not done (or not acknowledged).
+/// Every append error is exit 2: the append was not done (or not acknowledged); an interrupted
+/// one is exit 130.
+fn append_failure(e: AppendError) -> Failure {
+    match e {
+        AppendError::Invalid { invalid, .. } => Failure::usage(invalid_text(&invalid)),
+        AppendError::File(e) => failure(e),
+        AppendError::TimeGiven { name } => super::database::time_given(&name),
+        AppendError::OtherWriters { name } => super::database::other_writers(&name),
+        AppendError::ReadOnly { .. } => Failure::usage(e.to_string()),
+        AppendError::Db(e) => open_failure(OpenError::Pg(e)),
+    }
+}
+
+/// Every store error is exit 2: what was asked was not done (or not acknowledged).
 pub fn failure(e: StoreError) -> Failure {
     Failure::usage(store_text(&e))
 }

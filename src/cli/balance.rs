@@ -174,7 +174,12 @@ fn from_snapshot(
     asked: &mut Option<Moment>,
 ) -> Result<Option<Answer>, Failure> {
     // Snapshots sit next to a log file; a database has none.
-    if args.no_snapshot || crate::source::is_address(&args.file) {
+    // Nor does standard input, and a compressed file is read whole, never in place.
+    if args.no_snapshot
+        || crate::source::is_address(&args.file)
+        || args.file == "-"
+        || crate::source::Packing::of_file(Path::new(&args.file)) != crate::source::Packing::Plain
+    {
         return Ok(None);
     }
     let log = Path::new(&args.file);

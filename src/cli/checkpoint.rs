@@ -12,10 +12,13 @@ use serde::Serialize;
 use super::evidence::{
     read_signing_key, remember_log, remember_origin, require_sealed, write_new_file,
 };
-use super::{Failure, Outcome, SourceOptions, open_summary};
+use super::progress::load_reporting;
+use super::{Failure, Outcome, SourceOptions, load_options, source_of};
 use crate::ledger::checkpoint::{Checkpoint, SigningKey, valid_name};
 use crate::ledger::log_tree::LogTree;
-use crate::ledger::merkle::{Hash, Tree};
+use crate::ledger::merkle::Hash;
+use crate::ledger::{Depth, LoadOptions};
+use crate::source::{Source, SourceTree};
 use crate::text::escape_control;
 
 #[derive(Args, Debug)]
@@ -68,25 +71,31 @@ pub fn run(args: CheckpointArgs, options: &SourceOptions) -> Outcome {
     }
     // The tree: over the records of a sealed log file, or the rows of a database (each row's
     // canonical encoding, the bytes its digest chains).
-    if let Some(db) = super::pg_source(&args.file, options)? {
-        let leaves = crate::source::pg::digest::leaf_hashes(&db)
-            .map_err(|e| Failure::usage(e.to_string()))?;
-        let tree = Tree::from_leaf_hashes(leaves);
-        let leaf = |_: u64| unreachable!("every leaf is kept");
-        let root_at = |m: u64| tree.root_at(m, &leaf).ok();
-        let name = db.name().to_string();
-        return sign(
-            &args,
-            options,
-            &key,
-            &origin,
-            &name,
-            tree.size(),
-            tree.root(&leaf),
-            &root_at,
-        );
-    }
-    let ledger = open_summary(&args.file, options)?;
+    let source = source_of(Some(&args.file), options)?;
+    super::interruptible(&source);
+    let load = |source: &Source| {
+        let load = LoadOptions {
+            depth: Depth::Summary,
+            ..load_options(options)?
+        };
+        load_reporting(source, &load)
+    };
+    let ledger = match source.tree(load)? {
+        SourceTree::Rows { name, tree } => {
+            let root_at = |m: u64| tree.root_at(m).ok();
+            return sign(
+                &args,
+                options,
+                &key,
+                &origin,
+                &name,
+                tree.size(),
+                tree.root(),
+                &root_at,
+            );
+        }
+        SourceTree::Chain(ledger) => ledger,
+    };
     require_sealed(&ledger, "checkpoint")?;
     let name = escape_control(&args.file).into_owned();
     // A log must never sign two checkpoints that disagree: refuse when the log no longer holds

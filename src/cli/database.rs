@@ -1,22 +1,14 @@
-//! The database side of `verify` and `append`: what they do when their source is a postgres://
-//! URL. `verify` and `append` call these after [`super::pg_source`] found a database source.
+//! What `verify`, `checkpoint` and `append` say of a store whose rows carry no hash chain (a
+//! database): the digest of its rows, a checkpoint over them, a message written to a stream.
 
 use serde::Serialize;
 
 use super::output::{json_line, note, print, print_after};
 use super::{Failure, Outcome};
-use crate::ledger::TypeMap;
-use crate::ledger::chain::{ExpectedDigest, to_hex};
-use crate::ledger::new_event::NewEvent;
-use crate::source::pg::append::{self, AppendError, Target};
-use crate::source::pg::digest::{self, Check};
-use crate::source::pg::{Layout, PgError, PgSource};
-
-/// Every error is exit 2: what was asked was not done (a refused append wrote nothing); an
-/// interrupted one is exit 130.
-fn failure(e: PgError) -> Failure {
-    super::db_failure(e)
-}
+use crate::ledger::chain::to_hex;
+use crate::ledger::checkpoint::{SignedCheckpoint, VerifierKey};
+use crate::source::Message;
+use crate::source::rows::{Check, RowDigest, RowTree};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,17 +21,9 @@ struct VerifyReport<'a> {
 }
 
 /// `rewind verify URL [--expect DIGEST]`: prints the digest of the rows (`SEQ:HASH`); with
-/// `--expect`, exit 1 unless the rows up to the kept digest's position are unchanged.
-pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
-    let expected: Option<ExpectedDigest> = match expect {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|e: String| Failure::usage(format!("--expect: {e}")))?,
-        ),
-        None => None,
-    };
-    super::interruptible(db);
-    let report = digest::digest(db, expected.as_ref()).map_err(failure)?;
+/// `--expect` (its text as given, `expect`), exit 1 unless the rows up to the kept digest's
+/// position are unchanged.
+pub fn verify(name: &str, report: &RowDigest, expect: Option<&str>, json: bool) -> Outcome {
     let verdict = report.check.map(|c| match c {
         Check::Matches { seq } => Ok(format!("the rows up to seq {seq} are unchanged")),
         Check::Differs { seq, found } => Err(format!(
@@ -63,7 +47,7 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
     });
     if json {
         let out = VerifyReport {
-            source: db.name(),
+            source: name,
             rows: report.rows,
             digest: report.head_text(),
             expected: expect.map(str::to_string),
@@ -76,58 +60,27 @@ pub fn verify(db: &PgSource, expect: Option<&str>, json: bool) -> Outcome {
     match verdict {
         None => {
             note(&format!(
-                "rewind: {}: {} rows, unsealed (the database does not chain its rows): keep this \
-                 digest and check it later with --expect",
-                db.name(),
+                "rewind: {name}: {} rows, unsealed (the database does not chain its rows): keep \
+                 this digest and check it later with --expect",
                 report.rows
             ));
             Ok(0)
         }
         Some(Ok(text)) => {
-            note(&format!("rewind: {}: {text}", db.name()));
+            note(&format!("rewind: {name}: {text}"));
             Ok(0)
         }
         Some(Err(message)) if json => {
-            note(&format!("rewind: {}: {message}", db.name()));
+            note(&format!("rewind: {name}: {message}"));
             Ok(1)
         }
-        Some(Err(message)) => Err(Failure::found(format!("{}: {message}", db.name()))),
+        Some(Err(message)) => Err(Failure::found(format!("{name}: {message}"))),
     }
 }
 
-/// `rewind append URL --preset message-db …`: one message through `write_message`.
-/// `--expect-seq N` is the number of messages the account's stream must hold, which Message DB
-/// checks as the expected version `N - 1` (0 is a new stream, as 0 is an empty log). Prints the
-/// message as it now reads. The event is held to the rules of a file's append.
-pub fn append(
-    db: &PgSource,
-    event: &NewEvent,
-    expect_seq: Option<u64>,
-    json: bool,
-    types: &TypeMap,
-) -> Outcome {
-    if db.layout != Layout::MessageDb {
-        return Err(Failure::usage(format!(
-            "{}: appending is for --preset message-db (the store's write_message); other stores \
-             are written by their own applications",
-            db.name()
-        )));
-    }
-    if event.at.is_some() {
-        return Err(time_given(db));
-    }
-    let target = Target {
-        expected_version: expect_seq.map(|n| n as i64 - 1),
-        category: None,
-    };
-    super::interruptible(db);
-    let done = append::append(db, event, &target, types).map_err(|e| match e {
-        AppendError::Invalid { invalid, .. } => {
-            Failure::usage(super::append::invalid_text(&invalid))
-        }
-        AppendError::TimeGiven { .. } => time_given(db),
-        AppendError::Db(e) => failure(e),
-    })?;
+/// `rewind append URL --preset message-db …`: prints the message written (through
+/// `write_message`) as it now reads.
+pub fn appended(name: &str, done: &Message, json: bool) -> Outcome {
     // Written by hand: the amount's digits must not pass through a float.
     let quote = crate::text::json_string;
     let record = format!(
@@ -136,8 +89,8 @@ pub fn append(
         quote(&done.id),
         quote(&done.stream),
         done.position,
-        quote(&event.kind),
-        append::data(event)
+        quote(&done.kind),
+        done.data
     );
     let text = if json {
         format!(
@@ -149,16 +102,12 @@ pub fn append(
     };
     print_after(&text, || {
         format!(
-            "{}: the message was written at seq {} (stream {}, position {})",
-            db.name(),
-            done.global_position,
-            done.stream,
-            done.position
+            "{name}: the message was written at seq {} (stream {}, position {})",
+            done.global_position, done.stream, done.position
         )
     })?;
     note(&format!(
-        "rewind: {}: appended at seq {}; stream {} now holds {} message{}",
-        db.name(),
+        "rewind: {name}: appended at seq {}; stream {} now holds {} message{}",
         done.global_position,
         done.stream,
         done.position + 1,
@@ -168,11 +117,18 @@ pub fn append(
 }
 
 /// `--at` on a database that stamps its own times.
-pub fn time_given(db: &PgSource) -> Failure {
+pub fn time_given(name: &str) -> Failure {
     Failure::usage(format!(
-        "{}: --at cannot be used here: Message DB stamps each message with the time it is \
-         written",
-        db.name()
+        "{name}: --at cannot be used here: Message DB stamps each message with the time it is \
+         written"
+    ))
+}
+
+/// Appending to a store written by its own applications.
+pub fn other_writers(name: &str) -> Failure {
+    Failure::usage(format!(
+        "{name}: appending is for --preset message-db (the store's write_message); other stores \
+         are written by their own applications"
     ))
 }
 
@@ -190,19 +146,16 @@ struct CheckpointReport<'a> {
 /// `rewind verify URL --expect CP`: the rows' first `size` leaves (each row's canonical encoding)
 /// must be the tree the checkpoint signs (and, with keys, signed by one of them).
 pub fn verify_checkpoint(
-    db: &PgSource,
-    cp: &crate::ledger::checkpoint::SignedCheckpoint,
-    keys: &[crate::ledger::checkpoint::VerifierKey],
+    name: &str,
+    tree: &RowTree,
+    cp: &SignedCheckpoint,
+    keys: &[VerifierKey],
     origin: Option<&str>,
     json: bool,
 ) -> Outcome {
-    use crate::ledger::merkle::Tree;
     use crate::text::group;
     let c = &cp.checkpoint;
-    let leaves = digest::leaf_hashes(db).map_err(failure)?;
-    let rows = leaves.len() as u64;
-    let tree = Tree::from_leaf_hashes(leaves);
-    let leaf = |_: u64| unreachable!("every leaf is kept");
+    let rows = tree.size();
     let signed = match (keys.is_empty(), cp.verify(keys)) {
         (true, _) => Ok(" (its signature was not checked: give --key VERIFIER)".to_string()),
         (false, Ok(by)) => Ok(format!(" (signed by `{}`)", by.join("` and `"))),
@@ -220,7 +173,7 @@ pub fn verify_checkpoint(
             group(rows),
             group(c.size)
         )),
-        Ok(_) if tree.root_at(c.size, &leaf).ok() != Some(c.root) => Err(format!(
+        Ok(_) if tree.root_at(c.size).ok() != Some(c.root) => Err(format!(
             "the first {} rows are not the tree the checkpoint signed: a row up to there was \
              changed, removed or inserted",
             group(c.size)
@@ -233,7 +186,7 @@ pub fn verify_checkpoint(
     let what = format!("checkpoint of `{}` at {} records", c.origin, group(c.size));
     if json {
         let out = CheckpointReport {
-            source: db.name(),
+            source: name,
             rows,
             origin: &c.origin,
             size: c.size,
@@ -245,11 +198,8 @@ pub fn verify_checkpoint(
         print(&json_line(&out))?;
     } else {
         match &verdict {
-            Ok(r) => print(&format!("{}: expected {what} holds: {r}\n", db.name()))?,
-            Err(r) => print(&format!(
-                "{}: expected {what} DOES NOT HOLD: {r}\n",
-                db.name()
-            ))?,
+            Ok(r) => print(&format!("{name}: expected {what} holds: {r}\n"))?,
+            Err(r) => print(&format!("{name}: expected {what} DOES NOT HOLD: {r}\n"))?,
         }
     }
     Ok(if verdict.is_ok() { 0 } else { 1 })

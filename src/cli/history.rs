@@ -5,7 +5,7 @@ use super::{
     Failure, Outcome, SourceOptions, find_account, note_problems, open, resolve_time, values,
 };
 pub use crate::ledger::statement::{
-    StatementRow, statement, statement_json, statement_row, write_csv,
+    StatementRow, statement, statement_json, statement_row, statement_totals, write_csv,
 };
 use crate::ledger::time::{UserTime, format_time};
 use clap::Args;
@@ -29,6 +29,9 @@ pub struct HistoryArgs {
     /// Print CSV.
     #[arg(long)]
     pub csv: bool,
+    /// After the rows, their count and the sum of their changes, per type (JSON always has them).
+    #[arg(long, conflicts_with_all = ["json", "csv"])]
+    pub totals: bool,
 }
 
 pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
@@ -65,7 +68,12 @@ pub fn run(args: HistoryArgs, options: &SourceOptions) -> Outcome {
         write_csv(&mut csv, &rows).map_err(|e| Failure::usage(format!("writing CSV: {e}")))?;
         print(&String::from_utf8(csv).expect("CSV of strings"))?;
     } else {
-        print(&render_text(&rows))?;
+        let mut text = render_text(&rows);
+        if args.totals {
+            text.push('\n');
+            text.push_str(&super::diff::totals_text(&statement_totals(&rows)));
+        }
+        print(&text)?;
     }
     note_problems(&ledger);
     Ok(0)
@@ -78,6 +86,7 @@ fn render_text(rows: &[StatementRow]) -> String {
         ("TYPE", Align::Left),
         ("AMOUNT", Align::Right),
         ("BALANCE", Align::Right),
+        ("FLAGS", Align::Left),
         ("", Align::Left),
     ]);
     for r in rows {
@@ -87,6 +96,7 @@ fn render_text(rows: &[StatementRow]) -> String {
             r.kind.clone(),
             r.amount.signed_string(),
             r.balance.to_string(),
+            r.problems.join(","),
             r.counterparty
                 .as_ref()
                 .map(|c| format!("↔ {c}"))

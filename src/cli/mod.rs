@@ -8,6 +8,7 @@ mod check;
 mod checkpoint;
 mod completions;
 pub mod database;
+mod diff;
 pub mod evidence;
 mod generate;
 pub mod history;
@@ -32,7 +33,7 @@ use output::note;
 
 use crate::ledger::time::UserTime;
 use crate::ledger::{Depth, Ledger, LoadOptions, Millis};
-use crate::source::pg::{self, Layout, PgSource, PgUrl, Stop};
+use crate::source::pg::{Layout, PgSource};
 use crate::source::{self, OpenError, Remember, Source};
 
 pub use crate::source::{SAMPLE, SAMPLE_NAME};
@@ -77,6 +78,9 @@ pub enum Command {
     Balance(balance::BalanceArgs),
     /// One account's statement: seq, time, type, signed amount, balance after.
     History(history::HistoryArgs),
+    /// What changed between two moments: each account's balance before and after, the events
+    /// between, and their totals per type.
+    Diff(diff::DiffArgs),
     /// Every problem in the log, with line numbers (exit 1 when there is any).
     Check(check::CheckArgs),
     /// Appends one sealed event; prints it and the new head digest.
@@ -190,6 +194,13 @@ impl Failure {
     }
 }
 
+/// A source that could not be read is the command's failure ([`open_failure`]).
+impl From<OpenError> for Failure {
+    fn from(e: OpenError) -> Failure {
+        open_failure(e)
+    }
+}
+
 /// The outcome of a command: `Ok(code)` after printing its answer, or a failure to report.
 pub type Outcome = Result<u8, Failure>;
 
@@ -198,19 +209,26 @@ pub fn run(command: Command, options: &SourceOptions) -> Outcome {
     match command {
         Command::Balance(args) => balance::run(args, options),
         Command::History(args) => history::run(args, options),
+        Command::Diff(args) => diff::run(args, options),
         Command::Check(args) => check::run(args, options),
-        Command::Append(args) => append::run(args, options),
+        Command::Append(args) => {
+            written_in_place(&args.file, "append")?;
+            append::run(args, options)
+        }
         Command::Repair(args) => {
             files_only(&args.file, "repair")?;
+            written_in_place(&args.file, "repair")?;
             repair::run(args, options)
         }
         Command::Verify(args) => verify::run(args, options),
         Command::Seal(args) => {
             files_only(&args.input, "seal")?;
+            written_in_place(&args.input, "seal")?;
             seal::run(args, options)
         }
         Command::Snapshot(args) => {
             files_only(&args.file, "snapshot")?;
+            written_in_place(&args.file, "snapshot")?;
             snapshot::run(args, options)
         }
         Command::Generate(args) => generate::run(args),
@@ -237,6 +255,25 @@ fn files_only(source: &str, command: &str) -> Result<(), Failure> {
         return Err(Failure::usage(format!(
             "{url}: `rewind {command}` works on log files; a database keeps its own history \
              (`rewind verify` gives its digest)"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses standard input and a compressed file for a command that writes to the log or beside
+/// it: such a log is read whole into memory, and is read only.
+fn written_in_place(source: &str, command: &str) -> Result<(), Failure> {
+    if source == "-" {
+        return Err(Failure::usage(format!(
+            "-: `rewind {command}` works on a log file; standard input is read only"
+        )));
+    }
+    let packing = source::Packing::of_file(std::path::Path::new(source));
+    if packing != source::Packing::Plain {
+        return Err(Failure::usage(format!(
+            "{source}: {} data: `rewind {command}` works on a plain log file; a compressed log is \
+             read only (decompress it first)",
+            packing.name()
         )));
     }
     Ok(())
@@ -292,6 +329,9 @@ pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, F
     let Some(arg) = arg else {
         return Ok(Source::Sample);
     };
+    if arg == "-" {
+        return Ok(Source::Stdin);
+    }
     Ok(match pg_source(arg, options)? {
         Some(db) => Source::Pg(Box::new(db)),
         None => Source::File(PathBuf::from(arg)),
@@ -312,8 +352,8 @@ pub fn open_failure(e: OpenError) -> Failure {
 }
 
 /// The PostgreSQL source a URL and the options name; `Ok(None)` when `source` is not a URL.
-pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSource>, Failure> {
-    if !pg::is_url(source) {
+fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSource>, Failure> {
+    if !source::is_address(source) {
         if options.preset.is_some() || options.table.is_some() || options.query.is_some() {
             return Err(Failure::usage(format!(
                 "{source}: --preset, --table and --query are for postgres:// URLs"
@@ -321,8 +361,7 @@ pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSourc
         }
         return Ok(None);
     }
-    let url = PgUrl::parse(source).map_err(|e| Failure::usage(e.to_string()))?;
-    let shown = url.display();
+    let shown = source::shown_address(source).map_err(|e| Failure::usage(e.to_string()))?;
     let layout = match (options.preset, &options.table, &options.query) {
         (Some(Preset::MessageDb), None, None) => Layout::MessageDb,
         (Some(Preset::MessageDb), Some(_), _) => {
@@ -352,22 +391,18 @@ pub fn pg_source(source: &str, options: &SourceOptions) -> Result<Option<PgSourc
             )));
         }
     };
-    Ok(Some(PgSource {
-        url,
-        layout,
-        stop: Stop::default(),
-    }))
+    PgSource::new(source, layout)
+        .map(Some)
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
-/// Makes Ctrl-C stop the database's waits (its query is cancelled on the server), for a command
-/// on the command line; a second Ctrl-C ends the process at once.
-pub fn interruptible(db: &PgSource) {
-    progress::watch_interrupts(db.stop.flag());
-}
-
-/// A database error as the command's failure: exit 130 when it was interrupted, else 2.
-pub fn db_failure(e: pg::PgError) -> Failure {
-    open_failure(OpenError::Pg(e))
+/// Makes Ctrl-C stop the source's waits (a database's query is cancelled on the server), for a
+/// command on the command line; a second Ctrl-C ends the process at once. (A file's read is
+/// stopped by [`progress::load_reporting`].)
+pub fn interruptible(source: &Source) {
+    if let Some(flag) = source.stop_flag() {
+        progress::watch_interrupts(flag);
+    }
 }
 
 /// Opens a source: a file path, a postgres:// URL, or the bundled sample when `source` is `None`.

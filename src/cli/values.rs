@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::ledger::Money;
 use crate::ledger::money::MoneyError;
 use crate::ledger::time::{TimeError, UserTime};
-use crate::source::pg::{self, PgUrl};
+use crate::source;
 
 /// Why the value of a flag cannot be read; worded with the flag's name by [`ValueError::for_flag`].
 #[derive(Debug, thiserror::Error)]
@@ -35,11 +35,11 @@ impl ValueError {
 /// (An error shortens a long value, and a shortened URL is one the masking of the whole message
 /// no longer finds.) A URL is never a time or an amount, so it is refused the same either way.
 fn shown(text: &str) -> Cow<'_, str> {
-    if !pg::is_url(text.trim_start()) {
+    if !source::is_address(text.trim_start()) {
         return Cow::Borrowed(text);
     }
-    match PgUrl::parse(text.trim()) {
-        Ok(url) => Cow::Owned(url.to_string()),
+    match source::shown_address(text.trim()) {
+        Ok(url) => Cow::Owned(url),
         Err(_) => Cow::Borrowed("postgres://…"),
     }
 }

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::output::{json_line, print};
-use super::{Failure, Outcome, SourceOptions, open};
+use super::progress::load_reporting;
+use super::{Failure, Outcome, SourceOptions, load_options, source_of};
 use crate::ledger::Ledger;
 use crate::ledger::chain::ExpectedDigest;
 use crate::ledger::checkpoint::{SignedCheckpoint, VerifierKey};
@@ -13,6 +14,7 @@ use crate::ledger::snapshot;
 pub use crate::ledger::verify::{
     Break, ExpectOutcome, RememberedOutcome, Report, record_digest, verify,
 };
+use crate::source::{Source, SourceTree, VerifyReport};
 use crate::text::{escape_control, group};
 use clap::Args;
 
@@ -163,36 +165,54 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
         .iter()
         .map(|k| super::evidence::read_verifier_key(k))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(db) = super::pg_source(&args.file, options)? {
-        if let Some(Expected::Checkpoint(cp)) = &expected {
-            return super::database::verify_checkpoint(
-                &db,
-                cp,
-                &keys,
-                args.origin.as_deref(),
-                args.json,
-            );
-        }
-        return super::database::verify(&db, args.expect.as_deref(), args.json);
-    }
-    let ledger = open(Some(&args.file), options)?;
-    let digest = match &expected {
-        Some(Expected::Digest(d)) => Some(d),
-        _ => None,
+    let source = source_of(Some(&args.file), options)?;
+    let load = |source: &Source| load_reporting(source, &load_options(options)?);
+    super::interruptible(&source);
+    let (ledger, mut report) = match &expected {
+        Some(Expected::Checkpoint(cp)) => match source.tree(load)? {
+            SourceTree::Rows { name, tree } => {
+                return super::database::verify_checkpoint(
+                    &name,
+                    &tree,
+                    cp,
+                    &keys,
+                    args.origin.as_deref(),
+                    args.json,
+                );
+            }
+            SourceTree::Chain(ledger) => {
+                let mut report = verify(&ledger, None);
+                report.expect = Some(check_checkpoint(
+                    &ledger,
+                    &report,
+                    cp,
+                    &keys,
+                    args.origin.as_deref(),
+                    options,
+                ));
+                (ledger, report)
+            }
+        },
+        Some(Expected::Digest(d)) => match source.verify(Some(d), load)? {
+            VerifyReport::Rows { name, digest } => {
+                return super::database::verify(&name, &digest, args.expect.as_deref(), args.json);
+            }
+            VerifyReport::Chain { ledger, report } => (ledger, report),
+        },
+        None => match source.verify(None, load)? {
+            VerifyReport::Rows { name, digest } => {
+                return super::database::verify(&name, &digest, None, args.json);
+            }
+            VerifyReport::Chain { ledger, report } => (ledger, report),
+        },
     };
-    let mut report = verify(&ledger, digest);
-    if let Some(Expected::Checkpoint(cp)) = &expected {
-        report.expect = Some(check_checkpoint(
-            &ledger,
-            &report,
-            cp,
-            &keys,
-            args.origin.as_deref(),
-            options,
-        ));
+    // Standard input has no snapshots beside it, and no name to remember its head by.
+    let stdin = args.file == "-";
+    if !stdin {
+        report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
     }
-    report.snapshots = snapshot::audit(Path::new(&args.file), &ledger);
     if report.intact()
+        && !stdin
         && let Some(check) = super::evidence::remember_log(options, &args.file, &ledger)
     {
         report.remembered = Some(RememberedOutcome::of(&check, check.finding()));

@@ -1,5 +1,10 @@
-//! What changed between two moments: every account whose balance differs, and the events between.
+//! What changed between two moments: every account whose balance differs, and the events between,
+//! with their totals; the rows the command line prints and the explorer exports.
 
+use serde::Serialize;
+
+use super::cells::{Cell, csv_header, csv_row};
+use super::time::format_time;
 use super::{AccountId, Ledger, Moment, Money};
 
 /// A named moment: a mark (`a`…`z`) or the cursor (`.`).
@@ -96,6 +101,169 @@ impl Diff {
     pub fn changed(&self) -> usize {
         self.rows.iter().filter(|r| !r.delta.is_zero()).count()
     }
+}
+
+impl Diff {
+    /// Only what touches `account`: its row, and the events on it (either side of a transfer).
+    pub fn only(mut self, ledger: &Ledger, account: AccountId) -> Diff {
+        self.rows.retain(|r| r.account == account);
+        self.events.retain(|&i| {
+            let e = ledger.event(i as usize);
+            e.account == account || ledger.transfer_to(e) == Some(account)
+        });
+        self
+    }
+}
+
+/// The count and the sum of the amounts of some events, of one type or of all.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Total {
+    /// The type, as the log spells it (`None` for all types together).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub count: usize,
+    /// The sum of the amounts; `None` when it leaves the range of exact decimals.
+    pub sum: Option<Money>,
+}
+
+/// Totals per type, in the order types are first met, then the total of all.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub by_type: Vec<Total>,
+    pub all: Total,
+}
+
+impl Totals {
+    /// Adds up `(type, amount)` pairs: each counts once, an absent amount adds nothing.
+    pub fn of<'a>(items: impl IntoIterator<Item = (&'a str, Option<Money>)>) -> Totals {
+        let add = |t: &mut Total, amount: Option<Money>| {
+            t.count += 1;
+            if let Some(a) = amount {
+                t.sum = t.sum.and_then(|s| s.checked_add(a));
+            }
+        };
+        let fresh = |kind: Option<String>| Total {
+            kind,
+            count: 0,
+            sum: Some(Money::ZERO),
+        };
+        let mut by_type: Vec<Total> = Vec::new();
+        let mut all = fresh(None);
+        for (kind, amount) in items {
+            let k = match by_type.iter().position(|t| t.kind.as_deref() == Some(kind)) {
+                Some(k) => k,
+                None => {
+                    by_type.push(fresh(Some(kind.to_string())));
+                    by_type.len() - 1
+                }
+            };
+            add(&mut by_type[k], amount);
+            add(&mut all, amount);
+        }
+        Totals { by_type, all }
+    }
+}
+
+/// The sum of the balances of `accounts` (every account when `None`) as of a moment; `None` when
+/// it leaves the range of exact decimals.
+pub fn ledger_total(ledger: &Ledger, account: Option<AccountId>, moment: Moment) -> Option<Money> {
+    let one = [account.unwrap_or_default()];
+    let accounts: &[AccountId] = match account {
+        Some(_) => &one,
+        None => ledger.accounts_sorted(),
+    };
+    accounts.iter().try_fold(Money::ZERO, |sum, &a| {
+        sum.checked_add(ledger.account_at(a, moment).balance)
+    })
+}
+
+/// One event between two moments.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRow {
+    pub seq: u64,
+    pub line: u64,
+    pub timestamp: String,
+    pub event_id: Option<String>,
+    pub account_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The amount as written (absent when the event has none).
+    pub amount: Option<Money>,
+    pub to: Option<String>,
+    /// The account's balance right after the event.
+    pub balance: Option<Money>,
+    /// The kinds of the event's problems, none for most rows.
+    pub problems: Vec<&'static str>,
+}
+
+/// The rows of events (indexes in recorded order).
+pub fn event_rows(ledger: &Ledger, events: &[u32]) -> Vec<EventRow> {
+    events
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            let e = ledger.event(i);
+            EventRow {
+                seq: ledger.seq_of(i),
+                line: e.line,
+                timestamp: format_time(e.ts),
+                event_id: ledger.event_id(i),
+                account_id: ledger.account_name(e.account).to_string(),
+                kind: ledger.type_name(e.kind).to_string(),
+                amount: e.has_amount().then_some(e.amount),
+                to: e.to_account().map(|t| ledger.account_name(t).to_string()),
+                balance: ledger.balance_after(i, e.account),
+                problems: ledger.problem_names(i),
+            }
+        })
+        .collect()
+}
+
+/// The totals of event rows: per type, the count and the sum of the amounts as written.
+pub fn event_totals(rows: &[EventRow]) -> Totals {
+    Totals::of(rows.iter().map(|r| (r.kind.as_str(), r.amount)))
+}
+
+/// Writes event rows as CSV with a header line.
+pub fn write_events_csv<W: std::io::Write>(out: W, rows: &[EventRow]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    csv_header(
+        &mut w,
+        &[
+            "seq",
+            "line",
+            "timestamp",
+            "eventId",
+            "accountId",
+            "type",
+            "amount",
+            "to",
+            "balance",
+            "problems",
+        ],
+    )?;
+    for r in rows {
+        csv_row(
+            &mut w,
+            &[
+                Cell::Plain(r.seq.to_string()),
+                Cell::Plain(r.line.to_string()),
+                Cell::Plain(r.timestamp.clone()),
+                Cell::Text(r.event_id.as_deref().unwrap_or_default()),
+                Cell::Text(&r.account_id),
+                Cell::Text(&r.kind),
+                Cell::Plain(r.amount.map(|a| a.to_string()).unwrap_or_default()),
+                Cell::Text(r.to.as_deref().unwrap_or_default()),
+                Cell::Plain(r.balance.map(|b| b.to_string()).unwrap_or_default()),
+                Cell::Text(&r.problems.join(",")),
+            ],
+        )?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -297,3 +297,31 @@ impl Problem {
         (self.line, self.at, self.kind)
     }
 }
+
+impl super::Ledger {
+    /// The kinds of the problems about event `i` (an index in recorded order), in the order they
+    /// are listed; none for most events, found by the line they are on.
+    pub fn problem_kinds(&self, i: usize) -> Vec<ProblemKind> {
+        let e = self.event(i);
+        if e.flags & super::event::flags::PROBLEM == 0 {
+            return Vec::new();
+        }
+        let problems = self.problems();
+        let start = problems.partition_point(|p| p.line < e.line);
+        problems[start..]
+            .iter()
+            .take_while(|p| p.line == e.line)
+            .filter(|p| p.event() == Some(i as u32))
+            .map(|p| p.kind)
+            .collect()
+    }
+
+    /// The names of [`problem_kinds`](Self::problem_kinds), as rows of statements and exports
+    /// carry them.
+    pub fn problem_names(&self, i: usize) -> Vec<&'static str> {
+        self.problem_kinds(i)
+            .into_iter()
+            .map(ProblemKind::name)
+            .collect()
+    }
+}

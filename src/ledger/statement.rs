@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::cells::{Cell, csv_header, csv_row};
+use super::diff::Totals;
 use super::time::format_time;
 use super::{AccountId, Ledger, Millis, Money, Posting};
 
@@ -23,6 +24,8 @@ pub struct StatementRow {
     pub balance: Money,
     /// The other account of a transfer.
     pub counterparty: Option<String>,
+    /// The kinds of the event's problems (`overdraft`, `out-of-order`, …), none for most rows.
+    pub problems: Vec<&'static str>,
 }
 
 /// The statement of `account`: every event touching it with `from <= time <= to`, in time order,
@@ -64,6 +67,7 @@ pub fn statement_row(ledger: &Ledger, account: AccountId, posting: &Posting) -> 
         counterparty: other
             .filter(|o| *o != account)
             .map(|o| ledger.account_name(o).to_string()),
+        problems: ledger.problem_names(i),
     }
 }
 
@@ -74,6 +78,14 @@ struct Report<'a> {
     from: Option<String>,
     to: Option<String>,
     rows: &'a [StatementRow],
+    /// Per type, the count of the rows and the sum of their signed changes; then all of them.
+    totals: Totals,
+}
+
+/// The totals of statement rows: per type, the count and the sum of the signed changes (the sum
+/// of all of them is the change of the balance over the rows).
+pub fn statement_totals(rows: &[StatementRow]) -> Totals {
+    Totals::of(rows.iter().map(|r| (r.kind.as_str(), Some(r.amount))))
 }
 
 /// The JSON `rewind history --json` prints: the account, the window and the rows.
@@ -88,6 +100,7 @@ pub fn statement_json(
         from: from.map(format_time),
         to: to.map(format_time),
         rows,
+        totals: statement_totals(rows),
     };
     crate::text::to_json(&report)
 }
@@ -106,6 +119,7 @@ pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Resul
             "amount",
             "balance",
             "counterparty",
+            "problems",
         ],
     )?;
     for r in rows {
@@ -120,6 +134,7 @@ pub fn write_csv<W: std::io::Write>(out: W, rows: &[StatementRow]) -> csv::Resul
                 Cell::Plain(r.amount.to_string()),
                 Cell::Plain(r.balance.to_string()),
                 Cell::Text(r.counterparty.as_deref().unwrap_or_default()),
+                Cell::Text(&r.problems.join(",")),
             ],
         )?;
     }

@@ -3,25 +3,51 @@
 //!
 //! [`Source`] is an enum, not a trait: there are few stores, each is one folder here ([`file`],
 //! [`pg`]), and a front-end asks a source what it can do ([`Source::load`], [`Source::follow`],
-//! [`Source::log_file`] for snapshots and the other file-only work) instead of matching on its
-//! kind. A new store is a new variant and a new folder; the command line and the explorer only
-//! name it (its flags, its address).
-//!
-//! Appending is not behind [`Source`] yet: [`crate::ledger::store`] appends to a file and
-//! [`pg::append`] writes a message to Message DB.
+//! [`Source::append`], [`Source::verify`], [`Source::tree`], [`Source::log_file`] for snapshots
+//! and the other file-only work) instead of matching on its kind. A new store is a new variant
+//! and a new folder; the command line and the explorer only name it (its flags, its address).
+//! What a store whose rows carry no hash chain shows instead is in [`rows`].
 
+pub mod append;
 pub mod evidence;
 pub mod file;
 pub mod pg;
+pub mod rows;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::ledger::event::TypeMapError;
 pub use crate::ledger::follow::{FollowEvent, Follower};
 use crate::ledger::remembered::{self, StateFile};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, TypeMap, load_bytes};
+pub use append::{AppendError, Appended, Message};
+pub use file::packed::Packing;
 use pg::{PgError, PgErrorKind, PgSource};
+pub use verify::{SourceTree, VerifyReport};
+
+/// Whether the path is a pipe (or any file that is not regular, nor a folder): read whole.
+fn is_pipe(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Loads bytes read whole (standard input, a pipe, a compressed file), decompressed first.
+fn load_unpacked(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+) -> Result<(Ledger, Packing), OpenError> {
+    let packing = Packing::of(&bytes);
+    let (bytes, packing) = file::packed::unpack(bytes).map_err(|error| OpenError::Packed {
+        name: name.to_string(),
+        packing: packing.name(),
+        error,
+    })?;
+    Ok((load_bytes(name, bytes, options), packing))
+}
 
 /// The name the bundled sample log carries.
 pub const SAMPLE_NAME: &str = "sample.jsonl (bundled)";
@@ -37,7 +63,12 @@ pub enum Source {
     Sample,
     /// A PostgreSQL event store (boxed: it is much larger than a path).
     Pg(Box<PgSource>),
+    /// Standard input (`-` on the command line), read to its end; read only.
+    Stdin,
 }
+
+/// The name a log read from standard input carries.
+pub const STDIN_NAME: &str = "(standard input)";
 
 /// How to read a source, and where to remember what was seen of it.
 #[derive(Clone, Debug, Default)]
@@ -107,6 +138,16 @@ pub enum OpenError {
     /// The read ended without an answer.
     #[error("{name}: the load failed unexpectedly")]
     Failed { name: String },
+    /// Not one line of the file is an event: it is some other kind of file.
+    #[error("{name}: not a JSON Lines log ({why})")]
+    NotALog { name: String, why: String },
+    /// Compressed data that cannot be decompressed.
+    #[error("{name}: the {packing} data cannot be read: {error}")]
+    Packed {
+        name: String,
+        packing: &'static str,
+        error: std::io::Error,
+    },
 }
 
 impl OpenError {
@@ -163,6 +204,7 @@ impl Source {
             Source::File(path) => path.display().to_string(),
             Source::Sample => SAMPLE_NAME.to_string(),
             Source::Pg(db) => db.name().to_string(),
+            Source::Stdin => STDIN_NAME.to_string(),
         }
     }
 
@@ -171,7 +213,7 @@ impl Source {
     pub fn check(&self) -> Result<(), OpenError> {
         match self {
             Source::File(path) => file::check_readable(path),
-            Source::Sample | Source::Pg(_) => Ok(()),
+            Source::Sample | Source::Pg(_) | Source::Stdin => Ok(()),
         }
     }
 
@@ -182,10 +224,54 @@ impl Source {
         options: &LoadOptions,
         progress: Option<&Progress>,
     ) -> Result<Ledger, OpenError> {
+        let name = self.name();
+        let (ledger, packing) = match self {
+            Source::File(path) => match Packing::of_file(path) {
+                Packing::Plain if !is_pipe(path) => (
+                    crate::ledger::load_file(path, options, progress)?,
+                    Packing::Plain,
+                ),
+                _ => {
+                    let bytes = std::fs::read(path).map_err(|error| OpenError::Unreadable {
+                        name: name.clone(),
+                        error,
+                    })?;
+                    load_unpacked(&name, bytes, options)?
+                }
+            },
+            Source::Stdin => {
+                let bytes = file::packed::read_stdin().map_err(|error| OpenError::Unreadable {
+                    name: name.clone(),
+                    error,
+                })?;
+                load_unpacked(&name, bytes, options)?
+            }
+            Source::Sample => return Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), options)),
+            Source::Pg(db) => return Ok(db.load(options, progress)?),
+        };
+        // Not one line is an event, some are not blank, and none looks like a record: some
+        // other kind of file, which no command should take for an empty log with problems.
+        if ledger.is_empty() && !ledger.problems().is_empty() {
+            let bytes = ledger
+                .source_bytes()
+                .map_err(|error| OpenError::Unreadable {
+                    name: name.clone(),
+                    error,
+                })?;
+            if !file::packed::looks_like_records(&bytes) {
+                let why = file::packed::not_a_log(&bytes, packing, &name);
+                return Err(OpenError::NotALog { name, why });
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// How the log's bytes are packed: [`Packing::Plain`] for a file read in place, the packing
+    /// of a compressed file (read whole into memory, and never written).
+    pub fn packing(&self) -> Packing {
         match self {
-            Source::File(path) => Ok(crate::ledger::load_file(path, options, progress)?),
-            Source::Sample => Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), options)),
-            Source::Pg(db) => Ok(db.load(options, progress)?),
+            Source::File(path) => Packing::of_file(path),
+            _ => Packing::Plain,
         }
     }
 
@@ -194,6 +280,15 @@ impl Source {
     /// file still being indexed is not waited for.)
     pub fn waits_for_stop(&self) -> bool {
         matches!(self, Source::Pg(_))
+    }
+
+    /// The flag that ends every wait for the source when set (a database's, whose query is then
+    /// cancelled on the server); `None` for a source read without waiting on anyone.
+    pub fn stop_flag(&self) -> Option<&Arc<AtomicBool>> {
+        match self {
+            Source::Pg(db) => Some(db.stop.flag()),
+            Source::File(_) | Source::Sample | Source::Stdin => None,
+        }
     }
 
     /// Whether the source is read at once, with no progress worth showing (the bundled sample).
@@ -212,7 +307,7 @@ impl Source {
     pub fn remembered_as(&self) -> Option<&str> {
         match self {
             Source::File(path) => path.to_str(),
-            Source::Sample | Source::Pg(_) => None,
+            Source::Sample | Source::Pg(_) | Source::Stdin => None,
         }
     }
 
@@ -234,8 +329,8 @@ impl Source {
         interval: Duration,
     ) -> Result<Box<dyn Follower>, FollowError> {
         match self {
-            Source::File(path) => file::follow(path, ledger),
-            Source::Sample => Err(FollowError::Fixed),
+            Source::File(path) if self.packing() == Packing::Plain => file::follow(path, ledger),
+            Source::File(_) | Source::Sample | Source::Stdin => Err(FollowError::Fixed),
             Source::Pg(db) => {
                 let follower = pg::PgFollower::new(db, ledger, pg::FollowOptions::default())
                     .map_err(FollowError::Pg)?;

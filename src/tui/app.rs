@@ -13,7 +13,6 @@ use ratatui::layout::Rect;
 
 use super::action::Action;
 use super::diff::{Diff, Point};
-use super::export::{export_bundle, export_events, export_statement};
 use super::filter::Filter;
 use super::keymap::{self, Context};
 use super::state::moment_label;
@@ -26,8 +25,8 @@ use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time}
 
 pub use super::state::{Cursor, Order, Search, State};
 pub use super::view::{
-    BlameView, CardView, DetailView, DiffView, Effect, HelpView, MainView, Pane, Pending, Prompt,
-    PromptKind, StatementView, View, scroll_to_show,
+    BlameView, CardView, DetailView, DiffView, Effect, HelpView, LineView, MainView, Pane, Pending,
+    Prompt, PromptKind, StatementView, View, scroll_to_show,
 };
 
 /// Logs up to this many events are searched as you type; larger ones when you press Enter.
@@ -76,6 +75,8 @@ pub struct App {
     pub follow: Follow,
     /// Where exports are written.
     pub export_dir: PathBuf,
+    /// What `x` is about to write, while its path is being typed.
+    pub export_job: Option<super::exporting::ExportJob>,
     /// A one-line message for the user (cleared by the next key).
     pub status: Option<String>,
     /// The log's head digest and what it was checked against (shown in the header).
@@ -99,6 +100,7 @@ impl App {
             pending: None,
             follow: Follow::Off,
             export_dir: PathBuf::from("."),
+            export_job: None,
             status: None,
             evidence: Evidence::default(),
             clipboard: None,
@@ -258,7 +260,7 @@ impl App {
             Effect::Open(view) => self.view = view,
             Effect::Step(delta) => self.state.step(delta),
             Effect::SetPos(pos) => self.state.set_pos(pos),
-            Effect::JumpToProblem(problem) => self.jump_to_problem(problem),
+            Effect::JumpToProblem(problem) => self.open_problem(problem),
             Effect::ClearSearch => {
                 self.state.search = None;
                 self.status = Some("search cleared".into());
@@ -288,10 +290,15 @@ impl App {
         match what {
             PromptEvent::None => {}
             PromptEvent::Cancel => {
-                if let Some(p) = self.prompt.take()
-                    && p.kind == PromptKind::Search
-                {
-                    self.state.search = p.saved_search;
+                if let Some(p) = self.prompt.take() {
+                    match p.kind {
+                        PromptKind::Search => self.state.search = p.saved_search,
+                        PromptKind::Export => {
+                            self.export_job = None;
+                            self.status = Some("export cancelled: nothing written".into());
+                        }
+                        _ => {}
+                    }
                 }
             }
             // Searching as you type.
@@ -309,13 +316,14 @@ impl App {
                     PromptKind::Jump => self.submit_jump(&input),
                     PromptKind::Search => self.submit_search(&input),
                     PromptKind::Filter => self.submit_filter(&input),
+                    PromptKind::Export => self.submit_export(&input),
                     PromptKind::When => self.submit_when(&input),
                 }
             }
         }
     }
 
-    fn prompt_error(&mut self, error: String) {
+    pub(super) fn prompt_error(&mut self, error: String) {
         if let Some(p) = self.prompt.as_mut() {
             p.error = Some(error);
         }
@@ -454,6 +462,17 @@ impl App {
         }
     }
 
+    /// Enter on a problem in its pane: the cursor goes there; a line that is not an event is
+    /// shown itself.
+    fn open_problem(&mut self, problem: usize) {
+        self.jump_to_problem(problem);
+        if self.state.problem_event(problem).is_none()
+            && let Some(view) = LineView::of(&self.state, problem)
+        {
+            self.view = View::Line(view);
+        }
+    }
+
     fn copy_digest(&mut self) {
         match &self.evidence.head {
             Some(head) => {
@@ -487,75 +506,6 @@ impl App {
     fn keep_in_view(&mut self) {
         let areas = self.areas();
         self.main.keep_in_view(&self.state, &areas);
-    }
-
-    // ----- export -----
-
-    /// Writes what is on screen: the diff's events, the statement open, or the statement of the
-    /// selected account (or of the cursor's event's account).
-    fn export(&mut self) {
-        let state = &self.state;
-        let events: Vec<usize>;
-        let result = match (&self.view, self.main.focus) {
-            (View::Diff(DiffView { diff, .. }), _) => {
-                let label = format!("{}-{}", diff.from.name, diff.to.name).replace('.', "cursor");
-                events = diff.events.iter().map(|&e| e as usize).collect();
-                export_events(&self.export_dir, &state.ledger, &diff.events, &label)
-            }
-            (View::Statement(StatementView { account, .. }), _)
-            | (View::Card(CardView { account, .. }), _)
-            | (
-                View::Blame(BlameView {
-                    card: CardView { account, .. },
-                    ..
-                }),
-                _,
-            ) => {
-                events = state.statement_events(*account);
-                export_statement(&self.export_dir, &state.ledger, *account, state.moment())
-            }
-            (View::Main, Pane::Accounts) | (View::Detail(_), _) | (View::Main, Pane::Events) => {
-                let account = if self.main.focus == Pane::Accounts && self.view == View::Main {
-                    self.main.selected_account(state)
-                } else {
-                    state.cursor_event().map(|i| state.ledger.event(i).account)
-                };
-                match account {
-                    Some(a) => {
-                        events = state.statement_events(a);
-                        export_statement(&self.export_dir, &state.ledger, a, state.moment())
-                    }
-                    None => {
-                        self.status = Some("nothing to export here".into());
-                        return;
-                    }
-                }
-            }
-            (View::Main, Pane::Problems) => {
-                self.status =
-                    Some("export: select an account, open a statement, or open a diff (d)".into());
-                return;
-            }
-        };
-        self.status = Some(match result {
-            Ok((csv, json)) => {
-                let bundle = match &self.evidence.checkpoint {
-                    None => String::new(),
-                    Some(cp) => match export_bundle(&json, &state.ledger, &events, cp) {
-                        Ok(Some((path, 0))) => format!(", and the bundle {}", path.display()),
-                        Ok(Some((path, later))) => format!(
-                            ", and the bundle {} ({} after the checkpoint left out)",
-                            path.display(),
-                            crate::text::count(later, "event")
-                        ),
-                        Ok(None) => ", no bundle (no event in the checkpoint's tree)".into(),
-                        Err(e) => format!(", no bundle ({e})"),
-                    },
-                };
-                format!("wrote {} and {}{bundle}", csv.display(), json.display())
-            }
-            Err(e) => format!("export failed: {e}"),
-        });
     }
 
     // ----- following the source -----

@@ -7,29 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::ledger::cells::{Cell, csv_header, csv_row};
+pub use crate::ledger::diff::{EventRow, event_rows, write_events_csv};
 use crate::ledger::files::{self, Replace};
 use crate::ledger::statement::{StatementRow, statement, statement_json, statement_row, write_csv};
 use crate::ledger::time::format_time;
-use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
-
-/// One event between two moments.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct EventRow {
-    pub seq: u64,
-    pub line: u64,
-    pub timestamp: String,
-    pub event_id: Option<String>,
-    pub account_id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The amount as written (absent when the event has none).
-    pub amount: Option<Money>,
-    pub to: Option<String>,
-    /// The account's balance right after the event.
-    pub balance: Option<Money>,
-}
+use crate::ledger::{AccountId, Ledger, Millis, Moment};
 
 /// A file name made only of safe characters.
 fn safe(text: &str) -> String {
@@ -112,8 +94,33 @@ pub fn export_statement(
     account: AccountId,
     moment: Moment,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
+    let stem = statement_stem(ledger, account, moment);
+    export_statement_as(dir, &stem, ledger, account, moment)
+}
+
+/// The name an account's statement is written under by default (without `.csv`).
+pub fn statement_stem(ledger: &Ledger, account: AccountId, moment: Moment) -> String {
+    let label = match moment {
+        Moment::Time(t) => stamp(t),
+        Moment::End => "end".into(),
+        Moment::Seq(n) => format!("seq{n}"),
+    };
+    format!(
+        "rewind-statement-{}-{label}",
+        safe(ledger.account_name(account))
+    )
+}
+
+/// [`export_statement`] under a name of the user's: `stem.csv` and `stem.json` in `dir`.
+pub fn export_statement_as(
+    dir: &Path,
+    stem: &str,
+    ledger: &Ledger,
+    account: AccountId,
+    moment: Moment,
+) -> std::io::Result<(PathBuf, PathBuf)> {
     let name = ledger.account_name(account);
-    let (rows, to, label): (Vec<StatementRow>, Option<Millis>, String) = match moment {
+    let (rows, to, _label): (Vec<StatementRow>, Option<Millis>, String) = match moment {
         Moment::Time(t) => (statement(ledger, account, None, Some(t)), Some(t), stamp(t)),
         Moment::End => (statement(ledger, account, None, None), None, "end".into()),
         Moment::Seq(n) => (
@@ -127,42 +134,35 @@ pub fn export_statement(
             format!("seq{n}"),
         ),
     };
-    let stem = format!("rewind-statement-{}-{label}", safe(name));
     let json = statement_json(name, None, to, &rows);
     write_pair(
         dir,
         ledger,
-        &stem,
+        stem,
         |f| write_csv(f, &rows).map_err(std::io::Error::other),
         &json,
     )
 }
 
-/// The rows of events (indexes in recorded order).
-pub fn event_rows(ledger: &Ledger, events: &[u32]) -> Vec<EventRow> {
-    events
-        .iter()
-        .map(|&i| {
-            let i = i as usize;
-            let e = ledger.event(i);
-            EventRow {
-                seq: ledger.seq_of(i),
-                line: e.line,
-                timestamp: format_time(e.ts),
-                event_id: ledger.event_id(i),
-                account_id: ledger.account_name(e.account).to_string(),
-                kind: ledger.type_name(e.kind).to_string(),
-                amount: e.has_amount().then_some(e.amount),
-                to: e.to_account().map(|t| ledger.account_name(t).to_string()),
-                balance: ledger.balance_after(i, e.account),
-            }
-        })
-        .collect()
-}
-
 /// The events between two moments, labelled by their names (`a`, `b`, `.` for the cursor).
 pub fn export_events(
     dir: &Path,
+    ledger: &Ledger,
+    events: &[u32],
+    label: &str,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    export_events_as(dir, &events_stem(label), ledger, events, label)
+}
+
+/// The name the events between two moments are written under by default (without `.csv`).
+pub fn events_stem(label: &str) -> String {
+    format!("rewind-events-{}", safe(label))
+}
+
+/// [`export_events`] under a name of the user's: `stem.csv` and `stem.json` in `dir`.
+pub fn export_events_as(
+    dir: &Path,
+    stem: &str,
     ledger: &Ledger,
     events: &[u32],
     label: &str,
@@ -178,46 +178,11 @@ pub fn export_events(
         rows: &rows,
     })
     .expect("serializable");
-    let stem = format!("rewind-events-{}", safe(label));
     write_pair(
         dir,
         ledger,
-        &stem,
-        |f| {
-            let mut w = csv::Writer::from_writer(f);
-            csv_header(
-                &mut w,
-                &[
-                    "seq",
-                    "line",
-                    "timestamp",
-                    "eventId",
-                    "accountId",
-                    "type",
-                    "amount",
-                    "to",
-                    "balance",
-                ],
-            )?;
-            for r in &rows {
-                csv_row(
-                    &mut w,
-                    &[
-                        Cell::Plain(r.seq.to_string()),
-                        Cell::Plain(r.line.to_string()),
-                        Cell::Plain(r.timestamp.clone()),
-                        Cell::Text(r.event_id.as_deref().unwrap_or_default()),
-                        Cell::Text(&r.account_id),
-                        Cell::Text(&r.kind),
-                        Cell::Plain(r.amount.map(|a| a.to_string()).unwrap_or_default()),
-                        Cell::Text(r.to.as_deref().unwrap_or_default()),
-                        Cell::Plain(r.balance.map(|b| b.to_string()).unwrap_or_default()),
-                    ],
-                )?;
-            }
-            w.flush()?;
-            Ok(())
-        },
+        stem,
+        |f| write_events_csv(f, &rows).map_err(std::io::Error::other),
         &json,
     )
 }

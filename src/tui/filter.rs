@@ -16,6 +16,9 @@ pub struct Filter {
     pub text: String,
     /// Parts of account names (lowercase); an event matches when its account or `to` contains one.
     accounts: Vec<String>,
+    /// Whole account ids (`account:=ID`, or quoted): an event matches when its account or `to` is
+    /// one of them, exactly.
+    exact_accounts: Vec<String>,
     /// Parts of normalized type names.
     types: Vec<String>,
     /// Bounds on the amount as written, each with whether it is inclusive.
@@ -28,19 +31,26 @@ pub struct Filter {
     as_of: Option<Moment>,
 }
 
-const HELP: &str = "use account:NAME type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME state.FIELD:VALUE (quotes for spaces)";
+const HELP: &str = "use account:NAME account:=ID type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME state.FIELD:VALUE (quotes for spaces)";
 
-/// Splits on whitespace, keeping "quoted parts" together.
-fn tokens(text: &str) -> Result<Vec<String>, String> {
+/// Splits on whitespace, keeping "quoted parts" together; says of each token whether its value
+/// was quoted (`account:"cust-0417"`).
+fn tokens(text: &str) -> Result<Vec<(String, bool)>, String> {
     let mut out = Vec::new();
+    let mut quoted_flags = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
+    let mut was_quoted = false;
     for c in text.chars() {
         match c {
-            '"' => quoted = !quoted,
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
             c if c.is_whitespace() && !quoted => {
                 if !current.is_empty() {
                     out.push(std::mem::take(&mut current));
+                    quoted_flags.push(std::mem::take(&mut was_quoted));
                 }
             }
             c => current.push(c),
@@ -51,13 +61,14 @@ fn tokens(text: &str) -> Result<Vec<String>, String> {
     }
     if !current.is_empty() {
         out.push(current);
+        quoted_flags.push(was_quoted);
     }
     // `from:2024-03-14 15:00`: a time of day right after a date belongs to it, quoted or not.
-    let mut terms: Vec<String> = Vec::with_capacity(out.len());
-    for token in out {
+    let mut terms: Vec<(String, bool)> = Vec::with_capacity(out.len());
+    for (token, was_quoted) in out.into_iter().zip(quoted_flags) {
         let starts_with_digit = token.starts_with(|c: char| c.is_ascii_digit());
         match terms.last_mut() {
-            Some(last)
+            Some((last, _))
                 if starts_with_digit
                     && (last.starts_with("from:") || last.starts_with("to:"))
                     && !last.contains(' ') =>
@@ -65,7 +76,7 @@ fn tokens(text: &str) -> Result<Vec<String>, String> {
                 last.push(' ');
                 last.push_str(&token);
             }
-            _ => terms.push(token),
+            _ => terms.push((token, was_quoted)),
         }
     }
     Ok(terms)
@@ -82,7 +93,7 @@ impl Filter {
             text: text.trim().to_string(),
             ..Filter::default()
         };
-        for token in tokens(text)? {
+        for (token, quoted) in tokens(text)? {
             let Some((key, value)) = token.split_once(':') else {
                 return Err(format!("`{token}`: {HELP}"));
             };
@@ -90,7 +101,12 @@ impl Filter {
                 return Err(format!("`{token}` has no value"));
             }
             match key {
-                "account" | "acc" | "a" => f.accounts.push(value.to_lowercase()),
+                "account" | "acc" | "a" => match value.strip_prefix('=') {
+                    Some("") => return Err(format!("`{token}` has no account id after =")),
+                    Some(id) => f.exact_accounts.push(id.to_string()),
+                    None if quoted => f.exact_accounts.push(value.to_string()),
+                    None => f.accounts.push(value.to_lowercase()),
+                },
                 "type" | "t" => f.types.push(normalize_type(value)),
                 "amount" | "amt" => {
                     if let Some(v) = value.strip_prefix(">=") {
@@ -132,13 +148,17 @@ impl Filter {
     /// The filter resolved against a ledger: which accounts and types pass, looked up once, so
     /// that testing an event is a few array reads.
     pub fn plan(&self, ledger: &Ledger) -> Plan {
-        let accounts = (!self.accounts.is_empty()).then(|| {
+        let any_account = !self.accounts.is_empty() || !self.exact_accounts.is_empty();
+        let accounts = any_account.then(|| {
             (0..ledger.account_count() as u32)
                 .map(|a| {
-                    let name = ledger.account_name(a).to_lowercase();
-                    self.accounts
-                        .iter()
-                        .any(|part| name.contains(part.as_str()))
+                    let id = ledger.account_name(a);
+                    let name = id.to_lowercase();
+                    self.exact_accounts.iter().any(|exact| exact == id)
+                        || self
+                            .accounts
+                            .iter()
+                            .any(|part| name.contains(part.as_str()))
                 })
                 .collect()
         });
@@ -277,6 +297,13 @@ mod tests {
             "a `to` on an event that is not a transfer names no account"
         );
         assert_eq!(pass("account:dana account:ivan"), vec![0, 1, 3]);
+        // Exact ids: `=` or quotes; a part is not enough, and case counts.
+        assert_eq!(pass("account:=cust-dana"), vec![0, 1]);
+        assert_eq!(pass("account:=dana"), Vec::<usize>::new());
+        assert_eq!(pass("account:=CUST-DANA"), Vec::<usize>::new());
+        assert_eq!(pass("account:\"cust-carol\""), vec![2]);
+        assert_eq!(pass("account:\"carol\""), Vec::<usize>::new());
+        assert_eq!(pass("account:=cust-ivan account:dana"), vec![0, 1, 3]);
         assert_eq!(pass("type:withdraw"), vec![0, 1]);
         assert_eq!(pass("type:bill-paid"), vec![3], "type names are normalized");
         assert_eq!(pass("account:dana type:bill"), Vec::<usize>::new());

@@ -9,6 +9,7 @@ pub mod app;
 pub mod diff;
 pub mod evidence;
 pub mod export;
+mod exporting;
 pub mod filter;
 pub mod keymap;
 pub mod run;

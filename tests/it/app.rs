@@ -455,6 +455,205 @@ fn the_problems_pane_opens_a_problem_even_on_a_bad_line() {
     );
 }
 
+fn cursor_line(app: &App) -> u64 {
+    app.state
+        .ledger
+        .event(app.state.cursor_event().unwrap())
+        .line
+}
+
+const TWO_ON_ONE: &str = concat!(
+    r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":1000,"eventId":"x"}"#,
+    "\n",
+    r#"{"accountId":"a","type":"WITHDRAW","amount":"150","timestamp":2000,"eventId":"x"}"#,
+    "\n",
+    "not json \u{1b}[2J at all\n",
+    r#"{"accountId":"a","type":"DEPOSIT","amount":"1","#,
+    "\n",
+    r#"{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":3000}"#,
+    "\n",
+);
+
+#[test]
+fn every_problem_is_a_stop_in_line_order() {
+    let mut app = app_of(TWO_ON_ONE);
+    assert_eq!(app.state.ledger.problems().len(), 4);
+    app.update(Action::First);
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(cursor_line(&app), 2);
+    let said = app.status.clone().unwrap();
+    assert!(
+        said.starts_with("problem 1 of 2 on this event: line 2: duplicate-id"),
+        "{said}"
+    );
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(cursor_line(&app), 2, "the second problem of the same event");
+    let said = app.status.clone().unwrap();
+    assert!(
+        said.starts_with("problem 2 of 2 on this event: line 2: overdraft"),
+        "{said}"
+    );
+    assert_eq!(app.main.problem_sel, 1);
+    // Two unreadable lines after the same event: each is a stop of its own.
+    press(&mut app, KeyCode::Char('e'));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("line 3: bad-json")
+    );
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("Enter shows the line")
+    );
+    assert_eq!(cursor_line(&app), 2, "the moment of the event before it");
+    press(&mut app, KeyCode::Char('e'));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .starts_with("line 4: bad-json")
+    );
+    assert_eq!(app.main.problem_sel, 3);
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app.status.as_deref().unwrap().ends_with("(wrapped)"));
+    assert_eq!(app.main.problem_sel, 0);
+    // Backwards, every stop again.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('E'));
+        seen.push(app.main.problem_sel);
+    }
+    assert_eq!(seen, [3, 2, 1, 0]);
+    // Moving the cursor forgets the stop: `e` goes on from the cursor's line.
+    app.update(Action::Last);
+    press(&mut app, KeyCode::Char('E'));
+    assert_eq!(app.main.problem_sel, 3, "the last problem before line 5");
+}
+
+#[test]
+fn enter_on_an_unreadable_line_shows_the_line_itself() {
+    let mut app = app_of(TWO_ON_ONE);
+    app.update(Action::First);
+    keys(&mut app, "eee");
+    press(&mut app, KeyCode::Enter);
+    let View::Line(view) = &app.view else {
+        panic!("not the line: {:?}", app.view)
+    };
+    assert_eq!(view.line, 3);
+    assert_eq!(view.text.as_deref(), Some("not json \\e[2J at all"));
+    assert_eq!(view.problems.len(), 1);
+    assert_eq!(view.problems[0].0, "bad-json");
+    assert!(view.problems[0].1.contains("invalid JSON"), "{view:?}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Main);
+    // On an event that has problems, Enter shows the event.
+    app.update(Action::First);
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Detail(_)), "{:?}", app.view);
+    press(&mut app, KeyCode::Esc);
+    // From the problems pane, Enter on the line 4 opens it.
+    app.main.focus = Pane::Problems;
+    app.main.problem_sel = 3;
+    press(&mut app, KeyCode::Enter);
+    let View::Line(view) = &app.view else {
+        panic!("not the line: {:?}", app.view)
+    };
+    assert_eq!(view.line, 4);
+    assert_eq!(
+        view.text.as_deref(),
+        Some(r#"{"accountId":"a","type":"DEPOSIT","amount":"1","#)
+    );
+    assert!(!view.cut);
+}
+
+#[test]
+fn e_on_a_broken_chain_lands_on_the_broken_record() {
+    let mut bytes = std::fs::read("assets/sample.jsonl").unwrap();
+    let all = String::from_utf8(bytes.clone()).unwrap();
+    let line_403 = all.find("{\"seq\":403,").unwrap();
+    let at_amount = line_403 + all[line_403..].find("\"amount\":\"400.00\"").unwrap();
+    bytes[at_amount + 10] = b'5'; // 400.00 → 500.00 on line 403
+    let mut app = App::new(
+        load_bytes("tampered.jsonl", bytes, &LoadOptions::default()),
+        (130, 42),
+    );
+    app.update(Action::First);
+    // The first problem is the broken record (line 343's AddressChanged is a change of state).
+    keys(&mut app, "e");
+    let said = app.status.clone().unwrap();
+    assert!(said.starts_with("line 403: chain-broken"), "{said}");
+    assert_eq!(
+        cursor_line(&app),
+        403,
+        "the broken record, not the one before"
+    );
+    assert!(!said.contains("Enter shows the line"), "{said}");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Detail(_)), "{:?}", app.view);
+    // Backwards from after it, the same record.
+    press(&mut app, KeyCode::Esc);
+    app.update(Action::Last);
+    keys(&mut app, "EEE");
+    assert_eq!(cursor_line(&app), 403);
+}
+
+#[test]
+fn an_exact_account_filter_matches_that_id_only() {
+    let log = concat!(
+        r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"1","timestamp":1}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"2","timestamp":2}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"TRANSFER","amount":"1","to":"cust-0417","timestamp":3}"#,
+        "\n",
+    );
+    let mut app = app_of(log);
+    keys(&mut app, "faccount:cust-0417");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.listed(), 3, "a part matches both");
+    for exact in ["faccount:=cust-0417", "faccount:\"cust-0417\""] {
+        press(&mut app, KeyCode::Char('F'));
+        keys(&mut app, exact);
+        press(&mut app, KeyCode::Enter);
+        assert!(app.prompt.is_none(), "{:?}", app.prompt);
+        // Its own deposit, and the transfer to it; not the other account's deposit.
+        assert_eq!(
+            app.state.visible.as_deref(),
+            Some(&[0u32, 2][..]),
+            "{exact}"
+        );
+    }
+    press(&mut app, KeyCode::Char('F'));
+    keys(&mut app, "faccount:=");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.as_ref().unwrap().error.is_some());
+}
+
+#[test]
+fn tab_goes_accounts_events_problems() {
+    for size in [(130, 42), (80, 24)] {
+        let mut app = sample();
+        app.resize(size.0, size.1);
+        app.main.focus = Pane::Accounts;
+        let mut seen = vec![app.main.focus];
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Tab);
+            seen.push(app.main.focus);
+        }
+        assert_eq!(
+            seen,
+            [Pane::Accounts, Pane::Events, Pane::Problems, Pane::Accounts],
+            "{size:?}"
+        );
+        app.key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(app.main.focus, Pane::Problems);
+    }
+}
+
 // ----- marks and diff -----
 
 #[test]
@@ -540,6 +739,7 @@ fn export_writes_the_same_rows_as_history() {
     }
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(status.starts_with("wrote "), "{status}");
     let mut files: Vec<_> = std::fs::read_dir(dir.path())
@@ -563,6 +763,7 @@ fn export_writes_the_same_rows_as_history() {
         .output()
         .unwrap();
     assert_eq!(csv, String::from_utf8(expected.stdout).unwrap());
+    assert!(csv.contains(",-187.60,,overdraft\n"), "{csv}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
     assert_eq!(
@@ -571,6 +772,7 @@ fn export_writes_the_same_rows_as_history() {
     );
     // A second export never overwrites the first.
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     // The events between two marks.
     press(&mut app, KeyCode::Esc);
@@ -580,13 +782,25 @@ fn export_writes_the_same_rows_as_history() {
     keys(&mut app, "mb");
     keys(&mut app, "dba");
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert!(app.status.as_deref().unwrap().contains("rewind-events-b-a"));
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains("rewind-events") && p.extension().unwrap() == "csv")
         .unwrap();
-    assert_eq!(std::fs::read_to_string(csv).unwrap().lines().count(), 3);
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    // The second withdrawal's overdraft is named on its row, the first one's row names none.
+    assert!(
+        csv.lines().next().unwrap().ends_with(",balance,problems"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(1).unwrap().ends_with(",212.40,"), "{csv}");
+    assert!(
+        csv.lines().nth(2).unwrap().ends_with(",-187.60,overdraft"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -608,6 +822,7 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
     app.main.focus = Pane::Accounts;
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -634,6 +849,67 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
         !text.contains("Fuel Stop") && !text.contains(",-61.37,"),
         "{text}"
     );
+}
+
+#[test]
+fn x_shows_the_path_first_and_writes_where_the_user_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().to_path_buf();
+    keys(&mut app, "t2024-03-14 16:01");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('x'));
+    // The default path, to see and edit; nothing is written yet.
+    let prompt = app.prompt.clone().expect("a prompt for the path");
+    let default = dir
+        .path()
+        .join("rewind-statement-cust-dana-20240314T160100Z.csv");
+    assert_eq!(prompt.input, default.to_string_lossy());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Esc: nothing written.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(app.status.as_deref().unwrap().contains("nothing written"));
+    // An edited path: the CSV there, the JSON beside it.
+    press(&mut app, KeyCode::Char('x'));
+    press_ctrl(&mut app, 'u');
+    let target = dir.path().join("dana-dispute.csv");
+    keys(&mut app, &target.to_string_lossy());
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none(), "{:?}", app.prompt);
+    assert!(target.exists(), "{:?}", app.status);
+    assert!(dir.path().join("dana-dispute.json").exists());
+    assert!(app.status.as_deref().unwrap().contains("dana-dispute.csv"));
+}
+
+#[test]
+fn an_unwritable_folder_is_reported_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    app.export_dir = dir.path().join("no-such-folder");
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    let prompt = app
+        .prompt
+        .clone()
+        .expect("the prompt stays open to correct the path");
+    let error = prompt.error.expect("an error");
+    let expected = dir.path().join("no-such-folder").join("rewind-statement-");
+    assert!(
+        error.starts_with(&format!("cannot write {}", expected.display())),
+        "{error}"
+    );
+    assert!(error.contains("No such file or directory"), "{error}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Corrected, it writes.
+    press_ctrl(&mut app, 'u');
+    keys(&mut app, &dir.path().join("ok.csv").to_string_lossy());
+    press(&mut app, KeyCode::Enter);
+    assert!(dir.path().join("ok.csv").exists(), "{:?}", app.prompt);
+}
+
+fn press_ctrl(app: &mut App, c: char) {
+    app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
 }
 
 // ----- following a growing file -----
@@ -813,6 +1089,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     keys(&mut app, "mb");
     keys(&mut app, "dab");
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(status.contains(", and the bundle "), "{status}");
     let bundle = dir.path().join("rewind-events-a-b.bundle");
@@ -832,6 +1109,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     // Events after an older checkpoint's tree are left out, and said so.
     app.evidence.checkpoint = Some(sample_checkpoint(403));
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     let status = app.status.clone().unwrap();
     assert!(
         status.contains("rewind-events-a-b-2.bundle (1 event after the checkpoint left out)"),
@@ -840,6 +1118,7 @@ fn the_export_of_a_diff_writes_a_bundle_against_the_checkpoint_the_log_holds() {
     // Without a checkpoint, no bundle.
     app.evidence.checkpoint = None;
     press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter); // the default path
     assert!(!app.status.clone().unwrap().contains("bundle"));
 }
 

@@ -362,9 +362,9 @@ fn history_text_json_and_csv() {
     assert_eq!(code, 0);
     assert_eq!(
         out,
-        "seq,line,timestamp,eventId,type,amount,balance,counterparty\n\
-         4,4,2024-03-01T12:00:00.000Z,e4,MoneyTransferred,20,70,acc-1\n\
-         5,5,2024-03-01T13:00:00.001Z,e5,FEE,-0.75,69.25,\n"
+        "seq,line,timestamp,eventId,type,amount,balance,counterparty,problems\n\
+         4,4,2024-03-01T12:00:00.000Z,e4,MoneyTransferred,20,70,acc-1,\n\
+         5,5,2024-03-01T13:00:00.001Z,e5,FEE,-0.75,69.25,,\n"
     );
 
     let (code, out, _) = run(&[

@@ -20,6 +20,7 @@ mod format_spec;
 mod hostile_text;
 mod integrity;
 mod interrupt;
+mod investigate;
 mod pg_deadlines;
 mod pg_follow;
 mod pg_read;

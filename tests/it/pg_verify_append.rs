@@ -7,8 +7,9 @@ use rewind::ledger::chain::{ExpectedDigest, to_hex};
 use rewind::ledger::new_event::NewEvent;
 use rewind::ledger::{LoadOptions, Moment, Money, TypeMap};
 use rewind::source::pg::append::{self, AppendError, Appended, Target};
-use rewind::source::pg::digest::{Check, digest};
+use rewind::source::pg::digest::digest;
 use rewind::source::pg::{Layout, PgError, PgErrorKind, PgSource};
+use rewind::source::rows::Check;
 use sha2::{Digest, Sha256};
 
 use pgdb::write_message;

@@ -173,6 +173,60 @@ fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
 }
 
 #[test]
+fn every_problem_and_unreadable_line_is_reached_at_80_columns() {
+    let log = concat!(
+        r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"123456789012345678.00","timestamp":1000,"eventId":"x"}"#,
+        "\n",
+        r#"{"accountId":"cust-04170","type":"WITHDRAW","amount":"150","timestamp":2000,"eventId":"x"}"#,
+        "\n",
+        "not json \u{1b}[2J at all\n",
+        "{\"accountId\":\"a\",\n",
+        r#"{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":3000}"#,
+        "\n",
+    );
+    let (dir, path) = common::log_file("two.jsonl", log);
+    let path = path.to_string_lossy().into_owned();
+    let mut s = Session::start(&[&path], 80, 24);
+    let screen = s.wait_for("event 3 of 3");
+    // At 80 columns the header keeps the integrity and the problem count; the amount is whole.
+    assert!(screen.contains("unsealed"), "{screen}");
+    assert!(screen.contains("⚠ 4 problems"), "{screen}");
+    assert!(screen.contains("123456789012345678.00"), "{screen}");
+    s.send("g");
+    s.wait_for("event 1 of 3");
+    s.send("e");
+    s.wait_for("problem 1 of 2 on this event: line 2: duplicate-id");
+    s.send("e");
+    s.wait_for("problem 2 of 2 on this event: line 2: overdraft");
+    s.send("e");
+    s.wait_for("line 3: bad-json");
+    s.send("e");
+    s.wait_for("line 4: bad-json");
+    s.send("E");
+    s.wait_for("line 3: bad-json");
+    // The unreadable line itself, escaped.
+    s.send("\r");
+    let screen = s.wait_for("Line 3 not an event");
+    assert!(screen.contains("not json \\e[2J at all"), "{screen}");
+    s.send("\x1b");
+    s.wait_for("Events in time order");
+    // The export's path, shown and edited before anything is written.
+    s.send("x");
+    s.wait_for("export to:");
+    s.send("\x15"); // Ctrl-u
+    let target = dir.path().join("no-such-folder").join("out.csv");
+    s.send(&format!("{}\r", target.display()));
+    s.wait_for("cannot write");
+    s.send("\x15");
+    let target = dir.path().join("out.csv");
+    s.send(&format!("{}\r", target.display()));
+    s.wait_for("wrote ");
+    assert!(target.exists());
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+#[test]
 fn the_header_says_at_once_when_a_history_seen_before_was_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("ledger.jsonl");

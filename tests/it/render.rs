@@ -224,8 +224,8 @@ fn future_events_look_different_with_and_without_colour() {
         let past = row_of(&buf, "15:59:03 cust-dana").unwrap();
         let future = row_of(&buf, "17:07:47 cust-carol").unwrap();
         let cursor = row_of(&buf, "16:00:02 cust-dana").unwrap();
-        let x = 47; // the gutter of the events pane
-        assert_eq!(buf[(x, future)].symbol(), "·", "{screen}");
+        let x = 47; // the gutter of the events pane: the cursor's mark, then the row's own
+        assert_eq!(buf[(x + 1, future)].symbol(), "·", "{screen}");
         assert_eq!(buf[(x, cursor)].symbol(), "▶");
         assert_eq!(buf[(x, past)].symbol(), " ");
         let future_style = buf[(x + 3, future)].style();
@@ -282,6 +282,51 @@ fn the_detail_view_of_a_tampered_record_says_broken() {
     let screen = text(&draw(&app, COLOR));
     assert!(screen.contains("chain BROKEN at line 403"), "{screen}");
     assert!(screen.contains("✗ BROKEN here"), "{screen}");
+}
+
+#[test]
+fn e_on_a_tampered_record_shows_it_broken_never_verified() {
+    let mut bytes = std::fs::read("assets/sample.jsonl").unwrap();
+    let text_all = String::from_utf8(bytes.clone()).unwrap();
+    let line_403 = text_all.find("{\"seq\":403,").unwrap();
+    let at_amount = line_403 + text_all[line_403..].find("\"amount\":\"400.00\"").unwrap();
+    bytes[at_amount + 10] = b'5';
+    let mut app = App::new(
+        load_bytes("tampered.jsonl", bytes, &LoadOptions::default()),
+        (130, 40),
+    );
+    app.update(Action::First);
+    // The first problem of the tampered sample is its broken record (Kofi's AddressChanged at
+    // line 343 is a change of state, no problem).
+    app.update(Action::NextProblem);
+    app.update(Action::Open);
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("Event line 403"), "{screen}");
+    assert!(screen.contains("✗ BROKEN here"), "{screen}");
+    assert!(!screen.contains("✓ verified"), "{screen}");
+}
+
+#[test]
+fn an_unreadable_line_is_shown_escaped_with_its_number_and_why() {
+    let log = "{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":1}\n\
+               not json \u{1b}]0;title\u{7} \u{ff}\n";
+    let mut app = App::new(
+        load_bytes(
+            "bad.jsonl",
+            log.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (120, 40),
+    );
+    app.update(Action::NextProblem);
+    app.update(Action::Open);
+    let buf = draw(&app, COLOR);
+    let screen = text(&buf);
+    assert!(screen.contains("Line 2 not an event"), "{screen}");
+    assert!(screen.contains("! bad-json invalid JSON"), "{screen}");
+    assert!(screen.contains("Raw line 2"), "{screen}");
+    assert!(screen.contains("not json \\e]0;title\\u{7} ÿ"), "{screen}");
+    assert_cells_measurable(&buf, "an unreadable line");
 }
 
 #[test]
@@ -863,7 +908,10 @@ fn lookalike_accounts_are_listed_with_the_difference_shown() {
         .lines()
         .find(|l| l.contains("lookalike-account"))
         .unwrap_or_else(|| panic!("{screen}"));
-    assert!(row.contains("2 lookalike-account account `cust-"), "{row}");
+    assert!(
+        row.contains("2 lookalike-account cust…200b} account"),
+        "{row}"
+    );
     assert!(screen.contains("cust-1\\u{200b}"), "{screen}");
     // The event's details give the whole message.
     app.update(Action::Open);
@@ -875,4 +923,250 @@ fn lookalike_accounts_are_listed_with_the_difference_shown() {
         ),
         "{screen}"
     );
+}
+
+// ----- columns by priority -----
+
+const BIG: &str = concat!(
+    r#"{"accountId":"cust-0417","type":"DEPOSIT","amount":"123456789012345678.00","timestamp":"2024-03-14T10:22:33Z","meta":{"merchant":"Opening balance"}}"#,
+    "\n",
+    r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"90071992547410.00","timestamp":"2024-03-14T10:22:34Z"}"#,
+    "\n",
+    r#"{"accountId":"cust-0417","type":"WITHDRAW","amount":"1.25","timestamp":"2024-03-14T10:22:35Z","meta":{"note":"card 4411"}}"#,
+    "\n",
+    r#"{"accountId":"cust-04170","type":"DEPOSIT","amount":"0.01","timestamp":"2024-03-14T10:22:36Z"}"#,
+    "\n",
+);
+
+fn big_app(width: u16, height: u16) -> App {
+    App::new(
+        load_bytes(
+            "big.jsonl",
+            BIG.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (width, height),
+    )
+}
+
+/// The rows of a pane's area, read from the buffer.
+fn rows_in(buf: &Buffer, area: ratatui::layout::Rect) -> Vec<String> {
+    (area.y..area.y + area.height)
+        .map(|y| {
+            (area.x..area.x + area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn amounts_and_times_are_never_cut_and_ids_stay_apart() {
+    for (w, h) in [(80, 24), (120, 40), (220, 60)] {
+        let mut app = big_app(w, h);
+        app.update(Action::StepBack);
+        let buf = draw(&app, COLOR);
+        let areas = app.areas();
+        let accounts = rows_in(&buf, areas.accounts).join("\n");
+        let events = rows_in(&buf, areas.events).join("\n");
+        let at = format!("{w}×{h}");
+        // The balances whole in the accounts pane, each id apart from the other.
+        assert!(
+            accounts.contains("123456789012345676.75"),
+            "{at}\n{accounts}"
+        );
+        assert!(accounts.contains("90071992547410.00"), "{at}\n{accounts}");
+        let names: Vec<&str> = accounts
+            .lines()
+            .filter(|l| l.contains("0417"))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(names.len(), 2, "{at}\n{accounts}");
+        assert_ne!(names[0], names[1], "{at}\n{accounts}");
+        // The amounts, the balances and the times whole in the events pane.
+        for whole in [
+            "+123456789012345678.00",
+            "123456789012345678.00",
+            "+90071992547410.00",
+            "90071992547410.00",
+            "-1.25",
+            "123456789012345676.75",
+            "10:22:33",
+            "10:22:35",
+        ] {
+            assert!(events.contains(whole), "{at}: {whole}\n{events}");
+        }
+        let ids: Vec<String> = events
+            .lines()
+            .filter(|l| l.contains("10:22:3"))
+            .map(|l| l.split_whitespace().nth(3).unwrap_or("").to_string())
+            .collect();
+        assert!(
+            ids.iter().any(|i| i.ends_with("0417")) && ids.iter().any(|i| i.ends_with("4170")),
+            "{at}: {ids:?}\n{events}"
+        );
+        assert_cells_measurable(&buf, &at);
+        // The statement (an account opens on its state card; `s` the statement): its times and
+        // numbers whole.
+        app.main.focus = rewind::tui::app::Pane::Accounts;
+        app.update(Action::Open);
+        app.update(Action::OpenStatement);
+        let screen = text(&draw(&app, COLOR));
+        for whole in [
+            "2024-03-14 10:22:33",
+            "+123456789012345678.00",
+            "123456789012345676.75",
+        ] {
+            assert!(screen.contains(whole), "{at}: {whole}\n{screen}");
+        }
+        if w >= 120 {
+            assert!(screen.contains("DESCRIPTION"), "{at}\n{screen}");
+            assert!(screen.contains("card 4411"), "{at}\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn spare_width_goes_to_a_description_of_each_event() {
+    let app = sample_app(220, 60);
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("DESCRIPTION"), "{screen}");
+    let mut app = sample_app(220, 60);
+    at(&mut app, "2024-03-14T16:00:30Z");
+    let screen = text(&draw(&app, COLOR));
+    assert!(
+        screen.contains("host retry after timeout · ATM-0042 Main St · A7Q2K9"),
+        "{screen}"
+    );
+}
+
+// ----- what stays on screen -----
+
+#[test]
+fn the_problems_pane_names_the_account() {
+    for (w, h) in [(80, 24), (120, 40), (220, 60)] {
+        let app = sample_app(w, h);
+        let buf = draw(&app, COLOR);
+        let rows = rows_in(&buf, app.areas().problems);
+        let overdraft = rows
+            .iter()
+            .find(|r| r.contains("404"))
+            .unwrap_or_else(|| panic!("{w}×{h}: {rows:#?}"));
+        assert!(overdraft.contains("overdraft"), "{w}×{h}: {overdraft}");
+        assert!(overdraft.contains("cust-dana"), "{w}×{h}: {overdraft}");
+        assert!(rows[1].contains("ACCOUNT"), "{w}×{h}: {rows:#?}");
+        if w >= 120 {
+            assert!(rows[1].contains("WHAT"), "{w}×{h}: {rows:#?}");
+            assert!(overdraft.contains("balance of"), "{w}×{h}: {overdraft}");
+        }
+    }
+}
+
+#[test]
+fn the_header_drops_the_path_before_integrity_and_problems() {
+    let long_name = format!("/var/log/{}/ledger-export-2024-03.jsonl", "x".repeat(40));
+    for sealed in [true, false] {
+        let mut bytes = std::fs::read("assets/sample.jsonl").unwrap();
+        if !sealed {
+            let text = String::from_utf8(bytes).unwrap();
+            bytes = text
+                .lines()
+                .map(|l| {
+                    let cut = l.find(",\"prev\"").unwrap_or(l.len());
+                    format!("{}}}\n", &l[..cut])
+                })
+                .collect::<String>()
+                .into_bytes();
+        }
+        for w in [80u16, 120] {
+            let app = App::new(
+                load_bytes(&long_name, bytes.clone(), &LoadOptions::default()),
+                (w, 24),
+            );
+            let screen = text(&draw(&app, COLOR));
+            let header = screen.lines().next().unwrap();
+            let integrity = if sealed {
+                "✓ sealed, chain verified"
+            } else {
+                "unsealed: history not tamper-evident"
+            };
+            assert!(header.contains(integrity), "{w}: {header}");
+            assert!(header.contains("⚠ 3 problems"), "{w}: {header}");
+            assert!(
+                !header.contains("ledger-export-2024-03.jsonl"),
+                "{w}: {header}"
+            );
+        }
+    }
+    // With room, the path is there.
+    let app = sample_app(220, 40);
+    let header = text(&draw(&app, COLOR)).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("sample.jsonl · 797 events · 12 accounts"),
+        "{header}"
+    );
+}
+
+#[test]
+fn the_cursor_row_keeps_the_problem_and_closed_marks() {
+    let mut app = sample_app(120, 40);
+    at(&mut app, "2024-03-14T16:00:30Z");
+    let buf = draw(&app, COLOR);
+    let events = rows_in(&buf, app.areas().events);
+    let row = events.iter().find(|r| r.contains("16:00:02")).unwrap();
+    assert!(row.contains("▶!"), "{row}");
+    let log = concat!(
+        r#"{"accountId":"a","type":"DEPOSIT","amount":"5","timestamp":1}"#,
+        "\n",
+        r#"{"accountId":"a","type":"ACCOUNT_CLOSED","timestamp":2}"#,
+        "\n",
+        r#"{"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":3}"#,
+        "\n",
+    );
+    let app = App::new(
+        load_bytes(
+            "closed.jsonl",
+            log.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (120, 40),
+    );
+    let buf = draw(&app, COLOR);
+    let accounts = rows_in(&buf, app.areas().accounts);
+    let a = accounts.iter().find(|r| r.contains(" a ")).unwrap();
+    assert!(a.contains("▸✕"), "the selected closed account: {a}");
+}
+
+#[test]
+fn the_focused_pane_stands_out_without_colour_and_the_hints_name_it() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = sample_app(w, h);
+        for (pane, name) in [
+            (rewind::tui::app::Pane::Events, "events"),
+            (rewind::tui::app::Pane::Accounts, "accounts"),
+            (rewind::tui::app::Pane::Problems, "problems"),
+        ] {
+            app.main.focus = pane;
+            let buf = draw(&app, NO_COLOR);
+            let areas = app.areas();
+            let (focused, others) = match pane {
+                rewind::tui::app::Pane::Events => (areas.events, [areas.accounts, areas.problems]),
+                rewind::tui::app::Pane::Accounts => {
+                    (areas.accounts, [areas.events, areas.problems])
+                }
+                rewind::tui::app::Pane::Problems => {
+                    (areas.problems, [areas.events, areas.accounts])
+                }
+            };
+            assert_eq!(buf[(focused.x, focused.y)].symbol(), "┏", "{w}: {name}");
+            let title = buf[(focused.x + 2, focused.y)].modifier;
+            assert!(title.contains(Modifier::REVERSED), "{w}: {name}");
+            for o in others {
+                assert_eq!(buf[(o.x, o.y)].symbol(), "┌", "{w}: {name}");
+            }
+            let hints = rows_in(&buf, areas.hints).join("");
+            assert!(hints.starts_with(&format!(" {name}  ")), "{w}: {hints}");
+            assert!(hints.contains("q quit"), "{w}: {hints}");
+        }
+    }
 }

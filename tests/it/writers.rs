@@ -446,7 +446,7 @@ fn explorer_exports_write_formulas_as_text() {
     .unwrap();
     let text = std::fs::read_to_string(&csv_path).unwrap();
     assert!(text.contains(",'@id,"), "{text}");
-    assert!(text.contains(",'+cmd\n"), "{text}");
+    assert!(text.contains(",'+cmd,overdraft\n"), "{text}");
 }
 
 // ----- a stdout that cannot be written -----

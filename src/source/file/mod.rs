@@ -2,6 +2,8 @@
 //! beside it. The reading itself is the ledger's ([`crate::ledger::load_file`]); every file is
 //! written whole through [`crate::ledger::files::write_whole`].
 
+pub mod packed;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;

@@ -57,6 +57,9 @@ pub struct State {
     /// Each problem's position in the current order, sorted: `(position, problem index)`.
     pub problem_positions: Vec<(u32, u32)>,
     pub marks: BTreeMap<char, Moment>,
+    /// The problem `e`/`E` (or the problems pane) last stopped at, and where that left the
+    /// cursor: the next stop is the problem after it while the cursor has not moved.
+    pub problem_stop: Option<(usize, Cursor)>,
     /// The timeline's columns, counted for the current width.
     pub timeline: Timeline,
     /// The `w` condition and where it holds.
@@ -77,6 +80,7 @@ impl State {
             search: None,
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),
+            problem_stop: None,
             timeline: Timeline::default(),
             when: None,
             find: when::Find::default(),

@@ -42,31 +42,108 @@ impl State {
         )
     }
 
-    /// The next (or previous) problem from the cursor, and whether the search wrapped around.
+    /// The next (or previous) problem, in the order the problems pane lists them (by line).
+    /// Every problem is a stop: from the problem last stopped at (while the cursor is where that
+    /// stop left it), else from the cursor's line. Says whether it wrapped around.
     pub fn next_problem(&self, forward: bool) -> Option<(usize, bool)> {
-        if self.problem_positions.is_empty() {
+        let problems = self.ledger.problems();
+        let n = problems.len();
+        if n == 0 {
             return None;
         }
-        let positions: Vec<u32> = self.problem_positions.iter().map(|(p, _)| *p).collect();
-        let here = self.cursor.pos.map(|p| p as i64).unwrap_or(-1);
-        let (index, wrapped) = pick(&positions, here, forward, false);
-        Some((self.problem_positions[index].1 as usize, wrapped))
+        if let Some((k, cursor)) = self.problem_stop
+            && cursor == self.cursor
+            && k < n
+        {
+            return Some(if forward {
+                if k + 1 < n { (k + 1, false) } else { (0, true) }
+            } else if k > 0 {
+                (k - 1, false)
+            } else {
+                (n - 1, true)
+            });
+        }
+        let line = self.cursor_event().map_or(0, |i| self.ledger.event(i).line);
+        Some(if forward {
+            let k = problems.partition_point(|p| p.line <= line);
+            if k < n { (k, false) } else { (0, true) }
+        } else {
+            match problems.partition_point(|p| p.line < line).checked_sub(1) {
+                Some(k) => (k, false),
+                None => (n - 1, true),
+            }
+        })
+    }
+
+    /// The event a problem is about: its own; for a record that did not become an event, none.
+    pub fn problem_event(&self, problem: usize) -> Option<usize> {
+        let p = self.ledger.problems().get(problem)?;
+        if let Some(i) = p.event() {
+            return Some(i as usize);
+        }
+        // A problem about the record of an event (a broken chain): that event.
+        let events = self.ledger.events();
+        let first = events.partition_point(|e| e.line < p.line);
+        events[first..]
+            .iter()
+            .take_while(|e| e.line == p.line)
+            .position(|e| e.offset == p.at)
+            .map(|k| first + k)
+    }
+
+    /// Where the cursor goes for a problem: its event, or for a line that is not an event, the
+    /// event recorded just before it.
+    fn problem_target(&self, problem: usize) -> Option<usize> {
+        self.problem_event(problem).or_else(|| {
+            let line = self.ledger.problems().get(problem)?.line;
+            let events = self.ledger.events();
+            events.partition_point(|e| e.line < line).checked_sub(1)
+        })
+    }
+
+    /// Whether the cursor is still where a stop on an unreadable line left it: that line's
+    /// problem.
+    pub fn unreadable_line_at_cursor(&self) -> Option<usize> {
+        let (k, cursor) = self.problem_stop?;
+        (cursor == self.cursor && self.problem_event(k).is_none()).then_some(k)
     }
 
     /// Moves the cursor to a problem's event (or, for a line that is not an event, to the event
-    /// recorded just before it) and says what the problem is.
+    /// recorded just before it) and says what the problem is, and which of its event's (or
+    /// line's) problems it is when there are several.
     pub fn jump_to_problem(&mut self, problem: usize) -> Option<String> {
-        let p = self.ledger.problems().get(problem)?;
+        let problems = self.ledger.problems();
+        let p = problems.get(problem)?;
         let (line, kind, message) = (p.line, p.kind, self.ledger.message(p));
-        if let Some(&(pos, _)) = self
-            .problem_positions
-            .iter()
-            .find(|(_, k)| *k as usize == problem)
-            && !self.ledger.is_empty()
-        {
-            self.set_pos(pos as usize);
+        let event = self.problem_event(problem);
+        let same: Vec<usize> = (0..problems.len())
+            .filter(|&k| {
+                problems[k].line == line
+                    && match event {
+                        Some(_) => self.problem_event(k) == event,
+                        None => problems[k].event().is_none() && problems[k].at == p.at,
+                    }
+            })
+            .collect();
+        if let Some(i) = self.problem_target(problem) {
+            self.set_pos(self.pos_of(i));
         }
-        Some(format!("line {line}: {kind}: {message}"))
+        self.problem_stop = Some((problem, self.cursor));
+        let which = match same.iter().position(|&k| k == problem) {
+            Some(at) if same.len() > 1 => format!(
+                "problem {} of {} on this {}: ",
+                at + 1,
+                same.len(),
+                if event.is_some() { "event" } else { "line" }
+            ),
+            _ => String::new(),
+        };
+        let unreadable = if event.is_none() {
+            " (not an event: Enter shows the line)"
+        } else {
+            ""
+        };
+        Some(format!("{which}line {line}: {kind}: {message}{unreadable}"))
     }
 
     /// Sets (or clears) the filter; says how many events it shows.
@@ -88,20 +165,8 @@ impl State {
                 .collect()
         });
         self.refresh_search_positions();
-        let events = self.ledger.events();
-        let mut positions: Vec<(u32, u32)> = self
-            .ledger
-            .problems()
-            .iter()
-            .enumerate()
-            .filter_map(|(k, p)| {
-                let event = match p.event() {
-                    Some(i) => i as usize,
-                    // A line that is not an event: the event recorded just before it.
-                    None => events.partition_point(|e| e.line < p.line).checked_sub(1)?,
-                };
-                Some((self.pos_of(event) as u32, k as u32))
-            })
+        let mut positions: Vec<(u32, u32)> = (0..self.ledger.problems().len())
+            .filter_map(|k| Some((self.pos_of(self.problem_target(k)?) as u32, k as u32)))
             .collect();
         positions.sort_unstable();
         self.problem_positions = positions;

@@ -6,7 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::{Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, fit_number, group, pane_block};
+use super::columns::{Column, allocate, middle, widest};
+use super::{group, pane_block};
 use crate::ledger::time::format_time;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -39,23 +40,33 @@ impl Widget for Accounts<'_> {
         let rows_available = inner.height.saturating_sub(1) as usize;
         let cursor_event = state.cursor_event().map(|i| ledger.event(i));
         let moment = state.moment();
-        // The balance column as wide as the widest visible balance, leaving the name some room.
-        let balance_width = ledger
-            .accounts_sorted()
-            .iter()
-            .skip(main.account_offset)
-            .take(rows_available)
-            .map(|&a| ledger.account_at(a, moment).balance.to_string().len())
-            .max()
-            .unwrap_or(0)
-            .clamp(
-                12,
-                (inner.width.saturating_sub(2 + 5 + 11 + 4 + 8) as usize).max(12),
-            );
-        let name_width = inner
-            .width
-            .saturating_sub(2 + balance_width as u16 + 5 + 11 + 4)
-            as usize;
+        // Balances are never cut: the last-event time gives way first, then the event count,
+        // and names are shortened in the middle only when nothing else is left.
+        let visible_accounts = || {
+            ledger
+                .accounts_sorted()
+                .iter()
+                .skip(main.account_offset)
+                .take(rows_available)
+        };
+        let balances: Vec<String> = visible_accounts()
+            .map(|&a| ledger.account_at(a, moment).balance.to_string())
+            .collect();
+        let balance_width = widest(balances.iter().map(String::as_str), 7);
+        let name_width = widest(visible_accounts().map(|&a| ledger.account_name(a)), 7);
+        let widths = allocate(
+            inner.width as usize,
+            &[
+                Column::fixed(2),
+                Column::flexible(name_width, 6, 2, 1),
+                Column::fixed(balance_width),
+                Column::flexible(5, 4, 1, 0).droppable(),
+                Column::flexible(11, 11, 0, 0).droppable(),
+            ],
+            1,
+        );
+        let name_width = widths[1].unwrap_or(0);
+        let (show_events, show_last) = (widths[3].is_some(), widths[4].is_some());
         let rows: Vec<Row> = ledger
             .accounts_sorted()
             .iter()
@@ -74,7 +85,7 @@ impl Widget for Accounts<'_> {
                 } else {
                     " "
                 };
-                let text = fit_number(&account_state.balance.to_string(), balance_width);
+                let text = account_state.balance.to_string();
                 let (balance, balance_style) = if !account_state.exists {
                     ("—".to_string(), theme.future())
                 } else if account_state.balance.is_negative() {
@@ -93,44 +104,52 @@ impl Widget for Accounts<'_> {
                 } else {
                     Style::default()
                 };
-                let marker = if index == main.account_sel {
-                    "▸"
-                } else {
-                    gutter
-                };
-                Row::new(vec![
+                // The selection's mark beside, never instead of, the account's own.
+                let marker = format!(
+                    "{}{gutter}",
+                    if index == main.account_sel {
+                        "▸"
+                    } else {
+                        " "
+                    }
+                );
+                let mut cells = vec![
                     Cell::from(marker),
-                    Cell::from(fit(ledger.account_name(account), name_width)),
+                    Cell::from(middle(ledger.account_name(account), name_width)),
                     Cell::from(Text::from(balance).alignment(Alignment::Right))
                         .style(balance_style),
-                    Cell::from(
+                ];
+                if show_events {
+                    cells.push(Cell::from(
                         Text::from(account_state.events.to_string()).alignment(Alignment::Right),
-                    ),
-                    Cell::from(last),
-                ])
-                .style(row_style)
+                    ));
+                }
+                if show_last {
+                    cells.push(Cell::from(last));
+                }
+                Row::new(cells).style(row_style)
             })
             .collect();
-        let header = Row::new(vec![
+        let mut header = vec![
             Cell::from(""),
             Cell::from("ACCOUNT"),
             Cell::from(Text::from("BALANCE").alignment(Alignment::Right)),
-            Cell::from(Text::from("EVTS").alignment(Alignment::Right)),
-            Cell::from("LAST"),
-        ])
-        .style(theme.header());
-        Table::new(
-            rows,
-            [
-                Constraint::Length(1),
-                Constraint::Fill(1),
-                Constraint::Length(balance_width as u16),
-                Constraint::Length(5),
-                Constraint::Length(11),
-            ],
-        )
-        .header(header)
-        .render(inner, buf);
+        ];
+        if show_events {
+            header.push(Cell::from(Text::from("EVTS").alignment(Alignment::Right)));
+        }
+        if show_last {
+            header.push(Cell::from("LAST"));
+        }
+        let header = Row::new(header).style(theme.header());
+        let constraints: Vec<Constraint> = widths
+            .iter()
+            .flatten()
+            .map(|&w| Constraint::Length(w as u16))
+            .collect();
+        Table::new(rows, constraints)
+            .header(header)
+            .render(inner, buf);
     }
 }
 

@@ -7,8 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, fit_number, group, pane_block, visible};
+use super::columns::{Column, allocate, middle, middle_pair, widest};
+use super::{fit, group, pane_block, visible};
 use crate::ledger::event::flags;
+use crate::ledger::record::members;
 use crate::ledger::search::Query;
 use crate::ledger::time::format_time_short;
 use crate::ledger::{Ledger, Money};
@@ -37,6 +39,95 @@ pub fn amount_text(ledger: &Ledger, i: usize) -> (String, Money) {
     } else {
         (delta.signed_string(), delta)
     }
+}
+
+/// What a row of the events pane says, before it is fitted to the columns.
+struct RowText {
+    event: usize,
+    /// The account (and the other side of a transfer) as one text, for its natural width.
+    account_plain: String,
+    amount: String,
+    delta: Money,
+    balance: String,
+    balance_value: Option<Money>,
+    description: String,
+}
+
+impl RowText {
+    fn of(state: &State, i: usize) -> RowText {
+        let ledger = &state.ledger;
+        let e = ledger.event(i);
+        let account_plain = match ledger.transfer_to(e) {
+            Some(to) => format!(
+                "{} → {}",
+                visible(ledger.account_name(e.account)),
+                visible(ledger.account_name(to))
+            ),
+            None => visible(ledger.account_name(e.account)).into_owned(),
+        };
+        let (amount, delta) = amount_text(ledger, i);
+        let balance_value = state.balance_after(i, e.account);
+        RowText {
+            event: i,
+            account_plain,
+            amount,
+            delta,
+            balance: balance_value.map(|b| b.to_string()).unwrap_or_default(),
+            balance_value,
+            description: description(ledger, i),
+        }
+    }
+}
+
+/// The `meta` members an event's description shows first.
+const DESCRIBING: [&str; 8] = [
+    "note",
+    "description",
+    "memo",
+    "merchant",
+    "payee",
+    "reference",
+    "source",
+    "atm",
+];
+
+/// An event's `meta` in a few words: its values, the describing ones first (`note`, `merchant`,
+/// `payee`…), joined by ` · `. Empty when the event has no `meta`.
+pub fn description(ledger: &Ledger, i: usize) -> String {
+    let raw = ledger.raw_text(i);
+    let Ok(members) = members(&raw) else {
+        return String::new();
+    };
+    let Some((_, meta)) = members.iter().find(|(k, _)| k == "meta") else {
+        return String::new();
+    };
+    let value: serde_json::Value = match serde_json::from_str(meta) {
+        Ok(v) => v,
+        Err(_) => return meta.clone(),
+    };
+    let serde_json::Value::Object(map) = value else {
+        return match value {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+    };
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort_by_key(|k| {
+        DESCRIBING
+            .iter()
+            .position(|d| d == k)
+            .unwrap_or(DESCRIBING.len())
+    });
+    keys.iter()
+        .filter_map(|k| match &map[k.as_str()] {
+            serde_json::Value::String(s) if s.is_empty() => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// A cell whose text has the search's matches highlighted.
@@ -105,57 +196,71 @@ impl Widget for Events<'_> {
         block.render(area, buf);
         let rows_available = inner.height.saturating_sub(1) as usize;
         let wide = inner.width >= 96;
-        let time_width: u16 = if wide { 19 } else { 14 };
-        // Amount and balance columns as wide as the widest visible value (amounts of 28 digits
-        // are shown whole, never cut from the left).
-        let shown = (self.main.events_offset..state.listed()).take(rows_available);
-        let (mut amount_width, mut balance_width) = (12usize, 12usize);
-        for k in shown {
-            let i = state.event_at(state.listed_pos(k));
-            amount_width = amount_width.max(amount_text(ledger, i).0.chars().count());
-            let e = ledger.event(i);
-            if let Some(b) = state.balance_after(i, e.account) {
-                balance_width = balance_width.max(b.to_string().len());
-            }
-        }
-        // ...as long as the account and type columns keep room.
-        let cap = (inner.width.saturating_sub(2 + time_width + 5 + 24) / 2).max(8) as usize;
-        let (amount_width, balance_width) = (amount_width.min(cap), balance_width.min(cap));
-        let flexible = inner
-            .width
-            .saturating_sub(2 + time_width + (amount_width + balance_width) as u16 + 5)
-            as usize;
-        let account_width = flexible * 3 / 5;
-        let type_width = flexible - account_width;
-        let query = state.search.as_ref().and_then(|s| Query::new(&s.query));
-        let rows: Vec<Row> = (self.main.events_offset..state.listed())
+        let time_width: usize = if wide { 19 } else { 14 };
+        // Every column as wide as its widest visible value; amounts, balances and times are
+        // never cut, and ids only in the middle when nothing else can give way.
+        let shown: Vec<usize> = (self.main.events_offset..state.listed())
             .take(rows_available)
-            .map(|k| {
-                let pos = state.listed_pos(k);
-                let i = state.event_at(pos);
+            .map(|k| state.event_at(state.listed_pos(k)))
+            .collect();
+        let texts: Vec<RowText> = shown.iter().map(|&i| RowText::of(state, i)).collect();
+        let amount_width = widest(texts.iter().map(|t| t.amount.as_str()), 6);
+        let balance_width = widest(texts.iter().map(|t| t.balance.as_str()), 7);
+        let account_width = widest(texts.iter().map(|t| t.account_plain.as_str()), 7);
+        let type_width = widest(
+            texts
+                .iter()
+                .map(|t| ledger.type_name(ledger.event(t.event).kind)),
+            4,
+        );
+        let description_width = widest(texts.iter().map(|t| t.description.as_str()), 0);
+        let mut columns = vec![
+            Column::fixed(2),
+            Column::fixed(time_width),
+            Column::flexible(account_width, 6, 2, 1),
+            Column::flexible(type_width, 6, 1, 1),
+            Column::fixed(amount_width),
+            Column::fixed(balance_width),
+        ];
+        if description_width > 0 {
+            columns.push(Column::flexible(description_width.max(11), 12, 0, 6).droppable());
+        }
+        let widths = allocate(inner.width as usize, &columns, 1);
+        let width_of = |k: usize| widths.get(k).copied().flatten();
+        let (account_width, type_width) = (width_of(2).unwrap_or(0), width_of(3).unwrap_or(0));
+        let description_width = width_of(6);
+        let query = state.search.as_ref().and_then(|s| Query::new(&s.query));
+        let rows: Vec<Row> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, text)| {
+                let pos = state.listed_pos(self.main.events_offset + n);
+                let i = text.event;
                 let e = ledger.event(i);
                 let at_cursor = state.cursor.pos == Some(pos);
                 let future = state.is_future(pos);
                 let problem = e.flags & flags::PROBLEM != 0;
+                // The cursor's mark beside, never instead of, the problem's.
                 let gutter = match (at_cursor, problem, future) {
-                    (true, _, _) => "▶",
-                    (false, true, _) => "!",
-                    (false, false, true) => "·",
-                    _ => " ",
+                    (true, true, _) => "▶!",
+                    (true, false, _) => "▶ ",
+                    (false, true, _) => " !",
+                    (false, false, true) => " ·",
+                    _ => "  ",
                 };
                 let time = format_time_short(e.ts);
                 let time = if wide { time } else { time[5..].to_string() };
+                // Each name shown on its own first: a mark that starts one must not join the
+                // space before it.
                 let account = match ledger.transfer_to(e) {
-                    // Each name shown on its own first: a mark that starts one must not join the
-                    // space before it.
-                    Some(to) => format!(
-                        "{} → {}",
-                        visible(ledger.account_name(e.account)),
-                        visible(ledger.account_name(to))
+                    Some(to) => middle_pair(
+                        ledger.account_name(e.account),
+                        ledger.account_name(to),
+                        account_width,
                     ),
-                    _ => ledger.account_name(e.account).to_string(),
+                    _ => middle(ledger.account_name(e.account), account_width),
                 };
-                let (amount, delta) = amount_text(ledger, i);
+                let delta = text.delta;
                 let amount_style = if future {
                     Style::default()
                 } else if delta.is_negative() {
@@ -165,7 +270,7 @@ impl Widget for Events<'_> {
                 } else {
                     theme.muted()
                 };
-                let balance = state.balance_after(i, e.account);
+                let balance = text.balance_value;
                 let balance_style = match balance {
                     Some(b) if b.is_negative() && !future => theme.negative(),
                     _ => Style::default(),
@@ -179,8 +284,8 @@ impl Widget for Events<'_> {
                 };
                 let matched = state.is_match(i);
                 let q = if matched { query.as_ref() } else { None };
-                Row::new(vec![
-                    Cell::from(gutter).style(if problem && !at_cursor {
+                let mut cells = vec![
+                    Cell::from(gutter).style(if problem {
                         theme.warning()
                     } else {
                         Style::default()
@@ -190,52 +295,54 @@ impl Widget for Events<'_> {
                     } else {
                         Style::default()
                     }),
-                    Cell::from(highlighted(fit(&account, account_width), q, theme)),
+                    Cell::from(highlighted(account, q, theme)),
                     Cell::from(highlighted(
                         fit(ledger.type_name(e.kind), type_width),
                         q,
                         theme,
                     )),
                     Cell::from(
-                        Text::from(highlighted(fit_number(&amount, amount_width), q, theme))
+                        Text::from(highlighted(text.amount.clone(), q, theme))
                             .alignment(Alignment::Right),
                     )
                     .style(amount_style),
-                    Cell::from(
-                        Text::from(
-                            balance
-                                .map(|b| fit_number(&b.to_string(), balance_width))
-                                .unwrap_or_default(),
-                        )
-                        .alignment(Alignment::Right),
-                    )
-                    .style(balance_style),
-                ])
-                .style(row_style)
+                    Cell::from(Text::from(text.balance.clone()).alignment(Alignment::Right))
+                        .style(balance_style),
+                ];
+                if let Some(w) = description_width {
+                    cells.push(
+                        Cell::from(highlighted(fit(&text.description, w), q, theme)).style(
+                            if future {
+                                Style::default()
+                            } else {
+                                theme.muted()
+                            },
+                        ),
+                    );
+                }
+                Row::new(cells).style(row_style)
             })
             .collect();
-        let header = Row::new(vec![
+        let mut header = vec![
             Cell::from(""),
             Cell::from("TIME"),
             Cell::from("ACCOUNT"),
             Cell::from("TYPE"),
             Cell::from(Text::from("AMOUNT").alignment(Alignment::Right)),
             Cell::from(Text::from("BALANCE").alignment(Alignment::Right)),
-        ])
-        .style(theme.header());
-        Table::new(
-            rows,
-            [
-                Constraint::Length(1),
-                Constraint::Length(time_width),
-                Constraint::Length(account_width as u16),
-                Constraint::Length(type_width as u16),
-                Constraint::Length(amount_width as u16),
-                Constraint::Length(balance_width as u16),
-            ],
-        )
-        .header(header)
-        .render(inner, buf);
+        ];
+        if description_width.is_some() {
+            header.push(Cell::from("DESCRIPTION"));
+        }
+        let header = Row::new(header).style(theme.header());
+        let constraints: Vec<Constraint> = widths
+            .iter()
+            .flatten()
+            .map(|&w| Constraint::Length(w as u16))
+            .collect();
+        Table::new(rows, constraints)
+            .header(header)
+            .render(inner, buf);
         if state.listed() == 0 && inner.height > 1 {
             let message = if state.filter.is_some() {
                 "no event passes the filter (F clears it)"

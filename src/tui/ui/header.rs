@@ -25,79 +25,116 @@ impl Widget for Header<'_> {
         let state = &app.state;
         let ledger = &state.ledger;
         let width = area.width as usize;
-        let mut first = vec![
-            Span::styled(" rewind ", theme.title()),
-            Span::raw(fit(ledger.name(), width / 3)),
-            Span::styled(" · ", theme.muted()),
-            Span::raw(plural(ledger.len(), "event")),
-            Span::styled(" · ", theme.muted()),
-            Span::raw(plural(ledger.accounts_sorted().len(), "account")),
-            Span::styled(" · ", theme.muted()),
-        ];
-        first.push(match ledger.integrity() {
-            Integrity::Sealed => Span::styled("✓ sealed, chain verified", theme.ok()),
-            Integrity::Unsealed => {
-                Span::styled("unsealed: history not tamper-evident", theme.warning())
-            }
-            Integrity::Broken { line } => {
-                Span::styled(format!("✗ chain BROKEN at line {line}"), theme.error())
-            }
-        });
+        // The parts of the first line, each with how early it gives way when the line is too
+        // narrow: the path first, then the head digest, the counts, following; the integrity
+        // and the problem count never.
+        let mut parts: Vec<(u8, Vec<Span<'static>>)> = Vec::new();
+        parts.push((3, vec![Span::raw(plural(ledger.len(), "event"))]));
+        parts.push((
+            2,
+            vec![Span::raw(plural(ledger.accounts_sorted().len(), "account"))],
+        ));
+        parts.push((
+            u8::MAX,
+            vec![match ledger.integrity() {
+                Integrity::Sealed => Span::styled("✓ sealed, chain verified", theme.ok()),
+                Integrity::Unsealed => {
+                    Span::styled("unsealed: history not tamper-evident", theme.warning())
+                }
+                Integrity::Broken { line } => {
+                    Span::styled(format!("✗ chain BROKEN at line {line}"), theme.error())
+                }
+            }],
+        ));
         // A finding about the history goes first: it is the news.
         if let Some((note, bad)) = &app.evidence.note {
-            first.push(Span::styled(" · ", theme.muted()));
-            first.push(if *bad {
-                Span::styled(
-                    format!(" {note} "),
-                    theme.error().add_modifier(Modifier::REVERSED),
-                )
-            } else {
-                Span::styled(note.clone(), theme.ok())
-            });
+            parts.push((
+                u8::MAX,
+                vec![if *bad {
+                    Span::styled(
+                        format!(" {note} "),
+                        theme.error().add_modifier(Modifier::REVERSED),
+                    )
+                } else {
+                    Span::styled(note.clone(), theme.ok())
+                }],
+            ));
         }
         if let Some(head) = &app.evidence.head {
-            first.push(Span::styled(" · ", theme.muted()));
             let short: String = head
                 .chars()
                 .take(head.find(':').map_or(0, |c| c + 9))
                 .collect();
-            first.push(Span::styled(format!("head {short}"), theme.muted()));
+            parts.push((
+                1,
+                vec![Span::styled(format!("head {short}"), theme.muted())],
+            ));
         }
         match &app.follow {
             Follow::Off => {}
-            Follow::On { added } => {
-                first.push(Span::styled(" · ", theme.muted()));
-                first.push(Span::styled(
+            Follow::On { added } => parts.push((
+                4,
+                vec![Span::styled(
                     if *added == 0 {
                         "following".to_string()
                     } else {
                         format!("following: +{} new", group(*added))
                     },
                     theme.ok(),
-                ));
-            }
-            Follow::Stopped { .. } => {
-                first.push(Span::styled(" · ", theme.muted()));
-                first.push(Span::styled(
+                )],
+            )),
+            Follow::Stopped { .. } => parts.push((
+                u8::MAX,
+                vec![Span::styled(
                     " ✗ LOG CHANGED ON DISK: view frozen ",
                     theme.error().add_modifier(Modifier::REVERSED),
-                ));
-            }
+                )],
+            )),
         }
         let problems = ledger.problems().len();
-        first.push(Span::styled(" · ", theme.muted()));
-        first.push(if problems == 0 {
-            Span::styled("no problems", theme.muted())
-        } else {
-            Span::styled(
-                format!(
-                    "⚠ {} problem{}",
-                    group(problems),
-                    if problems == 1 { "" } else { "s" }
-                ),
-                theme.warning(),
-            )
-        });
+        parts.push((
+            u8::MAX,
+            vec![if problems == 0 {
+                Span::styled("no problems", theme.muted())
+            } else {
+                Span::styled(
+                    format!(
+                        "⚠ {} problem{}",
+                        group(problems),
+                        if problems == 1 { "" } else { "s" }
+                    ),
+                    theme.warning(),
+                )
+            }],
+        ));
+        let span_width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+        let parts_width =
+            |parts: &[(u8, Vec<Span>)]| parts.iter().map(|(_, s)| span_width(s) + 3).sum::<usize>();
+        let title = " rewind ";
+        // What the path may have: the rest, or nothing below a few columns.
+        while title.len() + parts_width(&parts) > width {
+            let Some(k) = (0..parts.len())
+                .filter(|&k| parts[k].0 < u8::MAX)
+                .min_by_key(|&k| parts[k].0)
+            else {
+                break;
+            };
+            if title.len() + parts_width(&parts) > width {
+                parts.remove(k);
+            }
+        }
+        let room = width.saturating_sub(title.len() + parts_width(&parts));
+        let mut first = vec![Span::styled(title, theme.title())];
+        let name = fit(ledger.name(), room.min(width / 3));
+        if room >= 8 {
+            first.push(Span::raw(name));
+        }
+        for (n, (_, spans)) in parts.into_iter().enumerate() {
+            if n > 0 || room >= 8 {
+                first.push(Span::styled(" · ", theme.muted()));
+            }
+            first.extend(spans);
+        }
 
         let cursor = state.cursor;
         let mut second = vec![Span::styled(" as of ", theme.muted())];

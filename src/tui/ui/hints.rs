@@ -10,7 +10,8 @@ use super::{key_spans, visible};
 use crate::tui::app::{App, Follow};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
-use crate::tui::view::{Pending, PromptKind};
+use crate::tui::view::{Pending, PromptKind, View};
+use ratatui::style::Modifier;
 
 pub struct Hints<'a> {
     pub app: &'a App,
@@ -38,6 +39,10 @@ impl Widget for Hints<'_> {
                     "  e.g. 2024-03-14 15:59 · -15m · +2h · -1d · Enter jump · Esc cancel",
                 ),
                 PromptKind::Search => (" /", "  any text of any field · Enter keeps · Esc cancels"),
+                PromptKind::Export => (
+                    " export to: ",
+                    "  Enter writes the CSV, and the JSON beside it · Esc cancels",
+                ),
                 PromptKind::When => (
                     " when: ",
                     "  balance < 0 · status = frozen · address ~ \"Elm\" · type:withdraw amount:>5000 · empty clears",
@@ -47,9 +52,21 @@ impl Widget for Hints<'_> {
                     "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME state.FIELD:VALUE · empty clears",
                 ),
             };
+            // A line longer than the screen shows its end, where the typing is.
+            let input = visible(&prompt.input);
+            let room = (area.width as usize).saturating_sub(label.chars().count() + 2);
+            let shown = if crate::text::visible_width(&input) > room {
+                let chars: Vec<char> = input.chars().collect();
+                let tail: String = chars[chars.len().saturating_sub(room.saturating_sub(1))..]
+                    .iter()
+                    .collect();
+                format!("…{tail}")
+            } else {
+                input.into_owned()
+            };
             let mut spans = vec![
                 Span::styled(label, theme.key()),
-                Span::raw(visible(&prompt.input).into_owned()),
+                Span::raw(shown),
                 Span::styled("▏", theme.slider_cursor()),
             ];
             match &prompt.error {
@@ -103,13 +120,29 @@ impl Widget for Hints<'_> {
         for pair in head {
             let mut trial = shown.clone();
             trial.push(pair);
-            if width(&trial) + width(&tail) > area.width as usize {
+            if width(&trial) + width(&tail) + 12 > area.width as usize {
                 break;
             }
             shown = trial;
         }
         shown.extend(tail);
-        let mut spans = vec![Span::raw(" ")];
+        // Where the keys go: the focused pane, or the view on screen.
+        let place = match &app.view {
+            View::Main => app.main.focus_name(),
+            View::Detail(_) => "details",
+            View::Line(_) => "line",
+            View::Statement(_) => "statement",
+            View::Diff(_) => "diff",
+            View::Card(_) => "state",
+            View::Blame(_) => "blame",
+        };
+        let mut spans = vec![
+            Span::styled(
+                format!(" {place} "),
+                theme.title().add_modifier(Modifier::REVERSED),
+            ),
+            Span::raw(" "),
+        ];
         spans.extend(key_spans(&shown, theme));
         Line::from(spans).render(area, buf);
     }

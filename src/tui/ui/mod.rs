@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chart;
+pub mod columns;
 mod detail;
 mod diff;
 pub mod events;
@@ -12,6 +13,7 @@ pub use crate::text::group;
 mod help;
 mod hints;
 pub mod layout;
+mod line;
 mod problems;
 mod state_card;
 mod statement;
@@ -75,6 +77,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             scroll: view.scroll,
         }
         .render(areas.body, buf),
+        View::Line(view) => line::UnreadableLine { view, theme }.render(areas.body, buf),
         View::Card(view) => state_card::CardScreen { state, view, theme }.render(areas.body, buf),
         View::Blame(view) => state_card::BlameScreen { state, view, theme }.render(areas.body, buf),
         View::Statement(view) => statement::Statement {
@@ -97,15 +100,23 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The bordered frame of a pane, its border bright when the pane has the focus.
+/// The bordered frame of a pane. The focused pane stands out with and without colour: a thick
+/// border, bright, and its title reversed.
 pub fn pane_block(title: Vec<Span<'static>>, focused: bool, theme: Theme) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused()
-        } else {
-            theme.border()
-        })
+    let block = Block::default().borders(Borders::ALL);
+    if !focused {
+        return block.border_style(theme.border()).title(Line::from(title));
+    }
+    let mut title = title;
+    if let Some(first) = title.first_mut() {
+        *first = Span::styled(
+            first.content.clone(),
+            first.style.add_modifier(ratatui::style::Modifier::REVERSED),
+        );
+    }
+    block
+        .border_type(ratatui::widgets::BorderType::Thick)
+        .border_style(theme.border_focused())
         .title(Line::from(title))
 }
 

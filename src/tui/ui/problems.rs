@@ -7,7 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::{fit, group, pane_block};
+use super::columns::{Column, allocate, middle, widest};
+use super::{fit, group, pane_block, visible};
 use crate::ledger::ProblemKind;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -44,56 +45,106 @@ impl Widget for Problems<'_> {
             return;
         }
         let rows_available = inner.height.saturating_sub(1) as usize;
+        let ledger = &state.ledger;
+        let shown: Vec<(usize, &crate::ledger::Problem)> = problems
+            .iter()
+            .enumerate()
+            .skip(main.problem_offset)
+            .take(rows_available)
+            .collect();
+        // The account each problem is about (`—` for a line that is not an event).
+        let accounts: Vec<String> = shown
+            .iter()
+            .map(|&(k, _)| match state.problem_event(k) {
+                Some(i) => visible(ledger.account_name(ledger.event(i).account)).into_owned(),
+                None => "—".to_string(),
+            })
+            .collect();
+        let messages: Vec<String> = {
+            let mut explain = ledger.explainer();
+            shown.iter().map(|(_, p)| explain.message(p)).collect()
+        };
         // The kind column fits the longest kind's name among the problems.
         let kind_width = problems
             .iter()
             .map(|p| p.kind.name().len())
             .max()
             .unwrap_or(0)
-            .max(15) as u16;
-        let message_width = inner.width.saturating_sub(2 + 7 + kind_width + 3) as usize;
-        let rows: Vec<Row> = problems
+            .max(4);
+        let line_width = widest(
+            shown
+                .iter()
+                .map(|(_, p)| p.line.to_string())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+            4,
+        );
+        let columns = |account_natural: usize| {
+            [
+                Column::fixed(1),
+                Column::fixed(line_width),
+                Column::fixed(kind_width),
+                Column::flexible(account_natural, 6, 1, 1),
+                Column::flexible(widest(messages.iter().map(String::as_str), 4), 8, 0, 4)
+                    .droppable(),
+            ]
+        };
+        let account_natural = widest(accounts.iter().map(String::as_str), 7);
+        let mut widths = allocate(inner.width as usize, &columns(account_natural), 1);
+        // Rather a long account shortened than no text at all.
+        if widths[4].is_none() && account_natural > 10 {
+            let shorter = allocate(inner.width as usize, &columns(10), 1);
+            if shorter[4].is_some() {
+                widths = shorter;
+            }
+        }
+        let (account_width, message_width) = (widths[3].unwrap_or(0), widths[4]);
+        let rows: Vec<Row> = shown
             .iter()
-            .enumerate()
-            .skip(main.problem_offset)
-            .take(rows_available)
-            .map(|(k, p)| {
+            .zip(accounts.iter().zip(&messages))
+            .map(|(&(k, p), (account, message))| {
                 let selected = k == main.problem_sel;
                 let kind_style = match p.kind {
                     ProblemKind::ChainBroken | ProblemKind::TornTail => theme.error(),
                     _ => theme.warning(),
                 };
-                Row::new(vec![
+                let mut cells = vec![
                     Cell::from(if selected { "▸" } else { "!" }),
                     Cell::from(Text::from(p.line.to_string()).alignment(Alignment::Right)),
                     Cell::from(p.kind.name()).style(kind_style),
-                    Cell::from(fit(&state.ledger.message(p), message_width)),
-                ])
-                .style(if selected && focused {
+                    Cell::from(middle(account, account_width)),
+                ];
+                if let Some(w) = message_width {
+                    cells.push(Cell::from(fit(message, w)));
+                }
+                Row::new(cells).style(if selected && focused {
                     theme.selected()
                 } else {
                     Style::default()
                 })
             })
             .collect();
-        Table::new(
-            rows,
-            [
-                Constraint::Length(1),
-                Constraint::Length(7),
-                Constraint::Length(kind_width),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(
-            Row::new(vec![
-                Cell::from(""),
-                Cell::from(Text::from("LINE").alignment(Alignment::Right)),
-                Cell::from("KIND"),
-                Cell::from("WHAT"),
-            ])
-            .style(theme.header()),
-        )
-        .render(inner, buf);
+        let constraints: Vec<Constraint> = widths
+            .iter()
+            .flatten()
+            .map(|&w| Constraint::Length(w as u16))
+            .collect();
+        Table::new(rows, constraints)
+            .header(
+                Row::new(
+                    [
+                        Cell::from(""),
+                        Cell::from(Text::from("LINE").alignment(Alignment::Right)),
+                        Cell::from("KIND"),
+                        Cell::from("ACCOUNT"),
+                        Cell::from("WHAT"),
+                    ]
+                    .into_iter()
+                    .take(if message_width.is_some() { 5 } else { 4 }),
+                )
+                .style(theme.header()),
+            )
+            .render(inner, buf);
     }
 }

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::chart::BalanceChart;
-use super::{fit, fit_number};
+use super::columns::{Column, allocate, middle, widest};
+use super::events::description;
+use super::fit;
 use crate::ledger::AccountId;
 use crate::ledger::time::format_time_short;
 use crate::tui::state::State;
@@ -71,20 +73,62 @@ impl Widget for Statement<'_> {
         let visible = table_area.height.saturating_sub(1) as usize;
         let selected = self.scroll.unwrap_or(rows_total.saturating_sub(1));
         let start = (selected + 1).saturating_sub(visible);
-        let rows: Vec<Row> = postings[..rows_total]
+        let shown: Vec<(usize, &crate::ledger::Posting)> = postings[..rows_total]
             .iter()
             .enumerate()
             .skip(start)
             .take(visible)
-            .map(|(k, p)| {
+            .collect();
+        // Times, amounts and balances whole; the line, the description and the type give way
+        // first, the other account's id last and only in the middle.
+        let texts: Vec<[String; 6]> = shown
+            .iter()
+            .map(|(_, p)| {
                 let i = p.event as usize;
                 let e = ledger.event(i);
-                let delta = ledger.delta(i, account);
                 let other = if e.account == account {
                     ledger.transfer_to(e).filter(|o| *o != account)
                 } else {
                     Some(e.account)
                 };
+                [
+                    format_time_short(e.ts),
+                    visible_text(ledger.type_name(e.kind)),
+                    ledger.delta(i, account).signed_string(),
+                    p.balance.to_string(),
+                    other
+                        .map(|o| visible_text(ledger.account_name(o)))
+                        .unwrap_or_default(),
+                    description(ledger, i),
+                ]
+            })
+            .collect();
+        let natural = |k: usize, floor: usize| widest(texts.iter().map(|t| t[k].as_str()), floor);
+        let line_width = shown
+            .iter()
+            .map(|(_, p)| format!("line {}", ledger.event(p.event as usize).line).len())
+            .max()
+            .unwrap_or(4);
+        let mut columns = vec![
+            Column::fixed(natural(0, 4)),
+            Column::flexible(natural(1, 4), 6, 2, 1),
+            Column::fixed(natural(2, 6)),
+            Column::fixed(natural(3, 7)),
+            Column::flexible(natural(4, 4) + 2, 8, 3, 1).droppable(),
+            Column::flexible(line_width, line_width, 1, 0).droppable(),
+        ];
+        let has_description = texts.iter().any(|t| !t[5].is_empty());
+        if has_description {
+            columns.push(Column::flexible(natural(5, 11), 12, 0, 6).droppable());
+        }
+        let widths = allocate(table_area.width as usize, &columns, 1);
+        let rows: Vec<Row> = shown
+            .iter()
+            .zip(&texts)
+            .map(|((k, p), t)| {
+                let i = p.event as usize;
+                let e = ledger.event(i);
+                let delta = ledger.delta(i, account);
                 let delta_style = if delta.is_negative() {
                     theme.debit()
                 } else if delta.is_zero() {
@@ -92,58 +136,66 @@ impl Widget for Statement<'_> {
                 } else {
                     theme.credit()
                 };
-                Row::new(vec![
-                    Cell::from(format_time_short(e.ts)),
-                    Cell::from(fit(ledger.type_name(e.kind), 18)),
-                    Cell::from(
-                        Text::from(fit_number(&delta.signed_string(), 13))
-                            .alignment(Alignment::Right),
-                    )
-                    .style(delta_style),
-                    Cell::from(
-                        Text::from(fit_number(&p.balance.to_string(), 13))
-                            .alignment(Alignment::Right),
-                    )
-                    .style(if p.balance.is_negative() {
-                        theme.negative()
-                    } else {
-                        Style::default()
-                    }),
-                    Cell::from(
-                        other
-                            .map(|o| format!("↔ {}", fit(ledger.account_name(o), 24)))
-                            .unwrap_or_default(),
+                let mut cells = vec![
+                    Cell::from(t[0].clone()),
+                    Cell::from(fit(&t[1], widths[1].unwrap_or(0))),
+                    Cell::from(Text::from(t[2].clone()).alignment(Alignment::Right))
+                        .style(delta_style),
+                    Cell::from(Text::from(t[3].clone()).alignment(Alignment::Right)).style(
+                        if p.balance.is_negative() {
+                            theme.negative()
+                        } else {
+                            Style::default()
+                        },
                     ),
-                    Cell::from(format!("line {}", e.line)).style(theme.muted()),
-                ])
-                .style(if Some(k) == self.scroll {
+                ];
+                if let Some(w) = widths[4] {
+                    cells.push(Cell::from(if t[4].is_empty() {
+                        String::new()
+                    } else {
+                        format!("↔ {}", middle(&t[4], w.saturating_sub(2)))
+                    }));
+                }
+                if widths[5].is_some() {
+                    cells.push(Cell::from(format!("line {}", e.line)).style(theme.muted()));
+                }
+                if let Some(w) = widths.get(6).copied().flatten() {
+                    cells.push(Cell::from(fit(&t[5], w)).style(theme.muted()));
+                }
+                Row::new(cells).style(if Some(*k) == self.scroll {
                     theme.selected()
                 } else {
                     Style::default()
                 })
             })
             .collect();
-        let header = Row::new(vec![
+        let mut header = vec![
             Cell::from("TIME"),
             Cell::from("TYPE"),
             Cell::from(Text::from("AMOUNT").alignment(Alignment::Right)),
             Cell::from(Text::from("BALANCE").alignment(Alignment::Right)),
-            Cell::from("WITH"),
-            Cell::from(""),
-        ])
-        .style(theme.header());
-        Table::new(
-            rows,
-            [
-                Constraint::Length(19),
-                Constraint::Length(18),
-                Constraint::Length(13),
-                Constraint::Length(13),
-                Constraint::Fill(1),
-                Constraint::Length(12),
-            ],
-        )
-        .header(header)
-        .render(table_area, buf);
+        ];
+        if widths[4].is_some() {
+            header.push(Cell::from("WITH"));
+        }
+        if widths[5].is_some() {
+            header.push(Cell::from(""));
+        }
+        if widths.get(6).copied().flatten().is_some() {
+            header.push(Cell::from("DESCRIPTION"));
+        }
+        let header = Row::new(header).style(theme.header());
+        let constraints: Vec<Constraint> = widths
+            .iter()
+            .flatten()
+            .map(|&w| Constraint::Length(w as u16))
+            .collect();
+        Table::new(rows, constraints)
+            .header(header)
+            .render(table_area, buf);
     }
+}
+
+fn visible_text(text: &str) -> String {
+    crate::text::visible(text).into_owned()
 }

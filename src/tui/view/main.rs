@@ -4,7 +4,9 @@
 
 use ratatui::layout::Rect;
 
-use super::{CardView, DetailView, Effect, View, add_clamped, list_delta, scroll_to_show};
+use super::{
+    CardView, DetailView, Effect, LineView, View, add_clamped, list_delta, scroll_to_show,
+};
 use crate::ledger::AccountId;
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
@@ -51,6 +53,15 @@ fn inside(r: Rect, x: u16, y: u16) -> bool {
 }
 
 impl MainView {
+    /// The focused pane's name, for the hint line.
+    pub fn focus_name(&self) -> &'static str {
+        match self.focus {
+            Pane::Accounts => "accounts",
+            Pane::Events => "events",
+            Pane::Problems => "problems",
+        }
+    }
+
     /// The context whose keys apply: the focused pane's.
     pub fn context(&self) -> Context {
         match self.focus {
@@ -87,6 +98,9 @@ impl MainView {
 
     fn open(&self, state: &State) -> Option<Effect> {
         match self.focus {
+            Pane::Events if let Some(k) = state.unreadable_line_at_cursor() => {
+                Some(Effect::Open(View::Line(LineView::of(state, k)?)))
+            }
             Pane::Events if state.cursor.pos.is_some() => {
                 Some(Effect::Open(View::Detail(DetailView::default())))
             }

@@ -9,6 +9,7 @@ pub mod details;
 pub mod diff;
 pub mod field_diff;
 pub mod help;
+pub mod line;
 pub mod main;
 pub mod prompt;
 pub mod state_card;
@@ -18,6 +19,7 @@ pub use blame::BlameView;
 pub use details::DetailView;
 pub use diff::DiffView;
 pub use help::HelpView;
+pub use line::LineView;
 pub use main::{MainView, Pane};
 pub use prompt::{Pending, Prompt, PromptKind};
 pub use state_card::CardView;
@@ -34,6 +36,8 @@ pub enum View {
     Main,
     /// Every field of the event at the cursor.
     Detail(DetailView),
+    /// A line of the log that is not an event, and why.
+    Line(LineView),
     /// One account's statement up to the cursor, and its balance over time.
     Statement(StatementView),
     /// What changed between two moments.
@@ -66,7 +70,7 @@ impl View {
     pub fn context(&self, main: &MainView) -> Context {
         match self {
             View::Main => main.context(),
-            View::Detail(_) => Context::Detail,
+            View::Detail(_) | View::Line(_) => Context::Detail,
             View::Statement(_) => Context::Statement,
             View::Diff(_) => Context::Diff,
             View::Card(_) => Context::Card,
@@ -85,6 +89,7 @@ impl View {
         match self {
             View::Main => main.handle(action, state, page),
             View::Detail(v) => v.handle(action, page),
+            View::Line(v) => v.handle(action, page),
             View::Statement(v) => v.handle(action, state, page),
             View::Diff(v) => v.handle(action, page),
             View::Card(v) => v.handle(action, state, page),
@@ -97,6 +102,10 @@ impl View {
         match self {
             View::Main => main.move_by(delta, state),
             View::Detail(v) => {
+                v.move_by(delta);
+                None
+            }
+            View::Line(v) => {
                 v.move_by(delta);
                 None
             }

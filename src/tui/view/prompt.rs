@@ -7,13 +7,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::tui::state::Search;
 
 /// The longest line a prompt takes, in characters.
-const MAX_INPUT: usize = 200;
+const MAX_INPUT: usize = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PromptKind {
     Jump,
     Search,
     Filter,
+    /// Where an export is written (prefilled with the default path).
+    Export,
     /// A condition for `w`.
     When,
 }
