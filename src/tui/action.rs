@@ -106,7 +106,7 @@ impl Action {
             Action::NextProblem => "next problem (moves the cursor to its event)",
             Action::PrevProblem => "previous problem",
             Action::Filter => {
-                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME"
+                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME state.FIELD:VALUE (as of the cursor)"
             }
             Action::ClearFilter => "clear the filters",
             Action::ToggleOrder => "time order ⇄ recorded order (by seq)",

@@ -388,7 +388,7 @@ impl App {
             self.set_filter(None);
             return;
         }
-        match Filter::parse(input, self.state.cursor.time) {
+        match Filter::parse(input, self.state.cursor.time).map(|f| f.as_of(self.state.moment())) {
             Ok(f) => {
                 self.prompt = None;
                 self.set_filter(Some(f));

@@ -4,7 +4,10 @@
 
 use crate::ledger::event::{Effect, normalize_type};
 use crate::ledger::time::{parse_user_end, parse_user_time};
-use crate::ledger::{Ledger, LedgerEvent, Millis, Money};
+use crate::ledger::{Ledger, LedgerEvent, Millis, Moment, Money};
+
+#[path = "filter_state.rs"]
+mod state;
 
 /// The filter of the events pane.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,9 +26,12 @@ pub struct Filter {
     max: Option<(Money, bool)>,
     from: Option<Millis>,
     to: Option<Millis>,
+    /// `state.FIELD:VALUE` terms, and the moment they are read at (the cursor's).
+    state: Vec<state::StateTerm>,
+    as_of: Option<Moment>,
 }
 
-const HELP: &str = "use account:NAME account:=ID type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME (quotes for spaces)";
+const HELP: &str = "use account:NAME account:=ID type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME state.FIELD:VALUE (quotes for spaces)";
 
 /// Splits on whitespace, keeping "quoted parts" together; says of each token whether its value
 /// was quoted (`account:"cust-0417"`).
@@ -122,6 +128,7 @@ impl Filter {
                 }
                 "from" => f.from = Some(parse_user_time(value, base).map_err(|e| e.to_string())?),
                 "to" => f.to = Some(parse_user_end(value, base).map_err(|e| e.to_string())?),
+                _ if key.starts_with("state.") => f.state.push(state::term(&key[6..], value)?),
                 other => return Err(format!("`{other}:` is not a filter; {HELP}")),
             }
         }
@@ -169,8 +176,17 @@ impl Filter {
                 .map(|t| ledger.effect(t as u16) == Effect::Transfer)
                 .collect()
         });
+        let state = self.state_accounts(ledger);
+        let transfers = transfers.or_else(|| {
+            state.as_ref().map(|_| {
+                (0..ledger.type_count())
+                    .map(|t| ledger.effect(t as u16) == Effect::Transfer)
+                    .collect()
+            })
+        });
         Plan {
             accounts,
+            state,
             transfers,
             types,
             min: self.min,
@@ -189,7 +205,9 @@ impl Filter {
 /// A [`Filter`] resolved against one ledger.
 pub struct Plan {
     accounts: Option<Vec<bool>>,
-    /// Which types are transfers (with `accounts` only).
+    /// The accounts that pass the `state.` terms.
+    state: Option<Vec<bool>>,
+    /// Which types are transfers (with `accounts` or `state` only).
     transfers: Option<Vec<bool>>,
     types: Option<Vec<bool>>,
     min: Option<(Money, bool)>,
@@ -202,6 +220,16 @@ impl Plan {
     pub fn matches(&self, e: &LedgerEvent) -> bool {
         if let Some(accounts) = &self.accounts {
             let hit = |a: u32| accounts.get(a as usize).copied().unwrap_or(false);
+            let transfer = self
+                .transfers
+                .as_ref()
+                .is_some_and(|t| t.get(e.kind as usize).copied().unwrap_or(false));
+            if !(hit(e.account) || (transfer && e.to_account().is_some_and(hit))) {
+                return false;
+            }
+        }
+        if let Some(state) = &self.state {
+            let hit = |a: u32| state.get(a as usize).copied().unwrap_or(false);
             let transfer = self
                 .transfers
                 .as_ref()

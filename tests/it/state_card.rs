@@ -392,3 +392,52 @@ fn field_changes_in_a_diff_are_escaped() {
     let shown = screen(&buf);
     assert!(shown.contains("(not set) → 12 Elm\\e[2J"), "{shown}");
 }
+
+#[test]
+fn filters_take_state_terms_as_of_the_cursor() {
+    let mut app = app_of(LOG, (120, 40));
+    // Before noon ann's address has no Elm in it; after 11:30 (time order) it has.
+    app.jump_to_time(parse_time("2024-03-01T11:15:00Z").unwrap());
+    press(&mut app, KeyCode::Char('f'));
+    keys(&mut app, "state.address:~elm");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none());
+    assert_eq!(app.state.visible.as_deref(), Some(&[][..]));
+    app.jump_to_time(parse_time("2024-03-01T12:00:00Z").unwrap());
+    assert_eq!(
+        app.state.visible.as_deref(),
+        Some(&[][..]),
+        "read as of the cursor when the filter was set"
+    );
+    press(&mut app, KeyCode::Char('f'));
+    press(&mut app, KeyCode::Enter);
+    let ann_events: Vec<u32> = vec![0, 1, 2, 3, 5];
+    assert_eq!(app.state.visible.as_deref(), Some(&ann_events[..]));
+    assert!(
+        status_of(&app).contains("filter shows 5 of 6"),
+        "{}",
+        status_of(&app)
+    );
+    // In recorded order at the same event, the system did not know the Elm address yet.
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('f'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.visible.as_deref(), Some(&[][..]));
+    // A bad term keeps the prompt open and says why.
+    press(&mut app, KeyCode::Char('f'));
+    app.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    keys(&mut app, "state.balance:lots");
+    press(&mut app, KeyCode::Enter);
+    let error = app.prompt.as_ref().and_then(|p| p.error.clone());
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or("")
+            .contains("a balance is a number"),
+        "{error:?}"
+    );
+}
+
+fn status_of(app: &App) -> String {
+    app.status.clone().unwrap_or_default()
+}
