@@ -411,6 +411,16 @@ fn e_and_shift_e_walk_the_problems() {
         404
     );
     assert!(app.status.as_deref().unwrap().contains("overdraft"));
+    // Line 404's second problem is a stop of its own: the ATM's retry of line 403.
+    press(&mut app, KeyCode::Char('e'));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("possible-duplicate"),
+        "{:?}",
+        app.status
+    );
     press(&mut app, KeyCode::Char('e'));
     let late = app.state.cursor_event().unwrap();
     assert_eq!(app.state.ledger.event(late).line, 549);
@@ -875,6 +885,8 @@ fn marks_and_the_diff_answer_what_changed() {
 #[test]
 fn recorded_order_shows_the_late_event_where_it_was_written() {
     let mut app = sample();
+    // Line 404's two problems, then the late event at line 549.
+    press(&mut app, KeyCode::Char('e'));
     press(&mut app, KeyCode::Char('e'));
     press(&mut app, KeyCode::Char('e'));
     let late = app.state.cursor_event().unwrap();
@@ -991,7 +1003,7 @@ fn export_in_recorded_order_writes_what_the_statement_shows() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = sample();
     app.export_dir = dir.path().to_path_buf();
-    keys(&mut app, "ee");
+    keys(&mut app, "eee"); // line 404's two problems, then the late event
     press(&mut app, KeyCode::Char('o'));
     app.update(Action::StepBack); // seq 548: Grace's late purchase (seq 549) is not in yet
     let grace = app.state.ledger.find_account("cust-grace").unwrap();

@@ -589,7 +589,8 @@ fn the_diff_view_lists_changed_accounts_and_the_events_between() {
 #[test]
 fn recorded_order_is_said_in_the_header_and_the_pane() {
     let mut app = sample_app(130, 42);
-    keys(&mut app, "ee");
+    // Line 404's two problems, then the late event at line 549.
+    keys(&mut app, "eee");
     key(&mut app, 'o');
     let screen = text(&draw(&app, COLOR));
     assert!(
@@ -1074,11 +1075,18 @@ fn the_problems_pane_names_the_account() {
             .find(|r| r.contains("404"))
             .unwrap_or_else(|| panic!("{w}×{h}: {rows:#?}"));
         assert!(overdraft.contains("overdraft"), "{w}×{h}: {overdraft}");
-        assert!(overdraft.contains("cust-dana"), "{w}×{h}: {overdraft}");
+        if w >= 120 {
+            assert!(overdraft.contains("cust-dana"), "{w}×{h}: {overdraft}");
+        } else {
+            // At 80 columns the kinds' names stay whole (`possible-duplicate` is 18 wide), so the
+            // account is shortened in the middle: its end still tells it apart.
+            assert!(overdraft.contains("…dana"), "{w}×{h}: {overdraft}");
+        }
         assert!(rows[1].contains("ACCOUNT"), "{w}×{h}: {rows:#?}");
         if w >= 120 {
             assert!(rows[1].contains("WHAT"), "{w}×{h}: {rows:#?}");
-            assert!(overdraft.contains("balance of"), "{w}×{h}: {overdraft}");
+            // The text begins after the 18-wide kind column (`possible-duplicate`).
+            assert!(overdraft.contains("balanc"), "{w}×{h}: {overdraft}");
         }
     }
 }
@@ -1112,7 +1120,7 @@ fn the_header_drops_the_path_before_integrity_and_problems() {
                 "unsealed: history not tamper-evident"
             };
             assert!(header.contains(integrity), "{w}: {header}");
-            assert!(header.contains("⚠ 2 problems"), "{w}: {header}");
+            assert!(header.contains("⚠ 3 problems"), "{w}: {header}");
             assert!(
                 !header.contains("ledger-export-2024-03.jsonl"),
                 "{w}: {header}"

@@ -87,7 +87,7 @@ impl Widget for Problems<'_> {
                 Column::fixed(line_width),
                 Column::fixed(kind_width),
                 Column::flexible(account_natural, 6, 1, 1),
-                Column::flexible(widest(messages.iter().map(String::as_str), 4), 8, 0, 4)
+                Column::flexible(widest(messages.iter().map(String::as_str), 4), 5, 0, 4)
                     .droppable(),
             ]
         };
