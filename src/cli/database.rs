@@ -2,6 +2,7 @@
 //! database): the digest of its rows, a checkpoint over them, a message written to a stream.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::output::{json_line, note, print, print_after};
 use super::{Failure, Outcome};
@@ -78,27 +79,49 @@ pub fn verify(name: &str, report: &RowDigest, expect: Option<&str>, json: bool) 
     }
 }
 
+/// A message as `append` prints it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    seq: i64,
+    event_id: &'a str,
+    stream: &'a str,
+    position: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    data: &'a RawValue,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AppendReport<'a> {
+    appended: bool,
+    record: Record<'a>,
+    stream_version: i64,
+}
+
 /// `rewind append URL --preset message-db …`: prints the message written (through
 /// `write_message`) as it now reads.
 pub fn appended(name: &str, done: &Message, json: bool) -> Outcome {
-    // Written by hand: the amount's digits must not pass through a float.
-    let quote = crate::text::json_string;
-    let record = format!(
-        "{{\"seq\":{},\"eventId\":{},\"stream\":{},\"position\":{},\"type\":{},\"data\":{}}}",
-        done.global_position,
-        quote(&done.id),
-        quote(&done.stream),
-        done.position,
-        quote(&done.kind),
-        done.data
-    );
+    // The data as written: the amount's digits must not pass through a float.
+    let data = RawValue::from_string(done.data.clone())
+        .map_err(|e| Failure::usage(format!("{name}: {e}")))?;
+    let record = Record {
+        seq: done.global_position,
+        event_id: &done.id,
+        stream: &done.stream,
+        position: done.position,
+        kind: &done.kind,
+        data: &data,
+    };
     let text = if json {
-        format!(
-            "{{\"appended\":true,\"record\":{record},\"streamVersion\":{}}}\n",
-            done.position
-        )
+        json_line(&AppendReport {
+            appended: true,
+            record,
+            stream_version: done.position,
+        })
     } else {
-        format!("{record}\n")
+        json_line(&record)
     };
     print_after(&text, || {
         format!(

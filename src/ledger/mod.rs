@@ -18,6 +18,7 @@ mod extend;
 pub mod files;
 pub mod follow;
 pub mod generate;
+pub mod json;
 pub mod load;
 pub mod log_tree;
 mod lookalike;

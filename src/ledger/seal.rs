@@ -2,6 +2,7 @@
 //! Writing the copy is the file source's job ([`crate::source::file::write_sealed`]).
 
 use super::chain::{self, Digest256, GENESIS};
+use super::json::write::{into_string, key, push_compact, push_new_uuid, push_u64};
 use super::problem::MAX_LINE;
 use super::record::{MAX_SEQ, members, parse_record};
 use super::{Integrity, Ledger, ProblemKind};
@@ -18,32 +19,6 @@ pub enum SealError {
         /// What is wrong with it.
         why: String,
     },
-}
-
-/// A JSON text without the whitespace between its tokens (strings are kept byte for byte), so
-/// that a record written over several lines becomes one line.
-pub fn compact_json(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in raw.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_ascii_whitespace() {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The sealed lines of an unsealed log, in recorded order: every original member kept as it was
@@ -107,22 +82,21 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), SealErr
             }
         };
         last_seq = seq;
-        let mut body = String::from("{");
-        let mut parts: Vec<String> = Vec::with_capacity(all.len() + 2);
+        let mut body = Vec::with_capacity(text.len() + 64);
+        body.push(b'{');
         if fields.seq.is_none() {
-            parts.push(format!("\"seq\":{seq}"));
+            key(&mut body, "seq");
+            push_u64(&mut body, seq);
         }
         if fields.id.is_none() {
-            parts.push(format!("\"eventId\":\"{}\"", uuid::Uuid::new_v4()));
+            key(&mut body, "eventId");
+            push_new_uuid(&mut body);
         }
         for (k, v) in &all {
-            parts.push(format!(
-                "{}:{}",
-                serde_json::to_string(k).expect("strings serialize"),
-                compact_json(v)
-            ));
+            key(&mut body, k);
+            push_compact(&mut body, v);
         }
-        body.push_str(&parts.join(","));
+        let body = into_string(body);
         let (line, hash) = chain::seal_line(&body, &prev);
         if line.len() > MAX_LINE {
             return Err(refuse(format!(
@@ -140,17 +114,4 @@ pub fn sealed_lines(ledger: &Ledger) -> Result<(Vec<String>, Digest256), SealErr
             hash: prev,
         },
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compacting_keeps_strings_whole() {
-        assert_eq!(
-            compact_json("{ \"a b\" : [1, 2],\n \"c\": \"x \\\" y\" }"),
-            "{\"a b\":[1,2],\"c\":\"x \\\" y\"}"
-        );
-    }
 }

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::Progress;
 use super::chunk::{CANCEL_EVERY, ChunkOut, ChunkParser, Span};
+use crate::ledger::json::read::array_element_end;
 use crate::ledger::problem::{Problem, ProblemKind, Reason};
 use crate::ledger::record::parse_record;
 use crate::ledger::recorded::Records;
@@ -125,32 +126,12 @@ fn split_array(bytes: &[u8]) -> (Vec<Span>, u64, Vec<Problem>) {
             i += 1;
             continue;
         }
-        // One element: scan to the comma or bracket that ends it at depth 0.
+        // One element: to the comma or bracket that ends it.
         let start = i;
         let start_line = line;
-        let mut depth = 0i32;
-        let mut in_string = false;
-        while i < n {
-            let c = bytes[i];
-            if in_string {
-                match c {
-                    b'\\' => i += 1,
-                    b'"' => in_string = false,
-                    b'\n' => line += 1,
-                    _ => {}
-                }
-            } else {
-                match c {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' if depth > 0 => depth -= 1,
-                    b',' | b']' if depth == 0 => break,
-                    b'\n' => line += 1,
-                    _ => {}
-                }
-            }
-            i += 1;
-        }
+        let (element_end, lines) = array_element_end(bytes, start);
+        i = element_end;
+        line += lines;
         let mut end = i.min(n);
         while end > start && bytes[end - 1].is_ascii_whitespace() {
             end -= 1;

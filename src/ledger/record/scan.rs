@@ -5,12 +5,10 @@
 //! It never decides that a record is wrong: on anything it does not take (an error, an escaped
 //! key, a control character, deep nesting) it returns `None`, and the full parser then gives the
 //! same members or the exact reason. So whatever it accepts, serde_json accepts too, with the same
-//! result.
+//! result. The walking itself is [`crate::ledger::json::read`]'s.
 
 use super::{RawRecord, member_of};
-
-/// Nesting beyond this is left to the full parser.
-const MAX_DEPTH: u32 = 64;
+use crate::ledger::json::read::{plain_string_end, quote_at, skip_ws, string_end, value_end};
 
 /// Member names rewind does not read that a record may have for the scanner to take it.
 const MAX_OTHERS: usize = 16;
@@ -98,196 +96,6 @@ fn record_in<const PLAIN: bool>(text: &str) -> Option<RawRecord<'_>> {
     (skip_ws(b, i) == b.len()).then_some(record)
 }
 
-#[inline]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(&c) = b.get(i) {
-        if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// Bytes that end the plain run of a string: the quote, a backslash, or a control character.
-#[inline]
-fn special(c: u8) -> bool {
-    c == b'"' || c == b'\\' || c < 0x20
-}
-
-/// The position of the closing quote of a string starting at `i` (just after its opening quote)
-/// that has no escape and no control character.
-#[inline]
-fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
-    let end = plain_run_end(b, i)?;
-    (b[end] == b'"').then_some(end)
-}
-
-/// The first quote at or after `i` (in a text with no backslash: the end of a string).
-#[inline]
-fn quote_at(b: &[u8], mut i: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(word) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(word.try_into().ok()?) ^ (ONES * u64::from(b'"'));
-        // The lowest flagged byte is exactly the first quote.
-        let bits = x.wrapping_sub(ONES) & !x & HIGH;
-        if bits != 0 {
-            return Some(i + (bits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b[i..].iter().position(|c| *c == b'"').map(|p| i + p)
-}
-
-/// Which bytes of the word are `"`, `\` or below 0x20: the high bit of each such byte, exactly
-/// for the lowest one (the classic zero-byte test; bits above a set one may be spurious).
-#[inline]
-fn special_bits(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    quote | backslash | control
-}
-
-#[cfg(test)]
-fn has_special(word: u64) -> bool {
-    special_bits(word) != 0
-}
-
-/// The position just after the string value starting at `i` (its opening quote), and whether it
-/// has escapes; escapes are checked the way serde_json checks the strings it skips.
-fn string_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
-    let mut i = i + 1;
-    let mut escaped = false;
-    loop {
-        let end = plain_run_end(b, i)?;
-        match b[end] {
-            b'"' => return Some((end + 1, escaped)),
-            b'\\' => {
-                escaped = true;
-                i = match *b.get(end + 1)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => end + 2,
-                    b'u' => {
-                        let hex = b.get(end + 2..end + 6)?;
-                        if !hex.iter().all(u8::is_ascii_hexdigit) {
-                            return None;
-                        }
-                        end + 6
-                    }
-                    _ => return None,
-                }
-            }
-            _ => return None, // a control character
-        }
-    }
-}
-
-/// The first special byte (`"`, `\` or a control character) at or after `i`.
-#[inline]
-fn plain_run_end(b: &[u8], mut i: usize) -> Option<usize> {
-    // Eight bytes at a time: the lowest flagged byte of a word is the first special one.
-    while let Some(word) = b.get(i..i + 8) {
-        let bits = special_bits(u64::from_le_bytes(word.try_into().ok()?));
-        if bits != 0 {
-            return Some(i + (bits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if special(c) {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The position just after a JSON number starting at `i`, with JSON's grammar exactly:
-/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
-    let digits = |mut i: usize| {
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        (i > start).then_some(i)
-    };
-    if b.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    match *b.get(i)? {
-        b'0' => i += 1,
-        b'1'..=b'9' => i = digits(i)?,
-        _ => return None,
-    }
-    if b.get(i) == Some(&b'.') {
-        i = digits(i + 1)?;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        i = digits(i)?;
-    }
-    // A digit right after `0` (a leading zero) is not JSON.
-    if b.get(i).is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(i)
-}
-
-/// The position just after the JSON value starting at `i`.
-fn value_end(b: &[u8], i: usize, depth: u32) -> Option<usize> {
-    match *b.get(i)? {
-        b'"' => string_end(b, i).map(|(end, _)| end),
-        b'-' | b'0'..=b'9' => number_end(b, i),
-        b't' => b[i..].starts_with(b"true").then_some(i + 4),
-        b'f' => b[i..].starts_with(b"false").then_some(i + 5),
-        b'n' => b[i..].starts_with(b"null").then_some(i + 4),
-        b'[' if depth < MAX_DEPTH => {
-            let mut i = skip_ws(b, i + 1);
-            if b.get(i) == Some(&b']') {
-                return Some(i + 1);
-            }
-            loop {
-                i = skip_ws(b, value_end(b, i, depth + 1)?);
-                match *b.get(i)? {
-                    b',' => i = skip_ws(b, i + 1),
-                    b']' => return Some(i + 1),
-                    _ => return None,
-                }
-            }
-        }
-        b'{' if depth < MAX_DEPTH => {
-            let mut i = skip_ws(b, i + 1);
-            if b.get(i) == Some(&b'}') {
-                return Some(i + 1);
-            }
-            loop {
-                if b.get(i) != Some(&b'"') {
-                    return None;
-                }
-                i = skip_ws(b, string_end(b, i)?.0);
-                if b.get(i) != Some(&b':') {
-                    return None;
-                }
-                i = skip_ws(b, value_end(b, skip_ws(b, i + 1), depth + 1)?);
-                match *b.get(i)? {
-                    b',' => i = skip_ws(b, i + 1),
-                    b'}' => return Some(i + 1),
-                    _ => return None,
-                }
-            }
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,19 +164,6 @@ mod tests {
             assert!(record(text).is_some(), "{text:?}");
             same_as_serde(text);
         }
-    }
-
-    #[test]
-    fn special_bytes_are_found_in_any_position() {
-        for at in 0..8 {
-            for c in [b'"', b'\\', 0x00, 0x1f] {
-                let mut word = [b'a'; 8];
-                word[at] = c;
-                assert!(has_special(u64::from_le_bytes(word)), "{c} at {at}");
-            }
-        }
-        assert!(!has_special(u64::from_le_bytes(*b"acc-0279")));
-        assert!(!has_special(u64::from_le_bytes(*b" ~!#[]{}")));
     }
 
     mod props {

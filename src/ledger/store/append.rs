@@ -10,6 +10,7 @@ use super::{Durability, ReadBack, StoreError};
 use crate::ledger::chain::{self, Digest256};
 use crate::ledger::event::TypeMap;
 use crate::ledger::files::{self, sync_dir};
+use crate::ledger::json::write::{into_string, key, push_str, push_u64};
 use crate::ledger::new_event::NewEvent;
 use crate::ledger::problem::MAX_LINE;
 use crate::ledger::record::{self, parse_record};
@@ -18,29 +19,36 @@ use crate::ledger::time::{Millis, format_time};
 impl NewEvent {
     /// The record's members up to, not including, `prev` (the object is left open).
     pub(super) fn body(&self, seq: u64, id: &str, ts: Millis) -> String {
-        let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
-        let mut body = format!(
-            "{{\"seq\":{seq},\"eventId\":{},\"accountId\":{},\"type\":{}",
-            q(id),
-            q(&self.account),
-            q(&self.kind)
-        );
+        let mut body = Vec::with_capacity(128);
+        body.push(b'{');
+        key(&mut body, "seq");
+        push_u64(&mut body, seq);
+        key(&mut body, "eventId");
+        push_str(&mut body, id);
+        key(&mut body, "accountId");
+        push_str(&mut body, &self.account);
+        key(&mut body, "type");
+        push_str(&mut body, &self.kind);
         if let Some(amount) = self.amount {
-            body.push_str(&format!(",\"amount\":\"{amount}\""));
+            key(&mut body, "amount");
+            push_str(&mut body, &amount.to_string());
         }
         if let Some(to) = &self.to {
-            body.push_str(&format!(",\"to\":{}", q(to)));
+            key(&mut body, "to");
+            push_str(&mut body, to);
         }
-        body.push_str(&format!(",\"timestamp\":\"{}\"", format_time(ts)));
+        key(&mut body, "timestamp");
+        push_str(&mut body, &format_time(ts));
         if !self.meta.is_empty() {
-            let meta: Vec<String> = self
-                .meta
-                .iter()
-                .map(|(k, v)| format!("{}:{}", q(k), q(v)))
-                .collect();
-            body.push_str(&format!(",\"meta\":{{{}}}", meta.join(",")));
+            key(&mut body, "meta");
+            body.push(b'{');
+            for (k, v) in &self.meta {
+                key(&mut body, k);
+                push_str(&mut body, v);
+            }
+            body.push(b'}');
         }
-        body
+        into_string(body)
     }
 
     /// Checks that a record about to be written reads back as this event, with each member

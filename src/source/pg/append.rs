@@ -9,6 +9,7 @@ use tokio_postgres::types::ToSql;
 
 use super::{Layout, PgError, PgErrorKind, PgSource, Phase};
 use crate::ledger::TypeMap;
+use crate::ledger::json::write::{into_string, key, push_raw, push_str};
 use crate::ledger::new_event::{Invalid, NewEvent};
 
 /// Where an event is written, and on what condition.
@@ -69,18 +70,20 @@ pub fn stream(event: &NewEvent, target: &Target) -> String {
 
 /// The message's `data` (a JSON object; the amount keeps its exact digits).
 pub fn data(event: &NewEvent) -> String {
-    let mut out = String::from("{\"accountId\":");
-    out.push_str(&serde_json::to_string(&event.account).expect("a string"));
+    let mut out = Vec::with_capacity(64);
+    out.push(b'{');
+    key(&mut out, "accountId");
+    push_str(&mut out, &event.account);
     if let Some(amount) = event.amount {
-        out.push_str(",\"amount\":");
-        out.push_str(&amount.to_string());
+        key(&mut out, "amount");
+        push_raw(&mut out, &amount.to_string());
     }
     if let Some(to) = &event.to {
-        out.push_str(",\"to\":");
-        out.push_str(&serde_json::to_string(to).expect("a string"));
+        key(&mut out, "to");
+        push_str(&mut out, to);
     }
-    out.push('}');
-    out
+    out.push(b'}');
+    into_string(out)
 }
 
 /// The message's `metadata` (`None` without `meta`).

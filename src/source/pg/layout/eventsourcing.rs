@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::super::copy::Tuple;
-use super::json::{key, push_i64, push_str, push_u64};
 use super::members::top_members;
+use crate::ledger::json::write::{key, push_i64, push_str, push_u64};
 
 /// A value the `eventsourcing` library's JSON transcoder wrapped as `{"_type_": .., "_data_": ..}`
 /// (decimals, datetimes, UUIDs), unwrapped; UUIDs written as hex get their dashes back.

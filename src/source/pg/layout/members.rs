@@ -1,5 +1,6 @@
 //! Reading the members of a JSON document in a row (a `jsonb` column, `row_to_json` text) as
-//! raw text: a plain scan for the usual documents, serde for anything else.
+//! raw text: the JSON scanner ([`read::members`]) for the usual documents, serde for anything
+//! else.
 
 use std::borrow::Cow;
 
@@ -7,6 +8,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::super::copy::Tuple;
+use crate::ledger::json::read;
 
 /// The raw values of some top-level members of a JSON object (the first occurrence of each), or
 /// `None` when the text is not a JSON object.
@@ -50,116 +52,12 @@ pub(super) fn jsonb_text<'a>(t: &Tuple<'a>, i: usize) -> Option<&'a [u8]> {
     })
 }
 
-/// The raw text of some top-level members of a JSON object, by a plain scan (no allocation): the
-/// fast path for the documents of a JSON column. `None` when the scan meets anything it does not
-/// handle (a key with escapes, text that is not an object), and the caller asks serde instead.
-pub(super) fn scan_members<'a, const N: usize>(
-    json: &'a [u8],
-    wanted: [&str; N],
-) -> Option<[Option<&'a [u8]>; N]> {
-    let b = json;
-    let ws = |i: &mut usize| {
-        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
-            *i += 1;
-        }
-    };
-    // The end of the string that starts at `i` (just past its closing quote).
-    let string_end = |mut i: usize| -> Option<usize> {
-        i += 1;
-        loop {
-            match memchr::memchr2(b'"', b'\\', b.get(i..)?)? {
-                n if b[i + n] == b'"' => return Some(i + n + 1),
-                n => i += n + 2,
-            }
-        }
-    };
-    let value_end = |i: usize| -> Option<usize> {
-        match *b.get(i)? {
-            b'"' => string_end(i),
-            b'{' | b'[' => {
-                let mut depth = 0usize;
-                let mut j = i;
-                loop {
-                    match *b.get(j)? {
-                        b'"' => {
-                            j = string_end(j)?;
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                return Some(j + 1);
-                            }
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
-            }
-            _ => {
-                let mut j = i;
-                while j < b.len()
-                    && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-                {
-                    j += 1;
-                }
-                (j > i).then_some(j)
-            }
-        }
-    };
-    let mut found = [None; N];
-    let mut i = 0;
-    ws(&mut i);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    ws(&mut i);
-    if b.get(i) == Some(&b'}') {
-        return Some(found);
-    }
-    loop {
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(i)?;
-        let key = &json[i + 1..key_end - 1];
-        if key.contains(&b'\\') {
-            return None;
-        }
-        i = key_end;
-        ws(&mut i);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i += 1;
-        ws(&mut i);
-        let end = value_end(i)?;
-        if let Some(k) = wanted.iter().position(|w| w.as_bytes() == key)
-            && found[k].is_none()
-        {
-            found[k] = Some(&json[i..end]);
-        }
-        i = end;
-        ws(&mut i);
-        match b.get(i) {
-            Some(b',') => {
-                i += 1;
-                ws(&mut i);
-            }
-            Some(b'}') => return Some(found),
-            _ => return None,
-        }
-    }
-}
-
 /// Some top-level members of a JSON document as raw text: the plain scan, else serde.
 pub(super) fn members_of<'a, const N: usize>(
     json: &'a [u8],
     wanted: [&str; N],
 ) -> Option<[Option<&'a [u8]>; N]> {
-    if let Some(found) = scan_members(json, wanted) {
+    if let Some(found) = read::members(json, wanted) {
         return Some(found);
     }
     let found = top_members(std::str::from_utf8(json).ok()?, &wanted)?;

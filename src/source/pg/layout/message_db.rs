@@ -1,8 +1,9 @@
 //! A Message DB row (`message_store.messages`) as one record.
 
 use super::super::copy::Tuple;
-use super::json::{key, push_i64, push_text, push_timestamp, push_u64, push_uuid};
+use super::json::push_timestamp;
 use super::members::{jsonb_text, members_of};
+use crate::ledger::json::write::{key, push_i64, push_text, push_u64, push_uuid};
 
 /// Message DB: account = `data.accountId`, else the id part of `stream_name` (after the first
 /// `-`); type = `type`; amount = `data.amount`; time = `time` (UTC); seq = `global_position`;

@@ -4,8 +4,8 @@
 use serde_json::value::RawValue;
 
 use super::super::copy::Tuple;
-use super::json::key;
 use super::members::all_members;
+use crate::ledger::json::write::key;
 use crate::ledger::record::ALIASES;
 
 /// The canonical name an alias stands for (`account` → `accountId`).

@@ -1,6 +1,7 @@
 use super::json::PG_EPOCH_MICROS;
-use super::members::{members_of, scan_members};
+use super::members::members_of;
 use super::*;
+use crate::ledger::json::read::members as scan_members;
 use crate::ledger::record::parse_record;
 
 #[test]
