@@ -13,13 +13,17 @@
 //! | `chain` | `verify` on a sealed log under tampering: what it lets pass is what the chain proves |
 //! | `snapshot` | the snapshot reader on damaged snapshots: refused, or bound and exact |
 //! | `url` | PostgreSQL URLs: what is shown never depends on the password |
+//! | `checkpoint` | signed checkpoints, damaged: refused, or the sample's own tree under its key |
+//! | `bundle` | evidence bundles, damaged: refused, or only the sample's records, byte for byte |
 
+mod evidence;
 mod logs;
 mod pg_url;
 #[cfg(test)]
 mod tests;
 mod values;
 
+pub use evidence::{bundle, checkpoint};
 pub use logs::{chain, loader, snapshot, snapshot_log_lines};
 pub use pg_url::url;
 pub use values::{check_money, check_time, money, scanner, time};

@@ -332,6 +332,16 @@ fn saved_url_inputs() {
 }
 
 #[test]
+fn saved_checkpoint_inputs() {
+    saved_inputs("checkpoint", checkpoint);
+}
+
+#[test]
+fn saved_bundle_inputs() {
+    saved_inputs("bundle", bundle);
+}
+
+#[test]
 fn amounts_the_reference_knows() {
     for text in [
         "0e999999999",
@@ -363,4 +373,18 @@ fn amounts_the_reference_knows() {
     ] {
         check_money(text);
     }
+}
+
+/// The seeds of the evidence targets verify, so the checks reach what a verified input proves.
+#[test]
+fn the_evidence_seeds_verify_under_the_sample_key() {
+    use crate::ledger::bundle::verify_bundle;
+    use crate::ledger::checkpoint::{VerifierKey, verify_signed_checkpoint};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let key = VerifierKey::parse(include_str!("../../assets/ops-2024.pub").trim()).unwrap();
+    let cp = std::fs::read(root.join("fuzz/corpus/checkpoint/seed-sample")).unwrap();
+    let (_, signers) = verify_signed_checkpoint(&cp, std::slice::from_ref(&key)).unwrap();
+    assert_eq!(signers, ["ops-2024"]);
+    let bundle = std::fs::read(root.join("fuzz/corpus/bundle/seed-inclusion")).unwrap();
+    assert!(verify_bundle(&bundle, std::slice::from_ref(&key), None).is_ok());
 }
