@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use super::output::{Align, Table, json_line, note, print};
 use super::{
-    Failure, Outcome, SourceOptions, find_account, load_options, no_such_account, note_problems,
-    open_summary, resolve_time, values,
+    Failure, Outcome, SourceOptions, find_account, load_options, moment_asked, no_such_account,
+    note_problems, open_summary, values,
 };
 use crate::ledger::snapshot::{self, NamedState, Resumed};
 use crate::ledger::time::{UserTime, format_time};
-use crate::ledger::{Millis, Moment, Money, ProblemKind};
+use crate::ledger::{Moment, Money, ProblemKind};
 
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
@@ -64,15 +64,6 @@ struct AccountRow<'a> {
 struct Report<'a> {
     as_of: AsOf,
     accounts: Vec<AccountRow<'a>>,
-}
-
-/// The moment asked for by `--at` / `--seq`, an offset taken from the log's latest time.
-fn moment(args: &BalanceArgs, last_time: Option<Millis>) -> Result<Moment, Failure> {
-    Ok(match (&args.at, args.seq) {
-        (Some(t), _) => Moment::Time(resolve_time(t, last_time, "--at")?),
-        (None, Some(n)) => Moment::Seq(n),
-        (None, None) => Moment::End,
-    })
 }
 
 /// The moment asked for when it does not depend on the log (not relative to its last event).
@@ -138,7 +129,7 @@ fn full_replay(
     let ledger = open_summary(&args.file, options)?;
     let moment = match asked {
         Some(m) => m,
-        None => moment(args, ledger.last_time())?,
+        None => moment_asked(args.at.as_ref(), args.seq, ledger.last_time())?,
     };
     let states = match &args.account {
         Some(name) => {
@@ -228,7 +219,11 @@ fn from_snapshot(
         };
         let moment = match *asked {
             Some(m) => m,
-            None => *asked.insert(moment(args, resumed.last_time())?),
+            None => *asked.insert(moment_asked(
+                args.at.as_ref(),
+                args.seq,
+                resumed.last_time(),
+            )?),
         };
         if !resumed.snapshot.covers(moment) {
             not_covering(&path, &resumed.snapshot);

@@ -437,6 +437,21 @@ pub fn resolve_time(
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
+/// The moment asked for by `--at TIME` or `--seq N` (the end of the log when neither), an
+/// offset taken from the log's latest time.
+pub fn moment_asked(
+    at: Option<&UserTime>,
+    seq: Option<u64>,
+    last_time: Option<Millis>,
+) -> Result<crate::ledger::Moment, Failure> {
+    use crate::ledger::Moment;
+    Ok(match (at, seq) {
+        (Some(t), _) => Moment::Time(resolve_time(t, last_time, "--at")?),
+        (None, Some(n)) => Moment::Seq(n),
+        (None, None) => Moment::End,
+    })
+}
+
 /// Looks up an account by name, suggesting near names when it is not there.
 pub fn find_account(ledger: &Ledger, name: &str) -> Result<crate::ledger::AccountId, Failure> {
     // A name only ever seen as the `to` of an event that is not a transfer is no account.

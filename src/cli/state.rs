@@ -5,9 +5,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{Align, Table, json_line, print};
-use super::{
-    Failure, Outcome, SourceOptions, find_account, note_problems, open, resolve_time, values,
-};
+use super::{Outcome, SourceOptions, find_account, moment_asked, note_problems, open, values};
 use crate::ledger::state::{self, StateAt};
 use crate::ledger::time::{UserTime, format_time};
 use crate::ledger::{Ledger, Moment, Money};
@@ -117,19 +115,10 @@ fn report<'a>(ledger: &Ledger, name: &'a str, moment: Moment, s: &'a StateAt) ->
     }
 }
 
-/// The moment asked for by `--at` / `--seq`, an offset taken from the log's latest time.
-fn moment(ledger: &Ledger, at: Option<&UserTime>, seq: Option<u64>) -> Result<Moment, Failure> {
-    Ok(match (at, seq) {
-        (Some(t), _) => Moment::Time(resolve_time(t, ledger.last_time(), "--at")?),
-        (None, Some(n)) => Moment::Seq(n),
-        (None, None) => Moment::End,
-    })
-}
-
 pub fn run(args: StateArgs, options: &SourceOptions) -> Outcome {
     let ledger = open(Some(&args.file), options)?;
     let account = find_account(&ledger, &args.account)?;
-    let moment = moment(&ledger, args.at.as_ref(), args.seq)?;
+    let moment = moment_asked(args.at.as_ref(), args.seq, ledger.last_time())?;
     let s = state::state_at(&ledger, account, moment);
     let report = report(&ledger, &args.account, moment, &s);
     if args.json {
