@@ -94,6 +94,9 @@ pub fn run(args: AppendArgs, options: &SourceOptions) -> Outcome {
         Appended::Message(done) => {
             return super::database::appended(&source.name(), &done, args.json);
         }
+        Appended::Produced(done) => {
+            return super::topic::appended(&source.name(), &done, args.json);
+        }
         Appended::Record(outcome) => outcome,
     };
     let (appended, line, record, head) = match &outcome {
@@ -153,6 +156,8 @@ fn append_failure(e: AppendError) -> Failure {
         AppendError::OtherWriters { name } => super::database::other_writers(&name),
         AppendError::ReadOnly { .. } => Failure::usage(e.to_string()),
         AppendError::Db(e) => open_failure(OpenError::Pg(e)),
+        AppendError::Kafka(e) => open_failure(OpenError::Kafka(e)),
+        AppendError::NoVersion { .. } => Failure::usage(e.to_string()),
     }
 }
 

@@ -22,7 +22,7 @@ pub struct CheckArgs {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ProblemRow<'a> {
-    line: u64,
+    line: crate::ledger::Place,
     kind: &'static str,
     message: &'a str,
     event_id: Option<String>,
@@ -89,7 +89,7 @@ fn write_json(ledger: &Ledger, out: &mut impl Write) -> std::io::Result<()> {
         }
         let message = explain.message(p);
         let row = ProblemRow {
-            line: p.line,
+            line: ledger.place(p.line),
             kind: p.kind.name(),
             message: &message,
             event_id: p.event().and_then(|i| ledger.event_id(i as usize)),
@@ -106,7 +106,7 @@ fn write_text(ledger: &Ledger, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(
             out,
             "{name}:{}: {}: {}",
-            p.line,
+            ledger.place(p.line),
             p.kind,
             escape_control(&explain.message(p))
         )?;

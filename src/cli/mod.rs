@@ -20,6 +20,7 @@ mod repair;
 mod seal;
 mod snapshot;
 mod state;
+mod topic;
 pub mod values;
 pub mod verify;
 mod verify_bundle;
@@ -130,6 +131,10 @@ pub struct SourceOptions {
     /// amount, timestamp, eventId, to, meta; a `data` JSON column is read too), ordered by seq.
     #[arg(long, value_name = "SQL", global = true)]
     pub query: Option<String>,
+    /// For a kafka:// topic: read each partition from its first message at or after this moment
+    /// (the brokers' offsets-for-time lookup); an offset such as `-1h` is from now.
+    #[arg(long, value_name = "TIME", global = true, value_parser = values::time)]
+    pub since: Option<crate::ledger::time::UserTime>,
     /// Where to remember the heads of verified logs and the trees of checked checkpoints
     /// (default: $XDG_STATE_HOME/rewind, else ~/.local/state/rewind).
     #[arg(long, value_name = "DIR", global = true)]
@@ -330,10 +335,37 @@ pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, F
     if arg == "-" {
         return Ok(Source::Stdin);
     }
+    if crate::source::kafka::is_url(arg) {
+        return topic_source(arg, options).map(|t| Source::Kafka(Box::new(t)));
+    }
+    if options.since.is_some() {
+        return Err(Failure::usage(format!(
+            "{}: --since is for kafka:// topics (a log's moments are chosen with --at or --from)",
+            if source::is_address(arg) { source::shown_address(arg).unwrap_or_else(|_| "postgres://…".into()) } else { arg.to_string() }
+        )));
+    }
     Ok(match pg_source(arg, options)? {
         Some(db) => Source::Pg(Box::new(db)),
         None => Source::File(PathBuf::from(arg)),
     })
+}
+
+/// The Kafka topic an address and the options name.
+fn topic_source(arg: &str, options: &SourceOptions) -> Result<source::kafka::KafkaSource, Failure> {
+    let shown = source::shown_address(arg).map_err(Failure::usage)?;
+    if options.preset.is_some() || options.table.is_some() || options.query.is_some() {
+        return Err(Failure::usage(format!(
+            "{shown}: --preset, --table and --query are for postgres:// URLs"
+        )));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let since = options
+        .since
+        .as_ref()
+        .map(|t| t.resolve(now))
+        .transpose()
+        .map_err(|e| Failure::usage(format!("{shown}: --since: {e}")))?;
+    source::kafka::KafkaSource::new(arg, since).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// A source that could not be opened, as the command's failure: exit 130 when it was

@@ -40,6 +40,7 @@ fn shown(text: &str) -> Cow<'_, str> {
     }
     match source::shown_address(text.trim()) {
         Ok(url) => Cow::Owned(url),
+        Err(_) if crate::source::kafka::is_url(text.trim_start()) => Cow::Borrowed("kafka://…"),
         Err(_) => Cow::Borrowed("postgres://…"),
     }
 }

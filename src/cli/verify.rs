@@ -157,13 +157,19 @@ fn check_checkpoint(
 }
 
 pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
+    let source = source_of(Some(&args.file), options)?;
+    if let Some(heads) = args.expect.as_deref()
+        && let Some(found) = source.verify_heads(heads)
+    {
+        super::interruptible(&source);
+        return super::topic::verify(&found.map_err(super::open_failure)?, args.json);
+    }
     let expected = expected(&args)?;
     let keys = args
         .key
         .iter()
         .map(|k| super::evidence::read_verifier_key(k))
         .collect::<Result<Vec<_>, _>>()?;
-    let source = source_of(Some(&args.file), options)?;
     let load = |source: &Source| load_reporting(source, &load_options(options)?);
     super::interruptible(&source);
     let (ledger, mut report) = match &expected {
@@ -196,11 +202,13 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
                 return super::database::verify(&name, &digest, args.expect.as_deref(), args.json);
             }
             VerifyReport::Chain { ledger, report } => (ledger, report),
+            VerifyReport::Partitions(d) => return super::topic::verify(&d, args.json),
         },
         None => match source.verify(None, load)? {
             VerifyReport::Rows { name, digest } => {
                 return super::database::verify(&name, &digest, None, args.json);
             }
+            VerifyReport::Partitions(d) => return super::topic::verify(&d, args.json),
             VerifyReport::Chain { ledger, report } => (ledger, report),
         },
     };

@@ -211,6 +211,27 @@ impl Ledger {
         &self.name
     }
 
+    /// The place line `line` stands for in the source: the line itself, or a topic's
+    /// `PARTITION:OFFSET`.
+    pub fn place(&self, line: u64) -> super::places::Place {
+        self.records.places.place(line)
+    }
+
+    /// How many messages of a topic the ledger holds (0 for a source whose records are lines).
+    pub fn message_count(&self) -> usize {
+        match &self.records.places {
+            super::places::Places::Messages(places) => places.len(),
+            super::places::Places::Lines => 0,
+        }
+    }
+
+    /// Adds the places of lines that arrived after the load (a topic's new messages), in order.
+    pub fn extend_places(&mut self, more: &[super::places::MessagePlace]) {
+        if let super::places::Places::Messages(places) = &mut self.records.places {
+            places.extend_from_slice(more);
+        }
+    }
+
     /// How many events were read.
     pub fn len(&self) -> usize {
         self.records.events.len()

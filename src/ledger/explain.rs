@@ -154,8 +154,8 @@ impl<'a> Explainer<'a> {
                 let previous = ledger.event(u32::from_le_bytes(previous) as usize);
                 let ts = event.map_or(0, |(_, e)| e.ts);
                 format!(
-                    "recorded after line {} but its time {} is earlier than {}",
-                    previous.line,
+                    "recorded after {} but its time {} is earlier than {}",
+                    ledger.place(previous.line).phrase(),
                     format_time(ts),
                     format_time(previous.ts)
                 )
@@ -165,20 +165,23 @@ impl<'a> Explainer<'a> {
                 let id = event
                     .and_then(|(i, _)| ledger.event_id(i))
                     .unwrap_or_default();
-                format!("event id `{id}` was already used at line {}", first.line)
+                format!(
+                    "event id `{id}` was already used at {}",
+                    ledger.place(first.line).phrase()
+                )
             }
             Reason::DuplicateSeq { first } => {
                 let first = u32::from_le_bytes(first) as usize;
-                let line = ledger.event(first).line;
+                let line = ledger.place(ledger.event(first).line).phrase();
                 let second = event.map_or(0, |(i, _)| i);
                 let seq = ledger.seq_of(second);
                 let own = |i: usize| ledger.records.seqs.get(i).is_some_and(|s| *s != NO_SEQ);
                 match (own(first), own(second)) {
-                    (true, true) => format!("seq {seq} was already used at line {line}"),
+                    (true, true) => format!("seq {seq} was already used at {line}"),
                     (true, false) => format!(
-                        "this event has no seq, and its position {seq} is the seq of line {line}"
+                        "this event has no seq, and its position {seq} is the seq of {line}"
                     ),
-                    _ => format!("seq {seq} is also the position of line {line}, which has no seq"),
+                    _ => format!("seq {seq} is also the position of {line}, which has no seq"),
                 }
             }
             Reason::NearDuplicate { original } => {
@@ -194,9 +197,9 @@ impl<'a> Explainer<'a> {
                     format!(" and {}", keys.join(", "))
                 };
                 format!(
-                    "repeats line {} (seq {}): same account, type `{}` and amount \
+                    "repeats {} (seq {}): same account, type `{}` and amount \
                      {amount}{same}, {} later, under a new id",
-                    o.line,
+                    ledger.place(o.line).phrase(),
                     ledger.seq_of(first),
                     ledger.type_name(kind),
                     gap_text(gap)

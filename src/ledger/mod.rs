@@ -29,6 +29,7 @@ mod names;
 pub mod near_duplicates;
 pub mod new_event;
 mod order;
+pub mod places;
 pub mod problem;
 pub mod query;
 mod raw;
@@ -52,6 +53,7 @@ pub use load::{
     load_file_from,
 };
 pub use money::Money;
+pub use places::{MessagePlace, Place, Places};
 pub use problem::{Problem, ProblemKind};
 pub use query::{AccountState, Moment};
 pub use raw::{RawSource, SourceBytes};

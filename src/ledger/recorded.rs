@@ -74,6 +74,8 @@ pub(crate) struct Records {
     pub unterminated_tail: bool,
     /// In a log whose first record is unsealed, the line of the first record that is sealed.
     pub(super) stray_seal: Option<u64>,
+    /// What the lines stand for (a topic's messages).
+    pub places: super::places::Places,
 }
 
 impl Default for Records {
@@ -90,6 +92,7 @@ impl Default for Records {
             link: Link::GENESIS,
             unterminated_tail: false,
             stray_seal: None,
+            places: super::places::Places::Lines,
         }
     }
 }

@@ -15,6 +15,8 @@ pub enum Appended {
     Record(store::Appended),
     /// A store's stream: the message written.
     Message(Message),
+    /// A topic: the message produced.
+    Produced(super::kafka::append::Produced),
 }
 
 /// A message written to a store's stream.
@@ -65,6 +67,18 @@ pub enum AppendError {
         /// Why the event may not be written.
         invalid: Invalid,
     },
+    /// An expected count of events was given for a store that keeps no count per account.
+    #[error(
+        "{name}: --expect-seq cannot be checked on a topic: Kafka keeps no version per key, so \
+         a write cannot be made to depend on the events before it"
+    )]
+    NoVersion {
+        /// The source's name, as [`Source::name`] gives it (an address without its password).
+        name: String,
+    },
+    /// The brokers refused it, or could not be reached.
+    #[error(transparent)]
+    Kafka(super::kafka::KafkaError),
     /// The log file's writer refused, or failed.
     #[error(transparent)]
     File(StoreError),
@@ -100,6 +114,20 @@ impl Source {
                     e => AppendError::File(e),
                 }),
             Source::Sample | Source::Stdin => Err(AppendError::ReadOnly { name: self.name() }),
+            Source::Kafka(topic) => {
+                if expect.is_some() {
+                    return Err(AppendError::NoVersion { name: self.name() });
+                }
+                use super::kafka::append::{ProduceError, append};
+                append(topic, event, types)
+                    .map(Appended::Produced)
+                    .map_err(|e| match e {
+                        ProduceError::Invalid { name, invalid } => {
+                            AppendError::Invalid { name, invalid }
+                        }
+                        ProduceError::Kafka(e) => AppendError::Kafka(e),
+                    })
+            }
             Source::Pg(db) => {
                 let name = || db.name().to_string();
                 if db.layout != Layout::MessageDb {

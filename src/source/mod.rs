@@ -1,17 +1,20 @@
 #![warn(missing_docs)]
-//! Where a log comes from: a file, the sample bundled in the binary, or a PostgreSQL event store.
+//! Where a log comes from: a file, the sample bundled in the binary, a PostgreSQL event store or a
+//! Kafka topic.
 //! Every one ends in the same [`Ledger`], so nothing downstream knows where its events were read.
 //!
 //! [`Source`] is an enum, not a trait: there are few stores, each is one folder here ([`file`],
 //! [`pg`]), and a front-end asks a source what it can do ([`Source::load`], [`Source::follow`],
 //! [`Source::append`], [`Source::verify`], [`Source::tree`], [`Source::log_file`] for snapshots
 //! and the other file-only work) instead of matching on its kind. A new store is a new variant
-//! and a new folder; the command line and the explorer only name it (its flags, its address).
+//! and a new folder ([`kafka`] is one); the command line and the explorer only name it (its flags,
+//! its address).
 //! What a store whose rows carry no hash chain shows instead is in [`rows`].
 
 pub mod append;
 pub mod evidence;
 pub mod file;
+pub mod kafka;
 pub mod pg;
 pub mod rows;
 pub mod verify;
@@ -27,6 +30,7 @@ use crate::ledger::remembered::{self, StateFile};
 use crate::ledger::{Ledger, LoadError, LoadOptions, Progress, TypeMap, load_bytes};
 pub use append::{AppendError, Appended, Message};
 pub use file::packed::Packing;
+use kafka::{KafkaError, KafkaErrorKind, KafkaSource};
 use pg::{PgError, PgErrorKind, PgSource};
 pub use verify::{SourceTree, VerifyReport};
 
@@ -66,6 +70,8 @@ pub enum Source {
     Pg(Box<PgSource>),
     /// Standard input (`-` on the command line), read to its end; read only.
     Stdin,
+    /// A Kafka topic (boxed: it is much larger than a path).
+    Kafka(Box<KafkaSource>),
 }
 
 /// The name a log read from standard input carries.
@@ -144,6 +150,9 @@ pub enum OpenError {
     /// A database could not be read (or its read was stopped).
     #[error(transparent)]
     Pg(#[from] PgError),
+    /// A topic could not be read (or its read was stopped).
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
     /// The read ended without an answer.
     #[error("{name}: the load failed unexpectedly")]
     Failed {
@@ -177,6 +186,7 @@ impl OpenError {
         match self {
             OpenError::Load(LoadError::Cancelled { .. }) => true,
             OpenError::Pg(e) => e.kind == PgErrorKind::Cancelled,
+            OpenError::Kafka(e) => e.kind == KafkaErrorKind::Cancelled,
             _ => false,
         }
     }
@@ -207,15 +217,23 @@ pub struct NotAFile {
     pub name: String,
 }
 
-/// Whether a source given on the command line is a store's address (a `postgres://` URL) rather
-/// than a file path.
+/// Whether a source given on the command line is a store's address (a `postgres://` URL or a
+/// `kafka://` topic) rather than a file path.
 pub fn is_address(text: &str) -> bool {
-    pg::is_url(text)
+    pg::is_url(text) || kafka::is_url(text)
 }
 
-/// A store's address as it may be shown (its password masked), or why it cannot be read.
-pub fn shown_address(text: &str) -> Result<String, PgError> {
-    pg::PgUrl::parse(text).map(|u| u.to_string())
+/// A store's address as it may be shown (its password masked), or why it cannot be read (a
+/// sentence that shows none of it).
+pub fn shown_address(text: &str) -> Result<String, String> {
+    if kafka::is_url(text) {
+        return kafka::KafkaUrl::parse(text)
+            .map(|u| u.to_string())
+            .map_err(|e| e.to_string());
+    }
+    pg::PgUrl::parse(text)
+        .map(|u| u.to_string())
+        .map_err(|e| e.to_string())
 }
 
 impl Source {
@@ -226,6 +244,7 @@ impl Source {
             Source::Sample => SAMPLE_NAME.to_string(),
             Source::Pg(db) => db.name().to_string(),
             Source::Stdin => STDIN_NAME.to_string(),
+            Source::Kafka(topic) => topic.name(),
         }
     }
 
@@ -234,7 +253,7 @@ impl Source {
     pub fn check(&self) -> Result<(), OpenError> {
         match self {
             Source::File(path) => file::check_readable(path),
-            Source::Sample | Source::Pg(_) | Source::Stdin => Ok(()),
+            Source::Sample | Source::Pg(_) | Source::Stdin | Source::Kafka(_) => Ok(()),
         }
     }
 
@@ -269,6 +288,7 @@ impl Source {
             }
             Source::Sample => return Ok(load_bytes(SAMPLE_NAME, SAMPLE.to_vec(), options)),
             Source::Pg(db) => return Ok(db.load(options, progress)?),
+            Source::Kafka(topic) => return Ok(topic.load(options, progress)?),
         };
         // Not one line is an event, some are not blank, and none looks like a record: some
         // other kind of file, which no command should take for an empty log with problems.
@@ -300,7 +320,7 @@ impl Source {
     /// read sends a cancel request to the server, so that its query does not run on there. (A
     /// file still being indexed is not waited for.)
     pub fn waits_for_stop(&self) -> bool {
-        matches!(self, Source::Pg(_))
+        matches!(self, Source::Pg(_) | Source::Kafka(_))
     }
 
     /// The flag that ends every wait for the source when set (a database's, whose query is then
@@ -308,6 +328,7 @@ impl Source {
     pub fn stop_flag(&self) -> Option<&Arc<AtomicBool>> {
         match self {
             Source::Pg(db) => Some(db.stop.flag()),
+            Source::Kafka(topic) => Some(&topic.stop),
             Source::File(_) | Source::Sample | Source::Stdin => None,
         }
     }
@@ -320,7 +341,7 @@ impl Source {
     /// Whether the records carry a hash chain rewind checks, and may be checked against a kept
     /// digest or a checkpoint after loading (a database's rows are checked by their digest).
     pub fn is_chained(&self) -> bool {
-        !matches!(self, Source::Pg(_))
+        !matches!(self, Source::Pg(_) | Source::Kafka(_))
     }
 
     /// The path the heads seen of this source are remembered by; `None` for one that is not
@@ -328,7 +349,7 @@ impl Source {
     pub fn remembered_as(&self) -> Option<&str> {
         match self {
             Source::File(path) => path.to_str(),
-            Source::Sample | Source::Pg(_) | Source::Stdin => None,
+            Source::Sample | Source::Pg(_) | Source::Stdin | Source::Kafka(_) => None,
         }
     }
 
@@ -357,6 +378,9 @@ impl Source {
                     .map_err(FollowError::Pg)?;
                 Ok(Box::new(pg::Background::spawn(follower, interval)))
             }
+            Source::Kafka(topic) => Ok(Box::new(kafka::follow::KafkaFollower::spawn(
+                topic, ledger, interval,
+            ))),
         }
     }
 }

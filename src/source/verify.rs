@@ -2,6 +2,8 @@
 //! digest of a store's rows when they carry no chain; and the Merkle tree a checkpoint signs.
 
 use super::rows::{RowDigest, RowTree};
+use super::kafka::KafkaErrorKind;
+use super::kafka::digest::TopicDigest;
 use super::{OpenError, Source};
 use crate::ledger::Ledger;
 use crate::ledger::chain::ExpectedDigest;
@@ -18,6 +20,8 @@ pub enum VerifyReport {
         /// What its chain holds.
         report: Report,
     },
+    /// A topic's partitions, each digested apart.
+    Partitions(TopicDigest),
     /// The rows carry none (a database): the digest of the rows in order.
     Rows {
         /// The source's name, as [`Source::name`] gives it (a database's URL without its password).
@@ -61,7 +65,34 @@ impl Source {
                 name: db.name().to_string(),
                 digest: super::pg::digest::digest(db, expect).map_err(OpenError::Pg)?,
             }),
+            Source::Kafka(topic) => {
+                if expect.is_some() {
+                    return Err(OpenError::Kafka(topic.error(
+                        KafkaErrorKind::Usage,
+                        "a topic is checked against the heads of its partitions \
+                         (--expect P:OFFSET:HASH[,P:OFFSET:HASH…])",
+                    ))
+                    .into());
+                }
+                Ok(VerifyReport::Partitions(
+                    super::kafka::digest::digest(topic, &[]).map_err(OpenError::Kafka)?,
+                ))
+            }
         }
+    }
+
+    /// For a source in partitions (a Kafka topic): the digest of each partition, checking the
+    /// heads kept (`P:OFFSET:HASH`, several separated by commas); `None` for every other source.
+    pub fn verify_heads(&self, heads: &str) -> Option<Result<TopicDigest, OpenError>> {
+        let Source::Kafka(topic) = self else {
+            return None;
+        };
+        Some(
+            super::kafka::digest::parse_heads(heads)
+                .map_err(|e| topic.error(KafkaErrorKind::Usage, format!("--expect: {e}")))
+                .and_then(|heads| super::kafka::digest::digest(topic, &heads))
+                .map_err(OpenError::Kafka),
+        )
     }
 
     /// The Merkle tree over the source's records or rows; a log is read by `load`.
@@ -75,6 +106,12 @@ impl Source {
                 name: db.name().to_string(),
                 tree: RowTree::new(super::pg::digest::leaf_hashes(db).map_err(OpenError::Pg)?),
             }),
+            Source::Kafka(topic) => Err(OpenError::Kafka(topic.error(
+                KafkaErrorKind::Usage,
+                "a checkpoint signs the records of a log or the rows of a database; a topic's \
+                 partitions are kept by their heads (`rewind verify` prints them)",
+            ))
+            .into()),
         }
     }
 }

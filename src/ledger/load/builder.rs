@@ -87,6 +87,12 @@ impl Builder {
             .add_records(bytes, base_offset, records, progress);
     }
 
+    /// Says what the lines of the records added stand for (a topic's messages, in the order
+    /// added).
+    pub fn places(&mut self, places: crate::ledger::places::Places) {
+        self.records.places = places;
+    }
+
     /// Indexes what was read. `raw` holds the records' text at the offsets they were read from;
     /// `source_len` is how far the source was read.
     pub fn build(self, raw: RawSource, source_len: u64, progress: Option<&Progress>) -> Ledger {

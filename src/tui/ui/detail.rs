@@ -112,8 +112,8 @@ impl Widget for Detail<'_> {
                 Span::styled(" Event ", theme.title()),
                 Span::styled(
                     format!(
-                        "line {} · seq {} · {} of {} in time order ",
-                        e.line,
+                        "{} · seq {} · {} of {} in time order ",
+                        ledger.place(e.line).phrase(),
                         ledger.seq_of(i),
                         pos + 1,
                         ledger.len()
@@ -232,7 +232,7 @@ impl Widget for Detail<'_> {
         }
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
-            format!("Raw line {}", e.line),
+            format!("Raw {}", ledger.place(e.line).phrase()),
             theme.header(),
         )));
         lines.push(Line::from(visible(&raw).into_owned()));

@@ -177,10 +177,10 @@ impl Widget for Header<'_> {
                     // Each name shown on its own first: a mark that starts one must not join the
                     // space before it.
                     let summary = format!(
-                        "{} {} line {}",
+                        "{} {} {}",
                         visible(ledger.type_name(e.kind)),
                         visible(ledger.account_name(e.account)),
-                        e.line
+                        ledger.place(e.line).phrase()
                     );
                     second.push(Span::raw(fit(&summary, width / 2)));
                 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::field_line;
+use crate::ledger::Place;
 use crate::text::group;
 use crate::text::visible;
 use crate::tui::theme::Theme;
@@ -25,7 +26,13 @@ impl Widget for UnreadableLine<'_> {
             .borders(Borders::ALL)
             .border_style(theme.border_focused())
             .title(Line::from(vec![
-                Span::styled(format!(" Line {} ", view.line), theme.title()),
+                Span::styled(
+                    match view.place {
+                        Place::Line(n) => format!(" Line {n} "),
+                        place => format!(" {} ", place.phrase()),
+                    },
+                    theme.title(),
+                ),
                 Span::styled(
                     "not an event: refused when the log was read ",
                     theme.muted(),
@@ -33,7 +40,7 @@ impl Widget for UnreadableLine<'_> {
             ]));
         let mut lines = vec![field_line(
             "line",
-            vec![Span::raw(view.line.to_string())],
+            vec![Span::raw(view.place.to_string())],
             theme,
         )];
         for (kind, why) in &view.problems {
@@ -54,14 +61,14 @@ impl Widget for UnreadableLine<'_> {
         lines.push(Line::default());
         let title = if view.cut {
             format!(
-                "Raw line {} (its first {} bytes; escaped)",
-                view.line,
+                "Raw {} (its first {} bytes; escaped)",
+                view.place.phrase(),
                 group(SHOWN_BYTES)
             )
         } else {
             format!(
-                "Raw line {} (escaped: \\e, \\xNN and \\u{{…}} stand for what cannot be drawn)",
-                view.line
+                "Raw {} (escaped: \\e, \\xNN and \\u{{…}} stand for what cannot be drawn)",
+                view.place.phrase()
             )
         };
         lines.push(Line::from(Span::styled(title, theme.header())));

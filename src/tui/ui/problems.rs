@@ -75,7 +75,7 @@ impl Widget for Problems<'_> {
         let line_width = widest(
             shown
                 .iter()
-                .map(|(_, p)| p.line.to_string())
+                .map(|(_, p)| ledger.place(p.line).to_string())
                 .collect::<Vec<_>>()
                 .iter()
                 .map(String::as_str),
@@ -112,7 +112,7 @@ impl Widget for Problems<'_> {
                 };
                 let mut cells = vec![
                     Cell::from(if selected { "▸" } else { "!" }),
-                    Cell::from(Text::from(p.line.to_string()).alignment(Alignment::Right)),
+                    Cell::from(Text::from(ledger.place(p.line).to_string()).alignment(Alignment::Right)),
                     Cell::from(p.kind.name()).style(kind_style),
                     Cell::from(middle(account, account_width)),
                 ];

@@ -62,9 +62,9 @@ impl Widget for CardScreen<'_> {
 pub fn event_label(ledger: &Ledger, i: u32) -> String {
     let e = ledger.event(i as usize);
     format!(
-        "{} · line {} · {}",
+        "{} · {} · {}",
         format_time_short(e.ts),
-        e.line,
+        ledger.place(e.line).phrase(),
         ledger.type_name(e.kind)
     )
 }
@@ -192,8 +192,8 @@ impl Widget for StateCard<'_> {
             lines.push(Line::from(Span::styled(
                 fit(
                     &format!(
-                        "highlighted: changed by line {} at the cursor",
-                        ledger.event(i as usize).line
+                        "highlighted: changed by {} at the cursor",
+                        ledger.place(ledger.event(i as usize).line).phrase()
                     ),
                     width,
                 ),

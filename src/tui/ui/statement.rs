@@ -106,7 +106,7 @@ impl Widget for Statement<'_> {
         let natural = |k: usize, floor: usize| widest(texts.iter().map(|t| t[k].as_str()), floor);
         let line_width = shown
             .iter()
-            .map(|(_, p)| format!("line {}", ledger.event(p.event as usize).line).len())
+            .map(|(_, p)| ledger.place(ledger.event(p.event as usize).line).phrase().len())
             .max()
             .unwrap_or(4);
         let mut columns = vec![
@@ -157,7 +157,7 @@ impl Widget for Statement<'_> {
                     }));
                 }
                 if widths[5].is_some() {
-                    cells.push(Cell::from(format!("line {}", e.line)).style(theme.muted()));
+                    cells.push(Cell::from(ledger.place(e.line).phrase()).style(theme.muted()));
                 }
                 if let Some(w) = widths.get(6).copied().flatten() {
                     cells.push(Cell::from(fit(&t[5], w)).style(theme.muted()));

@@ -14,6 +14,8 @@ pub const SHOWN_BYTES: usize = 16 * 1024;
 pub struct LineView {
     /// The line's number in the file (or a database row's position).
     pub line: u64,
+    /// What the line stands for in the source (a topic's `PARTITION:OFFSET`).
+    pub place: crate::ledger::Place,
     /// Why it was refused: each problem on the line, `(kind, text)`.
     pub problems: Vec<(String, String)>,
     /// The line's text, escaped so that nothing in it can act on the terminal; `None` when it
@@ -51,6 +53,7 @@ impl LineView {
         };
         Some(LineView {
             line: p.line,
+            place: ledger.place(p.line),
             problems,
             text,
             bytes,
