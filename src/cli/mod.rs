@@ -256,8 +256,8 @@ fn files_only(source: &str, command: &str) -> Result<(), Failure> {
     if source::is_address(source) {
         let url = source::shown_address(source).map_err(|e| Failure::usage(e.to_string()))?;
         return Err(Failure::usage(format!(
-            "{url}: `rewind {command}` works on log files; a database keeps its own history \
-             (`rewind verify` gives its digest)"
+            "{url}: `rewind {command}` works on log files; a database or a topic keeps its own \
+             history (`rewind verify` gives its digest)"
         )));
     }
     Ok(())
@@ -341,7 +341,11 @@ pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, F
     if options.since.is_some() {
         return Err(Failure::usage(format!(
             "{}: --since is for kafka:// topics (a log's moments are chosen with --at or --from)",
-            if source::is_address(arg) { source::shown_address(arg).unwrap_or_else(|_| "postgres://…".into()) } else { arg.to_string() }
+            if source::is_address(arg) {
+                source::shown_address(arg).unwrap_or_else(|_| "postgres://…".into())
+            } else {
+                arg.to_string()
+            }
         )));
     }
     Ok(match pg_source(arg, options)? {

@@ -37,9 +37,9 @@ struct Report<'a> {
 
 fn reason(check: &HeadCheck, partition: u32, offset: u64) -> String {
     match check {
-        HeadCheck::Holds => format!(
-            "partition {partition} holds every message up to offset {offset} unchanged"
-        ),
+        HeadCheck::Holds => {
+            format!("partition {partition} holds every message up to offset {offset} unchanged")
+        }
         HeadCheck::Differs { found } => format!(
             "partition {partition} differs at offset {offset} (now {partition}:{offset}:{}): a \
              message up to it was changed, inserted or removed (compaction and retention \
@@ -96,7 +96,10 @@ pub fn verify(d: &TopicDigest, json: bool) -> Outcome {
     let name = &d.name;
     let messages: u64 = d.partitions.iter().map(|p| p.messages).sum();
     for p in d.partitions.iter().filter(|p| p.head.is_none()) {
-        note(&format!("rewind: {name}: partition {} holds no message", p.partition));
+        note(&format!(
+            "rewind: {name}: partition {} holds no message",
+            p.partition
+        ));
     }
     if checks.is_empty() {
         note(&format!(
@@ -121,7 +124,10 @@ pub fn verify(d: &TopicDigest, json: bool) -> Outcome {
     for c in &failed[..failed.len() - 1] {
         note(&format!("rewind: {name}: {}", c.reason));
     }
-    Err(Failure::found(format!("{name}: {}", failed[failed.len() - 1].reason)))
+    Err(Failure::found(format!(
+        "{name}: {}",
+        failed[failed.len() - 1].reason
+    )))
 }
 
 #[derive(Serialize)]

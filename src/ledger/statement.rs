@@ -14,8 +14,9 @@ use super::{AccountId, Ledger, Millis, Money, Posting};
 pub struct StatementRow {
     /// The event's seq: its own `seq` member, or its 1-based place in recorded order.
     pub seq: u64,
-    /// Where the event is: the file line (1-based), or a database row's position.
-    pub line: u64,
+    /// Where the event is: the file line (1-based), a database row's position, or a topic's
+    /// `PARTITION:OFFSET` (a string in JSON).
+    pub line: super::places::Place,
     /// The event's time, as RFC 3339 UTC with milliseconds (`2024-03-01T12:00:00.000Z`).
     pub timestamp: String,
     /// The event id, when the record carries one.
@@ -63,7 +64,7 @@ pub fn statement_row(ledger: &Ledger, account: AccountId, posting: &Posting) -> 
     };
     StatementRow {
         seq: ledger.seq_of(i),
-        line: e.line,
+        line: ledger.place(e.line),
         timestamp: format_time(e.ts),
         event_id: ledger.event_id(i),
         kind: ledger.type_name(e.kind).to_string(),

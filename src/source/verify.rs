@@ -1,9 +1,9 @@
 //! Checking that a source still holds what it held: the hash chain of a log's records, or the
 //! digest of a store's rows when they carry no chain; and the Merkle tree a checkpoint signs.
 
-use super::rows::{RowDigest, RowTree};
 use super::kafka::KafkaErrorKind;
 use super::kafka::digest::TopicDigest;
+use super::rows::{RowDigest, RowTree};
 use super::{OpenError, Source};
 use crate::ledger::Ledger;
 use crate::ledger::chain::ExpectedDigest;

@@ -22,6 +22,8 @@ mod hostile_text;
 mod integrity;
 mod interrupt;
 mod investigate;
+mod kafka;
+mod kafka_secrets;
 mod pg_deadlines;
 mod pg_follow;
 mod pg_read;

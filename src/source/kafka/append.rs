@@ -120,10 +120,12 @@ pub fn append(
     event: &NewEvent,
     types: &TypeMap,
 ) -> Result<Produced, ProduceError> {
-    event.validate(types).map_err(|invalid| ProduceError::Invalid {
-        name: source.name(),
-        invalid,
-    })?;
+    event
+        .validate(types)
+        .map_err(|invalid| ProduceError::Invalid {
+            name: source.name(),
+            invalid,
+        })?;
     let at = event.at.unwrap_or_else(|| Utc::now().timestamp_millis());
     let id = event
         .id
@@ -156,7 +158,10 @@ pub fn append(
             )
             .await?;
         let offset = offsets.first().copied().ok_or_else(|| {
-            source.error(KafkaErrorKind::Broker, "the broker gave no offset for the message")
+            source.error(
+                KafkaErrorKind::Broker,
+                "the broker gave no offset for the message",
+            )
         })?;
         Ok::<_, KafkaError>((partition, offset.max(0) as u64))
     })?;
@@ -180,7 +185,10 @@ mod tests {
             (b"foobar", -790_332_482),
             (b"a-little-bit-long-string", -985_981_536),
             (b"a-little-bit-longer-string", -1_486_304_829),
-            (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58_897_971,
+            ),
             (b"abc", 479_470_107),
         ] {
             assert_eq!(murmur2(key), hash, "{}", String::from_utf8_lossy(key));

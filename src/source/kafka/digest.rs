@@ -42,7 +42,12 @@ pub fn parse_heads(text: &str) -> Result<Vec<Head>, String> {
         .split([',', ' ', '\n', '\t'])
         .filter(|h| !h.is_empty())
         .map(|h| {
-            let bad = || format!("`{}` is not a partition's head (PARTITION:OFFSET:HASH)", crate::text::shorten(h, 40));
+            let bad = || {
+                format!(
+                    "`{}` is not a partition's head (PARTITION:OFFSET:HASH)",
+                    crate::text::shorten(h, 40)
+                )
+            };
             let mut parts = h.splitn(3, ':');
             let partition = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
             let offset = parts.next().and_then(|o| o.parse().ok()).ok_or_else(bad)?;
@@ -167,7 +172,8 @@ pub fn digest_partition(
                 None => HeadCheck::Missing {
                     why: match (first, last) {
                         (None, _) | (_, None) => {
-                            "the partition holds no message now (retention, or a deleted topic)".to_string()
+                            "the partition holds no message now (retention, or a deleted topic)"
+                                .to_string()
                         }
                         (Some(first), _) if h.offset < first => format!(
                             "the partition now begins at offset {first}: the messages before \
@@ -213,10 +219,17 @@ pub fn digest(source: &KafkaSource, expect: &[Head]) -> Result<TopicDigest, Kafk
     let mut checks = Vec::new();
     let mut rest = messages.as_slice();
     for (partition, _) in &ends {
-        let n = rest.iter().take_while(|m| m.partition == *partition).count();
+        let n = rest
+            .iter()
+            .take_while(|m| m.partition == *partition)
+            .count();
         let (mine, others) = rest.split_at(n);
         rest = others;
-        let kept: Vec<Head> = expect.iter().filter(|h| h.partition == *partition).copied().collect();
+        let kept: Vec<Head> = expect
+            .iter()
+            .filter(|h| h.partition == *partition)
+            .copied()
+            .collect();
         let (d, c) = digest_partition(*partition, mine, &kept);
         partitions.push(d);
         checks.extend(c);
@@ -279,22 +292,42 @@ mod tests {
                 _ => changed[1].time += 1,
             }
             let (_, checks) = digest_partition(0, &changed, &[head, middle]);
-            assert!(checks.iter().all(|(_, c)| matches!(c, HeadCheck::Differs { .. })), "{change}: {checks:?}");
+            assert!(
+                checks
+                    .iter()
+                    .all(|(_, c)| matches!(c, HeadCheck::Differs { .. })),
+                "{change}: {checks:?}"
+            );
         }
         // Removed at the start (retention), in the middle (compaction), or at the end.
         let (_, c) = digest_partition(0, &log[2..], &[middle]);
-        assert!(matches!(&c[0].1, HeadCheck::Missing { why } if why.contains("retention")), "{c:?}");
+        assert!(
+            matches!(&c[0].1, HeadCheck::Missing { why } if why.contains("retention")),
+            "{c:?}"
+        );
         let compacted = vec![log[0].clone(), log[2].clone()];
         let (_, c) = digest_partition(0, &compacted, &[middle, head]);
-        assert!(matches!(&c[0].1, HeadCheck::Missing { why } if why.contains("compaction")), "{c:?}");
+        assert!(
+            matches!(&c[0].1, HeadCheck::Missing { why } if why.contains("compaction")),
+            "{c:?}"
+        );
         assert!(matches!(&c[1].1, HeadCheck::Differs { .. }), "{c:?}");
         let (_, c) = digest_partition(0, &log[..1], &[head]);
-        assert!(matches!(&c[0].1, HeadCheck::Missing { why } if why.contains("ends at offset 0")), "{c:?}");
+        assert!(
+            matches!(&c[0].1, HeadCheck::Missing { why } if why.contains("ends at offset 0")),
+            "{c:?}"
+        );
     }
 
     #[test]
     fn heads_are_read_strictly() {
-        for bad in ["", "0:1", "x:1:00", "0:1:abc", &format!("0:1:{}", "g".repeat(64))] {
+        for bad in [
+            "",
+            "0:1",
+            "x:1:00",
+            "0:1:abc",
+            &format!("0:1:{}", "g".repeat(64)),
+        ] {
             assert!(parse_heads(bad).is_err(), "{bad}");
         }
         let two = format!("0:5:{z}, 2:9:{z}", z = "0".repeat(64));

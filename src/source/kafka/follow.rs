@@ -12,9 +12,12 @@ use std::time::Duration;
 
 use rskafka::client::partition::PartitionClient;
 
-use super::{FETCH_BYTES, KafkaError, KafkaErrorKind, KafkaSource, LONG_POLL_MS, Message, records, sort_recorded};
-use crate::ledger::follow::{FollowEvent, Follower};
+use super::{
+    FETCH_BYTES, KafkaError, KafkaErrorKind, KafkaSource, LONG_POLL_MS, Message, records,
+    sort_recorded,
+};
 use crate::ledger::Ledger;
+use crate::ledger::follow::{FollowEvent, Follower};
 
 /// What the reading thread found.
 enum Found {

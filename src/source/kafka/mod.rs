@@ -20,18 +20,23 @@ mod tls;
 mod url;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rskafka::BackoffConfig;
 use rskafka::client::partition::{OffsetAt, PartitionClient, UnknownTopicHandling};
 use rskafka::client::{Client, ClientBuilder, Credentials, SaslConfig};
 
-use crate::ledger::{Builder, Ledger, LoadOptions, MessagePlace, Places, Progress, RawSource, RecordSpan};
+use crate::ledger::{
+    Builder, Ledger, LoadOptions, MessagePlace, Places, Progress, RawSource, RecordSpan,
+};
 pub use error::{KafkaError, KafkaErrorKind};
 pub use render::Message;
 pub use url::{DEFAULT_TIMEOUT, KafkaUrl, Login, Mechanism, UrlError, is_url};
+
+/// Each partition, and the offset after the last message read from it.
+pub type ReadTo = Vec<(u32, i64)>;
 
 /// How often a wait looks at the stop flag.
 const TICK: Duration = Duration::from_millis(50);
@@ -154,7 +159,39 @@ impl KafkaSource {
                 .map_err(|e| self.error(KafkaErrorKind::Usage, e))?;
             builder = builder.tls_config(Arc::new(config));
         }
-        self.bounded("connecting", url.timeout, builder.build()).await
+        self.reachable().await?;
+        self.bounded("connecting", url.timeout, builder.build())
+            .await
+    }
+
+    /// Says at once when no bootstrap broker accepts a connection (the client would try again
+    /// until its deadline).
+    async fn reachable(&self) -> Result<(), KafkaError> {
+        let mut last = None;
+        for broker in &self.url.brokers {
+            match tokio::time::timeout(self.url.timeout, tokio::net::TcpStream::connect(broker))
+                .await
+            {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(e)) => last = Some(format!("{broker}: {e}")),
+                Err(_) => {
+                    last = Some(format!(
+                        "{broker}: no answer in {} s",
+                        self.url.timeout.as_secs_f64()
+                    ))
+                }
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted"));
+            }
+        }
+        Err(self.error(
+            KafkaErrorKind::Connect,
+            format!(
+                "cannot reach a broker ({}; is the broker up and reachable?)",
+                last.unwrap_or_default()
+            ),
+        ))
     }
 
     /// The topic's partitions, or the one-line error that says it is not there.
@@ -206,10 +243,18 @@ impl KafkaSource {
             let client = self.partition_client(client, id).await?;
             let timeout = self.url.timeout;
             let earliest = self
-                .bounded("asking for the earliest offset", timeout, client.get_offset(OffsetAt::Earliest))
+                .bounded(
+                    "asking for the earliest offset",
+                    timeout,
+                    client.get_offset(OffsetAt::Earliest),
+                )
                 .await?;
             let end = self
-                .bounded("asking for the high-water mark", timeout, client.get_offset(OffsetAt::Latest))
+                .bounded(
+                    "asking for the high-water mark",
+                    timeout,
+                    client.get_offset(OffsetAt::Latest),
+                )
                 .await?;
             let start = match self.since.and_then(chrono::DateTime::from_timestamp_millis) {
                 Some(at) => {
@@ -221,7 +266,11 @@ impl KafkaSource {
                         )
                         .await?;
                     // -1: no message at or after the moment.
-                    if found < 0 { end } else { found.clamp(earliest, end) }
+                    if found < 0 {
+                        end
+                    } else {
+                        found.clamp(earliest, end)
+                    }
                 }
                 None => earliest,
             };
@@ -263,6 +312,15 @@ impl KafkaSource {
                     break;
                 }
                 next = r.offset + 1;
+                // The first message at or after `since` starts the read, whatever offset the
+                // lookup gave (some brokers answer 0 for a moment after the last message).
+                if messages.is_empty()
+                    && self
+                        .since
+                        .is_some_and(|t| r.record.timestamp.timestamp_millis() < t)
+                {
+                    continue;
+                }
                 bytes += r.record.approximate_size() as u64;
                 messages.push(message(p.id, r));
             }
@@ -276,7 +334,7 @@ impl KafkaSource {
 
     /// Every message of every partition up to the high-water marks at the open, in the
     /// topic's recorded order, with each partition's offset after the last one read.
-    pub fn read(&self, progress: Option<&Progress>) -> Result<(Vec<Message>, Vec<(u32, i64)>), KafkaError> {
+    pub fn read(&self, progress: Option<&Progress>) -> Result<(Vec<Message>, ReadTo), KafkaError> {
         let runtime = self.runtime()?;
         runtime.block_on(async {
             let client = self.client().await?;
@@ -284,7 +342,9 @@ impl KafkaSource {
             if let Some(progress) = progress {
                 // Progress in bytes is not known before the read: messages stand in for it.
                 let total: i64 = partitions.iter().map(|p| p.end - p.start).sum();
-                progress.bytes_total.store(total.max(0) as u64 * 128, Ordering::Relaxed);
+                progress
+                    .bytes_total
+                    .store(total.max(0) as u64 * 128, Ordering::Relaxed);
             }
             let reads = partitions.iter().map(|p| self.read_partition(p, progress));
             let read = futures_util::future::try_join_all(reads).await?;
@@ -301,7 +361,11 @@ impl KafkaSource {
     }
 
     /// Reads every message into a ledger.
-    pub fn load(&self, options: &LoadOptions, progress: Option<&Progress>) -> Result<Ledger, KafkaError> {
+    pub fn load(
+        &self,
+        options: &LoadOptions,
+        progress: Option<&Progress>,
+    ) -> Result<Ledger, KafkaError> {
         let (messages, ends) = self.read(progress)?;
         if let Ok(mut read_to) = self.read_to.lock() {
             *read_to = ends;
@@ -329,7 +393,12 @@ pub fn sort_recorded(messages: &mut [Message]) {
 /// The messages as records, one per line: their text, where each is in it (line `first`, the
 /// next, …) and the place each line stands for.
 pub fn records(messages: &[Message], first: u64) -> (Vec<u8>, Vec<RecordSpan>, Vec<MessagePlace>) {
-    let mut raw = Vec::with_capacity(messages.iter().map(|m| m.value.as_ref().map_or(8, Vec::len) + 64).sum());
+    let mut raw = Vec::with_capacity(
+        messages
+            .iter()
+            .map(|m| m.value.as_ref().map_or(8, Vec::len) + 64)
+            .sum(),
+    );
     let mut spans = Vec::with_capacity(messages.len());
     let mut places = Vec::with_capacity(messages.len());
     for (i, m) in messages.iter().enumerate() {

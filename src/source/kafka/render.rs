@@ -135,11 +135,11 @@ pub fn render(m: &Message, out: &mut Vec<u8>) {
     if out.last() == Some(&b'}') && out.len() > start {
         out.pop();
     }
-    if !gives.account {
-        if let Some(key) = m.key.as_deref().filter(|k| !k.is_empty()) {
-            write::key(out, "accountId");
-            write::push_text(out, key);
-        }
+    if !gives.account
+        && let Some(key) = m.key.as_deref().filter(|k| !k.is_empty())
+    {
+        write::key(out, "accountId");
+        write::push_text(out, key);
     }
     if !gives.time {
         write::key(out, "timestamp");
@@ -211,7 +211,13 @@ mod tests {
 
     #[test]
     fn a_value_that_is_not_an_object_is_kept_for_the_ledger_to_report() {
-        for value in ["not json", "[1,2]", "{\"a\":1} trailing", "{\"a\":", "\"x\""] {
+        for value in [
+            "not json",
+            "[1,2]",
+            "{\"a\":1} trailing",
+            "{\"a\":",
+            "\"x\"",
+        ] {
             assert_eq!(rendered(&message(value)), value);
         }
         assert_eq!(rendered(&message("two\nlines")), "two lines");

@@ -206,9 +206,7 @@ impl KafkaUrl {
                         "scram-sha-256" => Mechanism::ScramSha256,
                         "scram-sha-512" => Mechanism::ScramSha512,
                         _ => {
-                            return Err(bad(
-                                "sasl= is plain, scram-sha-256 or scram-sha-512",
-                            ));
+                            return Err(bad("sasl= is plain, scram-sha-256 or scram-sha-512"));
                         }
                     })
                 }
@@ -255,11 +253,11 @@ impl KafkaUrl {
             (None, None, None) => None,
         };
         let mut shown = String::from("kafka://");
-        if let Some(login) = &login {
-            if userinfo.is_some() {
-                shown.push_str(&login.user);
-                shown.push_str(":***@");
-            }
+        if let Some(login) = &login
+            && userinfo.is_some()
+        {
+            shown.push_str(&login.user);
+            shown.push_str(":***@");
         }
         shown.push_str(&brokers.join(","));
         shown.push('/');
@@ -309,8 +307,9 @@ mod tests {
 
     #[test]
     fn an_address_reads_its_brokers_topic_and_login_and_shows_no_password() {
-        let url = KafkaUrl::parse("kafka://ann:p%40ss:w@h1:9093,h2/ledger.events?sasl=scram-sha-512")
-            .unwrap();
+        let url =
+            KafkaUrl::parse("kafka://ann:p%40ss:w@h1:9093,h2/ledger.events?sasl=scram-sha-512")
+                .unwrap();
         assert_eq!(url.brokers, ["h1:9093", "h2:9092"]);
         assert_eq!(url.topic, "ledger.events");
         let login = url.login.clone().unwrap();
@@ -320,12 +319,18 @@ mod tests {
         );
         assert_eq!(login.mechanism, Mechanism::ScramSha512);
         let shown = url.to_string();
-        assert_eq!(shown, "kafka://ann:***@h1:9093,h2:9092/ledger.events?sasl=scram-sha-512");
+        assert_eq!(
+            shown,
+            "kafka://ann:***@h1:9093,h2:9092/ledger.events?sasl=scram-sha-512"
+        );
         assert!(!format!("{url:?} {login:?}").contains("p@ss"));
         let url = KafkaUrl::parse("kafka://h:1/t?user=bo&password=s3cr%26t&timeout=2.5").unwrap();
         assert_eq!(url.login.as_ref().unwrap().password, "s3cr&t");
         assert_eq!(url.timeout, Duration::from_millis(2500));
-        assert_eq!(url.to_string(), "kafka://h:1/t?user=bo&password=***&timeout=2.5");
+        assert_eq!(
+            url.to_string(),
+            "kafka://h:1/t?user=bo&password=***&timeout=2.5"
+        );
         assert_eq!(url.tls, None);
         let url = KafkaUrl::parse("kafka://h/t?ca=/etc/ca.pem").unwrap();
         assert_eq!(url.tls, Some(Some(PathBuf::from("/etc/ca.pem"))));

@@ -133,7 +133,11 @@ impl State {
 
     /// `cust-dana from line 404 to line 420` (or `… on`, when it holds to the end).
     fn describe(&self, i: &Interval) -> String {
-        let line = |e: u32| self.ledger.place(self.ledger.event(e as usize).line).phrase();
+        let line = |e: u32| {
+            self.ledger
+                .place(self.ledger.event(e as usize).line)
+                .phrase()
+        };
         let end = match i.end {
             Some(e) => format!("until {}", line(e)),
             None => "to the end".into(),

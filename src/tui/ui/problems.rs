@@ -112,7 +112,9 @@ impl Widget for Problems<'_> {
                 };
                 let mut cells = vec![
                     Cell::from(if selected { "▸" } else { "!" }),
-                    Cell::from(Text::from(ledger.place(p.line).to_string()).alignment(Alignment::Right)),
+                    Cell::from(
+                        Text::from(ledger.place(p.line).to_string()).alignment(Alignment::Right),
+                    ),
                     Cell::from(p.kind.name()).style(kind_style),
                     Cell::from(middle(account, account_width)),
                 ];

@@ -106,7 +106,12 @@ impl Widget for Statement<'_> {
         let natural = |k: usize, floor: usize| widest(texts.iter().map(|t| t[k].as_str()), floor);
         let line_width = shown
             .iter()
-            .map(|(_, p)| ledger.place(ledger.event(p.event as usize).line).phrase().len())
+            .map(|(_, p)| {
+                ledger
+                    .place(ledger.event(p.event as usize).line)
+                    .phrase()
+                    .len()
+            })
             .max()
             .unwrap_or(4);
         let mut columns = vec![
