@@ -40,7 +40,7 @@ pub struct StateArgs {
 #[serde(rename_all = "camelCase")]
 pub struct EventRef {
     pub seq: u64,
-    pub line: u64,
+    pub line: crate::ledger::Place,
     pub timestamp: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -51,7 +51,7 @@ pub fn event_ref(ledger: &Ledger, i: u32) -> EventRef {
     let e = ledger.event(i as usize);
     EventRef {
         seq: ledger.seq_of(i as usize),
-        line: e.line,
+        line: ledger.place(e.line),
         timestamp: format_time(e.ts),
         kind: ledger.type_name(e.kind).to_string(),
     }

@@ -217,6 +217,17 @@ impl Ledger {
         self.records.places.place(line)
     }
 
+    /// The line that stands for a topic's message, when the ledger holds it.
+    pub fn line_of(&self, message: super::places::MessagePlace) -> Option<u64> {
+        match &self.records.places {
+            super::places::Places::Messages(places) => places
+                .iter()
+                .position(|m| *m == message)
+                .map(|i| i as u64 + 1),
+            super::places::Places::Lines => None,
+        }
+    }
+
     /// How many messages of a topic the ledger holds (0 for a source whose records are lines).
     pub fn message_count(&self) -> usize {
         match &self.records.places {

@@ -197,8 +197,9 @@ pub fn ledger_total(ledger: &Ledger, account: Option<AccountId>, moment: Moment)
 pub struct EventRow {
     /// The event's seq: its own `seq` member, or its 1-based place in recorded order.
     pub seq: u64,
-    /// Where the event is: the file line (1-based), or a database row's position.
-    pub line: u64,
+    /// Where the event is: the file line (1-based), a database row's position, or a topic's
+    /// `PARTITION:OFFSET`.
+    pub line: super::places::Place,
     /// The event's time, as RFC 3339 UTC with milliseconds (`2024-03-01T12:00:00.000Z`).
     pub timestamp: String,
     /// The event id, when the record carries one.
@@ -227,7 +228,7 @@ pub fn event_rows(ledger: &Ledger, events: &[u32]) -> Vec<EventRow> {
             let e = ledger.event(i);
             EventRow {
                 seq: ledger.seq_of(i),
-                line: e.line,
+                line: ledger.place(e.line),
                 timestamp: format_time(e.ts),
                 event_id: ledger.event_id(i),
                 account_id: ledger.account_name(e.account).to_string(),

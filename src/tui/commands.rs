@@ -15,7 +15,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         names: &["line", "l"],
         takes: "N",
-        describe: "go to the event on line N (`:1497` alone does the same)",
+        describe: "go to the event on line N (`:1497` alone does the same; on a Kafka topic, \
+                   the message P:OFFSET: `:2:417`)",
     },
     CommandSpec {
         names: &["seq", "s"],
@@ -38,6 +39,8 @@ pub static COMMANDS: &[CommandSpec] = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Line(u64),
+    /// A topic's message, by partition and offset.
+    Message(u32, u64),
     Seq(u64),
     Account(String),
     Time(String),
@@ -48,6 +51,13 @@ pub fn parse(input: &str) -> Result<Command, String> {
     let input = input.trim();
     if let Ok(n) = input.parse::<u64>() {
         return Ok(Command::Line(n));
+    }
+    let message = |text: &str| {
+        let (p, o) = text.split_once(':')?;
+        Some(Command::Message(p.parse().ok()?, o.parse().ok()?))
+    };
+    if let Some(m) = message(input) {
+        return Ok(m);
     }
     let (name, rest) = input.split_once(' ').unwrap_or((input, ""));
     let rest = rest.trim();
@@ -66,7 +76,10 @@ pub fn parse(input: &str) -> Result<Command, String> {
             .map_err(|_| format!(":{} takes a number, not `{rest}`", spec.names[0]))
     };
     Ok(match spec.names[0] {
-        "line" => Command::Line(number()?),
+        "line" => match message(rest) {
+            Some(m) => m,
+            None => Command::Line(number()?),
+        },
         "seq" => Command::Seq(number()?),
         "account" => Command::Account(rest.to_string()),
         _ => Command::Time(rest.to_string()),
@@ -123,6 +136,8 @@ mod tests {
         assert_eq!(parse("1497"), Ok(Command::Line(1497)));
         assert_eq!(parse(" line 12 "), Ok(Command::Line(12)));
         assert_eq!(parse("l 12"), Ok(Command::Line(12)));
+        assert_eq!(parse("2:417"), Ok(Command::Message(2, 417)));
+        assert_eq!(parse("line 0:3"), Ok(Command::Message(0, 3)));
         assert_eq!(parse("seq 7"), Ok(Command::Seq(7)));
         assert_eq!(
             parse("account cust-0417"),

@@ -120,6 +120,14 @@ impl App {
     fn run_command(&mut self, command: Command) -> Result<String, String> {
         let ledger = &self.state.ledger;
         match command {
+            Command::Message(partition, offset) => {
+                let place = crate::ledger::MessagePlace { partition, offset };
+                let line = ledger
+                    .line_of(place)
+                    .ok_or_else(|| format!("no message {partition}:{offset} in the view"))?;
+                self.run_command(Command::Line(line))
+                    .map(|_| format!("message {partition}:{offset}"))
+            }
             Command::Line(n) => {
                 if let Some(i) = self.state.event_on_line(n) {
                     self.record_jump();

@@ -47,8 +47,13 @@ fn detect_sealed(bytes: &[u8]) -> bool {
 }
 
 impl Records {
-    /// Whether the log is sealed, decided by the first record of the first bytes read.
+    /// Whether the log is sealed, decided by the first record of the first bytes read. A
+    /// topic's messages never are: Kafka does not chain them, and the `prev` and `hash` members
+    /// a producer copied from a log chain that log's order, not the topic's.
     pub(super) fn sealed(&mut self, bytes: &[u8]) -> bool {
+        if self.places.are_messages() {
+            return *self.sealed.get_or_insert(false);
+        }
         *self.sealed.get_or_insert_with(|| detect_sealed(bytes))
     }
 }

@@ -78,6 +78,7 @@ impl Records {
         }
         if let Some((line, at)) = chunk.stray_seal
             && self.stray_seal.is_none()
+            && !self.places.are_messages()
         {
             // Stripping the seal from the first records must not turn a sealed log into an
             // unsealed one that nobody questions.

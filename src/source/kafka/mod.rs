@@ -376,10 +376,11 @@ impl KafkaSource {
         let mut builder = Builder::new(self.name(), options.clone());
         let (raw, spans, places) = records(&messages, 1);
         drop(messages);
+        // The places first: they say the records are messages, which no chain links.
+        builder.places(Places::Messages(places));
         for batch in spans.chunks(16_384) {
             builder.add_records(&raw, 0, batch, progress);
         }
-        builder.places(Places::Messages(places));
         let len = raw.len() as u64;
         Ok(builder.build(RawSource::Memory(raw), len, progress))
     }
@@ -457,13 +458,38 @@ mod tests {
         assert_eq!(order, [(2, 9), (0, 4), (1, 0), (0, 5)]);
         let (raw, spans, places) = records(&all, 1);
         let mut builder = Builder::new("kafka://h:9092/t".into(), LoadOptions::default());
-        builder.add_records(&raw, 0, &spans, None);
         builder.places(Places::Messages(places));
+        builder.add_records(&raw, 0, &spans, None);
         let len = raw.len() as u64;
         let ledger = builder.build(RawSource::Memory(raw), len, None);
         assert_eq!(ledger.len(), 3);
         let problem = &ledger.problems()[0];
         assert_eq!(ledger.place(problem.line).to_string(), "2:9");
         assert_eq!(ledger.place(ledger.event(2).line).to_string(), "0:5");
+    }
+
+    #[test]
+    fn records_a_producer_copied_from_a_sealed_log_are_not_a_chain_in_a_topic() {
+        let sealed = |seq: u64, prev: char, hash: char| {
+            format!(
+                r#"{{"seq":{seq},"type":"DEPOSIT","amount":"1","prev":"{}","hash":"{}"}}"#,
+                prev.to_string().repeat(64),
+                hash.to_string().repeat(64)
+            )
+        };
+        let all = vec![
+            m(1, 0, 10, &sealed(2, 'b', 'c')),
+            m(0, 0, 20, &sealed(1, '0', 'b')),
+        ];
+        let (raw, spans, places) = records(&all, 1);
+        let mut builder = Builder::new("kafka://h:9092/t".into(), LoadOptions::default());
+        builder.places(Places::Messages(places));
+        builder.add_records(&raw, 0, &spans, None);
+        let len = raw.len() as u64;
+        let ledger = builder.build(RawSource::Memory(raw), len, None);
+        assert_eq!(ledger.integrity(), crate::ledger::Integrity::Unsealed);
+        assert!(ledger.problems().is_empty(), "{:?}", ledger.problems());
+        // The topic's order stands, whatever the records' own seq members say.
+        assert_eq!(ledger.place(ledger.event(0).line).to_string(), "1:0");
     }
 }
