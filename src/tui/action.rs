@@ -43,6 +43,10 @@ pub enum Action {
     /// Narrow the events pane by account, type, amount and time.
     Filter,
     ClearFilter,
+    /// The search's matches become the filter (less's `&`).
+    SearchToFilter,
+    /// The events sharing a value of the event at the cursor become the filter.
+    Pivot,
     /// Switch between time order and recorded order.
     ToggleOrder,
     /// Set a named mark at the cursor (the letter comes next).
@@ -106,9 +110,15 @@ impl Action {
             Action::NextProblem => "next problem (moves the cursor to its event)",
             Action::PrevProblem => "previous problem",
             Action::Filter => {
-                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME state.FIELD:VALUE (as of the cursor)"
+                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME state.FIELD:VALUE (as of the cursor) meta.KEY:VALUE, or free text"
             }
             Action::ClearFilter => "clear the filters",
+            Action::SearchToFilter => {
+                "the search's matches become the filter (its text joins the filter's terms)"
+            }
+            Action::Pivot => {
+                "pivot: show the events sharing a value of this event (a meta key, the account, the type); * again takes the next value"
+            }
             Action::ToggleOrder => "time order ⇄ recorded order (by seq)",
             Action::SetMark => "m then a letter: set a mark at the cursor",
             Action::JumpMark => "' then a letter: jump to that mark",
@@ -153,6 +163,8 @@ impl Action {
             Action::NextProblem | Action::PrevProblem => "problem",
             Action::Filter => "filter",
             Action::ClearFilter => "clear filter",
+            Action::SearchToFilter => "matches to filter",
+            Action::Pivot => "pivot",
             Action::ToggleOrder => "order",
             Action::SetMark => "mark",
             Action::JumpMark => "go to mark",

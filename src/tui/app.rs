@@ -89,6 +89,8 @@ pub struct App {
     /// The terminal size the layout is computed for.
     pub size: (u16, u16),
     pub quit: bool,
+    /// The last pivot: the event and which of its values (`*` again takes the next).
+    pub pivot: Option<(usize, usize)>,
 }
 
 impl App {
@@ -111,6 +113,7 @@ impl App {
             clipboard: None,
             size,
             quit: false,
+            pivot: None,
         };
         app.refresh_derived();
         app.state.go_last();
@@ -231,6 +234,8 @@ impl App {
             Action::NextProblem => self.next_problem(true),
             Action::PrevProblem => self.next_problem(false),
             Action::Filter => self.open_prompt(PromptKind::Filter),
+            Action::SearchToFilter => self.search_to_filter(),
+            Action::Pivot => self.pivot(),
             Action::ClearFilter => {
                 if state.filter.is_some() {
                     state.set_filter(None);
@@ -382,7 +387,7 @@ impl App {
         }
     }
 
-    fn submit_filter(&mut self, input: &str) {
+    pub(super) fn submit_filter(&mut self, input: &str) {
         if input.trim().is_empty() {
             self.prompt = None;
             self.set_filter(None);

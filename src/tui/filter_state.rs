@@ -108,7 +108,9 @@ mod tests {
         let t = parse_time(at).unwrap();
         let f = Filter::parse(text, t).unwrap().as_of(Moment::Time(t));
         let plan = f.plan(&l);
-        (0..l.len()).filter(|&i| plan.matches(l.event(i))).collect()
+        (0..l.len())
+            .filter(|&i| plan.matches(i, l.event(i)))
+            .collect()
     }
 
     #[test]

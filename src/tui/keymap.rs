@@ -167,6 +167,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Global, &[ch('E')], A::PrevProblem, true),
     bind(C::Global, &[ch('f')], A::Filter, true),
     bind(C::Global, &[ch('F')], A::ClearFilter, false),
+    bind(C::Global, &[ch('&')], A::SearchToFilter, false),
+    bind(C::Global, &[ch('*')], A::Pivot, false),
     bind(C::Global, &[ch('o')], A::ToggleOrder, false),
     bind(C::Global, &[ch('m')], A::SetMark, true),
     bind(C::Global, &[ch('\'')], A::JumpMark, false),

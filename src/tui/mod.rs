@@ -13,6 +13,7 @@ mod exporting;
 pub mod filter;
 pub mod jumps;
 pub mod keymap;
+mod narrow;
 mod navigate;
 pub mod run;
 pub mod state;

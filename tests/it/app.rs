@@ -1329,3 +1329,40 @@ fn y_asks_the_terminal_to_copy_the_head_digest() {
     assert_eq!(app.clipboard.as_deref(), Some(head));
     assert!(app.status.clone().unwrap().contains(head));
 }
+
+#[test]
+fn a_pivot_and_the_search_kept_as_the_filter_narrow_to_the_events_sharing_a_value() {
+    let mut app = sample();
+    // The cursor is on the last event (an INTEREST_PAID of 2024-03 with meta.period).
+    keys(&mut app, "*");
+    let filter = app.state.filter.as_ref().unwrap().text.clone();
+    assert_eq!(filter, "meta.period:=\"2024-03\"");
+    let shown = app.state.visible.as_ref().unwrap().len();
+    assert!(shown > 1 && shown < app.state.ledger.len(), "{shown}");
+    assert!(
+        app.status.as_deref().unwrap().contains("pivot 1/3"),
+        "{:?}",
+        app.status
+    );
+    // `*` again: the next value of the same event (its account).
+    keys(&mut app, "*");
+    let filter = app.state.filter.as_ref().unwrap().text.clone();
+    assert!(filter.starts_with("account:=\""), "{filter}");
+    keys(&mut app, "F");
+    assert!(app.state.filter.is_none());
+    // A search kept as the filter: every event shown is a match, and only those.
+    keys(&mut app, "/lumen");
+    press(&mut app, KeyCode::Enter);
+    let matches = app.state.search.as_ref().unwrap().events.len();
+    keys(&mut app, "&");
+    assert_eq!(app.state.filter.as_ref().unwrap().text, "\"lumen\"");
+    assert_eq!(app.state.visible.as_ref().unwrap().len(), matches);
+    // A record term and free text typed in the filter.
+    keys(&mut app, "f");
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    keys(&mut app, "meta.merchant:=\"Cafe Lumen\" type:payment");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.visible.as_ref().unwrap().len(), matches);
+}

@@ -163,7 +163,10 @@ impl State {
         self.visible = self.filter.as_ref().map(|f| {
             let plan = f.plan(&self.ledger);
             (0..self.ledger.len())
-                .filter(|&pos| plan.matches(self.ledger.event(self.event_at(pos))))
+                .filter(|&pos| {
+                    let i = self.event_at(pos);
+                    plan.matches(i, self.ledger.event(i))
+                })
                 .map(|p| p as u32)
                 .collect()
         });

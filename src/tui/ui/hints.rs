@@ -54,7 +54,7 @@ impl Widget for Hints<'_> {
                 ),
                 PromptKind::Filter => (
                     " filter: ",
-                    "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME state.FIELD:VALUE · empty clears",
+                    "  account:NAME type:NAME amount:>100|<5|10..20 from:TIME to:TIME state.F:V meta.K:V text · empty clears",
                 ),
             };
             // A line longer than the screen shows its end, where the typing is.

@@ -1,0 +1,120 @@
+//! Narrowing the view from what is on screen: the search's matches kept as the filter (less's
+//! `&`), and a pivot (`*`) from the event at the cursor to every event that shares one of its
+//! values (a merchant, an authorization code, a correlation id, any `meta` key); `*` again takes
+//! the event's next value.
+
+use super::app::App;
+use crate::ledger::state::is_own_member;
+
+/// `"text"` as a filter term reads it (quotes inside dropped: a filter's quotes do not nest).
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', ""))
+}
+
+/// The event's values a pivot can take, as filter terms: every member that is not one of
+/// rewind's own, nested objects by path (`meta.authCode:="A7F3"`), then the account and the type.
+pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
+    fn walk(path: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(members) => {
+                for (k, v) in members {
+                    if k.contains(|c: char| c.is_whitespace() || c == '.' || c == ':' || c == '"') {
+                        continue;
+                    }
+                    walk(&format!("{path}.{k}"), v, out);
+                }
+            }
+            serde_json::Value::String(s) if !s.is_empty() => {
+                out.push(format!("{path}:={}", quoted(s)));
+            }
+            serde_json::Value::Number(n) => out.push(format!("{path}:={n}")),
+            serde_json::Value::Bool(b) => out.push(format!("{path}:={b}")),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(serde_json::Value::Object(members)) = serde_json::from_str::<serde_json::Value>(raw) {
+        for (k, v) in &members {
+            if is_own_member(k)
+                || k.contains(|c: char| c.is_whitespace() || c == '.' || c == ':' || c == '"')
+            {
+                continue;
+            }
+            // A top-level value is a path of one part: its term needs a `.`, so only nested ones.
+            if v.is_object() {
+                walk(k, v, &mut out);
+            }
+        }
+    }
+    out.push(format!("account:={}", quoted(account)));
+    out.push(format!("type:{}", quoted(kind)));
+    out
+}
+
+impl App {
+    /// less's `&`: the search's matches become the filter, its text a quoted phrase among the
+    /// filter's terms (so that `F` clears both, and `f` shows what the view holds).
+    pub(super) fn search_to_filter(&mut self) {
+        let Some(query) = self.state.search.as_ref().map(|s| s.query.clone()) else {
+            self.status = Some("no search: / searches, then & keeps only its matches".into());
+            return;
+        };
+        let phrase = quoted(&query);
+        let text = match &self.state.filter {
+            Some(f) if !f.text.is_empty() => format!("{} {phrase}", f.text),
+            _ => phrase,
+        };
+        self.submit_filter(&text);
+    }
+
+    /// `*`: the filter becomes "the events sharing this value of the event at the cursor"; `*`
+    /// again on the same event takes its next value.
+    pub(super) fn pivot(&mut self) {
+        let Some(i) = self.state.cursor_event() else {
+            self.status = Some("no event at the cursor to pivot from".into());
+            return;
+        };
+        let ledger = &self.state.ledger;
+        let e = ledger.event(i);
+        let terms = pivot_terms(
+            &ledger.raw_text(i),
+            ledger.account_name(e.account),
+            ledger.type_name(e.kind),
+        );
+        let k = match self.pivot {
+            Some((event, k)) if event == i => (k + 1) % terms.len(),
+            _ => 0,
+        };
+        self.pivot = Some((i, k));
+        let term = terms[k].clone();
+        self.submit_filter(&term);
+        let shown = self.state.visible.as_ref().map_or(0, Vec::len);
+        self.status = Some(format!(
+            "pivot {}/{}: {term} · {shown} event{} · * again: the next value · F clears",
+            k + 1,
+            terms.len(),
+            if shown == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pivot_offers_every_nested_value_then_the_account_and_type() {
+        let raw = r#"{"accountId":"a b","type":"PAYMENT","amount":"5","timestamp":1,"note":"x","meta":{"merchant":"Cafe \"Lumen\"","authCode":"A7F3","n":7,"deep":{"k":"v"},"empty":""}}"#;
+        assert_eq!(
+            pivot_terms(raw, "a b", "PAYMENT"),
+            [
+                r#"meta.authCode:="A7F3""#,
+                r#"meta.deep.k:="v""#,
+                r#"meta.merchant:="Cafe Lumen""#,
+                "meta.n:=7",
+                r#"account:="a b""#,
+                r#"type:"PAYMENT""#,
+            ]
+        );
+    }
+}
