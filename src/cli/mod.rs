@@ -335,8 +335,8 @@ pub fn source_of(arg: Option<&str>, options: &SourceOptions) -> Result<Source, F
     if arg == "-" {
         return Ok(Source::Stdin);
     }
-    if crate::source::kafka::is_url(arg) {
-        return topic_source(arg, options).map(|t| Source::Kafka(Box::new(t)));
+    if crate::source::kafka::is_url(arg.trim_start()) {
+        return topic_source(arg.trim_start(), options).map(|t| Source::Kafka(Box::new(t)));
     }
     if options.since.is_some() {
         return Err(Failure::usage(format!(

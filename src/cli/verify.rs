@@ -158,10 +158,10 @@ fn check_checkpoint(
 
 pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
     let source = source_of(Some(&args.file), options)?;
+    super::interruptible(&source);
     if let Some(heads) = args.expect.as_deref()
         && let Some(found) = source.verify_heads(heads)
     {
-        super::interruptible(&source);
         return super::topic::verify(&found.map_err(super::open_failure)?, args.json);
     }
     let expected = expected(&args)?;
@@ -171,7 +171,7 @@ pub fn run(args: VerifyArgs, options: &SourceOptions) -> Outcome {
         .map(|k| super::evidence::read_verifier_key(k))
         .collect::<Result<Vec<_>, _>>()?;
     let load = |source: &Source| load_reporting(source, &load_options(options)?);
-    super::interruptible(&source);
+
     let (ledger, mut report) = match &expected {
         Some(Expected::Checkpoint(cp)) => match source.tree(load)? {
             SourceTree::Rows { name, tree } => {

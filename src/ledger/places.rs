@@ -66,12 +66,14 @@ impl Place {
     }
 }
 
+/// Widths and alignment apply (`{:>8}`), as for a number.
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Place::Line(line) => write!(f, "{line}"),
-            Place::Message(m) => write!(f, "{}:{}", m.partition, m.offset),
-        }
+        let text = match self {
+            Place::Line(line) => line.to_string(),
+            Place::Message(m) => format!("{}:{}", m.partition, m.offset),
+        };
+        f.pad(&text)
     }
 }
 
@@ -104,6 +106,10 @@ mod tests {
             },
         ]);
         assert_eq!(topic.place(2).to_string(), "0:17");
+        assert_eq!(
+            format!("{:>6}|{:<4}|", topic.place(2), Places::Lines.place(7)),
+            "  0:17|7   |"
+        );
         assert_eq!(topic.place(2).phrase(), "message 0:17");
         assert_eq!(topic.place(1).to_string(), "2:0");
         // A line that stands for no message (none should be asked for) is shown as a line.

@@ -220,12 +220,14 @@ pub struct NotAFile {
 /// Whether a source given on the command line is a store's address (a `postgres://` URL or a
 /// `kafka://` topic) rather than a file path.
 pub fn is_address(text: &str) -> bool {
+    let text = text.trim_start();
     pg::is_url(text) || kafka::is_url(text)
 }
 
 /// A store's address as it may be shown (its password masked), or why it cannot be read (a
 /// sentence that shows none of it).
 pub fn shown_address(text: &str) -> Result<String, String> {
+    let text = text.trim_start();
     if kafka::is_url(text) {
         return kafka::KafkaUrl::parse(text)
             .map(|u| u.to_string())

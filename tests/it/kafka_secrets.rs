@@ -41,17 +41,20 @@ fn url_with(password: &str, form: Form, port: u16) -> String {
     let hosts = format!("127.0.0.1:{port}");
     match form {
         Form::User => format!(
-            "kafka://ann:{}@{hosts}/ledger?timeout=2",
+            "kafka://ann:{}@{hosts}/ledger?timeout=2&tls=off",
             encode(password, Some(b"/%"))
         ),
-        Form::UserEncoded => format!("kafka://ann:{}@{hosts}/ledger", encode(password, None)),
-        Form::UserRaw => format!("kafka://ann:{password}@{hosts}/ledger"),
+        Form::UserEncoded => format!(
+            "kafka://ann:{}@{hosts}/ledger?sasl=scram-sha-256",
+            encode(password, None)
+        ),
+        Form::UserRaw => format!("kafka://ann:{password}@{hosts}/ledger?tls=off"),
         Form::Option => format!(
             "kafka://{hosts}/ledger?user=ann&password={}&sasl=scram-sha-512",
             encode(password, Some(b"&%"))
         ),
         Form::OptionEncoded => format!(
-            "kafka://{hosts}/ledger?user=ann&password={}",
+            "kafka://{hosts}/ledger?user=ann&password={}&tls=off",
             encode(password, None)
         ),
     }

@@ -137,7 +137,7 @@ pub fn append(
         .single()
         .ok_or_else(|| source.error(KafkaErrorKind::Usage, "the event's time is out of range"))?;
     let runtime = source.runtime()?;
-    let (partition, offset) = runtime.block_on(async {
+    let produced = runtime.block_on(async {
         let client = source.client().await?;
         let partitions = source.partitions(&client).await?;
         let partition = partitions[partition_of(event.account.as_bytes(), partitions.len() as u32)
@@ -164,7 +164,9 @@ pub fn append(
             )
         })?;
         Ok::<_, KafkaError>((partition, offset.max(0) as u64))
-    })?;
+    });
+    runtime.shutdown_background();
+    let (partition, offset) = produced?;
     Ok(Produced {
         id,
         partition,

@@ -51,7 +51,10 @@ pub fn parse_heads(text: &str) -> Result<Vec<Head>, String> {
             let mut parts = h.splitn(3, ':');
             let partition = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
             let offset = parts.next().and_then(|o| o.parse().ok()).ok_or_else(bad)?;
-            let hex = parts.next().filter(|x| x.len() == 64).ok_or_else(bad)?;
+            let hex = parts
+                .next()
+                .filter(|x| x.len() == 64 && x.bytes().all(|b| b.is_ascii_hexdigit()))
+                .ok_or_else(bad)?;
             let mut hash = [0u8; 32];
             for (i, byte) in hash.iter_mut().enumerate() {
                 *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
@@ -327,6 +330,8 @@ mod tests {
             "x:1:00",
             "0:1:abc",
             &format!("0:1:{}", "g".repeat(64)),
+            &format!("0:1:0é{}", "0".repeat(61)),
+            &format!("0:1:+f{}", "0".repeat(62)),
         ] {
             assert!(parse_heads(bad).is_err(), "{bad}");
         }

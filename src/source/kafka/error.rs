@@ -17,6 +17,8 @@ pub enum KafkaErrorKind {
     Broker,
     /// A read was stopped by its caller.
     Cancelled,
+    /// The partition no longer holds the offset asked for (truncated, or made again).
+    OffsetOutOfRange,
 }
 
 /// An error reading from or writing to a Kafka topic.
@@ -40,14 +42,12 @@ impl KafkaError {
         message: impl Into<String>,
         secret: Option<&str>,
     ) -> KafkaError {
-        let mut message = message
-            .into()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut message = message.into();
+        // The secret first: a password with runs of spaces is found as it was given.
         if let Some(secret) = secret.filter(|s| !s.is_empty()) {
             message = message.replace(secret, "***");
         }
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
         KafkaError {
             kind,
             url: url.to_string(),
@@ -66,6 +66,10 @@ impl KafkaError {
         let text = e.to_string();
         let (kind, message) = match e {
             Error::ServerError { protocol_error, .. } => match protocol_error {
+                ProtocolError::OffsetOutOfRange => (
+                    KafkaErrorKind::OffsetOutOfRange,
+                    format!("{doing}: the partition no longer holds that offset"),
+                ),
                 ProtocolError::UnknownTopicOrPartition => (
                     KafkaErrorKind::NoTopic,
                     format!("{doing}: the topic is not on the brokers"),

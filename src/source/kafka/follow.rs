@@ -52,7 +52,7 @@ impl KafkaFollower {
             let Ok(runtime) = source.runtime() else {
                 return;
             };
-            runtime.block_on(async {
+            let follow = async {
                 let mut clients: Vec<(u32, PartitionClient)> = Vec::new();
                 while !stopped.load(Ordering::Relaxed) {
                     if clients.is_empty() {
@@ -79,7 +79,9 @@ impl KafkaFollower {
                         }
                     }
                 }
-            });
+            };
+            runtime.block_on(follow);
+            runtime.shutdown_background();
         });
         KafkaFollower {
             found,
@@ -135,7 +137,7 @@ async fn poll_once(
                     }
                 }
             }
-            Err(e) if e.message.contains("OffsetOutOfRange") => {
+            Err(e) if e.kind == KafkaErrorKind::OffsetOutOfRange => {
                 return Err(Found::Changed(format!(
                     "partition {p} no longer holds offset {from}: the topic was truncated or \
                      made again"

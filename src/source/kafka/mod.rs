@@ -169,9 +169,21 @@ impl KafkaSource {
     async fn reachable(&self) -> Result<(), KafkaError> {
         let mut last = None;
         for broker in &self.url.brokers {
-            match tokio::time::timeout(self.url.timeout, tokio::net::TcpStream::connect(broker))
-                .await
-            {
+            let stop = Arc::clone(&self.stop);
+            let stopped = async move {
+                while !stop.load(Ordering::Relaxed) {
+                    tokio::time::sleep(TICK).await;
+                }
+            };
+            let connect =
+                tokio::time::timeout(self.url.timeout, tokio::net::TcpStream::connect(broker));
+            let attempt = tokio::select! {
+                attempt = connect => attempt,
+                () = stopped => {
+                    return Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted"));
+                }
+            };
+            match attempt {
                 Ok(Ok(_)) => return Ok(()),
                 Ok(Err(e)) => last = Some(format!("{broker}: {e}")),
                 Err(_) => {
@@ -269,7 +281,7 @@ impl KafkaSource {
                     if found < 0 {
                         end
                     } else {
-                        found.clamp(earliest, end)
+                        found.max(earliest).min(end.max(earliest))
                     }
                 }
                 None => earliest,
@@ -289,7 +301,7 @@ impl KafkaSource {
         &self,
         p: &Partition,
         progress: Option<&Progress>,
-    ) -> Result<Vec<Message>, KafkaError> {
+    ) -> Result<(Vec<Message>, i64), KafkaError> {
         let mut messages = Vec::with_capacity((p.end - p.start).clamp(0, 1 << 20) as usize);
         let mut next = p.start;
         while next < p.end {
@@ -326,17 +338,41 @@ impl KafkaSource {
             }
             if let Some(progress) = progress {
                 progress.bytes_done.fetch_add(bytes, Ordering::Relaxed);
-                progress.events.fetch_add(0, Ordering::Relaxed);
             }
         }
-        Ok(messages)
+        // The offset reached: following goes on from there (an empty answer below the mark, as
+        // a broker gives while a transaction is open, leaves the rest for the follower).
+        Ok((messages, next))
     }
 
     /// Every message of every partition up to the high-water marks at the open, in the
     /// topic's recorded order, with each partition's offset after the last one read.
     pub fn read(&self, progress: Option<&Progress>) -> Result<(Vec<Message>, ReadTo), KafkaError> {
         let runtime = self.runtime()?;
-        runtime.block_on(async {
+        // A stop asked for through the progress (the explorer's loading screen) ends every wait.
+        let watch = async {
+            while !progress.is_some_and(Progress::cancelled) {
+                tokio::time::sleep(TICK).await;
+            }
+            self.stop.store(true, Ordering::Relaxed);
+            std::future::pending::<()>().await;
+        };
+        let done = runtime.block_on(async {
+            tokio::select! {
+                read = self.read_all(progress) => read,
+                () = watch => Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted")),
+            }
+        });
+        // Nothing waits for a name lookup still running on the runtime's blocking threads.
+        runtime.shutdown_background();
+        done
+    }
+
+    async fn read_all(
+        &self,
+        progress: Option<&Progress>,
+    ) -> Result<(Vec<Message>, ReadTo), KafkaError> {
+        {
             let client = self.client().await?;
             let partitions = self.open_partitions(&client).await?;
             if let Some(progress) = progress {
@@ -348,11 +384,15 @@ impl KafkaSource {
             }
             let reads = partitions.iter().map(|p| self.read_partition(p, progress));
             let read = futures_util::future::try_join_all(reads).await?;
-            let ends = partitions.iter().map(|p| (p.id, p.end)).collect();
-            let mut all: Vec<Message> = read.into_iter().flatten().collect();
+            let ends = partitions
+                .iter()
+                .zip(&read)
+                .map(|(p, (_, next))| (p.id, *next))
+                .collect();
+            let mut all: Vec<Message> = read.into_iter().flat_map(|(m, _)| m).collect();
             sort_recorded(&mut all);
             Ok((all, ends))
-        })
+        }
     }
 
     /// Each partition's offset after the last message the load read.

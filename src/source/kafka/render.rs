@@ -121,10 +121,12 @@ pub fn render(m: &Message, out: &mut Vec<u8>) {
         return;
     };
     let (Some(gives), Ok(text)) = (object_gives(value), std::str::from_utf8(value)) else {
-        // Not an object: kept as it is (each line break as a space, so that it stays one
-        // record), for the ledger to report.
+        // Not an object: kept as it is, for the ledger to report, each line break as the
+        // control character U+001F so that it stays one record. (Not a space: a line break
+        // inside a string is what made some values invalid, and a space would make them valid;
+        // a control character is invalid anywhere in JSON, so the value stays refused.)
         out.extend(value.iter().map(|&b| match b {
-            b'\n' | b'\r' => b' ',
+            b'\n' | b'\r' => 0x1f,
             b => b,
         }));
         return;
@@ -220,7 +222,14 @@ mod tests {
         ] {
             assert_eq!(rendered(&message(value)), value);
         }
-        assert_eq!(rendered(&message("two\nlines")), "two lines");
+        assert_eq!(rendered(&message("two\nlines")), "two\u{1f}lines");
+        // A line break inside a string made this value invalid; it stays invalid.
+        let broken = "{\"accountId\":\"a\nb\",\"type\":\"DEPOSIT\",\"amount\":\"5\"}";
+        let shown = rendered(&message(broken));
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&shown).is_err(),
+            "{shown}"
+        );
         let mut m = message("");
         m.value = None;
         assert_eq!(rendered(&m), "null");

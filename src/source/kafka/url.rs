@@ -152,14 +152,36 @@ impl KafkaUrl {
             if host.contains(['@', '?', '#', ' ']) {
                 return Err(bad("a broker is HOST or HOST:PORT"));
             }
-            let (name, port) = match host.rsplit_once(':') {
-                Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => {
-                    let port: u16 = port
-                        .parse()
-                        .map_err(|_| bad("a broker's port is a number up to 65535"))?;
-                    (name, port)
+            let port_of = |text: &str| -> Result<u16, UrlError> {
+                text.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0 && text.bytes().all(|b| b.is_ascii_digit()))
+                    .ok_or_else(|| bad("a broker's port is a number from 1 to 65535"))
+            };
+            // An IPv6 address only in brackets, so that its colons are never read as a port's.
+            let (name, port) = if let Some(inside) = host.strip_prefix('[') {
+                let (address, rest) = inside
+                    .split_once(']')
+                    .ok_or_else(|| bad("an IPv6 broker is [ADDRESS] or [ADDRESS]:PORT"))?;
+                if address.parse::<std::net::Ipv6Addr>().is_err() {
+                    return Err(bad("an IPv6 broker is [ADDRESS] or [ADDRESS]:PORT"));
                 }
-                _ => (host, 9092),
+                let port = match rest {
+                    "" => 9092,
+                    _ => port_of(
+                        rest.strip_prefix(':')
+                            .ok_or_else(|| bad("an IPv6 broker is [ADDRESS] or [ADDRESS]:PORT"))?,
+                    )?,
+                };
+                (&host[..address.len() + 2], port)
+            } else {
+                if host.contains([']', '[']) || host.matches(':').count() > 1 {
+                    return Err(bad("an IPv6 broker is written in brackets: [ADDRESS]:PORT"));
+                }
+                match host.split_once(':') {
+                    Some((name, port)) => (name, port_of(port)?),
+                    None => (host, 9092),
+                }
             };
             if name.is_empty() {
                 return Err(bad("a broker's host is missing"));
@@ -193,12 +215,16 @@ impl KafkaUrl {
                 .ok_or_else(|| bad("an option is KEY=VALUE"))?;
             let key = decode(key, "option's name")?;
             if key == "password" {
+                if password.is_some() {
+                    return Err(bad("the password is given twice"));
+                }
                 password = Some(decode(value, "password")?);
                 shown_options.push("password=***".to_string());
                 continue;
             }
             let value = decode(value, "option's value")?;
             match key.as_str() {
+                "user" if user.is_some() => return Err(bad("the user is given twice")),
                 "user" => user = Some(value.clone()),
                 "sasl" => {
                     mechanism = Some(match value.to_ascii_lowercase().as_str() {
@@ -222,8 +248,8 @@ impl KafkaUrl {
                     let seconds: f64 = value
                         .parse()
                         .ok()
-                        .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
-                        .ok_or_else(|| bad("timeout= is a number of seconds, above 0"))?;
+                        .filter(|s: &f64| s.is_finite() && *s >= 0.001 && *s <= 86_400.0)
+                        .ok_or_else(|| bad("timeout= is a number of seconds, 0.001 to 86400"))?;
                     timeout = Duration::from_secs_f64(seconds);
                 }
                 _ => {
@@ -237,10 +263,23 @@ impl KafkaUrl {
         if ca.is_some() && tls == Some(false) {
             return Err(bad("ca= is for tls=on"));
         }
+        // Whether the address says anything of TLS (`tls=off` included).
+        let tls_said = tls.is_some() || ca.is_some();
         let tls = match (tls, ca) {
             (Some(true), ca) | (None, ca @ Some(_)) => Some(ca),
             _ => None,
         };
+        if user.as_deref() == Some("") || password.as_deref() == Some("") {
+            return Err(bad("an empty user or password"));
+        }
+        // SASL PLAIN sends the password as it is: only over TLS, unless the address says
+        // `tls=off` itself (a broker on a private network, a test).
+        if password.is_some() && matches!(mechanism, None | Some(Mechanism::Plain)) && !tls_said {
+            return Err(bad(
+                "SASL PLAIN sends the password in the clear: add tls=on (or tls=off to send it \
+                 anyway), or use sasl=scram-sha-256 or scram-sha-512",
+            ));
+        }
         let login = match (user, password, mechanism) {
             (Some(user), Some(password), m) => Some(Login {
                 user,
@@ -324,13 +363,16 @@ mod tests {
             "kafka://ann:***@h1:9093,h2:9092/ledger.events?sasl=scram-sha-512"
         );
         assert!(!format!("{url:?} {login:?}").contains("p@ss"));
-        let url = KafkaUrl::parse("kafka://h:1/t?user=bo&password=s3cr%26t&timeout=2.5").unwrap();
+        let url =
+            KafkaUrl::parse("kafka://h:1/t?user=bo&password=s3cr%26t&timeout=2.5&tls=off").unwrap();
         assert_eq!(url.login.as_ref().unwrap().password, "s3cr&t");
         assert_eq!(url.timeout, Duration::from_millis(2500));
         assert_eq!(
             url.to_string(),
-            "kafka://h:1/t?user=bo&password=***&timeout=2.5"
+            "kafka://h:1/t?user=bo&password=***&timeout=2.5&tls=off"
         );
+        let url = KafkaUrl::parse("kafka://[::1]:9093,[fe80::1]/t").unwrap();
+        assert_eq!(url.brokers, ["[::1]:9093", "[fe80::1]:9092"]);
         assert_eq!(url.tls, None);
         let url = KafkaUrl::parse("kafka://h/t?ca=/etc/ca.pem").unwrap();
         assert_eq!(url.tls, Some(Some(PathBuf::from("/etc/ca.pem"))));
@@ -353,6 +395,22 @@ mod tests {
             "kafka://ann:hun%zzter2@h/t",
             "kafka://h/t?tls=off&ca=x",
             "kafka://h/t%20x",
+            // SASL PLAIN without TLS, unless tls=off says so.
+            "kafka://ann:hunter2@h/t",
+            "kafka://h/t?user=ann&password=hunter2&sasl=plain",
+            // IPv6 only in brackets; ports are digits.
+            "kafka://fe80::1/t",
+            "kafka://[::1/t",
+            "kafka://[nothex]:1/t",
+            "kafka://a]:5/t",
+            "kafka://h:+9092/t",
+            "kafka://h:0/t",
+            // Credentials given twice, or empty.
+            "kafka://ann:hunter2@h/t?user=bob&sasl=scram-sha-256",
+            "kafka://ann:hunter2@h/t?password=x&sasl=scram-sha-256",
+            "kafka://h/t?user=&password=hunter2&sasl=scram-sha-256",
+            "kafka://ann:@h/t?sasl=scram-sha-256",
+            "kafka://h/t?timeout=1e-12",
         ] {
             let e = KafkaUrl::parse(text).unwrap_err().to_string();
             assert!(e.starts_with("kafka://…: "), "{text}: {e}");

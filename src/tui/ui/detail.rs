@@ -222,10 +222,7 @@ impl Widget for Detail<'_> {
         match members(&raw) {
             Ok(members) => {
                 for (key, value) in members {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {} ", fit_padded(&key, 14)), theme.key()),
-                        Span::raw(visible(&value).into_owned()),
-                    ]));
+                    member_lines(&key, &value, 1, theme, &mut lines);
                 }
             }
             Err(e) => lines.push(Line::from(Span::styled(e, theme.error()))),
@@ -241,5 +238,40 @@ impl Widget for Detail<'_> {
             .wrap(Wrap { trim: false })
             .scroll((self.scroll.min(u16::MAX as usize) as u16, 0))
             .render(area, buf);
+    }
+}
+
+/// A member as lines: its name and value, or for an object (`meta`, `data`) its name and then
+/// each of its members on a line of its own, indented (four levels at most; deeper objects are
+/// shown as written).
+fn member_lines(
+    key: &str,
+    value: &str,
+    depth: usize,
+    theme: Theme,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let indent = "  ".repeat(depth);
+    let width = 16usize.saturating_sub(2 * depth).max(6);
+    let nested = value
+        .trim_start()
+        .starts_with('{')
+        .then(|| members(value).ok())
+        .flatten()
+        .filter(|m| !m.is_empty() && depth < 4);
+    match nested {
+        Some(inner) => {
+            lines.push(Line::from(Span::styled(
+                format!("{indent}{}", visible(key)),
+                theme.key(),
+            )));
+            for (k, v) in inner {
+                member_lines(&k, &v, depth + 1, theme, lines);
+            }
+        }
+        None => lines.push(Line::from(vec![
+            Span::styled(format!("{indent}{} ", fit_padded(key, width)), theme.key()),
+            Span::raw(visible(value).into_owned()),
+        ])),
     }
 }

@@ -129,7 +129,7 @@ impl Widget for DiffView<'_> {
                 Span::raw(format!("{} ", fit_padded(&account, 28))),
                 Span::raw(format!("{} ", fit_padded(ledger.type_name(e.kind), 18))),
                 Span::raw(format!("{amount:>13}  ")),
-                Span::styled(format!("{:>8}", e.line), theme.muted()),
+                Span::styled(format!("{:>8}", ledger.place(e.line)), theme.muted()),
             ]));
         }
         let lines: Vec<Line> = lines

@@ -291,7 +291,11 @@ impl Widget for BlameScreen<'_> {
             lines.push(
                 Line::from(vec![
                     Span::raw(if now { "▶ " } else { "  " }),
-                    Span::raw(format!("{:<19}  {:>8}  ", format_time_short(e.ts), e.line)),
+                    Span::raw(format!(
+                        "{:<19}  {:>8}  ",
+                        format_time_short(e.ts),
+                        ledger.place(e.line)
+                    )),
                     Span::raw(format!("{}  ", fit_padded(ledger.type_name(e.kind), 18))),
                     Span::raw(fit(&change, change_width)),
                 ])
