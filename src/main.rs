@@ -83,6 +83,15 @@ fn explore(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions
              standard input: give a file, or pipe into a headless command (`rewind check -`)",
         ));
     }
+    // The zone first: a name that is not one is refused before anything is read.
+    let zone = match &explore.tz {
+        Some(name) => rewind::tui::clock::zone(name).map_err(Failure::usage)?,
+        None if std::env::var("TZ").is_ok_and(|tz| !tz.trim().is_empty()) => {
+            rewind::tui::clock::system_zone()
+        }
+        None => None,
+    };
+    rewind::tui::clock::start_in(zone);
     let load = cli::load_options(options)?;
     let source = cli::source_of(file, options)?;
     let expected = Expectation {

@@ -69,6 +69,10 @@ pub struct ExploreOptions {
     /// With --expect CP: the verifier key of the checkpoint's signer (repeat for several).
     #[arg(long, value_name = "VERIFIER", requires = "expect")]
     pub key: Vec<String>,
+    /// The zone the explorer shows and reads times in (an IANA name such as Europe/Berlin, UTC,
+    /// or local); `TZ` when not given, else UTC. `u` switches between UTC and it.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -45,6 +45,11 @@ pub enum Action {
     ClearFilter,
     /// The search's matches become the filter (less's `&`).
     SearchToFilter,
+    /// A minute back or forward.
+    MinuteBack,
+    MinuteForward,
+    /// Times in UTC ⇄ in the local zone.
+    ToggleZone,
     /// The events sharing a value of the event at the cursor become the filter.
     Pivot,
     /// Switch between time order and recorded order.
@@ -116,6 +121,11 @@ impl Action {
             Action::SearchToFilter => {
                 "the search's matches become the filter (its text joins the filter's terms)"
             }
+            Action::MinuteBack => "a minute back",
+            Action::MinuteForward => "a minute forward",
+            Action::ToggleZone => {
+                "times in UTC ⇄ in the local zone (--tz ZONE, or TZ; the header names it); typed times are read in it"
+            }
             Action::Pivot => {
                 "pivot: show the events sharing a value of this event (a meta key, the account, the type); * again takes the next value"
             }
@@ -164,6 +174,8 @@ impl Action {
             Action::Filter => "filter",
             Action::ClearFilter => "clear filter",
             Action::SearchToFilter => "matches to filter",
+            Action::MinuteBack | Action::MinuteForward => "minute",
+            Action::ToggleZone => "UTC/local",
             Action::Pivot => "pivot",
             Action::ToggleOrder => "order",
             Action::SetMark => "mark",

@@ -21,7 +21,7 @@ use super::view::prompt::PromptEvent;
 use crate::ledger::Ledger;
 use crate::ledger::diff::{Diff, Point};
 use crate::ledger::follow::{FollowEvent, Follower};
-use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, format_time, parse_user_time};
+use crate::ledger::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE};
 
 use super::state::{Order, State};
 use super::view::{
@@ -215,6 +215,9 @@ impl App {
                 let page = self.page_rows() as i64;
                 self.state.step(page)
             }
+            Action::MinuteBack => state.shift_time(-MS_PER_MINUTE),
+            Action::MinuteForward => state.shift_time(MS_PER_MINUTE),
+            Action::ToggleZone => self.status = Some(crate::tui::clock::toggle()),
             Action::HourBack => state.shift_time(-MS_PER_HOUR),
             Action::HourForward => state.shift_time(MS_PER_HOUR),
             Action::DayBack => state.shift_time(-MS_PER_DAY),
@@ -360,12 +363,12 @@ impl App {
             self.prompt = None;
             return;
         }
-        match parse_user_time(input, self.state.cursor.time) {
+        match crate::tui::clock::parse(input, self.state.cursor.time) {
             Ok(t) => {
                 self.prompt = None;
                 self.record_jump();
                 self.state.jump_to_time(t);
-                self.status = Some(format!("jumped to {}", format_time(t)));
+                self.status = Some(format!("jumped to {}", crate::tui::clock::full(t)));
             }
             Err(e) => self.prompt_error(e.to_string()),
         }
@@ -672,7 +675,7 @@ impl App {
     fn click_timeline(&mut self, column: usize) {
         if let Some(t) = time_at_column(&self.state.ledger, column, self.timeline_width()) {
             self.state.jump_to_time(t);
-            self.status = Some(format!("jumped to {}", format_time(t)));
+            self.status = Some(format!("jumped to {}", crate::tui::clock::full(t)));
         }
     }
 }

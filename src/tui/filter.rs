@@ -3,7 +3,6 @@
 //! view (either account), terms of different kinds narrow it (this account *and* that type).
 
 use crate::ledger::event::{Effect, normalize_type};
-use crate::ledger::time::{parse_user_end, parse_user_time};
 use crate::ledger::{Ledger, LedgerEvent, Millis, Moment, Money};
 
 #[path = "filter_record.rs"]
@@ -137,8 +136,8 @@ impl Filter {
                         f.max = Some((m, true));
                     }
                 }
-                "from" => f.from = Some(parse_user_time(value, base).map_err(|e| e.to_string())?),
-                "to" => f.to = Some(parse_user_end(value, base).map_err(|e| e.to_string())?),
+                "from" => f.from = Some(crate::tui::clock::parse(value, base)?),
+                "to" => f.to = Some(crate::tui::clock::parse_end(value, base)?),
                 _ if key.starts_with("state.") => f.state.push(state::term(&key[6..], value)?),
                 _ if key.contains('.') => f.fields.push(record::field_term(key, value, quoted)?),
                 // `"12:30"`: a quoted text that names no filter is free text.

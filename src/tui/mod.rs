@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clock;
 pub mod commands;
 pub mod evidence;
 pub mod export;

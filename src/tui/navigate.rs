@@ -5,7 +5,6 @@ use super::app::App;
 use super::commands::{self, Command};
 use super::jumps::Place;
 use super::view::{Pane, PromptEvent};
-use crate::ledger::time::{format_time, parse_user_time};
 
 /// The most commands the history keeps.
 const HISTORY: usize = 100;
@@ -25,7 +24,7 @@ impl App {
             (crate::tui::state::Order::Recorded, Some(i)) => state.set_pos(state.pos_of(i)),
             _ => state.jump_to_time(place.time),
         }
-        self.status = Some(format!("back at {}", format_time(place.time)));
+        self.status = Some(format!("back at {}", crate::tui::clock::full(place.time)));
     }
 
     /// A jump is about to move the cursor: remember where it was.
@@ -182,11 +181,10 @@ impl App {
                 Ok(format!("account {}", crate::text::visible(&name)))
             }
             Command::Time(text) => {
-                let t =
-                    parse_user_time(&text, self.state.cursor.time).map_err(|e| e.to_string())?;
+                let t = crate::tui::clock::parse(&text, self.state.cursor.time)?;
                 self.record_jump();
                 self.state.jump_to_time(t);
-                Ok(format!("jumped to {}", format_time(t)))
+                Ok(format!("jumped to {}", crate::tui::clock::full(t)))
             }
         }
     }

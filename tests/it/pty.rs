@@ -31,6 +31,8 @@ impl Session {
         cmd.args(args);
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
+        // Times in UTC whatever the machine's zone (the zone tests say --tz).
+        cmd.env("TZ", "UTC");
         // Heads seen are remembered in a folder of this test run, never the user's.
         let state = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("pty-state-{}", std::process::id()));
@@ -566,4 +568,34 @@ fn the_loading_screen_quits_during_a_long_file_load() {
     let path = dir.path().join("bad.jsonl");
     std::fs::write(&path, "x\n".repeat(10_000_000)).unwrap();
     quits_while_loading(&[path.to_str().unwrap()], "q");
+}
+
+#[test]
+fn times_are_shown_and_typed_in_the_zone_given_and_u_switches_to_utc() {
+    let mut s = Session::start(&["--tz", "America/New_York"], 130, 40);
+    s.wait_for("event 797 of 797");
+    // The last event, 2024-03-28T23:54:00Z, is 19:54 in New York (EDT, UTC−4).
+    let screen = s.wait_for("as of 2024-03-28T19:54:00.000-04:00 America/New_York (EDT)");
+    assert!(screen.contains("2024-03-28 19:54:00"), "{screen}");
+    // A time typed without an offset is New York's; a time of day alone is on the cursor's day.
+    s.send("t");
+    s.wait_for("jump to time:");
+    s.send("2024-03-14 12:00:30\r");
+    s.wait_for("as of 2024-03-14T12:00:30.000-04:00");
+    s.send("t");
+    s.wait_for("jump to time:");
+    s.send("11:59:30\r");
+    s.wait_for("as of 2024-03-14T11:59:30.000-04:00");
+    // A minute forward, then UTC.
+    s.send(")");
+    s.wait_for("as of 2024-03-14T12:00:30.000-04:00");
+    s.send("u");
+    let screen = s.wait_for("as of 2024-03-14T16:00:30.000Z");
+    assert!(!screen.contains("America/New_York"), "{screen}");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    // A zone that is none is refused before anything is read.
+    let (code, _, err) = crate::common::run(&["--tz", "Mars/Olympus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a time zone"), "{err}");
 }

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 
 use self::timeline::{Strip, Timeline};
 use super::filter::Filter;
-use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money, Posting};
 
 /// The time cursor.
@@ -253,7 +252,7 @@ impl State {
 /// `2024-03-14T15:59:00.000Z`, or `seq 402` for a moment of the recorded order.
 pub fn moment_label(moment: Moment) -> String {
     match moment {
-        Moment::Time(t) => format_time(t),
+        Moment::Time(t) => crate::tui::clock::full(t),
         Moment::Seq(n) => format!("seq {n}"),
         Moment::End => "the end".into(),
     }

@@ -8,7 +8,6 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::columns::{Column, allocate, middle, widest};
 use super::pane_block;
-use crate::ledger::time::format_time;
 use crate::text::group;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -156,6 +155,6 @@ impl Widget for Accounts<'_> {
 
 /// `03-14 15:59` for narrow columns.
 fn short_time(ts: i64) -> String {
-    let full = format_time(ts);
+    let full = crate::tui::clock::full(ts);
     full.get(5..16).map(|s| s.replace('T', " ")).unwrap_or(full)
 }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::fit_number;
-use crate::ledger::time::{between, format_time_short};
+use crate::ledger::time::between;
 use crate::ledger::{AccountId, Ledger, Millis, Moment, Money};
 use crate::tui::state::timeline::column_of;
 use crate::tui::theme::Theme;
@@ -148,8 +148,8 @@ impl Widget for BalanceChart<'_> {
             );
         }
         let bottom = area.y + area.height - 1;
-        let left = format_time_short(first);
-        let right = format_time_short(last);
+        let left = crate::tui::clock::short(first);
+        let right = crate::tui::clock::short(last);
         buf.set_stringn(plot.x, bottom, &left, plot.width as usize, theme.muted());
         if plot.width as usize > left.len() + right.len() + 1 {
             buf.set_string(

@@ -9,7 +9,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::{field_line, fit, fit_padded};
 use crate::ledger::chain::{self, to_hex};
 use crate::ledger::record::{members, parse_record};
-use crate::ledger::time::format_time;
 use crate::ledger::{AccountId, Effect, Integrity, Ledger, ProblemKind};
 use crate::text::visible;
 use crate::tui::state::State;
@@ -123,7 +122,11 @@ impl Widget for Detail<'_> {
             ]));
         let effect = ledger.event_effect(e);
         let mut lines = vec![
-            field_line("time", vec![Span::raw(format_time(e.ts))], theme),
+            field_line(
+                "time",
+                vec![Span::raw(crate::tui::clock::full(e.ts))],
+                theme,
+            ),
             field_line(
                 "account",
                 vec![Span::raw(

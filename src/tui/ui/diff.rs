@@ -9,7 +9,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::events::amount_text;
 use super::{fit, fit_padded};
 use crate::ledger::diff::Diff;
-use crate::ledger::time::format_time_short;
 use crate::text::{group, visible};
 use crate::tui::state::totals::Totals;
 use crate::tui::state::{State, moment_label};
@@ -125,7 +124,7 @@ impl Widget for DiffView<'_> {
             };
             let (amount, _) = amount_text(ledger, i);
             lines.push(Line::from(vec![
-                Span::raw(format!("{:<19}  ", format_time_short(e.ts))),
+                Span::raw(format!("{:<19}  ", crate::tui::clock::short(e.ts))),
                 Span::raw(format!("{} ", fit_padded(&account, 28))),
                 Span::raw(format!("{} ", fit_padded(ledger.type_name(e.kind), 18))),
                 Span::raw(format!("{amount:>13}  ")),

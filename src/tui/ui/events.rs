@@ -12,7 +12,6 @@ use super::{fit, pane_block};
 use crate::ledger::event::flags;
 use crate::ledger::record::members;
 use crate::ledger::search::Query;
-use crate::ledger::time::format_time_short;
 use crate::ledger::{Ledger, Money};
 use crate::text::{group, visible};
 use crate::tui::state::{Order, State};
@@ -255,7 +254,7 @@ impl Widget for Events<'_> {
                     (false, false, true) => " ·",
                     _ => "  ",
                 };
-                let time = format_time_short(e.ts);
+                let time = crate::tui::clock::short(e.ts);
                 let time = if wide { time } else { time[5..].to_string() };
                 // Each name shown on its own first: a mark that starts one must not join the
                 // space before it.

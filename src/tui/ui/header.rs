@@ -8,7 +8,6 @@ use ratatui::widgets::Widget;
 
 use super::fit;
 use crate::ledger::Integrity;
-use crate::ledger::time::format_time;
 use crate::text::group;
 use crate::text::visible;
 use crate::tui::app::{App, Follow};
@@ -147,7 +146,13 @@ impl Widget for Header<'_> {
         } else {
             match state.order {
                 Order::Time => {
-                    second.push(Span::styled(format_time(cursor.time), theme.header()));
+                    second.push(Span::styled(
+                        crate::tui::clock::full(cursor.time),
+                        theme.header(),
+                    ));
+                    if let Some(zone) = crate::tui::clock::zone_label(cursor.time) {
+                        second.push(Span::styled(format!(" {zone}"), theme.warning()));
+                    }
                     second.push(Span::styled(" · ", theme.muted()));
                     if let Some(pos) = cursor.pos {
                         second.push(Span::raw(format!(
@@ -167,7 +172,7 @@ impl Widget for Header<'_> {
                         theme.header(),
                     ));
                     second.push(Span::styled(" · ", theme.muted()));
-                    second.push(Span::raw(format_time(cursor.time)));
+                    second.push(Span::raw(crate::tui::clock::full(cursor.time)));
                 }
             }
             match state.cursor_event() {

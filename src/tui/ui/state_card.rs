@@ -12,7 +12,6 @@ use super::statement::Statement;
 use super::{fit, fit_padded};
 use crate::ledger::Ledger;
 use crate::ledger::state::Value;
-use crate::ledger::time::format_time_short;
 use crate::tui::state::{State, moment_label};
 use crate::tui::theme::Theme;
 use crate::tui::view::blame::{Blame, BlameView};
@@ -63,7 +62,7 @@ pub fn event_label(ledger: &Ledger, i: u32) -> String {
     let e = ledger.event(i as usize);
     format!(
         "{} · {} · {}",
-        format_time_short(e.ts),
+        crate::tui::clock::short(e.ts),
         ledger.place(e.line).phrase(),
         ledger.type_name(e.kind)
     )
@@ -293,7 +292,7 @@ impl Widget for BlameScreen<'_> {
                     Span::raw(if now { "▶ " } else { "  " }),
                     Span::raw(format!(
                         "{:<19}  {:>8}  ",
-                        format_time_short(e.ts),
+                        crate::tui::clock::short(e.ts),
                         ledger.place(e.line)
                     )),
                     Span::raw(format!("{}  ", fit_padded(ledger.type_name(e.kind), 18))),

@@ -11,7 +11,6 @@ use super::columns::{Column, allocate, middle, widest};
 use super::events::description;
 use super::fit;
 use crate::ledger::AccountId;
-use crate::ledger::time::format_time_short;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -92,7 +91,7 @@ impl Widget for Statement<'_> {
                     Some(e.account)
                 };
                 [
-                    format_time_short(e.ts),
+                    crate::tui::clock::short(e.ts),
                     visible_text(ledger.type_name(e.kind)),
                     ledger.delta(i, account).signed_string(),
                     p.balance.to_string(),

@@ -6,7 +6,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use crate::ledger::time::format_time_short;
 use crate::tui::state::timeline::Strip;
 use crate::tui::theme::Theme;
 
@@ -83,9 +82,9 @@ impl Widget for Timeline<'_> {
             .render(row(2), buf);
         }
         if inner.height > 3 {
-            let left = format_time_short(strip.first);
-            let right = format_time_short(strip.last);
-            let cursor_label = format_time_short(strip.cursor_time);
+            let left = crate::tui::clock::short(strip.first);
+            let right = crate::tui::clock::short(strip.last);
+            let cursor_label = crate::tui::clock::short(strip.cursor_time);
             let mid = format!("▲ {cursor_label}");
             let mut line = vec![' '; width];
             let mut put = |text: &str, at: usize| {
