@@ -50,6 +50,8 @@ pub enum Action {
     MinuteForward,
     /// Times in UTC ⇄ in the local zone.
     ToggleZone,
+    /// Read the log again, keeping the marks, filter, search and moment.
+    Reload,
     /// The events sharing a value of the event at the cursor become the filter.
     Pivot,
     /// Switch between time order and recorded order.
@@ -121,6 +123,9 @@ impl Action {
             Action::SearchToFilter => {
                 "the search's matches become the filter (its text joins the filter's terms)"
             }
+            Action::Reload => {
+                "read the log again (after LOG CHANGED ON DISK, or any time), keeping marks, filter, search and the cursor's moment"
+            }
             Action::MinuteBack => "a minute back",
             Action::MinuteForward => "a minute forward",
             Action::ToggleZone => {
@@ -176,6 +181,7 @@ impl Action {
             Action::SearchToFilter => "matches to filter",
             Action::MinuteBack | Action::MinuteForward => "minute",
             Action::ToggleZone => "UTC/local",
+            Action::Reload => "read again",
             Action::Pivot => "pivot",
             Action::ToggleOrder => "order",
             Action::SetMark => "mark",

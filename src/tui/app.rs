@@ -91,6 +91,10 @@ pub struct App {
     pub quit: bool,
     /// The last pivot: the event and which of its values (`*` again takes the next).
     pub pivot: Option<(usize, usize)>,
+    /// The user asked to read the log again (`R`).
+    pub reload: bool,
+    /// Whether the source can be read again (not the bundled sample).
+    pub can_reload: bool,
 }
 
 impl App {
@@ -114,6 +118,8 @@ impl App {
             size,
             quit: false,
             pivot: None,
+            reload: false,
+            can_reload: false,
         };
         app.refresh_derived();
         app.state.go_last();
@@ -239,6 +245,7 @@ impl App {
             Action::Filter => self.open_prompt(PromptKind::Filter),
             Action::SearchToFilter => self.search_to_filter(),
             Action::Pivot => self.pivot(),
+            Action::Reload => self.ask_reload(),
             Action::ClearFilter => {
                 if state.filter.is_some() {
                     state.set_filter(None);
@@ -564,7 +571,7 @@ impl App {
     }
 
     /// Keeps the cursor row and the selected account and problem on screen.
-    fn keep_in_view(&mut self) {
+    pub(super) fn keep_in_view(&mut self) {
         let areas = self.areas();
         self.main.keep_in_view(&self.state, &areas);
     }

@@ -183,6 +183,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Global, &[ch('(')], A::MinuteBack, false),
     bind(C::Global, &[ch(')')], A::MinuteForward, false),
     bind(C::Global, &[ch('u')], A::ToggleZone, false),
+    bind(C::Global, &[ch('R')], A::Reload, false),
     bind(C::Global, &[ch('?'), key(KeyCode::F(1))], A::Help, true),
     bind(C::Global, &[key(KeyCode::Esc)], A::Back, false),
     bind(C::Global, &[ch('q'), ctrl('c')], A::Quit, true),

@@ -16,6 +16,7 @@ pub mod jumps;
 pub mod keymap;
 mod narrow;
 mod navigate;
+mod reload;
 pub mod run;
 pub mod state;
 pub mod theme;

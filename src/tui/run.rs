@@ -124,16 +124,50 @@ fn session(
     let ledger = if source.is_instant() {
         source.load(&load, None)?
     } else {
-        match load_with_progress(terminal, source, load, theme, stopping)? {
+        match load_with_progress(terminal, source, load.clone(), theme, stopping)? {
             Some(ledger) => ledger,
             None => return Ok(0),
         }
     };
     let size = terminal.size().map_err(Error::Terminal)?;
-    let follower = source.follow(&ledger, TICK);
+    let mut app = App::new(ledger, (size.width, size.height));
+    app.can_reload = !source.is_instant() && !matches!(source, Source::Stdin);
+    loop {
+        let (evidence, mut follower) = watch(source, &mut app, options, expected)?;
+        if let Some(evidence) = evidence {
+            // Bad news about the history is also said whole on the message line.
+            if let Some((note, true)) = &evidence.note {
+                app.status = Some(note.clone());
+            }
+            app.evidence = evidence;
+        }
+        if !event_loop(terminal, &mut app, theme, &mut follower)? {
+            return Ok(0);
+        }
+        // `R`: the log read again, the investigation kept.
+        drop(follower);
+        match load_with_progress(terminal, source, load.clone(), theme, stopping)? {
+            Some(ledger) => app.reloaded(ledger),
+            None => return Ok(0),
+        }
+    }
+}
+
+/// The evidence about a ledger (for a source whose records carry a chain), and its follower.
+type Watched = (Option<crate::tui::app::Evidence>, Option<Box<dyn Follower>>);
+
+/// The evidence about the ledger the app holds, and its follower (the follow state set on the
+/// app).
+fn watch(
+    source: &Source,
+    app: &mut App,
+    options: &source::Options,
+    expected: &Expectation,
+) -> Result<Watched, Error> {
+    let ledger = &app.state.ledger;
     let evidence = if source.is_chained() {
         Some(super::evidence::assess(
-            &ledger,
+            ledger,
             source.remembered_as(),
             options,
             expected,
@@ -141,26 +175,22 @@ fn session(
     } else {
         None
     };
-    let mut app = App::new(ledger, (size.width, size.height));
-    if let Some(evidence) = evidence {
-        // Bad news about the history is also said whole on the message line.
-        if let Some((note, true)) = &evidence.note {
-            app.status = Some(note.clone());
-        }
-        app.evidence = evidence;
-    }
-    let mut follower: Option<Box<dyn Follower>> = match follower {
+    let follower = match source.follow(ledger, TICK) {
         Ok(f) => {
             app.follow = Follow::On { added: 0 };
             Some(f)
         }
         Err(e @ (FollowError::NoNewline | FollowError::Pg(_))) => {
             app.status = Some(e.to_string());
+            app.follow = Follow::Off;
             None
         }
-        Err(FollowError::Fixed | FollowError::File(_)) => None,
+        Err(FollowError::Fixed | FollowError::File(_)) => {
+            app.follow = Follow::Off;
+            None
+        }
     };
-    event_loop(terminal, &mut app, theme, &mut follower)
+    Ok((evidence, follower))
 }
 
 /// How a wait for a load ended.
@@ -313,22 +343,25 @@ pub fn loading_screen(frame: &mut Frame, name: &str, progress: &Progress, theme:
     );
 }
 
-/// Reads input and redraws until the user quits. Every key waiting in the input queue is applied
-/// before the next frame is drawn, so a burst of keys costs one redraw. Between keys, the source is
-/// polled for new events.
+/// Reads input and redraws until the user quits (`false`) or asks to read the log again
+/// (`true`). Every key waiting in the input queue is applied before the next frame is drawn, so a
+/// burst of keys costs one redraw. Between keys, the source is polled for new events.
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     theme: Theme,
     follower: &mut Option<Box<dyn Follower>>,
-) -> Outcome {
+) -> Result<bool, Error> {
     let mut last_poll = Instant::now();
     loop {
         terminal
             .draw(|frame| ui::draw(frame, app, theme))
             .map_err(terminal_error)?;
         if app.quit {
-            return Ok(0);
+            return Ok(false);
+        }
+        if app.take_reload() {
+            return Ok(true);
         }
         if event::poll(TICK).map_err(terminal_error)? {
             loop {

@@ -1366,3 +1366,45 @@ fn a_pivot_and_the_search_kept_as_the_filter_narrow_to_the_events_sharing_a_valu
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.state.visible.as_ref().unwrap().len(), matches);
 }
+
+#[test]
+fn reading_the_log_again_keeps_the_marks_the_filter_the_search_and_the_moment() {
+    let mut app = sample();
+    app.can_reload = true;
+    keys(&mut app, "t");
+    keys(&mut app, "2024-03-14 16:00");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "ma");
+    keys(&mut app, "faccount:dana");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "/lumen");
+    press(&mut app, KeyCode::Enter);
+    let moment = app.state.moment();
+    keys(&mut app, "R");
+    assert!(app.take_reload(), "R asks for the log to be read again");
+    let shorter: String = std::fs::read_to_string("assets/sample.jsonl")
+        .unwrap()
+        .lines()
+        .take(700)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    app.reloaded(load_bytes(
+        "sample.jsonl",
+        shorter.into_bytes(),
+        &LoadOptions::default(),
+    ));
+    assert_eq!(app.state.ledger.len(), 700);
+    assert_eq!(app.state.moment(), moment);
+    assert!(app.state.marks.contains_key(&'a'));
+    assert_eq!(app.state.filter.as_ref().unwrap().text, "account:dana");
+    assert_eq!(app.state.search.as_ref().unwrap().query, "lumen");
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("700 events (was 797)"),
+        "{:?}",
+        app.status
+    );
+    assert!(app.can_reload);
+}
