@@ -29,6 +29,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         describe: "select an account (Tab completes) and go to its last event",
     },
     CommandSpec {
+        names: &["columns", "cols"],
+        takes: "FIELD…",
+        describe: "show these state fields of each account as columns of the accounts pane, as of the cursor (`:columns city status`; `:columns` alone removes them)",
+    },
+    CommandSpec {
         names: &["time", "t"],
         takes: "TIME",
         describe: "go to a time, as `t` takes it (2024-03-14 15:59, -15m…)",
@@ -44,6 +49,8 @@ pub enum Command {
     Seq(u64),
     Account(String),
     Time(String),
+    /// State fields shown as columns of the accounts pane (none: remove them).
+    Columns(Vec<String>),
 }
 
 /// Reads a command line (without its `:`).
@@ -68,6 +75,14 @@ pub fn parse(input: &str) -> Result<Command, String> {
             let names: Vec<&str> = COMMANDS.iter().map(|c| c.names[0]).collect();
             format!("`{name}` is not a command: {}", names.join(", "))
         })?;
+    if spec.names[0] == "columns" {
+        return Ok(Command::Columns(
+            rest.split([' ', ','])
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ));
+    }
     if rest.is_empty() {
         return Err(format!(":{} takes {}", spec.names[0], spec.takes));
     }
@@ -139,6 +154,11 @@ mod tests {
         assert_eq!(parse("2:417"), Ok(Command::Message(2, 417)));
         assert_eq!(parse("line 0:3"), Ok(Command::Message(0, 3)));
         assert_eq!(parse("seq 7"), Ok(Command::Seq(7)));
+        assert_eq!(
+            parse("columns city, status"),
+            Ok(Command::Columns(vec!["city".into(), "status".into()]))
+        );
+        assert_eq!(parse("columns"), Ok(Command::Columns(Vec::new())));
         assert_eq!(
             parse("account cust-0417"),
             Ok(Command::Account("cust-0417".into()))

@@ -146,6 +146,15 @@ impl App {
                     None => Err(format!("no event on line {n}")),
                 }
             }
+            Command::Columns(fields) => {
+                let said = if fields.is_empty() {
+                    "the accounts pane shows no state fields".to_string()
+                } else {
+                    format!("the accounts pane shows {}", fields.join(", "))
+                };
+                self.state.account_columns = fields;
+                Ok(said)
+            }
             Command::Seq(n) => {
                 let i = (0..ledger.len())
                     .find(|&i| ledger.seq_of(i) == n)

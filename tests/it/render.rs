@@ -1219,3 +1219,41 @@ fn totals_are_on_screen_for_the_matches_and_the_diff() {
         "{screen}"
     );
 }
+
+#[test]
+fn state_fields_asked_for_are_columns_of_the_accounts_pane_as_of_the_cursor() {
+    let mut app = sample_app(160, 48);
+    keys(&mut app, ":columns city");
+    app.key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("CITY"), "{screen}");
+    let kofi = screen.lines().find(|l| l.contains("cust-kofi")).unwrap();
+    assert!(kofi.contains("Harbourside"), "{kofi}");
+    let alice = screen.lines().find(|l| l.contains("cust-alice")).unwrap();
+    assert!(
+        alice.contains('—'),
+        "an account without the field shows —: {alice}"
+    );
+    // Before the address change (line 343), kofi had no city.
+    keys(&mut app, "t");
+    keys(&mut app, "2024-03-01 12:00");
+    app.key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    let screen = text(&draw(&app, COLOR));
+    let kofi = screen.lines().find(|l| l.contains("cust-kofi")).unwrap();
+    assert!(!kofi.contains("Harbourside"), "{kofi}");
+    // At 80 columns the fields give way before the balance.
+    let mut narrow = sample_app(80, 24);
+    keys(&mut narrow, ":columns city");
+    narrow.key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    let screen = text(&draw(&narrow, COLOR));
+    assert!(screen.contains("5690.86"), "{screen}");
+}

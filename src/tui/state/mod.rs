@@ -61,6 +61,8 @@ pub struct State {
     /// Each problem's position in the current order, sorted: `(position, problem index)`.
     pub problem_positions: Vec<(u32, u32)>,
     pub marks: BTreeMap<char, Moment>,
+    /// State fields the accounts pane shows as columns (`:columns`).
+    pub account_columns: Vec<String>,
     /// The problem `e`/`E` (or the problems pane) last stopped at, and where that left the
     /// cursor: the next stop is the problem after it while the cursor has not moved.
     pub problem_stop: Option<(usize, Cursor)>,
@@ -85,6 +87,7 @@ impl State {
             search: None,
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),
+            account_columns: Vec::new(),
             problem_stop: None,
             timeline: Timeline::default(),
             when: None,

@@ -8,7 +8,8 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::columns::{Column, allocate, middle, widest};
 use super::pane_block;
-use crate::text::group;
+use crate::ledger::state::state_at;
+use crate::text::{group, visible};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::view::{MainView, Pane};
@@ -54,19 +55,58 @@ impl Widget for Accounts<'_> {
             .collect();
         let balance_width = widest(balances.iter().map(String::as_str), 7);
         let name_width = widest(visible_accounts().map(|&a| ledger.account_name(a)), 7);
-        let widths = allocate(
-            inner.width as usize,
-            &[
-                Column::fixed(2),
-                Column::flexible(name_width, 6, 2, 1),
-                Column::fixed(balance_width),
-                Column::flexible(5, 4, 1, 0).droppable(),
-                Column::flexible(11, 11, 0, 0).droppable(),
-            ],
-            1,
-        );
+        // The state fields asked for (`:columns`), as of the cursor, for the rows shown.
+        let fields: Vec<Vec<String>> = if state.account_columns.is_empty() {
+            Vec::new()
+        } else {
+            visible_accounts()
+                .map(|&a| {
+                    let at = state_at(ledger, a, moment);
+                    state
+                        .account_columns
+                        .iter()
+                        .map(|f| {
+                            // `city` names `meta.city` too, when no field is called `city`.
+                            let suffix = format!(".{f}");
+                            at.fields
+                                .get(f)
+                                .or_else(|| {
+                                    at.fields
+                                        .iter()
+                                        .find(|(name, _)| name.ends_with(&suffix))
+                                        .map(|(_, v)| v)
+                                })
+                                .map_or("—".to_string(), |v| visible(v.value.text()).into_owned())
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let mut columns = vec![
+            Column::fixed(2),
+            Column::flexible(name_width, 6, 2, 1),
+            Column::fixed(balance_width),
+        ];
+        for (k, name) in state.account_columns.iter().enumerate() {
+            let width = widest(
+                fields
+                    .iter()
+                    .map(|row| row[k].as_str())
+                    .chain([name.as_str()]),
+                4,
+            );
+            columns.push(Column::flexible(width, width.min(6), 1, 1).droppable());
+        }
+        let first_extra = columns.len();
+        columns.push(Column::flexible(5, 4, 1, 0).droppable());
+        columns.push(Column::flexible(11, 11, 0, 0).droppable());
+        let widths = allocate(inner.width as usize, &columns, 1);
         let name_width = widths[1].unwrap_or(0);
-        let (show_events, show_last) = (widths[3].is_some(), widths[4].is_some());
+        let field_widths: Vec<Option<usize>> = widths[3..first_extra].to_vec();
+        let (show_events, show_last) = (
+            widths[first_extra].is_some(),
+            widths[first_extra + 1].is_some(),
+        );
         let rows: Vec<Row> = ledger
             .accounts_sorted()
             .iter()
@@ -119,6 +159,13 @@ impl Widget for Accounts<'_> {
                     Cell::from(Text::from(balance).alignment(Alignment::Right))
                         .style(balance_style),
                 ];
+                let row = index - main.account_offset;
+                for (k, width) in field_widths.iter().enumerate() {
+                    if let Some(width) = width {
+                        let value = fields.get(row).map_or("", |r| r[k].as_str());
+                        cells.push(Cell::from(middle(value, *width)));
+                    }
+                }
                 if show_events {
                     cells.push(Cell::from(
                         Text::from(account_state.events.to_string()).alignment(Alignment::Right),
@@ -135,6 +182,11 @@ impl Widget for Accounts<'_> {
             Cell::from("ACCOUNT"),
             Cell::from(Text::from("BALANCE").alignment(Alignment::Right)),
         ];
+        for (name, width) in state.account_columns.iter().zip(&field_widths) {
+            if let Some(width) = width {
+                header.push(Cell::from(middle(&name.to_uppercase(), *width)));
+            }
+        }
         if show_events {
             header.push(Cell::from(Text::from("EVTS").alignment(Alignment::Right)));
         }
