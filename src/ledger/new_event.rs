@@ -30,6 +30,39 @@ pub struct NewEvent {
     pub meta: Vec<(String, String)>,
 }
 
+impl NewEvent {
+    /// Writes the event's members, as every writer of a whole event writes them (a log's record
+    /// after its `seq`, a topic's message): id, account, type, amount, to, time, meta.
+    pub fn write_members(&self, id: &str, ts: Millis, out: &mut Vec<u8>) {
+        use super::json::write::{key, push_str};
+        key(out, "eventId");
+        push_str(out, id);
+        key(out, "accountId");
+        push_str(out, &self.account);
+        key(out, "type");
+        push_str(out, &self.kind);
+        if let Some(amount) = self.amount {
+            key(out, "amount");
+            push_str(out, &amount.to_string());
+        }
+        if let Some(to) = &self.to {
+            key(out, "to");
+            push_str(out, to);
+        }
+        key(out, "timestamp");
+        push_str(out, &format_time(ts));
+        if !self.meta.is_empty() {
+            key(out, "meta");
+            out.push(b'{');
+            for (k, v) in &self.meta {
+                key(out, k);
+                push_str(out, v);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
 /// The part of an event a name was given for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {

@@ -50,3 +50,29 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 pub fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
+
+/// `text` with every byte in `only` (every byte, for `None`) written `%XX`.
+pub fn percent_encode(text: &str, only: Option<&[u8]>) -> String {
+    text.bytes()
+        .map(|b| match only {
+            Some(set) if !set.contains(&b) => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What `draw` puts on a test terminal of `width` × `height`, as text (a line per row).
+pub fn screen_text(width: u16, height: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal.draw(draw).unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -4,8 +4,6 @@
 //! does not hold it either: `kafka::an_unreachable_broker_…`.)
 
 use proptest::prelude::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use rewind::ledger::{LoadOptions, load_bytes};
 use rewind::source::kafka::KafkaUrl;
 use rewind::tui::app::App;
@@ -28,14 +26,7 @@ enum Form {
     OptionEncoded,
 }
 
-fn encode(text: &str, only: Option<&[u8]>) -> String {
-    text.bytes()
-        .map(|b| match only {
-            Some(set) if !set.contains(&b) => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use crate::common::{percent_encode as encode, screen_text};
 
 fn url_with(password: &str, form: Form, port: u16) -> String {
     let hosts = format!("127.0.0.1:{port}");
@@ -72,19 +63,7 @@ fn form() -> impl Strategy<Value = Form> {
 
 fn screen(ledger: rewind::ledger::Ledger) -> String {
     let app = App::new(ledger, (300, 40));
-    let mut terminal = Terminal::new(TestBackend::new(300, 40)).unwrap();
-    terminal
-        .draw(|f| ui::draw(f, &app, Theme { color: true }))
-        .unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..40 {
-        for x in 0..300 {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    screen_text(300, 40, |f| ui::draw(f, &app, Theme { color: true }))
 }
 
 proptest! {

@@ -9,8 +9,6 @@ use crate::pgdb;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use proptest::prelude::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use rewind::ledger::{Ledger, LoadOptions, Progress, load_bytes};
 use rewind::source::pg::{Layout, PgSource, PgUrl};
 use rewind::tui::app::App;
@@ -54,14 +52,7 @@ fn form() -> impl Strategy<Value = Form> {
     ]
 }
 
-fn encode(text: &str, only: Option<&[u8]>) -> String {
-    text.bytes()
-        .map(|b| match only {
-            Some(set) if !set.contains(&b) => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use common::{percent_encode as encode, screen_text};
 
 /// A URL for `user` with `password` in the given form, to `host_port`/`db`.
 fn url_with(password: &str, form: Form, user: &str, host_port: &str, db: &str) -> String {
@@ -111,20 +102,6 @@ fn refused(args: &[&str], secrets: &[&str]) -> Result<String, TestCaseError> {
     prop_assert_eq!(code, 2, "{:?}: {} {}", args, out, err);
     prop_assert_eq!(err.lines().count(), 1, "{}", err);
     Ok(err)
-}
-
-fn screen_text(width: u16, height: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(draw).unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// The explorer's loading screen and main screen (its header names the source) for a ledger

@@ -10,7 +10,7 @@ use super::{Durability, ReadBack, StoreError};
 use crate::ledger::chain::{self, Digest256};
 use crate::ledger::event::TypeMap;
 use crate::ledger::files::{self, sync_dir};
-use crate::ledger::json::write::{into_string, key, push_str, push_u64};
+use crate::ledger::json::write::{into_string, key, push_u64};
 use crate::ledger::new_event::NewEvent;
 use crate::ledger::problem::MAX_LINE;
 use crate::ledger::record::{self, parse_record};
@@ -23,31 +23,7 @@ impl NewEvent {
         body.push(b'{');
         key(&mut body, "seq");
         push_u64(&mut body, seq);
-        key(&mut body, "eventId");
-        push_str(&mut body, id);
-        key(&mut body, "accountId");
-        push_str(&mut body, &self.account);
-        key(&mut body, "type");
-        push_str(&mut body, &self.kind);
-        if let Some(amount) = self.amount {
-            key(&mut body, "amount");
-            push_str(&mut body, &amount.to_string());
-        }
-        if let Some(to) = &self.to {
-            key(&mut body, "to");
-            push_str(&mut body, to);
-        }
-        key(&mut body, "timestamp");
-        push_str(&mut body, &format_time(ts));
-        if !self.meta.is_empty() {
-            key(&mut body, "meta");
-            body.push(b'{');
-            for (k, v) in &self.meta {
-                key(&mut body, k);
-                push_str(&mut body, v);
-            }
-            body.push(b'}');
-        }
+        self.write_members(id, ts, &mut body);
         into_string(body)
     }
 

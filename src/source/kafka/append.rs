@@ -10,9 +10,9 @@ use rskafka::record::Record;
 
 use super::{KafkaError, KafkaErrorKind, KafkaSource};
 use crate::ledger::TypeMap;
-use crate::ledger::json::write::{into_string, key, push_str};
+use crate::ledger::json::write::into_string;
 use crate::ledger::new_event::{Invalid, NewEvent};
-use crate::ledger::time::{Millis, format_time};
+use crate::ledger::time::Millis;
 
 /// A message produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,31 +85,7 @@ pub fn partition_of(key: &[u8], partitions: u32) -> u32 {
 pub fn value(event: &NewEvent, id: &str, at: Millis) -> String {
     let mut out = Vec::with_capacity(128);
     out.push(b'{');
-    key(&mut out, "eventId");
-    push_str(&mut out, id);
-    key(&mut out, "accountId");
-    push_str(&mut out, &event.account);
-    key(&mut out, "type");
-    push_str(&mut out, &event.kind);
-    if let Some(amount) = event.amount {
-        key(&mut out, "amount");
-        push_str(&mut out, &amount.to_string());
-    }
-    if let Some(to) = &event.to {
-        key(&mut out, "to");
-        push_str(&mut out, to);
-    }
-    key(&mut out, "timestamp");
-    push_str(&mut out, &format_time(at));
-    if !event.meta.is_empty() {
-        key(&mut out, "meta");
-        out.push(b'{');
-        for (k, v) in &event.meta {
-            key(&mut out, k);
-            push_str(&mut out, v);
-        }
-        out.push(b'}');
-    }
+    event.write_members(id, at, &mut out);
     out.push(b'}');
     into_string(out)
 }
