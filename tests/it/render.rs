@@ -1257,3 +1257,24 @@ fn state_fields_asked_for_are_columns_of_the_accounts_pane_as_of_the_cursor() {
     let screen = text(&draw(&narrow, COLOR));
     assert!(screen.contains("5690.86"), "{screen}");
 }
+
+#[test]
+fn events_that_share_a_second_show_their_milliseconds() {
+    let log = r#"{"accountId":"a","type":"DEPOSIT","amount":"1","timestamp":"2024-03-01T12:00:00.250Z"}
+{"accountId":"a","type":"DEPOSIT","amount":"2","timestamp":"2024-03-01T12:00:00.750Z"}
+{"accountId":"b","type":"DEPOSIT","amount":"3","timestamp":"2024-03-01T12:00:05.000Z"}
+{"accountId":"b","type":"DEPOSIT","amount":"4","timestamp":"2024-03-01T12:00:09.000Z"}
+"#;
+    let app = App::new(
+        load_bytes("t.jsonl", log.as_bytes().to_vec(), &LoadOptions::default()),
+        (120, 30),
+    );
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("2024-03-01 12:00:00.250"), "{screen}");
+    assert!(screen.contains("2024-03-01 12:00:00.750"), "{screen}");
+    let lone = screen.lines().find(|l| l.contains("12:00:05")).unwrap();
+    assert!(
+        !lone.contains("12:00:05."),
+        "a second of its own needs no milliseconds: {lone}"
+    );
+}

@@ -210,6 +210,19 @@ impl Widget for Events<'_> {
             .map(|k| state.event_at(state.listed_pos(k)))
             .collect();
         let texts: Vec<RowText> = shown.iter().map(|&i| RowText::of(state, i)).collect();
+        // Milliseconds where a neighbour shares the second with another millisecond, so that
+        // the order within a second shows; the column widens for them only when one does.
+        let times: Vec<i64> = shown.iter().map(|&i| ledger.event(i).ts).collect();
+        let with_ms: Vec<bool> = (0..times.len())
+            .map(|n| {
+                let close = |m: usize| {
+                    times[m].div_euclid(1000) == times[n].div_euclid(1000) && times[m] != times[n]
+                };
+                (n > 0 && close(n - 1)) || (n + 1 < times.len() && close(n + 1))
+            })
+            .collect();
+        let any_ms = with_ms.iter().any(|&b| b);
+        let time_width = time_width + if any_ms { 4 } else { 0 };
         let amount_width = widest(texts.iter().map(|t| t.amount.as_str()), 6);
         let balance_width = widest(texts.iter().map(|t| t.balance.as_str()), 7);
         let account_width = widest(texts.iter().map(|t| t.account_plain.as_str()), 7);
@@ -255,7 +268,10 @@ impl Widget for Events<'_> {
                     _ => "  ",
                 };
                 let time = crate::tui::clock::short(e.ts);
-                let time = if wide { time } else { time[5..].to_string() };
+                let mut time = if wide { time } else { time[5..].to_string() };
+                if with_ms[n] {
+                    time.push_str(&format!(".{:03}", e.ts.rem_euclid(1000)));
+                }
                 // Each name shown on its own first: a mark that starts one must not join the
                 // space before it.
                 let account = match ledger.transfer_to(e) {
