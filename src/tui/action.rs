@@ -52,6 +52,8 @@ pub enum Action {
     ToggleZone,
     /// Read the log again, keeping the marks, filter, search and moment.
     Reload,
+    /// Copy the event's record as written (in the details).
+    CopyRecord,
     /// The events sharing a value of the event at the cursor become the filter.
     Pivot,
     /// Switch between time order and recorded order.
@@ -126,6 +128,9 @@ impl Action {
             Action::Reload => {
                 "read the log again (after LOG CHANGED ON DISK, or any time), keeping marks, filter, search and the cursor's moment"
             }
+            Action::CopyRecord => {
+                "copy the event's record as written to the clipboard (OSC 52; REWIND_NO_OSC52 turns copying off)"
+            }
             Action::MinuteBack => "a minute back",
             Action::MinuteForward => "a minute forward",
             Action::ToggleZone => {
@@ -182,6 +187,7 @@ impl Action {
             Action::MinuteBack | Action::MinuteForward => "minute",
             Action::ToggleZone => "UTC/local",
             Action::Reload => "read again",
+            Action::CopyRecord => "copy record",
             Action::Pivot => "pivot",
             Action::ToggleOrder => "order",
             Action::SetMark => "mark",

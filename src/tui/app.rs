@@ -274,6 +274,7 @@ impl App {
             }
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
+            Action::CopyRecord => self.copy_record(),
             Action::When => self.open_prompt(PromptKind::When),
             Action::Totals => self.status = Some(self.totals_said()),
             Action::Command => self.open_prompt(PromptKind::Command),
@@ -544,10 +545,8 @@ impl App {
     fn copy_digest(&mut self) {
         match &self.evidence.head {
             Some(head) => {
-                self.clipboard = Some(head.clone());
-                self.status = Some(format!(
-                    "copied the head digest {head} to the clipboard (through the terminal, OSC 52)"
-                ));
+                let head = head.clone();
+                self.copy(format!("the head digest {head}"), head);
             }
             None => {
                 self.status =

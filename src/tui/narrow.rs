@@ -1,7 +1,7 @@
 //! Narrowing the view from what is on screen: the search's matches kept as the filter (less's
 //! `&`), and a pivot (`*`) from the event at the cursor to every event that shares one of its
 //! values (a merchant, an authorization code, a correlation id, any `meta` key); `*` again takes
-//! the event's next value.
+//! the event's next value. And what `y` copies.
 
 use super::app::App;
 use crate::ledger::state::is_own_member;
@@ -52,6 +52,34 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
 }
 
 impl App {
+    /// Puts `text` on the clipboard through the terminal (OSC 52), unless `REWIND_NO_OSC52` is
+    /// set; the status line says which, naming `what`.
+    pub(super) fn copy(&mut self, what: String, text: String) {
+        if std::env::var_os("REWIND_NO_OSC52").is_some() {
+            self.status = Some(format!("not copied (REWIND_NO_OSC52 is set): {what}"));
+            return;
+        }
+        self.clipboard = Some(text);
+        self.status = Some(format!(
+            "copied {what} to the clipboard (through the terminal, OSC 52)"
+        ));
+    }
+
+    /// `y` in the details: the event's record as written.
+    pub(super) fn copy_record(&mut self) {
+        let Some(i) = self.state.cursor_event() else {
+            self.status = Some("no event at the cursor".into());
+            return;
+        };
+        let ledger = &self.state.ledger;
+        let what = format!(
+            "the record of {}",
+            ledger.place(ledger.event(i).line).phrase()
+        );
+        let raw = ledger.raw_text(i);
+        self.copy(what, raw);
+    }
+
     /// less's `&`: the search's matches become the filter, its text a quoted phrase among the
     /// filter's terms (so that `F` clears both, and `f` shows what the view holds).
     pub(super) fn search_to_filter(&mut self) {

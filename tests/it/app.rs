@@ -1408,3 +1408,21 @@ fn reading_the_log_again_keeps_the_marks_the_filter_the_search_and_the_moment() 
     );
     assert!(app.can_reload);
 }
+
+#[test]
+fn y_in_the_details_copies_the_record_as_written() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "y");
+    let copied = app.clipboard.take().expect("y copies in the details");
+    let i = app.state.cursor_event().unwrap();
+    assert_eq!(copied, app.state.ledger.raw_text(i));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("the record of line"),
+        "{:?}",
+        app.status
+    );
+}
