@@ -94,9 +94,16 @@ fn explore(file: Option<&str>, options: &SourceOptions, explore: &ExploreOptions
     rewind::tui::clock::start_in(zone);
     let load = cli::load_options(options)?;
     let source = cli::source_of(file, options)?;
+    let resume = match &explore.investigation {
+        Some(path) => {
+            Some(rewind::tui::investigation::Investigation::read(path).map_err(Failure::usage)?)
+        }
+        None => None,
+    };
     let expected = Expectation {
         expect: explore.expect.clone(),
         keys: explore.key.clone(),
+        resume,
     };
     rewind::tui::run(source, load, &options.source_options(), &expected).map_err(|e| Failure {
         code: e.code(),

@@ -73,6 +73,10 @@ pub struct ExploreOptions {
     /// or local); `TZ` when not given, else UTC. `u` switches between UTC and it.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// A saved investigation (`:save` in the explorer) to open where it was left: the moment,
+    /// order, filter, search, marks, notes and account.
+    #[arg(long, value_name = "FILE")]
+    pub investigation: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

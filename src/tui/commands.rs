@@ -34,6 +34,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         describe: "show these state fields of each account as columns of the accounts pane, as of the cursor (`:columns city status`; `:columns` alone removes them)",
     },
     CommandSpec {
+        names: &["note", "n"],
+        takes: "TEXT",
+        describe: "a note on the event at the cursor, shown in its details and saved with `:save` (`:note` alone removes it)",
+    },
+    CommandSpec {
+        names: &["save", "w"],
+        takes: "[PATH]",
+        describe: "save the investigation (moment, order, filter, search, marks, notes, account) beside the log, or to PATH; `rewind LOG --investigation FILE` opens it",
+    },
+    CommandSpec {
         names: &["time", "t"],
         takes: "TIME",
         describe: "go to a time, as `t` takes it (2024-03-14 15:59, -15m…)",
@@ -51,6 +61,10 @@ pub enum Command {
     Time(String),
     /// State fields shown as columns of the accounts pane (none: remove them).
     Columns(Vec<String>),
+    /// A note on the event at the cursor (empty: remove it).
+    Note(String),
+    /// Save the investigation (to this path, or beside the log).
+    Save(Option<String>),
 }
 
 /// Reads a command line (without its `:`).
@@ -75,6 +89,11 @@ pub fn parse(input: &str) -> Result<Command, String> {
             let names: Vec<&str> = COMMANDS.iter().map(|c| c.names[0]).collect();
             format!("`{name}` is not a command: {}", names.join(", "))
         })?;
+    match spec.names[0] {
+        "note" => return Ok(Command::Note(rest.to_string())),
+        "save" => return Ok(Command::Save((!rest.is_empty()).then(|| rest.to_string()))),
+        _ => {}
+    }
     if spec.names[0] == "columns" {
         return Ok(Command::Columns(
             rest.split([' ', ','])

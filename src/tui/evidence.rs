@@ -21,6 +21,8 @@ use crate::tui::app::Evidence;
 pub struct Expectation {
     pub expect: Option<String>,
     pub keys: Vec<String>,
+    /// A saved investigation to open where it was left (`--investigation FILE`).
+    pub resume: Option<crate::tui::investigation::Investigation>,
 }
 
 /// Checks a loaded log: `file` is its path (`None` for the bundled sample, which is not

@@ -146,6 +146,31 @@ impl App {
                     None => Err(format!("no event on line {n}")),
                 }
             }
+            Command::Note(text) => {
+                let i = self
+                    .state
+                    .cursor_event()
+                    .ok_or_else(|| "no event at the cursor".to_string())?;
+                let line = self.state.ledger.event(i).line;
+                let place = self.state.ledger.place(line).phrase();
+                if text.is_empty() {
+                    self.state.notes.remove(&line);
+                    Ok(format!("note on {place} removed"))
+                } else {
+                    self.state.notes.insert(line, text);
+                    Ok(format!("note on {place} kept (`:save` saves it)"))
+                }
+            }
+            Command::Save(path) => {
+                let path = path
+                    .map(std::path::PathBuf::from)
+                    .unwrap_or_else(|| self.investigation_path());
+                self.save_investigation(&path)?;
+                Ok(format!(
+                    "investigation saved to {} (open it with: rewind LOG --investigation FILE)",
+                    path.display()
+                ))
+            }
             Command::Columns(fields) => {
                 let said = if fields.is_empty() {
                     "the accounts pane shows no state fields".to_string()

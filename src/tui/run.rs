@@ -132,14 +132,20 @@ fn session(
     let size = terminal.size().map_err(Error::Terminal)?;
     let mut app = App::new(ledger, (size.width, size.height));
     app.can_reload = !source.is_instant() && !matches!(source, Source::Stdin);
+    let mut resume = expected.resume.as_ref();
     loop {
         let (evidence, mut follower) = watch(source, &mut app, options, expected)?;
         if let Some(evidence) = evidence {
-            // Bad news about the history is also said whole on the message line.
-            if let Some((note, true)) = &evidence.note {
-                app.status = Some(note.clone());
-            }
             app.evidence = evidence;
+        }
+        if let Some(inv) = resume.take()
+            && let Err(e) = app.resume(inv)
+        {
+            app.status = Some(format!("the investigation could not be resumed: {e}"));
+        }
+        // Bad news about the history is also said whole on the message line.
+        if let Some((note, true)) = &app.evidence.note {
+            app.status = Some(note.clone());
         }
         if !event_loop(terminal, &mut app, theme, &mut follower)? {
             return Ok(0);

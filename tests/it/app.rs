@@ -1426,3 +1426,89 @@ fn y_in_the_details_copies_the_record_as_written() {
         app.status
     );
 }
+
+#[test]
+fn a_saved_investigation_opens_where_it_was_left() {
+    use rewind::tui::investigation::Investigation;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = sample();
+    keys(&mut app, "t");
+    keys(&mut app, "2024-03-14 16:00");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "ma");
+    keys(&mut app, "o");
+    keys(&mut app, "faccount:dana");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "/atm");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, ":note the customer disputes this one");
+    press(&mut app, KeyCode::Enter);
+    let noted = app.state.cursor_event().unwrap();
+    let path = dir.path().join("ticket-4711.json");
+    keys(&mut app, &format!(":save {}", path.display()));
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("investigation saved"),
+        "{:?}",
+        app.status
+    );
+    let saved = Investigation::read(&path).unwrap();
+    // A colleague opens the same log with it.
+    let mut other = sample();
+    other.resume(&saved).unwrap();
+    assert_eq!(other.state.moment(), app.state.moment());
+    assert_eq!(other.state.order, app.state.order);
+    assert_eq!(other.state.marks, app.state.marks);
+    assert_eq!(other.state.filter.as_ref().unwrap().text, "account:dana");
+    assert_eq!(other.state.search.as_ref().unwrap().query, "atm");
+    let line = other.state.ledger.event(noted).line;
+    assert_eq!(
+        other.state.notes.get(&line).unwrap(),
+        "the customer disputes this one"
+    );
+    assert!(
+        other
+            .status
+            .as_deref()
+            .unwrap()
+            .contains("investigation resumed"),
+        "{:?}",
+        other.status
+    );
+    // Saved again over the first save: replaced, never written through a link planted there.
+    #[cfg(unix)]
+    {
+        let target = dir.path().join("elsewhere.txt");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("linked.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        app.save_investigation(&link).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        assert!(
+            !std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+    // A damaged or foreign file is refused in one line naming it.
+    for (text, says) in [
+        ("{\"rewind_investigation\":1,", "not an investigation"),
+        (
+            "{\"rewind_investigation\":2,\"log\":\"x\",\"head\":null,\"events\":0,\"moment\":\"end\",\"order\":\"time\",\"filter\":null,\"search\":null,\"account\":null}",
+            "version 2",
+        ),
+        ("[1,2,3]", "not an investigation"),
+    ] {
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, text).unwrap();
+        let e = Investigation::read(&bad).unwrap_err();
+        assert!(
+            e.contains("bad.json") && e.contains(says) && !e.contains('\n'),
+            "{e}"
+        );
+    }
+}

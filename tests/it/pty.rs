@@ -599,3 +599,29 @@ fn times_are_shown_and_typed_in_the_zone_given_and_u_switches_to_utc() {
     assert_eq!(code, 2);
     assert!(err.contains("not a time zone"), "{err}");
 }
+
+#[test]
+fn an_investigation_saved_in_one_session_opens_in_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inv.json");
+    let mut s = Session::start(&[], 130, 40);
+    s.wait_for("event 797 of 797");
+    s.send("t");
+    s.wait_for("jump to time:");
+    s.send("2024-03-14 16:00:30\r");
+    s.wait_for("as of 2024-03-14T16:00:30.000Z");
+    s.send(&format!(":save {}\r", path.display()));
+    s.wait_for("investigation saved");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    let inv = path.display().to_string();
+    let mut s = Session::start(&["--investigation", &inv], 130, 40);
+    s.wait_for("investigation resumed");
+    s.wait_for("as of 2024-03-14T16:00:30.000Z");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    let (code, _, err) = crate::common::run(&["--investigation", "no-such-investigation.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-investigation.json"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

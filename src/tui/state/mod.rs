@@ -63,6 +63,8 @@ pub struct State {
     pub marks: BTreeMap<char, Moment>,
     /// State fields the accounts pane shows as columns (`:columns`).
     pub account_columns: Vec<String>,
+    /// Notes on events, by line (`:note`).
+    pub notes: BTreeMap<u64, String>,
     /// The problem `e`/`E` (or the problems pane) last stopped at, and where that left the
     /// cursor: the next stop is the problem after it while the cursor has not moved.
     pub problem_stop: Option<(usize, Cursor)>,
@@ -88,6 +90,7 @@ impl State {
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),
             account_columns: Vec::new(),
+            notes: BTreeMap::new(),
             problem_stop: None,
             timeline: Timeline::default(),
             when: None,

@@ -121,7 +121,15 @@ impl Widget for Detail<'_> {
                 ),
             ]));
         let effect = ledger.event_effect(e);
-        let mut lines = vec![
+        let note = self.state.notes.get(&e.line).map(|text| {
+            field_line(
+                "note",
+                vec![Span::styled(visible(text).into_owned(), theme.warning())],
+                theme,
+            )
+        });
+        let mut lines: Vec<Line> = note.into_iter().collect();
+        lines.extend([
             field_line(
                 "time",
                 vec![Span::raw(crate::tui::clock::full(e.ts))],
@@ -151,7 +159,7 @@ impl Widget for Detail<'_> {
                 })],
                 theme,
             ),
-        ];
+        ]);
         if let Some(to) = e.to_account() {
             lines.push(field_line(
                 "to",
