@@ -54,6 +54,9 @@ pub enum Action {
     Reload,
     /// Copy the event's record as written (in the details).
     CopyRecord,
+    /// The timeline zoomed in or out around the cursor.
+    ZoomIn,
+    ZoomOut,
     /// The events sharing a value of the event at the cursor become the filter.
     Pivot,
     /// Switch between time order and recorded order.
@@ -131,6 +134,10 @@ impl Action {
             Action::CopyRecord => {
                 "copy the event's record as written to the clipboard (OSC 52; REWIND_NO_OSC52 turns copying off)"
             }
+            Action::ZoomIn => {
+                "zoom the timeline in four times around the cursor (down to a second a column); the status line says what a column is and its events"
+            }
+            Action::ZoomOut => "zoom the timeline out four times (back to the whole log)",
             Action::MinuteBack => "a minute back",
             Action::MinuteForward => "a minute forward",
             Action::ToggleZone => {
@@ -188,6 +195,7 @@ impl Action {
             Action::ToggleZone => "UTC/local",
             Action::Reload => "read again",
             Action::CopyRecord => "copy record",
+            Action::ZoomIn | Action::ZoomOut => "zoom",
             Action::Pivot => "pivot",
             Action::ToggleOrder => "order",
             Action::SetMark => "mark",

@@ -275,6 +275,8 @@ impl App {
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
             Action::CopyRecord => self.copy_record(),
+            Action::ZoomIn => self.zoom(true),
+            Action::ZoomOut => self.zoom(false),
             Action::When => self.open_prompt(PromptKind::When),
             Action::Totals => self.status = Some(self.totals_said()),
             Action::Command => self.open_prompt(PromptKind::Command),
@@ -573,6 +575,7 @@ impl App {
     pub(super) fn keep_in_view(&mut self) {
         let areas = self.areas();
         self.main.keep_in_view(&self.state, &areas);
+        self.keep_zoom_on_cursor();
     }
 
     // ----- following the source -----
@@ -679,7 +682,8 @@ impl App {
     }
 
     fn click_timeline(&mut self, column: usize) {
-        if let Some(t) = time_at_column(&self.state.ledger, column, self.timeline_width()) {
+        let zoom = self.state.timeline.zoom;
+        if let Some(t) = time_at_column(&self.state.ledger, zoom, column, self.timeline_width()) {
             self.state.jump_to_time(t);
             self.status = Some(format!("jumped to {}", crate::tui::clock::full(t)));
         }

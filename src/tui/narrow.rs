@@ -52,6 +52,49 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
 }
 
 impl App {
+    /// `z` / `Z`: the timeline zoomed in four times around the cursor (down to a second a
+    /// column), or out four times (back to the whole log); the status line says what a column is
+    /// and how many events the cursor's column holds.
+    pub(super) fn zoom(&mut self, zoom_in: bool) {
+        let width = self.timeline_width();
+        let cursor = self.state.cursor.time;
+        let changed = self
+            .state
+            .timeline
+            .zoom_by(&self.state.ledger, cursor, width, zoom_in);
+        self.refresh_timeline();
+        let Some((first, last)) = self.state.timeline.span(&self.state.ledger) else {
+            return;
+        };
+        let column = ((last - first) / width.max(1) as i64).max(1);
+        let strip = self.state.strip(width);
+        let here = strip
+            .as_ref()
+            .and_then(|s| s.counts.get(s.cursor).copied())
+            .unwrap_or(0);
+        let whole = if self.state.timeline.zoom.is_none() {
+            " (the whole log)"
+        } else {
+            ""
+        };
+        self.status = Some(format!(
+            "{}timeline {} – {}{whole} · a column is {} · {here} event{} in the cursor's column",
+            if changed { "" } else { "as far as it goes: " },
+            crate::tui::clock::short(first),
+            crate::tui::clock::short(last),
+            span_text(column),
+            if here == 1 { "" } else { "s" }
+        ));
+    }
+
+    /// A zoomed timeline keeps the cursor in its span.
+    pub(super) fn keep_zoom_on_cursor(&mut self) {
+        let cursor = self.state.cursor.time;
+        if self.state.timeline.follow(&self.state.ledger, cursor) {
+            self.refresh_timeline();
+        }
+    }
+
     /// Puts `text` on the clipboard through the terminal (OSC 52), unless `REWIND_NO_OSC52` is
     /// set; the status line says which, naming `what`.
     pub(super) fn copy(&mut self, what: String, text: String) {
@@ -123,6 +166,18 @@ impl App {
             terms.len(),
             if shown == 1 { "" } else { "s" }
         ));
+    }
+}
+
+/// `1 s`, `30 s`, `5 min`, `2 h`, `3 d`: a column's span, rounded.
+fn span_text(ms: i64) -> String {
+    let s = ms / 1000;
+    match s {
+        0 => format!("{ms} ms"),
+        1..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} d", s / 86_400),
     }
 }
 

@@ -1512,3 +1512,33 @@ fn a_saved_investigation_opens_where_it_was_left() {
         );
     }
 }
+
+#[test]
+fn z_zooms_the_timeline_around_the_cursor_and_z_again_comes_back() {
+    let mut app = sample();
+    keys(&mut app, "t");
+    keys(&mut app, "2024-03-14 16:00");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "zz");
+    let (first, last) = app.state.timeline.zoom.expect("zoomed in");
+    let cursor = app.state.cursor.time;
+    assert!(first <= cursor && cursor <= last);
+    assert!(
+        app.status.as_deref().unwrap().contains("a column is"),
+        "{:?}",
+        app.status
+    );
+    let strip = app.state.strip(app.timeline_width()).unwrap();
+    assert_eq!((strip.first, strip.last), (first, last));
+    // Moving far away: the span follows the cursor.
+    keys(&mut app, "G");
+    let (first, last) = app.state.timeline.zoom.unwrap();
+    assert!(first <= app.state.cursor.time && app.state.cursor.time <= last);
+    keys(&mut app, "ZZ");
+    assert_eq!(app.state.timeline.zoom, None);
+    assert!(
+        app.status.as_deref().unwrap().contains("the whole log"),
+        "{:?}",
+        app.status
+    );
+}

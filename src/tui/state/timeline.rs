@@ -9,7 +9,8 @@ use crate::ledger::{Ledger, Millis, Moment};
 
 /// Events per column over `first..=last`, for `width` columns.
 pub fn density(ledger: &Ledger, first: Millis, last: Millis, width: usize) -> Vec<usize> {
-    let mut before = 0;
+    // Events before the span (a zoomed timeline) are in no column.
+    let mut before = ledger.count_at(first.saturating_sub(1));
     (1..=width)
         .map(|c| {
             // Column c-1 ends at its edge (the last column at `last` itself).
@@ -34,10 +35,18 @@ pub fn column_of(time: Millis, first: Millis, last: Millis, width: usize) -> usi
     fraction_of(time, first, last, width as i128 - 1) as usize
 }
 
-/// The time a column of a slider of `width` columns stands for (`None` for an empty log or a
-/// slider too narrow to point with).
-pub fn time_at_column(ledger: &Ledger, column: usize, width: usize) -> Option<Millis> {
-    let (first, last) = (ledger.first_time()?, ledger.last_time()?);
+/// The time a column of a slider of `width` columns over `span` (the log's, unless zoomed)
+/// stands for (`None` for an empty log or a slider too narrow to point with).
+pub fn time_at_column(
+    ledger: &Ledger,
+    span: Option<(Millis, Millis)>,
+    column: usize,
+    width: usize,
+) -> Option<Millis> {
+    let (first, last) = match span {
+        Some(span) => span,
+        None => (ledger.first_time()?, ledger.last_time()?),
+    };
     if width <= 1 {
         return None;
     }
@@ -55,6 +64,10 @@ pub struct Timeline {
     problems: Vec<bool>,
     /// Columns in which the `w` condition holds.
     when: Vec<bool>,
+    /// The span shown when zoomed in (`z`), else the log's.
+    pub zoom: Option<(Millis, Millis)>,
+    /// How many times it was zoomed in (each a quarter of the span before).
+    level: u32,
 }
 
 impl Timeline {
@@ -66,7 +79,7 @@ impl Timeline {
         problem_times: impl Iterator<Item = Millis>,
         width: usize,
     ) {
-        let (Some(first), Some(last)) = (ledger.first_time(), ledger.last_time()) else {
+        let Some((first, last)) = self.span(ledger) else {
             self.density = Vec::new();
             self.problems = Vec::new();
             return;
@@ -81,6 +94,64 @@ impl Timeline {
         self.problems = columns;
     }
 
+    /// The span shown: the zoomed one, or the log's (`None` for an empty log).
+    pub fn span(&self, ledger: &Ledger) -> Option<(Millis, Millis)> {
+        self.zoom
+            .or_else(|| Some((ledger.first_time()?, ledger.last_time()?)))
+    }
+
+    /// Zooms in four times around `cursor` (down to a second a column on `width` columns), or
+    /// out four times (back to the whole log); returns whether the span changed.
+    pub fn zoom_by(
+        &mut self,
+        ledger: &Ledger,
+        cursor: Millis,
+        width: usize,
+        zoom_in: bool,
+    ) -> bool {
+        let (Some(all_first), Some(all_last)) = (ledger.first_time(), ledger.last_time()) else {
+            return false;
+        };
+        // By levels of four, so that zooming out comes back to the whole log exactly.
+        let level = if zoom_in {
+            self.level + 1
+        } else {
+            self.level.saturating_sub(1)
+        };
+        let whole = all_last - all_first;
+        let least = (width.max(1) as i64) * 1000;
+        let length = whole
+            .checked_div(4i64.saturating_pow(level))
+            .unwrap_or(0)
+            .max(least);
+        if level == 0 || length >= whole {
+            let changed = self.zoom.is_some();
+            self.zoom = None;
+            self.level = 0;
+            return changed;
+        }
+        if zoom_in && self.zoom.is_some_and(|(a, b)| b - a == length) {
+            return false;
+        }
+        self.level = level;
+        self.zoom = Some(centered(cursor, length, all_first, all_last));
+        true
+    }
+
+    /// Moves a zoomed span so that it holds `cursor`; returns whether it moved.
+    pub fn follow(&mut self, ledger: &Ledger, cursor: Millis) -> bool {
+        let (Some((first, last)), Some(all_first), Some(all_last)) =
+            (self.zoom, ledger.first_time(), ledger.last_time())
+        else {
+            return false;
+        };
+        if (first..=last).contains(&cursor) {
+            return false;
+        }
+        self.zoom = Some(centered(cursor, last - first, all_first, all_last));
+        true
+    }
+
     /// The width the columns were counted for.
     pub fn width(&self) -> usize {
         self.density.len()
@@ -89,8 +160,8 @@ impl Timeline {
     /// Marks the columns the `w` condition's intervals span (`(from, to)` times).
     pub fn set_when(&mut self, ledger: &Ledger, spans: &[(Millis, Millis)], width: usize) {
         let mut columns = vec![false; if spans.is_empty() { 0 } else { width }];
-        if let (Some(first), Some(last)) = (ledger.first_time(), ledger.last_time()) {
-            for &(a, b) in spans {
+        if let Some((first, last)) = self.span(ledger) {
+            for &(a, b) in spans.iter().filter(|&&(a, b)| b >= first && a <= last) {
                 let (from, to) = (
                     column_of(a, first, last, width),
                     column_of(b, first, last, width),
@@ -112,7 +183,7 @@ impl Timeline {
         cursor: Millis,
         width: usize,
     ) -> Option<Strip<'a>> {
-        let (first, last) = (ledger.first_time()?, ledger.last_time()?);
+        let (first, last) = self.span(ledger)?;
         let counts = if self.density.len() == width {
             Cow::Borrowed(self.density.as_slice())
         } else {
@@ -126,7 +197,9 @@ impl Timeline {
                     Moment::Seq(n) => ledger.time_of(Moment::Seq(n)),
                     Moment::End => Some(last),
                 }?;
-                Some((column_of(t, first, last, width), name))
+                (first..=last)
+                    .contains(&t)
+                    .then(|| (column_of(t, first, last, width), name))
             })
             .collect();
         Some(Strip {
@@ -140,6 +213,12 @@ impl Timeline {
             cursor_time: cursor,
         })
     }
+}
+
+/// A span of `length` centred on `at`, kept within the log's span where it can be.
+fn centered(at: Millis, length: i64, first: Millis, last: Millis) -> (Millis, Millis) {
+    let start = (at - length / 2).clamp(first, (last - length).max(first));
+    (start, start + length)
 }
 
 /// The timeline for one width, ready to draw.
@@ -226,8 +305,38 @@ mod tests {
         let strip = timeline.strip(&l, &marks, -1, 3).unwrap();
         assert_eq!(strip.counts.iter().sum::<usize>(), 3);
         assert!(strip.before_start());
-        assert_eq!(time_at_column(&l, 99, 11), Some(10));
-        assert_eq!(time_at_column(&l, 0, 1), None);
+        assert_eq!(time_at_column(&l, None, 99, 11), Some(10));
+        assert_eq!(time_at_column(&l, None, 0, 1), None);
         assert!(timeline.strip(&ledger_at(&[]), &marks, 0, 11).is_none());
+    }
+
+    #[test]
+    fn zooming_in_counts_only_the_span_shown_and_follows_the_cursor() {
+        let times: Vec<i64> = (0..100).map(|k| k * 60_000).collect();
+        let l = ledger_at(&times);
+        let mut timeline = Timeline::default();
+        assert!(timeline.zoom_by(&l, 50 * 60_000, 10, true));
+        let (first, last) = timeline.zoom.unwrap();
+        assert!(first <= 50 * 60_000 && 50 * 60_000 <= last && last - first < 99 * 60_000 / 3);
+        timeline.refresh(&l, std::iter::empty(), 10);
+        let strip = timeline
+            .strip(&l, &BTreeMap::new(), 50 * 60_000, 10)
+            .unwrap();
+        let shown = times.iter().filter(|t| (first..=last).contains(t)).count();
+        assert_eq!(strip.counts.iter().sum::<usize>(), shown);
+        assert_eq!((strip.first, strip.last), (first, last));
+        // The cursor leaves the span: the span follows it.
+        assert!(timeline.follow(&l, 90 * 60_000));
+        let (first, last) = timeline.zoom.unwrap();
+        assert!((first..=last).contains(&(90 * 60_000)));
+        assert_eq!(time_at_column(&l, timeline.zoom, 0, 10), Some(first));
+        // Down to a second a column at most; out again to the whole log.
+        for _ in 0..20 {
+            timeline.zoom_by(&l, 90 * 60_000, 10, true);
+        }
+        let (first, last) = timeline.zoom.unwrap();
+        assert_eq!(last - first, 10_000);
+        while timeline.zoom_by(&l, 0, 10, false) {}
+        assert_eq!(timeline.zoom, None);
     }
 }
