@@ -625,3 +625,42 @@ fn an_investigation_saved_in_one_session_opens_in_the_next() {
     assert!(err.contains("no-such-investigation.json"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// The README's "An incident, key by key", exactly as written there.
+#[test]
+fn the_readmes_incident_walkthrough_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("dana-atm.json");
+    let mut s = Session::start(&[], 140, 44);
+    s.wait_for("event 797 of 797");
+    // 1. The first problem: the retried withdrawal.
+    s.send("g");
+    s.send("e");
+    s.wait_for("overdraft");
+    // 2. Pivot: the ATM, then its authorisation code.
+    s.send("*");
+    s.wait_for("pivot 1/5: meta.atm:=");
+    s.send("*");
+    let screen = s.wait_for("pivot 2/5: meta.authCode:=\"A7Q2K9\" · 2 events");
+    assert!(screen.contains("400.00"), "{screen}");
+    // 3. How much: the totals of what the filter shows.
+    s.send("=");
+    s.wait_for("-800.00");
+    // 4. A note, and the investigation saved for the ticket.
+    s.send(":note host retry after timeout: 400.00 applied twice\r");
+    s.wait_for("kept");
+    s.send(&format!(":save {}\r", saved.display()));
+    s.wait_for("investigation saved");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    // 5. A colleague opens it and lands there.
+    let inv = saved.display().to_string();
+    let mut s = Session::start(&["--investigation", &inv], 140, 44);
+    s.wait_for("investigation resumed");
+    s.wait_for("meta.authCode");
+    s.send("\r");
+    s.wait_for("host retry after timeout: 400.00 applied twice");
+    s.send("\x1b");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
