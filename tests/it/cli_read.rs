@@ -565,3 +565,26 @@ fn a_log_read_from_a_pipe_is_read_whole() {
     let v = json(&String::from_utf8(out.stdout).unwrap());
     assert_eq!(v["accounts"][0]["balance"], "900");
 }
+
+#[test]
+fn standard_input_and_compressed_logs_past_the_memory_cap_are_one_clear_line() {
+    let sample = std::fs::read("assets/sample.jsonl").unwrap();
+    let out = common::rewind()
+        .env("REWIND_MAX_IN_MEMORY", "1000")
+        .args(["balance", "-"])
+        .write_stdin(sample.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than rewind reads into memory"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // Under the cap, the same input reads.
+    let out = common::rewind()
+        .env("REWIND_MAX_IN_MEMORY", "10000000")
+        .args(["balance", "-"])
+        .write_stdin(sample)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

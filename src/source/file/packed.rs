@@ -94,11 +94,50 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// Bytes of a log as read, decompressed when they are gzip or zstd; other packings are left as
 /// they are (and found to be no log). Returns the packing they were in.
 pub fn unpack(bytes: Vec<u8>) -> std::io::Result<(Vec<u8>, Packing)> {
+    unpack_within(bytes, memory_cap())
+}
+
+/// The most bytes a compressed log or standard input is read into: half the machine's memory
+/// (`REWIND_MAX_IN_MEMORY` bytes when set), so that a small file that unpacks to terabytes (a
+/// "zip bomb"), or an endless pipe, ends in a clear error rather than in the kernel's OOM killer.
+pub fn memory_cap() -> u64 {
+    if let Some(n) = std::env::var("REWIND_MAX_IN_MEMORY")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return n;
+    }
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    });
+    total.map_or(8 << 30, |kb| kb * 1024 / 2)
+}
+
+fn too_big(cap: u64) -> std::io::Error {
+    std::io::Error::other(format!(
+        "over {} bytes, more than rewind reads into memory (half the machine's; \
+         REWIND_MAX_IN_MEMORY sets it): write it to a file, unpacked, which rewind reads in place",
+        crate::text::group(cap)
+    ))
+}
+
+/// [`unpack`] with at most `cap` bytes unpacked.
+pub fn unpack_within(bytes: Vec<u8>, cap: u64) -> std::io::Result<(Vec<u8>, Packing)> {
     let packing = Packing::of(&bytes);
     let mut out = Vec::new();
+    let read_capped = |reader: &mut dyn Read, out: &mut Vec<u8>| -> std::io::Result<()> {
+        let left = cap.saturating_sub(out.len() as u64);
+        reader.take(left + 1).read_to_end(out)?;
+        if out.len() as u64 > cap {
+            return Err(too_big(cap));
+        }
+        Ok(())
+    };
     match packing {
         Packing::Gzip => {
-            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut out)?;
+            read_capped(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut out)?;
         }
         Packing::Zstd => {
             // One frame after the other: `zstd -T0` and concatenated files write several.
@@ -106,7 +145,7 @@ pub fn unpack(bytes: Vec<u8>) -> std::io::Result<(Vec<u8>, Packing)> {
             while !rest.is_empty() {
                 let mut decoder = ruzstd::decoding::StreamingDecoder::new(&mut rest)
                     .map_err(std::io::Error::other)?;
-                decoder.read_to_end(&mut out)?;
+                read_capped(&mut decoder, &mut out)?;
             }
         }
         _ => return Ok((bytes, packing)),
@@ -116,8 +155,15 @@ pub fn unpack(bytes: Vec<u8>) -> std::io::Result<(Vec<u8>, Packing)> {
 
 /// Reads standard input to its end.
 pub fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let cap = memory_cap();
     let mut bytes = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut bytes)?;
+    std::io::stdin()
+        .lock()
+        .take(cap + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big(cap));
+    }
     Ok(bytes)
 }
 
@@ -176,6 +222,23 @@ fn is_binary(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn a_small_file_that_unpacks_past_the_cap_is_refused_not_read_whole() {
+        // A megabyte of zeros packs into about a kilobyte: a bomb in miniature.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b'0'; 1 << 20]).unwrap();
+        let packed = gz.finish().unwrap();
+        assert!(packed.len() < 4096);
+        let e = unpack_within(packed.clone(), 64 << 10).unwrap_err();
+        assert!(
+            e.to_string().contains("more than rewind reads into memory"),
+            "{e}"
+        );
+        let (whole, packing) = unpack_within(packed, 1 << 20).unwrap();
+        assert_eq!((whole.len(), packing), (1 << 20, Packing::Gzip));
+        assert!(memory_cap() > 0);
+    }
 
     #[test]
     fn packings_are_told_by_their_first_bytes() {
