@@ -81,14 +81,19 @@ impl Investigation {
     /// Reads a saved investigation; an error is one line naming the file.
     pub fn read(path: &Path) -> Result<Investigation, String> {
         let name = path.display();
-        let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
-        let meta = files::ensure_regular(&file).map_err(|e| format!("{name}: {e}"))?;
+        // Opened without blocking on a FIFO, refused unless a regular file, and read from the
+        // one descriptor checked.
+        let file = files::open_regular(path, std::fs::OpenOptions::new().read(true))
+            .map_err(|e| format!("{name}: {e}"))?;
+        let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
         if meta.len() > MAX_BYTES {
             return Err(format!(
                 "{name}: not an investigation (over {MAX_BYTES} bytes)"
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut text)
+            .map_err(|e| format!("{name}: {e}"))?;
         let inv: Investigation = serde_json::from_str(&text)
             .map_err(|e| format!("{name}:{}: not an investigation: {e}", e.line()))?;
         if inv.rewind_investigation != 1 {

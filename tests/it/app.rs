@@ -1542,3 +1542,20 @@ fn z_zooms_the_timeline_around_the_cursor_and_z_again_comes_back() {
         app.status
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_investigation_that_is_a_fifo_or_a_folder_is_refused_at_once() {
+    use rewind::tui::investigation::Investigation;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("inv.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    assert!(Investigation::read(&fifo).is_err());
+    assert!(Investigation::read(dir.path()).is_err());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "never waits for a writer"
+    );
+}
