@@ -274,10 +274,11 @@ impl Source {
                     Packing::Plain,
                 ),
                 _ => {
-                    let bytes = std::fs::read(path).map_err(|error| OpenError::Unreadable {
-                        name: name.clone(),
-                        error,
-                    })?;
+                    let bytes =
+                        file::packed::read_file(path).map_err(|error| OpenError::Unreadable {
+                            name: name.clone(),
+                            error,
+                        })?;
                     load_unpacked(&name, bytes, options)?
                 }
             },

@@ -38,24 +38,39 @@ pub struct Filter {
 
 const HELP: &str = "use account:NAME account:=ID type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME state.FIELD:VALUE meta.KEY:VALUE or free text (quotes for spaces)";
 
-/// Splits on whitespace, keeping "quoted parts" together; says of each token whether its value
-/// was quoted (`account:"cust-0417"`).
-fn tokens(text: &str) -> Result<Vec<(String, bool)>, String> {
+/// How a token was quoted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Quoted {
+    No,
+    /// Its value (`account:"cust-0417"`): an exact value.
+    Value,
+    /// The whole of it (`"cafe lumen"`, `"status:frozen"`): free text, whatever it holds.
+    Whole,
+}
+
+/// Splits on whitespace, keeping "quoted parts" together; says of each token how it was quoted.
+fn tokens(text: &str) -> Result<Vec<(String, Quoted)>, String> {
     let mut out = Vec::new();
     let mut quoted_flags = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
-    let mut was_quoted = false;
+    let mut how = Quoted::No;
     for c in text.chars() {
         match c {
             '"' => {
                 quoted = !quoted;
-                was_quoted = true;
+                if how == Quoted::No {
+                    how = if current.is_empty() {
+                        Quoted::Whole
+                    } else {
+                        Quoted::Value
+                    };
+                }
             }
             c if c.is_whitespace() && !quoted => {
                 if !current.is_empty() {
                     out.push(std::mem::take(&mut current));
-                    quoted_flags.push(std::mem::take(&mut was_quoted));
+                    quoted_flags.push(std::mem::replace(&mut how, Quoted::No));
                 }
             }
             c => current.push(c),
@@ -66,12 +81,13 @@ fn tokens(text: &str) -> Result<Vec<(String, bool)>, String> {
     }
     if !current.is_empty() {
         out.push(current);
-        quoted_flags.push(was_quoted);
+        quoted_flags.push(how);
     }
     // `from:2024-03-14 15:00`: a time of day right after a date belongs to it, quoted or not.
-    let mut terms: Vec<(String, bool)> = Vec::with_capacity(out.len());
+    let mut terms: Vec<(String, Quoted)> = Vec::with_capacity(out.len());
     for (token, was_quoted) in out.into_iter().zip(quoted_flags) {
-        let starts_with_digit = token.starts_with(|c: char| c.is_ascii_digit());
+        let starts_with_digit =
+            was_quoted != Quoted::Whole && token.starts_with(|c: char| c.is_ascii_digit());
         match terms.last_mut() {
             Some((last, _))
                 if starts_with_digit
@@ -98,7 +114,12 @@ impl Filter {
             text: text.trim().to_string(),
             ..Filter::default()
         };
-        for (token, quoted) in tokens(text)? {
+        for (token, how) in tokens(text)? {
+            if how == Quoted::Whole {
+                f.words.push(token);
+                continue;
+            }
+            let quoted = how == Quoted::Value;
             // A word without a `KEY:` (or a quoted phrase) is free text.
             let key_value = token
                 .split_once(':')
@@ -140,8 +161,6 @@ impl Filter {
                 "to" => f.to = Some(crate::tui::clock::parse_end(value, base)?),
                 _ if key.starts_with("state.") => f.state.push(state::term(&key[6..], value)?),
                 _ if key.contains('.') => f.fields.push(record::field_term(key, value, quoted)?),
-                // `"12:30"`: a quoted text that names no filter is free text.
-                _ if quoted => f.words.push(token),
                 other => return Err(format!("`{other}:` is not a filter; {HELP}")),
             }
         }

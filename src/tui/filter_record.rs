@@ -126,5 +126,13 @@ mod tests {
         assert_eq!(pass("\"cafe lumen\""), [0]);
         assert_eq!(pass("\"lumen cafe\""), Vec::<usize>::new());
         assert_eq!(pass("a7f3 type:payment account:b"), [1]);
+        // Quoted whole, a text is free text whatever it holds; a time after from: stays apart.
+        assert_eq!(pass("\"Streamly\""), [1]);
+        assert_eq!(pass("\"authCode:\""), Vec::<usize>::new());
+        assert!(
+            Filter::parse("acount:\"b\"", 0).is_err(),
+            "a misspelt key is still an error"
+        );
+        assert_eq!(pass("from:1 \"9\""), [2]);
     }
 }

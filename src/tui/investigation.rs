@@ -147,6 +147,14 @@ impl App {
     /// Saves the investigation to `path` (replacing an earlier save there, never writing through
     /// a link planted under that name), with the log's permission bits at most.
     pub fn save_investigation(&self, path: &Path) -> Result<(), String> {
+        // Only an earlier investigation is replaced: never the log (`:w LOG` by habit), never
+        // another file.
+        if std::fs::symlink_metadata(path).is_ok() && Investigation::read(path).is_err() {
+            return Err(format!(
+                "{}: already there and not an investigation; nothing was written (give another path)",
+                path.display()
+            ));
+        }
         let text =
             serde_json::to_string_pretty(&self.investigation()).map_err(|e| e.to_string())?;
         let mode = files::ledger_mode(&self.state.ledger);
@@ -200,15 +208,37 @@ impl App {
                 self.state.ledger.len()
             ));
         }
+        // Everything read first: a file that holds a bad part changes nothing.
+        let moment = inv.moment.moment()?;
+        let mut marks = Vec::new();
+        for (c, m) in &inv.marks {
+            if !c.is_ascii_lowercase() {
+                return Err(format!(
+                    "a mark is a letter a-z, not `{}`",
+                    c.escape_default()
+                ));
+            }
+            marks.push((*c, m.moment()?));
+        }
         if inv.order == "recorded" && self.state.order == Order::Time {
             self.state.toggle_order();
         }
-        self.state.go_to_moment(inv.moment.moment()?);
-        for (c, m) in &inv.marks {
-            self.state.marks.insert(*c, m.moment()?);
-        }
+        self.state.go_to_moment(moment);
+        self.state.marks.extend(marks);
+        let mut moved = 0;
         for note in &inv.notes {
-            self.state.notes.insert(note.line, note.text.clone());
+            // A note stays with its event: where the line now stands for another (a topic read
+            // from elsewhere), it is left out and said.
+            if self.state.ledger.place(note.line).to_string() == note.place {
+                self.state.notes.insert(note.line, note.text.clone());
+            } else {
+                moved += 1;
+            }
+        }
+        if moved > 0 {
+            said.push(format!(
+                "{moved} note(s) are on events this log no longer holds there"
+            ));
         }
         if let Some(id) = &inv.account
             && let Some(k) = self

@@ -15,12 +15,32 @@ impl App {
         let marks = std::mem::take(&mut self.state.marks);
         let filter = self.state.filter.as_ref().map(|f| f.text.clone());
         let search = self.state.search.as_ref().map(|s| s.query.clone());
+        let notes = std::mem::take(&mut self.state.notes);
+        let columns = std::mem::take(&mut self.state.account_columns);
+        let account = self
+            .state
+            .ledger
+            .accounts_sorted()
+            .get(self.main.account_sel)
+            .map(|&a| self.state.ledger.account_name(a).to_string());
         let recorded = self.state.order == Order::Recorded;
         let mut app = App::new(ledger, self.size);
         app.export_dir = std::mem::take(&mut self.export_dir);
         app.can_reload = self.can_reload;
         app.command_history = std::mem::take(&mut self.command_history);
         app.state.marks = marks;
+        app.state.notes = notes;
+        app.state.account_columns = columns;
+        if let Some(id) = account
+            && let Some(k) = app
+                .state
+                .ledger
+                .accounts_sorted()
+                .iter()
+                .position(|&a| app.state.ledger.account_name(a) == id)
+        {
+            app.main.account_sel = k;
+        }
         if recorded {
             app.state.toggle_order();
         }
@@ -34,7 +54,7 @@ impl App {
         app.keep_in_view();
         let now = app.state.ledger.len();
         app.status = Some(format!(
-            "read again: {} events (was {}); marks, filter, search and the cursor's moment kept",
+            "read again: {} events (was {}); marks, notes, filter, search, columns and the cursor's moment kept",
             group(now as u64),
             group(before as u64)
         ));

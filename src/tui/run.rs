@@ -150,11 +150,17 @@ fn session(
         if !event_loop(terminal, &mut app, theme, &mut follower)? {
             return Ok(0);
         }
-        // `R`: the log read again, the investigation kept.
+        // `R`: the log read again, the investigation kept. A read that fails or is stopped
+        // leaves the view as it was.
         drop(follower);
-        match load_with_progress(terminal, source, load.clone(), theme, stopping)? {
-            Some(ledger) => app.reloaded(ledger),
-            None => return Ok(0),
+        let mut stopped = None;
+        match load_with_progress(terminal, source, load.clone(), theme, &mut stopped) {
+            Ok(Some(ledger)) => app.reloaded(ledger),
+            Ok(None) => app.status = Some("not read again: stopped".into()),
+            Err(e) => app.status = Some(format!("not read again: {e}")),
+        }
+        if stopped.is_some() {
+            *stopping = stopped;
         }
     }
 }

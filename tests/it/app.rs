@@ -1478,21 +1478,16 @@ fn a_saved_investigation_opens_where_it_was_left() {
         "{:?}",
         other.status
     );
-    // Saved again over the first save: replaced, never written through a link planted there.
+    // A link planted where it would write: refused, nothing written through it.
     #[cfg(unix)]
     {
         let target = dir.path().join("elsewhere.txt");
         std::fs::write(&target, "keep").unwrap();
         let link = dir.path().join("linked.json");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        app.save_investigation(&link).unwrap();
+        let e = app.save_investigation(&link).unwrap_err();
+        assert!(e.contains("not an investigation"), "{e}");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
-        assert!(
-            !std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
     }
     // A damaged or foreign file is refused in one line naming it.
     for (text, says) in [
@@ -1558,4 +1553,23 @@ fn an_investigation_that_is_a_fifo_or_a_folder_is_refused_at_once() {
         started.elapsed() < std::time::Duration::from_secs(5),
         "never waits for a writer"
     );
+}
+
+#[test]
+fn save_never_replaces_a_file_that_is_not_an_investigation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    std::fs::copy("assets/sample.jsonl", &log).unwrap();
+    let mut app = sample();
+    keys(&mut app, &format!(":w {}", log.display()));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        std::fs::read("assets/sample.jsonl").unwrap(),
+        std::fs::read(&log).unwrap(),
+        "the log is left as it was"
+    );
+    // An earlier save is replaced.
+    let inv = dir.path().join("inv.json");
+    app.save_investigation(&inv).unwrap();
+    app.save_investigation(&inv).unwrap();
 }

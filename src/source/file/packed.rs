@@ -129,7 +129,7 @@ pub fn unpack_within(bytes: Vec<u8>, cap: u64) -> std::io::Result<(Vec<u8>, Pack
     let mut out = Vec::new();
     let read_capped = |reader: &mut dyn Read, out: &mut Vec<u8>| -> std::io::Result<()> {
         let left = cap.saturating_sub(out.len() as u64);
-        reader.take(left + 1).read_to_end(out)?;
+        reader.take(left.saturating_add(1)).read_to_end(out)?;
         if out.len() as u64 > cap {
             return Err(too_big(cap));
         }
@@ -155,12 +155,18 @@ pub fn unpack_within(bytes: Vec<u8>, cap: u64) -> std::io::Result<(Vec<u8>, Pack
 
 /// Reads standard input to its end.
 pub fn read_stdin() -> std::io::Result<Vec<u8>> {
+    read_capped(&mut std::io::stdin().lock())
+}
+
+/// Reads a file read whole (a pipe, a compressed file) up to [`memory_cap`].
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    read_capped(&mut std::fs::File::open(path)?)
+}
+
+fn read_capped(reader: &mut dyn Read) -> std::io::Result<Vec<u8>> {
     let cap = memory_cap();
     let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(cap + 1)
-        .read_to_end(&mut bytes)?;
+    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
         return Err(too_big(cap));
     }

@@ -86,7 +86,8 @@ impl Timeline {
         };
         self.density = density(ledger, first, last, width);
         let mut columns = vec![false; width];
-        for ts in problem_times {
+        // A problem outside a zoomed span is in no column.
+        for ts in problem_times.filter(|ts| (first..=last).contains(ts)) {
             if let Some(c) = columns.get_mut(column_of(ts, first, last, width)) {
                 *c = true;
             }
@@ -195,7 +196,7 @@ impl Timeline {
                 let t = match moment {
                     Moment::Time(t) => Some(t),
                     Moment::Seq(n) => ledger.time_of(Moment::Seq(n)),
-                    Moment::End => Some(last),
+                    Moment::End => ledger.last_time(),
                 }?;
                 (first..=last)
                     .contains(&t)
