@@ -4,6 +4,7 @@
 //! the event's next value. And what `y` copies.
 
 use super::app::App;
+use crate::ledger::record::members;
 use crate::ledger::state::is_own_member;
 
 /// `"text"` as a filter term reads it (quotes inside dropped: a filter's quotes do not nest).
@@ -14,35 +15,44 @@ fn quoted(text: &str) -> String {
 /// The event's values a pivot can take, as filter terms: every member that is not one of
 /// rewind's own, nested objects by path (`meta.authCode:="A7F3"`), then the account and the type.
 pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
-    fn walk(path: &str, v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Object(members) => {
-                for (k, v) in members {
-                    if k.contains(|c: char| c.is_whitespace() || c == '.' || c == ':' || c == '"') {
-                        continue;
-                    }
-                    walk(&format!("{path}.{k}"), v, out);
+    /// A name a filter term can hold.
+    fn plain(k: &str) -> bool {
+        !k.is_empty()
+            && !k.contains(|c: char| c.is_whitespace() || c == '.' || c == ':' || c == '"')
+    }
+    // Values as written (`1.50` stays `1.50`), so that the term finds the event it came from;
+    // a string with a `"` in it cannot be written as a filter's value, and is left out.
+    fn walk(path: &str, value: &str, out: &mut Vec<String>) {
+        let v = value.trim();
+        if v.starts_with('{') {
+            for (k, inner) in members(v).unwrap_or_default() {
+                if plain(&k) {
+                    walk(&format!("{path}.{k}"), &inner, out);
                 }
             }
-            serde_json::Value::String(s) if !s.is_empty() => {
-                out.push(format!("{path}:={}", quoted(s)));
+        } else if v.starts_with('"') {
+            if let Ok(s) = serde_json::from_str::<String>(v)
+                && !s.is_empty()
+                && !s.contains('"')
+            {
+                out.push(format!("{path}:=\"{s}\""));
             }
-            serde_json::Value::Number(n) => out.push(format!("{path}:={n}")),
-            serde_json::Value::Bool(b) => out.push(format!("{path}:={b}")),
-            _ => {}
+        } else if !v.starts_with('[') && v != "null" {
+            out.push(format!("{path}:={v}"));
         }
     }
     let mut out = Vec::new();
-    if let Ok(serde_json::Value::Object(members)) = serde_json::from_str::<serde_json::Value>(raw) {
-        for (k, v) in &members {
-            if is_own_member(k)
-                || k.contains(|c: char| c.is_whitespace() || c == '.' || c == ':' || c == '"')
-            {
-                continue;
-            }
-            // A top-level value is a path of one part: its term needs a `.`, so only nested ones.
-            if v.is_object() {
-                walk(k, v, &mut out);
+    let mut top = members(raw).unwrap_or_default();
+    top.sort_by(|a, b| a.0.cmp(&b.0));
+    for (k, v) in &top {
+        // A top-level value is a path of one part: its term needs a `.`, so only nested ones.
+        if !is_own_member(k) && plain(k) && v.trim_start().starts_with('{') {
+            let mut inner = members(v).unwrap_or_default();
+            inner.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, value) in inner {
+                if plain(&name) {
+                    walk(&format!("{k}.{name}"), &value, &mut out);
+                }
             }
         }
     }
@@ -187,14 +197,13 @@ mod tests {
 
     #[test]
     fn a_pivot_offers_every_nested_value_then_the_account_and_type() {
-        let raw = r#"{"accountId":"a b","type":"PAYMENT","amount":"5","timestamp":1,"note":"x","meta":{"merchant":"Cafe \"Lumen\"","authCode":"A7F3","n":7,"deep":{"k":"v"},"empty":""}}"#;
+        let raw = r#"{"accountId":"a b","type":"PAYMENT","amount":"5","timestamp":1,"note":"x","meta":{"merchant":"Cafe \"Lumen\"","authCode":"A7F3","n":1.50,"deep":{"k":"v"},"empty":""}}"#;
         assert_eq!(
             pivot_terms(raw, "a b", "PAYMENT"),
             [
                 r#"meta.authCode:="A7F3""#,
                 r#"meta.deep.k:="v""#,
-                r#"meta.merchant:="Cafe Lumen""#,
-                "meta.n:=7",
+                "meta.n:=1.50",
                 r#"account:="a b""#,
                 r#"type:"PAYMENT""#,
             ]
