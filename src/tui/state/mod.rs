@@ -47,6 +47,13 @@ pub struct Search {
     pub positions: Vec<u32>,
 }
 
+/// The field timelines of the accounts pane's columns: the ledger's length they were built for,
+/// and each by (account, in recorded order).
+pub type ColumnTimelines = (
+    usize,
+    std::collections::HashMap<(u32, bool), std::rc::Rc<crate::ledger::state::Timeline>>,
+);
+
 /// The explorer's shared state.
 pub struct State {
     pub ledger: Ledger,
@@ -63,6 +70,9 @@ pub struct State {
     pub marks: BTreeMap<char, Moment>,
     /// State fields the accounts pane shows as columns (`:columns`).
     pub account_columns: Vec<String>,
+    /// Each shown account's field timeline, by account and order, for the ledger of that many
+    /// events: built once, so that a frame asks only for the fields at the moment.
+    pub column_timelines: std::cell::RefCell<ColumnTimelines>,
     /// Notes on events, by line (`:note`).
     pub notes: BTreeMap<u64, String>,
     /// The problem `e`/`E` (or the problems pane) last stopped at, and where that left the
@@ -90,6 +100,7 @@ impl State {
             problem_positions: Vec::new(),
             marks: BTreeMap::new(),
             account_columns: Vec::new(),
+            column_timelines: Default::default(),
             notes: BTreeMap::new(),
             problem_stop: None,
             timeline: Timeline::default(),
@@ -210,6 +221,27 @@ impl State {
             Some(v) => v.partition_point(|&p| p as usize <= pos).saturating_sub(1),
             None => pos,
         }
+    }
+
+    /// The field timeline of `account` in the moment's order (kept between frames).
+    pub fn column_timeline(
+        &self,
+        account: AccountId,
+        moment: Moment,
+    ) -> std::rc::Rc<crate::ledger::state::Timeline> {
+        use crate::ledger::state::{Order as FoldOrder, Timeline};
+        let order = FoldOrder::of(moment);
+        let mut cache = self.column_timelines.borrow_mut();
+        if cache.0 != self.ledger.len() {
+            *cache = (self.ledger.len(), Default::default());
+        }
+        let key = (account, order == FoldOrder::Recorded);
+        std::rc::Rc::clone(
+            cache
+                .1
+                .entry(key)
+                .or_insert_with(|| std::rc::Rc::new(Timeline::build(&self.ledger, account, order))),
+        )
     }
 
     /// Whether an event matches the current search.

@@ -8,7 +8,6 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::columns::{Column, allocate, middle, widest};
 use super::pane_block;
-use crate::ledger::state::state_at;
 use crate::text::{group, visible};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -61,17 +60,17 @@ impl Widget for Accounts<'_> {
         } else {
             visible_accounts()
                 .map(|&a| {
-                    let at = state_at(ledger, a, moment);
+                    let fields = state.column_timeline(a, moment).fields_at(moment);
                     state
                         .account_columns
                         .iter()
                         .map(|f| {
                             // `city` names `meta.city` too, when no field is called `city`.
                             let suffix = format!(".{f}");
-                            at.fields
+                            fields
                                 .get(f)
                                 .or_else(|| {
-                                    at.fields
+                                    fields
                                         .iter()
                                         .find(|(name, _)| name.ends_with(&suffix))
                                         .map(|(_, v)| v)
