@@ -103,7 +103,7 @@ pub fn unpack(bytes: Vec<u8>) -> std::io::Result<(Vec<u8>, Packing)> {
 pub fn memory_cap() -> u64 {
     if let Some(n) = std::env::var("REWIND_MAX_IN_MEMORY")
         .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| bytes_of(&v))
     {
         return n;
     }
@@ -113,6 +113,19 @@ pub fn memory_cap() -> u64 {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
     });
     total.map_or(8 << 30, |kb| kb * 1024 / 2)
+}
+
+/// `1000`, `512M`, `8G`, `1T` (powers of 1024, any case) as a number of bytes.
+fn bytes_of(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last()? {
+        (i, 'k' | 'K') => (&t[..i], 10),
+        (i, 'm' | 'M') => (&t[..i], 20),
+        (i, 'g' | 'G') => (&t[..i], 30),
+        (i, 't' | 'T') => (&t[..i], 40),
+        _ => (t, 0),
+    };
+    digits.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
 fn too_big(cap: u64) -> std::io::Error {
@@ -244,6 +257,10 @@ mod tests {
         let (whole, packing) = unpack_within(packed, 1 << 20).unwrap();
         assert_eq!((whole.len(), packing), (1 << 20, Packing::Gzip));
         assert!(memory_cap() > 0);
+        assert_eq!(bytes_of("8G"), Some(8 << 30));
+        assert_eq!(bytes_of(" 512m "), Some(512 << 20));
+        assert_eq!(bytes_of("1000"), Some(1000));
+        assert_eq!(bytes_of("lots"), None);
     }
 
     #[test]
