@@ -240,15 +240,8 @@ impl App {
                 "{moved} note(s) are on events this log no longer holds there"
             ));
         }
-        if let Some(id) = &inv.account
-            && let Some(k) = self
-                .state
-                .ledger
-                .accounts_sorted()
-                .iter()
-                .position(|&a| self.state.ledger.account_name(a) == id)
-        {
-            self.main.account_sel = k;
+        if let Some(id) = &inv.account {
+            self.select_account(id);
         }
         if let Some(text) = &inv.search {
             self.state.run_search(text);

@@ -31,15 +31,8 @@ impl App {
         app.state.marks = marks;
         app.state.notes = notes;
         app.state.account_columns = columns;
-        if let Some(id) = account
-            && let Some(k) = app
-                .state
-                .ledger
-                .accounts_sorted()
-                .iter()
-                .position(|&a| app.state.ledger.account_name(a) == id)
-        {
-            app.main.account_sel = k;
+        if let Some(id) = account {
+            app.select_account(&id);
         }
         if recorded {
             app.state.toggle_order();
@@ -59,6 +52,18 @@ impl App {
             group(before as u64)
         ));
         *self = app;
+    }
+
+    /// Selects the account `id` in the accounts pane, when the log has it.
+    pub(super) fn select_account(&mut self, id: &str) {
+        let ledger = &self.state.ledger;
+        if let Some(k) = ledger
+            .accounts_sorted()
+            .iter()
+            .position(|&a| ledger.account_name(a) == id)
+        {
+            self.main.account_sel = k;
+        }
     }
 
     /// Whether the user asked to read the log again; the question is taken.
