@@ -91,6 +91,21 @@ pub fn toggle() -> String {
     })
 }
 
+/// The name of the zone shown; `None` for UTC.
+pub fn shown_name() -> Option<String> {
+    CLOCK.with(|c| c.borrow().shown.as_ref().map(|(_, name)| name.clone()))
+}
+
+/// Shows times in the zone of that name (`None`: UTC).
+pub fn show(name: Option<&str>) -> Result<(), String> {
+    let zone = match name {
+        Some(n) => zone(n)?,
+        None => None,
+    };
+    CLOCK.with(|c| c.borrow_mut().shown = zone);
+    Ok(())
+}
+
 /// The zone's offset at `ms`, in milliseconds, and its abbreviation; `None` in UTC.
 fn offset_at(ms: Millis) -> Option<(i64, String, String)> {
     CLOCK.with(|c| {
@@ -192,17 +207,28 @@ fn local_day(ms: Millis) -> Millis {
 
 /// A time of day, `HH:MM[:SS]`, as milliseconds after midnight.
 fn time_of_day(t: &str) -> Option<Millis> {
-    let parts: Vec<&str> = t.split(':').collect();
+    // `9:30`, `15:59`, `15:59:03`, `15:59:03.5` (milliseconds at most).
+    let (whole, fraction) = match t.split_once('.') {
+        Some((w, f)) if (1..=3).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()) => {
+            (w, format!("{f:0<3}").parse::<i64>().ok()?)
+        }
+        Some(_) => return None,
+        None => (t, 0),
+    };
+    let parts: Vec<&str> = whole.split(':').collect();
+    let digits = |p: &&str, most: usize| {
+        (1..=most).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
     if !(2..=3).contains(&parts.len())
-        || parts
-            .iter()
-            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        || !digits(&parts[0], 2)
+        || parts[1..].iter().any(|p| p.len() != 2 || !digits(p, 2))
+        || (fraction > 0 && parts.len() != 3)
     {
         return None;
     }
     let n: Vec<i64> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
     let (h, m, s) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
-    (h < 24 && m < 60 && s < 60).then_some(((h * 60 + m) * 60 + s) * 1000)
+    (h < 24 && m < 60 && s < 60).then_some(((h * 60 + m) * 60 + s) * 1000 + fraction)
 }
 
 /// A typed time, read in the shown zone; `base` is the cursor (offsets and times of day).
@@ -295,6 +321,12 @@ mod tests {
         });
         assert_eq!(zone_label(t), None);
         assert_eq!(parse("15:59:03", t - 3_600_000).unwrap(), t);
+        assert_eq!(parse("15:59:03.5", t).unwrap(), t + 500);
+        assert_eq!(
+            parse("9:30", t).unwrap(),
+            parse_time("2024-03-14T09:30:00Z").unwrap()
+        );
+        assert!(parse("15:59.5", t).is_err() && parse("24:00", t).is_err());
         assert!(zone("Mars/Olympus").is_err());
         assert_eq!(zone("UTC").unwrap().map(|z| z.1), None);
     }

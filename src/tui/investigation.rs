@@ -75,6 +75,9 @@ pub struct Investigation {
     #[serde(default)]
     pub notes: Vec<Note>,
     pub account: Option<String>,
+    /// The zone times were shown and typed in (the filter's times are read in it); `None`: UTC.
+    #[serde(default)]
+    pub zone: Option<String>,
 }
 
 impl Investigation {
@@ -141,6 +144,7 @@ impl App {
                 .accounts_sorted()
                 .get(self.main.account_sel)
                 .map(|&a| ledger.account_name(a).to_string()),
+            zone: super::clock::shown_name(),
         }
     }
 
@@ -219,6 +223,14 @@ impl App {
                 ));
             }
             marks.push((*c, m.moment()?));
+        }
+        // The zone first: the saved filter's times were typed in it.
+        if inv.zone != super::clock::shown_name() {
+            super::clock::show(inv.zone.as_deref())?;
+            said.push(format!(
+                "times in {}, as saved",
+                inv.zone.as_deref().unwrap_or("UTC")
+            ));
         }
         if inv.order == "recorded" && self.state.order == Order::Time {
             self.state.toggle_order();

@@ -1573,3 +1573,24 @@ fn save_never_replaces_a_file_that_is_not_an_investigation() {
     app.save_investigation(&inv).unwrap();
     app.save_investigation(&inv).unwrap();
 }
+
+#[test]
+fn an_investigation_keeps_the_zone_its_times_were_typed_in() {
+    use rewind::tui::clock;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inv.json");
+    clock::show(Some("Europe/Berlin")).unwrap();
+    let mut app = sample();
+    keys(&mut app, "ffrom:2024-03-14 17:00");
+    press(&mut app, KeyCode::Enter);
+    let shown = app.state.visible.as_ref().unwrap().len();
+    app.save_investigation(&path).unwrap();
+    clock::show(None).unwrap();
+    let saved = rewind::tui::investigation::Investigation::read(&path).unwrap();
+    assert_eq!(saved.zone.as_deref(), Some("Europe/Berlin"));
+    let mut other = sample();
+    other.resume(&saved).unwrap();
+    assert_eq!(clock::shown_name().as_deref(), Some("Europe/Berlin"));
+    assert_eq!(other.state.visible.as_ref().unwrap().len(), shown);
+    clock::show(None).unwrap();
+}
