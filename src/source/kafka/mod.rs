@@ -313,8 +313,9 @@ impl KafkaSource {
                 )
                 .await?;
             if records.is_empty() {
-                // Offsets up to the mark that hold no message (removed by compaction, or the
-                // markers of transactions): nothing more comes before the mark.
+                // No message where the mark says there are more (a transaction still open, or
+                // offsets that hold only markers): the read ends here, and following goes on
+                // from this offset.
                 break;
             }
             let mut bytes = 0u64;
