@@ -33,7 +33,8 @@ pub struct KafkaFollower {
     stop: Arc<AtomicBool>,
     /// The line the next message takes.
     next_line: u64,
-    ended: Option<FollowEvent>,
+    /// Why following ended, once it has.
+    ended: Option<String>,
 }
 
 impl KafkaFollower {
@@ -163,16 +164,8 @@ impl Drop for KafkaFollower {
 
 impl Follower for KafkaFollower {
     fn poll(&mut self, ledger: &mut Ledger) -> FollowEvent {
-        if let Some(ended) = &self.ended {
-            return match ended {
-                FollowEvent::Changed { reason } => FollowEvent::Changed {
-                    reason: reason.clone(),
-                },
-                _ => FollowEvent::Unchanged,
-            };
-        }
         let before = ledger.len();
-        loop {
+        while self.ended.is_none() {
             match self.found.try_recv() {
                 Ok(Found::Messages(messages)) => {
                     let (raw, spans, places) = records(&messages, self.next_line);
@@ -180,36 +173,24 @@ impl Follower for KafkaFollower {
                     ledger.extend_places(&places);
                     ledger.extend_records(&raw, &spans);
                 }
-                Ok(Found::Changed(reason)) => {
-                    self.ended = Some(FollowEvent::Changed {
-                        reason: reason.clone(),
-                    });
-                    break;
-                }
+                Ok(Found::Changed(reason)) => self.ended = Some(reason),
                 Ok(Found::Failed(e)) => {
-                    self.ended = Some(FollowEvent::Changed {
-                        reason: format!("not following new messages: {}", e.message),
-                    });
-                    break;
+                    self.ended = Some(format!("not following new messages: {}", e.message));
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
-                    self.ended = Some(FollowEvent::Changed {
-                        reason: "the reader of new messages stopped".to_string(),
-                    });
-                    break;
+                    self.ended = Some("the reader of new messages stopped".to_string());
                 }
             }
         }
+        // What arrived before the end is reported first; the end at the next poll.
         let events = ledger.len() - before;
-        if events > 0 {
-            return FollowEvent::Grew { events };
-        }
         match &self.ended {
-            Some(FollowEvent::Changed { reason }) => FollowEvent::Changed {
+            _ if events > 0 => FollowEvent::Grew { events },
+            Some(reason) => FollowEvent::Changed {
                 reason: reason.clone(),
             },
-            _ => FollowEvent::Unchanged,
+            None => FollowEvent::Unchanged,
         }
     }
 }

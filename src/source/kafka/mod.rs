@@ -111,12 +111,6 @@ impl KafkaSource {
         deadline: Duration,
         work: impl Future<Output = Result<T, rskafka::client::error::Error>>,
     ) -> Result<T, KafkaError> {
-        let stop = Arc::clone(&self.stop);
-        let stopped = async move {
-            while !stop.load(Ordering::Relaxed) {
-                tokio::time::sleep(TICK).await;
-            }
-        };
         tokio::select! {
             done = tokio::time::timeout(deadline, work) => match done {
                 Ok(Ok(value)) => Ok(value),
@@ -130,8 +124,20 @@ impl KafkaSource {
                     ),
                 )),
             },
-            () = stopped => Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted")),
+            () = self.stopped() => Err(self.interrupted()),
         }
+    }
+
+    /// Ends once the stop flag is set (looked at every tick).
+    async fn stopped(&self) {
+        while !self.stop.load(Ordering::Relaxed) {
+            tokio::time::sleep(TICK).await;
+        }
+    }
+
+    /// The error of a read its caller stopped.
+    pub(crate) fn interrupted(&self) -> KafkaError {
+        self.error(KafkaErrorKind::Cancelled, "the read was interrupted")
     }
 
     /// A client connected to the brokers (logged in when the address names a user).
@@ -169,19 +175,11 @@ impl KafkaSource {
     async fn reachable(&self) -> Result<(), KafkaError> {
         let mut last = None;
         for broker in &self.url.brokers {
-            let stop = Arc::clone(&self.stop);
-            let stopped = async move {
-                while !stop.load(Ordering::Relaxed) {
-                    tokio::time::sleep(TICK).await;
-                }
-            };
             let connect =
                 tokio::time::timeout(self.url.timeout, tokio::net::TcpStream::connect(broker));
             let attempt = tokio::select! {
                 attempt = connect => attempt,
-                () = stopped => {
-                    return Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted"));
-                }
+                () = self.stopped() => return Err(self.interrupted()),
             };
             match attempt {
                 Ok(Ok(_)) => return Ok(()),
@@ -192,9 +190,6 @@ impl KafkaSource {
                         self.url.timeout.as_secs_f64()
                     ))
                 }
-            }
-            if self.stop.load(Ordering::Relaxed) {
-                return Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted"));
             }
         }
         Err(self.error(
@@ -361,7 +356,7 @@ impl KafkaSource {
         let done = runtime.block_on(async {
             tokio::select! {
                 read = self.read_all(progress) => read,
-                () = watch => Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted")),
+                () = watch => Err(self.interrupted()),
             }
         });
         // Nothing waits for a name lookup still running on the runtime's blocking threads.
@@ -412,7 +407,7 @@ impl KafkaSource {
             *read_to = ends;
         }
         if self.stop.load(Ordering::Relaxed) || progress.is_some_and(Progress::cancelled) {
-            return Err(self.error(KafkaErrorKind::Cancelled, "the read was interrupted"));
+            return Err(self.interrupted());
         }
         let mut builder = Builder::new(self.name(), options.clone());
         let (raw, spans, places) = records(&messages, 1);
