@@ -1,7 +1,7 @@
 //! The evidence readers under damage: a signed checkpoint or an evidence bundle, however its bytes
 //! were changed, is refused or proves only what the signer signed. A fuzzer cannot sign, so
 //! whatever verifies under the sample key (`assets/ops-2024.pub`) must be the sample's own tree:
-//! its size at most the sample's 797 records, its root the sample's root at that size, and every
+//! its size at most the sample's 799 records, its root the sample's root at that size, and every
 //! record a bundle proves the sample's record at that place, byte for byte.
 
 use std::sync::OnceLock;

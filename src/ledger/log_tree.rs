@@ -143,9 +143,9 @@ mod tests {
             &LoadOptions::default(),
         );
         let tree = LogTree::new(&ledger).unwrap();
-        assert_eq!(tree.size(), 797);
+        assert_eq!(tree.size(), 799);
         assert_eq!(chain::to_hex(&tree.root()), SAMPLE_ROOT);
     }
 
-    const SAMPLE_ROOT: &str = "f6ce8051b99c74b8d452615ad73bc15d0ae6299a64bb9883fdde700d5dd3c15c";
+    const SAMPLE_ROOT: &str = "9c3c5dde903b68886c21caa3ab6213ea3213ff07052358d7d04a97eded692514";
 }

@@ -125,7 +125,7 @@ fn warn_state(e: &StateError) {
     let _ = err.flush();
 }
 
-/// `797:ecff4f79…` for a digest.
+/// `799:ad7d2d34…` for a digest.
 fn short(digest: &str) -> String {
     match digest.find(':') {
         Some(c) if digest.len() > c + 9 => format!("{}…", &digest[..c + 9]),

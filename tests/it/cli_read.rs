@@ -499,11 +499,17 @@ fn the_bundled_sample_tells_its_story() {
         .iter()
         .map(|p| p["kind"].as_str().unwrap())
         .collect();
-    // Kofi's `AddressChanged` (line 343) is a change of state, no unknown type.
-    // The ATM's retry repeats the withdrawal a minute before it (line 404, beside its overdraft).
+    // Kofi's `AddressChanged` (lines 343, 799) and `CardStatusChanged` (798) are changes of
+    // state, no unknown type. The ATM's retry repeats the withdrawal a minute before it (line
+    // 404, beside its overdraft). The address change of line 799 was recorded after the shipment.
     assert_eq!(
         kinds,
-        vec!["overdraft", "possible-duplicate", "out-of-order"]
+        vec![
+            "overdraft",
+            "possible-duplicate",
+            "out-of-order",
+            "out-of-order"
+        ]
     );
     // The duplicated withdrawal: one at 15:59:03, the other a minute later.
     let dana = |t: &str| {

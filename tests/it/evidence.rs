@@ -13,8 +13,8 @@ const PUB: &str = "assets/ops-2024.pub";
 
 /// The checkpoint of the sample signed with the sample key (Ed25519 signatures are
 /// deterministic): what any C2SP tool reads.
-const SAMPLE_CHECKPOINT: &str = "bank-prod\n797\n9s6AUbmcdLjUUmFa1zvBXQrmKZpku5iD/d5wDV3TwVw=\n\n\
-— ops-2024 jMbIRNZwgYISbIs/C9RXEeUAG/1DTjuoPm5vmj2fVQcT2a6oZeAknUSncDg6NJpTMYbnwcvHuKEsCIlciBQl6LTwNgE=\n";
+const SAMPLE_CHECKPOINT: &str = "bank-prod\n799\nnDxd3pA7aIhsIcqjq2IT6jIT/wcFI1jX0EqX7e1pJRQ=\n\n\
+— ops-2024 jMbIRLn3vRq0HNjoADP0FFCegBz51j/jpUvRlUclb+Bx8LLevVFZym7qQD6aIgNgFYc0i/hntHeGVTM2fZ7odIjKYAw=\n";
 
 struct Run {
     code: i32,
@@ -196,7 +196,7 @@ fn a_checkpoint_of_the_sample_is_the_c2sp_note_any_tool_reads() {
     ]);
     let v = common::json(&r.out);
     assert_eq!(v["origin"], "ops-2024");
-    assert_eq!(v["size"], 797);
+    assert_eq!(v["size"], 799);
     assert_eq!(v["signedBy"], "ops-2024");
 }
 
@@ -290,7 +290,7 @@ fn the_disputed_withdrawals_are_proved_to_an_outsider_with_two_records() {
     assert_eq!(r.code, 0, "{}", r.err);
     assert_eq!(
         r.out,
-        "wrote dana.bundle: records 403 and 404 with their inclusion proofs, in the 797-record \
+        "wrote dana.bundle: records 403 and 404 with their inclusion proofs, in the 799-record \
          checkpoint of `bank-prod`\n"
     );
     // Checked with nothing but the bundle and the verifier key.
@@ -311,7 +311,7 @@ fn the_disputed_withdrawals_are_proved_to_an_outsider_with_two_records() {
     assert_eq!(
         r.out,
         "dana.bundle: holds: these 2 events are records 403 and 404 of the ledger `bank-prod` \
-         whose 797-record checkpoint was signed by `ops-2024`\n\
+         whose 799-record checkpoint was signed by `ops-2024`\n\
          record 403: 2024-03-14T15:59:03.120Z cust-dana WITHDRAW 400.00 (seq 403, event \
          73e3cfd2-f0de-4a56-a6ae-9caa936794f3)\n\
          record 404: 2024-03-14T16:00:02.870Z cust-dana WITHDRAW 400.00 (seq 404, event \
@@ -400,7 +400,7 @@ fn each_bad_bundle_is_a_one_line_answer_with_its_exit_status() {
         };
         v["records"][1]["proof"][0] = flipped.into();
     });
-    // The proofs of a 797-record tree under a checkpoint of another size.
+    // The proofs of a 799-record tree under a checkpoint of another size.
     let cp700 = s.read("cp700");
     edit_bundle(&s, "good", "other-size", |v| {
         v["checkpoint"] = cp700.clone().into()
@@ -549,14 +549,14 @@ fn a_consistency_bundle_shows_the_old_tree_is_a_prefix_of_the_new() {
     assert_eq!(
         r.out,
         "wrote c: the consistency of the 500-record checkpoint of `bank-prod` with its \
-         797-record one\n"
+         799-record one\n"
     );
     let r = s.run(&["verify-bundle", "c", "--key", "ops-2024.pub"]);
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
     assert_eq!(
         r.out,
         "c: holds: the 500-record checkpoint of the ledger `bank-prod` is a prefix of its \
-         797-record checkpoint: none of its first 500 records was changed or removed since (both \
+         799-record checkpoint: none of its first 500 records was changed or removed since (both \
          signed by `ops-2024`)\n"
     );
     // In the wrong order.
@@ -605,7 +605,7 @@ fn a_consistency_bundle_shows_the_old_tree_is_a_prefix_of_the_new() {
     assert_eq!(r.code, 1, "{}{}", r.out, r.err);
     assert!(
         r.out.contains(
-            "DOES NOT HOLD: the 500-record tree is not shown to be a prefix of the 797-record tree"
+            "DOES NOT HOLD: the 500-record tree is not shown to be a prefix of the 799-record tree"
         ),
         "{}",
         r.out
@@ -629,8 +629,8 @@ fn verify_accepts_a_signed_checkpoint_as_what_it_expects() {
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
     assert!(
         r.out.contains(
-            "sample.jsonl:797: expected checkpoint of `bank-prod` at 797 records holds: the log's \
-             first 797 records are the tree the checkpoint signed (signed by `ops-2024`)"
+            "sample.jsonl:799: expected checkpoint of `bank-prod` at 799 records holds: the log's \
+             first 799 records are the tree the checkpoint signed (signed by `ops-2024`)"
         ),
         "{}",
         r.out
@@ -656,13 +656,13 @@ fn verify_accepts_a_signed_checkpoint_as_what_it_expects() {
     assert_eq!(r.code, 1);
     assert!(
         r.out
-            .contains("forged.jsonl: sealed, 797 records, chain intact"),
+            .contains("forged.jsonl: sealed, 799 records, chain intact"),
         "{}",
         r.out
     );
     assert!(
         r.out.contains(
-            "DOES NOT HOLD: the log's first 797 records are not the tree the checkpoint signed"
+            "DOES NOT HOLD: the log's first 799 records are not the tree the checkpoint signed"
         ),
         "{}",
         r.out
@@ -732,7 +732,7 @@ fn a_rewritten_or_cut_history_is_reported_with_when_it_was_seen() {
     assert_eq!(r.code, 1, "{}", r.out);
     let finding = r.out.lines().find(|l| l.contains("HISTORY")).unwrap();
     let re = regex::Regex::new(
-        r"^ledger\.jsonl: ✗ HISTORY REWRITTEN since \d{4}-\d\d-\d\d \d\d:\d\d UTC: record 797 is not the one seen then$",
+        r"^ledger\.jsonl: ✗ HISTORY REWRITTEN since \d{4}-\d\d-\d\d \d\d:\d\d UTC: record 799 is not the one seen then$",
     )
     .unwrap();
     assert!(re.is_match(finding), "{finding}");
@@ -747,7 +747,7 @@ fn a_rewritten_or_cut_history_is_reported_with_when_it_was_seen() {
     assert!(
         r.out.contains("✗ HISTORY CUT since ")
             && r.out
-                .contains(": record 797 was seen then, the log now ends at record 600"),
+                .contains(": record 799 was seen then, the log now ends at record 600"),
         "{}",
         r.out
     );
@@ -776,7 +776,7 @@ fn a_damaged_state_file_is_warned_about_and_changes_no_answer() {
         let r = s.run(&["verify", "sample.jsonl"]);
         assert_eq!(r.code, 0, "{damage:?}: {}", r.out);
         assert!(r.out.ends_with(
-            "head 797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646\n"
+            "head 799:ad7d2d34343ea92833254ac2b8b97b66f584aa23e25302817e811fa7f82484a8\n"
         ));
         assert_eq!(r.err.lines().count(), 1, "{}", r.err);
         assert!(r.err.contains("remembered heads not used"), "{}", r.err);
@@ -806,7 +806,7 @@ fn signing_a_checkpoint_of_a_rewritten_log_is_refused() {
     assert!(
         r.err.contains("HISTORY REWRITTEN since")
             && r.err.contains(
-                "the first 797 records of `bank-prod` are not the tree seen then; not signing"
+                "the first 799 records of `bank-prod` are not the tree seen then; not signing"
             ),
         "{}",
         r.err
@@ -837,7 +837,7 @@ fn a_verifier_written_elsewhere_from_the_format_agrees() {
         "1",
         "403",
         "404",
-        "797",
+        "799",
         "--checkpoint",
         "cp",
         "--out",
@@ -861,7 +861,7 @@ fn a_verifier_written_elsewhere_from_the_format_agrees() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "ok: 4 records of bank-prod (797)\n"
+        "ok: 4 records of bank-prod (799)\n"
     );
     edit_bundle(&s, "b", "bad", |v| {
         let r = v["records"][2]["record"]

@@ -93,7 +93,7 @@ fn the_sample_s_chain_and_head_recomputed_from_the_format_alone() {
     assert_eq!(report["integrity"], "sealed");
     assert_eq!(
         report["head"],
-        "797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646"
+        "799:ad7d2d34343ea92833254ac2b8b97b66f584aa23e25302817e811fa7f82484a8"
     );
 }
 

@@ -106,8 +106,8 @@ impl Session {
 #[test]
 fn explore_the_sample_in_a_real_terminal() {
     let mut s = Session::start(&[], 120, 36);
-    s.wait_for("797 events");
-    s.wait_for("event 797 of 797");
+    s.wait_for("799 events");
+    s.wait_for("event 799 of 799");
     // Jump to a minute after the duplicated withdrawal.
     s.send("t");
     s.wait_for("jump to time:");
@@ -116,7 +116,7 @@ fn explore_the_sample_in_a_real_terminal() {
     assert!(screen.contains("-187.60"), "{screen}");
     // One event back: before the retry, the balance was still positive.
     s.send("h");
-    let screen = s.wait_for("event 403 of 797");
+    let screen = s.wait_for("event 403 of 799");
     assert!(screen.contains("212.40"), "{screen}");
     // A bad time is refused inline.
     s.send("tnot a time\r");
@@ -138,15 +138,15 @@ fn explore_the_sample_in_a_real_terminal() {
 #[test]
 fn investigate_the_duplicated_withdrawal_in_a_real_terminal() {
     let mut s = Session::start(&[], 130, 42);
-    s.wait_for("event 797 of 797");
+    s.wait_for("event 799 of 799");
     // Search the whole log for the ATM authorisation code (it is only in `meta`).
     s.send("/A7Q2K9");
     s.wait_for("2 matches");
     s.send("\r");
     s.wait_for("/A7Q2K9: match 1 of 2");
-    s.wait_for("event 403 of 797");
+    s.wait_for("event 403 of 799");
     s.send("n");
-    s.wait_for("event 404 of 797");
+    s.wait_for("event 404 of 799");
     // The next problem after it: the late purchase; back to the retry (a near-duplicate of 403).
     s.send("e");
     s.wait_for("line 549: out-of-order");
@@ -231,9 +231,9 @@ fn every_problem_and_unreadable_line_is_reached_at_80_columns() {
 #[test]
 fn the_command_line_and_the_jump_list_in_a_real_terminal() {
     let mut s = Session::start(&[], 120, 40);
-    s.wait_for("event 797 of 797");
+    s.wait_for("event 799 of 799");
     s.send(":404\r");
-    s.wait_for("event 404 of 797");
+    s.wait_for("event 404 of 799");
     s.send(":account cust-gr\t");
     s.wait_for(":account cust-grace");
     s.send("\r");
@@ -246,9 +246,9 @@ fn the_command_line_and_the_jump_list_in_a_real_terminal() {
     s.send("\x0f");
     s.wait_for("WITHDRAW cust-dana line 404");
     s.send("\x0f");
-    s.wait_for("event 797 of 797");
+    s.wait_for("event 799 of 799");
     s.send("\x0e"); // Ctrl-n
-    s.wait_for("event 404 of 797");
+    s.wait_for("event 404 of 799");
     // The history recalls the last command; the totals of a search.
     s.send(":\x1b[A");
     s.wait_for(":seq 12");
@@ -271,23 +271,23 @@ fn the_header_says_at_once_when_a_history_seen_before_was_rewritten() {
     let (p, st) = (log.to_str().unwrap(), state.to_str().unwrap());
     // The explorer sees the log once, and shows its head; `y` copies it.
     let mut s = Session::start(&[p, "--state-dir", st], 130, 36);
-    s.wait_for("head 797:ecff4f79");
+    s.wait_for("head 799:ad7d2d34");
     s.send("y");
-    s.wait_for("copied the head digest 797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646");
+    s.wait_for("copied the head digest 799:ad7d2d34343ea92833254ac2b8b97b66f584aa23e25302817e811fa7f82484a8");
     s.send("q");
     assert_eq!(s.exit_code(), 0);
-    // Record 797 rewritten and its hash recomputed: the chain holds, the head seen is gone.
+    // Record 799 rewritten and its hash recomputed: the chain holds, the head seen is gone.
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let last = lines.pop().unwrap();
     let prev = rewind::ledger::chain::record_hash(lines.last().unwrap().as_bytes()).unwrap();
     let body =
-        last[..last.find(",\"prev\":").unwrap()].replace("\"seq\":797", "\"seq\":797,\"x\":1");
+        last[..last.find(",\"prev\":").unwrap()].replace("\"seq\":799", "\"seq\":799,\"x\":1");
     lines.push(rewind::ledger::chain::seal_line(&body, &prev).0);
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
     let mut s = Session::start(&[p, "--state-dir", st], 150, 36);
     // Said in the header, and whole on the message line (waited for whole: a frame may be
     // read half drawn).
-    let screen = s.wait_for("record 797 is not the one seen then");
+    let screen = s.wait_for("record 799 is not the one seen then");
     assert!(screen.contains("✗ HISTORY REWRITTEN since"), "{screen}");
     s.send("q");
     assert_eq!(s.exit_code(), 0);
@@ -300,12 +300,12 @@ fn the_header_says_whether_the_log_holds_what_was_expected() {
             "assets/sample.jsonl",
             "--no-remember",
             "--expect",
-            "797:ecff4f79947422e2a9ed4ba04ee6f1f337ce40a1239a8f098d3cbcbd6aadc646",
+            "799:ad7d2d34343ea92833254ac2b8b97b66f584aa23e25302817e811fa7f82484a8",
         ],
         150,
         36,
     );
-    s.wait_for("✓ expected 797:ecff4f79… holds");
+    s.wait_for("✓ expected 799:ad7d2d34… holds");
     s.send("q");
     assert_eq!(s.exit_code(), 0);
     let mut s = Session::start(
@@ -313,12 +313,12 @@ fn the_header_says_whether_the_log_holds_what_was_expected() {
             "assets/sample.jsonl",
             "--no-remember",
             "--expect",
-            "797:0000000000000000000000000000000000000000000000000000000000000000",
+            "799:0000000000000000000000000000000000000000000000000000000000000000",
         ],
         150,
         36,
     );
-    s.wait_for("✗ expected 797:00000000… DOES NOT HOLD");
+    s.wait_for("✗ expected 799:00000000… DOES NOT HOLD");
     s.send("q");
     assert_eq!(s.exit_code(), 0);
 }
@@ -573,11 +573,11 @@ fn the_loading_screen_quits_during_a_long_file_load() {
 #[test]
 fn times_are_shown_and_typed_in_the_zone_given_and_u_switches_to_utc() {
     let mut s = Session::start(&["--tz", "America/New_York"], 130, 40);
-    s.wait_for("event 797 of 797");
-    // The last event, 2024-03-28T23:54:00Z, is 19:54 in New York (EDT, UTC−4).
-    s.wait_for("as of 2024-03-28T19:54:00.000-04:00 America/New_York (EDT)");
-    // The list's times too (waited for: a frame may arrive in pieces).
-    s.wait_for("2024-03-28 19:54:00");
+    s.wait_for("event 799 of 799");
+    // The last event, 2024-03-29T15:20:00Z, is 11:20 in New York (EDT, UTC−4).
+    s.wait_for("as of 2024-03-29T11:20:00.000-04:00 America/New_York (EDT)");
+    // The timeline's times too (waited for: a frame may arrive in pieces).
+    s.wait_for("2024-03-29 11:20:00");
     // A time typed without an offset is New York's; a time of day alone is on the cursor's day.
     s.send("t");
     s.wait_for("jump to time:");
@@ -606,7 +606,7 @@ fn an_investigation_saved_in_one_session_opens_in_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inv.json");
     let mut s = Session::start(&[], 130, 40);
-    s.wait_for("event 797 of 797");
+    s.wait_for("event 799 of 799");
     s.send("t");
     s.wait_for("jump to time:");
     s.send("2024-03-14 16:00:30\r");
@@ -633,7 +633,7 @@ fn the_readmes_incident_walkthrough_runs_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("dana-atm.json");
     let mut s = Session::start(&[], 140, 44);
-    s.wait_for("event 797 of 797");
+    s.wait_for("event 799 of 799");
     // 1. The first problem: the retried withdrawal.
     s.send("g");
     s.send("e");
@@ -661,6 +661,37 @@ fn the_readmes_incident_walkthrough_runs_as_written() {
     s.wait_for("meta.authCode");
     s.send("\r");
     s.wait_for("host retry after timeout: 400.00 applied twice");
+    s.send("\x1b");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+/// The README's "A shipment, key by key", key by key.
+#[test]
+fn the_readmes_shipment_walkthrough_runs_as_written() {
+    let mut s = Session::start(&[], 140, 44);
+    s.wait_for("event 799 of 799");
+    // 1. The shipment.
+    s.send(":798\r");
+    s.wait_for("CardStatusChanged cust-kofi line 798");
+    // 2. Kofi's card in time order: the new address.
+    s.send(":account cust-kofi\r");
+    s.send("\r");
+    s.wait_for("State of cust-kofi");
+    s.wait_for("Millbrook");
+    let screen = s.wait_for("line 799 · AddressChanged");
+    assert!(!screen.contains("Harbourside"), "{screen}");
+    // 3. Recorded order: what the log held when the card was shipped.
+    s.send("o");
+    s.wait_for("as of seq 798 · recorded order");
+    let screen = s.wait_for("Harbourside");
+    assert!(screen.contains("line 343 · AddressChanged"), "{screen}");
+    // 4. The blame of the city: the change recorded after the shipment.
+    s.send("j");
+    s.send("\r");
+    s.wait_for("Blame of meta.city");
+    s.wait_for("Harbourside → Millbrook");
+    s.send("\x1b");
     s.send("\x1b");
     s.send("q");
     assert_eq!(s.exit_code(), 0);

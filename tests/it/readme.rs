@@ -9,17 +9,27 @@ fn examples() -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut current: Option<(String, String)> = None;
     let mut in_block = false;
+    // A block inside a list item is indented: its lines are read without that indentation. Such
+    // blocks also show steps on a user's own log (`ledger.jsonl`): of those, the examples on the
+    // bundled files are run.
+    let mut indent = 0;
     for line in readme.lines() {
-        if line.starts_with("```") {
+        let body = line.trim_start_matches(' ');
+        if body.starts_with("```") {
             in_block = !in_block;
+            indent = line.len() - body.len();
             out.extend(current.take());
             continue;
         }
         if !in_block {
             continue;
         }
+        let line = &line[(line.len() - line.trim_start_matches(' ').len()).min(indent)..];
         if let Some(command) = line.strip_prefix("$ ") {
             out.extend(current.take());
+            if indent > 0 && !command.contains("assets/") {
+                continue;
+            }
             current = Some((command.to_string(), String::new()));
         } else if let Some((_, expected)) = current.as_mut() {
             expected.push_str(line);

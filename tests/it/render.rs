@@ -88,9 +88,9 @@ fn the_main_screen_shows_balances_as_of_the_cursor() {
     let x = line.find("-187.60").unwrap() as u16;
     let x = line[..x as usize].chars().count() as u16;
     assert!(buf[(x, dana_row)].modifier.contains(Modifier::BOLD));
-    assert!(screen.contains("event 404 of 797"), "{screen}");
+    assert!(screen.contains("event 404 of 799"), "{screen}");
     assert!(screen.contains("✓ sealed, chain verified"));
-    assert!(screen.contains("⚠ 3 problems"));
+    assert!(screen.contains("⚠ 4 problems"));
 }
 
 /// A deposit, a withdrawal, a transfer to `b`, a transfer that names no `to`, then a deposit on
@@ -535,11 +535,12 @@ fn problems_show_in_their_pane_and_on_the_timeline() {
     keys(&mut app, "ma");
     let buf = draw(&app, COLOR);
     let screen = text(&buf);
-    assert!(screen.contains("Problems 3"), "{screen}");
+    assert!(screen.contains("Problems 4"), "{screen}");
     for (line, kind) in [
         ("404", "overdraft"),
         ("404", "possible-duplicate"),
         ("549", "out-of-order"),
+        ("799", "out-of-order"),
     ] {
         assert!(
             screen.lines().any(|l| l.contains(line) && l.contains(kind)),
@@ -551,7 +552,7 @@ fn problems_show_in_their_pane_and_on_the_timeline() {
     let markers: String = (timeline.x + 1..timeline.x + timeline.width - 1)
         .map(|x| buf[(x, timeline.y + 2)].symbol().to_string())
         .collect();
-    assert_eq!(markers.matches('!').count(), 2, "{markers}");
+    assert_eq!(markers.matches('!').count(), 3, "{markers}");
     assert!(markers.ends_with('a'), "{markers}");
 }
 
@@ -589,8 +590,8 @@ fn the_diff_view_lists_changed_accounts_and_the_events_between() {
 #[test]
 fn recorded_order_is_said_in_the_header_and_the_pane() {
     let mut app = sample_app(130, 42);
-    // Line 404's two problems, then the late event at line 549.
-    keys(&mut app, "eee");
+    // From the first event: line 404's two problems, then the late event at line 549.
+    keys(&mut app, "geee");
     key(&mut app, 'o');
     let screen = text(&draw(&app, COLOR));
     assert!(
@@ -1120,7 +1121,7 @@ fn the_header_drops_the_path_before_integrity_and_problems() {
                 "unsealed: history not tamper-evident"
             };
             assert!(header.contains(integrity), "{w}: {header}");
-            assert!(header.contains("⚠ 3 problems"), "{w}: {header}");
+            assert!(header.contains("⚠ 4 problems"), "{w}: {header}");
             assert!(
                 !header.contains("ledger-export-2024-03.jsonl"),
                 "{w}: {header}"
@@ -1131,7 +1132,7 @@ fn the_header_drops_the_path_before_integrity_and_problems() {
     let app = sample_app(220, 40);
     let header = text(&draw(&app, COLOR)).lines().next().unwrap().to_string();
     assert!(
-        header.contains("sample.jsonl · 797 events · 12 accounts"),
+        header.contains("sample.jsonl · 799 events · 12 accounts"),
         "{header}"
     );
 }
@@ -1230,14 +1231,32 @@ fn state_fields_asked_for_are_columns_of_the_accounts_pane_as_of_the_cursor() {
     ));
     let screen = text(&draw(&app, COLOR));
     assert!(screen.contains("CITY"), "{screen}");
-    let kofi = screen.lines().find(|l| l.contains("cust-kofi")).unwrap();
-    assert!(kofi.contains("Harbourside"), "{kofi}");
+    let kofi = screen
+        .lines()
+        .skip(2)
+        .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
+        .unwrap();
+    assert!(kofi.contains("Millbrook"), "{kofi}");
     let alice = screen.lines().find(|l| l.contains("cust-alice")).unwrap();
     assert!(
         alice.contains('—'),
         "an account without the field shows —: {alice}"
     );
-    // Before the address change (line 343), kofi had no city.
+    // Between the two address changes (lines 343 and 799), Harbourside.
+    keys(&mut app, "t");
+    keys(&mut app, "2024-03-20 12:00");
+    app.key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    let screen = text(&draw(&app, COLOR));
+    let kofi = screen
+        .lines()
+        .skip(2)
+        .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
+        .unwrap();
+    assert!(kofi.contains("Harbourside"), "{kofi}");
+    // Before the first (line 343), kofi had no city.
     keys(&mut app, "t");
     keys(&mut app, "2024-03-01 12:00");
     app.key(crossterm::event::KeyEvent::new(
@@ -1245,7 +1264,11 @@ fn state_fields_asked_for_are_columns_of_the_accounts_pane_as_of_the_cursor() {
         crossterm::event::KeyModifiers::NONE,
     ));
     let screen = text(&draw(&app, COLOR));
-    let kofi = screen.lines().find(|l| l.contains("cust-kofi")).unwrap();
+    let kofi = screen
+        .lines()
+        .skip(2)
+        .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
+        .unwrap();
     assert!(!kofi.contains("Harbourside"), "{kofi}");
     // At 80 columns the fields give way before the balance.
     let mut narrow = sample_app(80, 24);

@@ -103,7 +103,7 @@ fn balance_is_the_same_with_and_without_a_snapshot() {
     let ((out, err), (full_out, _)) = both(&path, &[]);
     assert_eq!(out, full_out);
     assert!(
-        err.contains("up to seq 799) and the 0 records after it"),
+        err.contains("up to seq 801) and the 0 records after it"),
         "{err}"
     );
 }

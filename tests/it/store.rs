@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use common::{json, run};
 use rewind::ledger::chain::seal_line;
 
-/// A copy of the bundled sealed sample (797 records) in a fresh folder.
+/// A copy of the bundled sealed sample (799 records) in a fresh folder.
 fn sample_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.jsonl");
@@ -88,9 +88,9 @@ fn the_sample_verifies_and_its_digest_holds() {
     let (_dir, path) = sample_copy();
     let (code, out) = verify(&path, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("sealed, 797 records, chain intact"), "{out}");
+    assert!(out.contains("sealed, 799 records, chain intact"), "{out}");
     let head = head_of(&out);
-    assert!(head.starts_with("797:"), "{head}");
+    assert!(head.starts_with("799:"), "{head}");
     let (code, out) = verify(&path, Some(&head));
     assert_eq!(code, 0, "{out}");
     // The bare hash works too.
@@ -208,7 +208,7 @@ fn tamper_suite() {
     let (code, out) = verify(&path, Some(&kept));
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("before the expected seq 797: records were cut off"),
+        out.contains("before the expected seq 799: records were cut off"),
         "{out}"
     );
     let (code, out) = verify(&path, Some(kept.split(':').nth(1).unwrap()));
@@ -225,7 +225,7 @@ fn tamper_suite() {
     let (code, out) = verify(&path, Some(&kept));
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains(&format!("{p}:797: expected {kept} DOES NOT HOLD")),
+        out.contains(&format!("{p}:799: expected {kept} DOES NOT HOLD")),
         "{out}"
     );
     assert!(out.contains("rewritten"), "{out}");
@@ -344,7 +344,7 @@ fn the_sample_takes_appends_and_its_old_digest_still_holds() {
         "12.5",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(head_of(&out).starts_with("798:"));
+    assert!(head_of(&out).starts_with("800:"));
     assert_eq!(
         verify(&path, Some(&kept)).0,
         0,
@@ -574,13 +574,13 @@ fn appends_refuse_unsealed_and_damaged_logs() {
     let p = path.to_str().unwrap();
     let mut l = lines(&path);
     let last = l.len() - 1;
-    l[last] = l[last].replacen("\"amount\":\"", "\"amount\":\"1", 1);
+    l[last] = l[last].replacen("\"city\":\"", "\"city\":\"1", 1);
     write_lines(&path, &l);
     let before = std::fs::read(&path).unwrap();
     let (code, _, err) = run(&deposit(p, "1"));
     assert_eq!(code, 2);
     assert!(
-        err.contains(&format!("{p}:797: the last record's hash does not match")),
+        err.contains(&format!("{p}:799: the last record's hash does not match")),
         "{err}"
     );
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -593,8 +593,8 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
     let (_, out) = verify(&path, None);
     let kept = head_of(&out);
     let intact = std::fs::read(&path).unwrap();
-    // A crash in the middle of writing record 798.
-    let torn = br#"{"seq":798,"eventId":"e","accountId":"cust-bob","type":"DEP"#;
+    // A crash in the middle of writing record 800.
+    let torn = br#"{"seq":800,"eventId":"e","accountId":"cust-bob","type":"DEP"#;
     let mut bytes = intact.clone();
     bytes.extend_from_slice(torn);
     std::fs::write(&path, &bytes).unwrap();
@@ -602,7 +602,7 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
     let (code, out, err) = run(&deposit(p, "1"));
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains(&format!("{p}:798: the last line is incomplete")),
+        err.contains(&format!("{p}:800: the last line is incomplete")),
         "{err}"
     );
     assert!(err.contains(&format!("rewind repair {p}")), "{err}");
@@ -614,14 +614,14 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
     // Readers show it; verify says the chain holds up to it.
     let (code, out, _) = run(&["check", p]);
     assert_eq!(code, 1);
-    assert!(out.contains(&format!("{p}:798: torn-tail")), "{out}");
+    assert!(out.contains(&format!("{p}:800: torn-tail")), "{out}");
     // An interrupted write is not an alteration: the chain is intact up to it, as verify says.
     assert!(!out.contains("chain-broken"), "{out}");
     assert!(out.contains("sealed, chain intact"), "{out}");
     let (code, out) = verify(&path, None);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains(&format!("{p}:798: the last line is incomplete")),
+        out.contains(&format!("{p}:800: the last line is incomplete")),
         "{out}"
     );
     assert_eq!(head_of(&out), kept);
@@ -630,7 +630,7 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains(&format!(
-            "{p}:798: moved the incomplete last line ({} bytes)",
+            "{p}:800: moved the incomplete last line ({} bytes)",
             torn.len()
         )),
         "{out}"
@@ -668,7 +668,7 @@ fn a_torn_tail_is_refused_then_repaired_into_the_torn_file() {
         "1",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(head_of(&out).starts_with("798:"));
+    assert!(head_of(&out).starts_with("800:"));
     assert_eq!(verify(&path, Some(&kept)).0, 0);
 }
 
@@ -682,7 +682,7 @@ fn repair_gives_a_whole_last_record_its_newline_instead_of_moving_it() {
     let (code, out, err) = run(&["repair", p]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(&format!("{p}:797: the last record was complete")),
+        out.contains(&format!("{p}:799: the last record was complete")),
         "{out}"
     );
     assert_eq!(
@@ -784,12 +784,12 @@ fn an_altered_last_record_without_its_newline_is_a_break_not_a_torn_write() {
     let head = head_of(&out);
     let mut l = lines(&path);
     let last = l.len() - 1;
-    l[last] = l[last].replacen("\"amount\":\"", "\"amount\":\"9", 1);
+    l[last] = l[last].replacen("\"city\":\"", "\"city\":\"9", 1);
     // The record altered, and its newline gone.
     std::fs::write(&path, l.join("\n")).unwrap();
     let (code, out, _) = run(&["verify", p, "--expect", &head]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(&format!("{p}:797: chain broken")), "{out}");
+    assert!(out.contains(&format!("{p}:799: chain broken")), "{out}");
     assert!(out.contains("DOES NOT HOLD"), "{out}");
     assert!(!out.contains("never acknowledged"), "{out}");
 }
@@ -853,7 +853,7 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
     let (code, out) = verify(&path, None);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.starts_with(&format!("{p}:798: chain broken: a blank line")),
+        out.starts_with(&format!("{p}:800: chain broken: a blank line")),
         "{out}"
     );
     // Written after them, a record would have empty lines before it: refused, nothing written.
@@ -861,7 +861,7 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
     let (code, out, err) = run(&append);
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains(&format!("{p}:798: the log ends with a blank line")),
+        err.contains(&format!("{p}:800: the log ends with a blank line")),
         "{err}"
     );
     assert!(err.contains(&format!("rewind repair {p}")), "{err}");
@@ -871,7 +871,7 @@ fn empty_lines_at_the_end_break_the_chain_are_never_appended_after_and_repair_ta
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out.trim(),
-        format!("{p}:798: took 2 blank lines off the end of the log (they held no record)")
+        format!("{p}:800: took 2 blank lines off the end of the log (they held no record)")
     );
     assert_eq!(std::fs::read(&path).unwrap(), &bytes[..bytes.len() - 2]);
     let (code, out) = verify(&path, None);
@@ -945,20 +945,20 @@ fn blank_lines_of_any_kind_at_the_end_are_refused_by_append_and_taken_off_by_rep
         let (code, out) = verify(&path, None);
         assert_eq!(code, 1, "{tail:?}: {out}");
         assert!(
-            out.starts_with(&format!("{p}:798: chain broken: a blank line")),
+            out.starts_with(&format!("{p}:800: chain broken: a blank line")),
             "{out}"
         );
         let (code, _, err) = run(&deposit(p, "1"));
         assert_eq!(code, 2, "{tail:?}");
         assert!(
-            err.contains(&format!("{p}:798: the log ends with a blank line")),
+            err.contains(&format!("{p}:800: the log ends with a blank line")),
             "{tail:?}: {err}"
         );
         let (code, out, _) = run(&["repair", p]);
         assert_eq!(code, 0);
         let lines = tail.matches('\n').count();
         assert!(
-            out.contains(&format!("{p}:798: took {lines} blank line")),
+            out.contains(&format!("{p}:800: took {lines} blank line")),
             "{tail:?}: {out}"
         );
         assert_eq!(std::fs::read(&path).unwrap(), intact, "{tail:?}");

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use common::{json, run};
 
-/// A copy of the bundled sealed sample (797 records) in a fresh folder.
+/// A copy of the bundled sealed sample (799 records) in a fresh folder.
 fn sample_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.jsonl");
@@ -224,7 +224,7 @@ fn append_follows_a_link_the_user_names_to_a_log_but_never_creates_one_through_a
     symlink(&path, &link).unwrap();
     let (code, out, err) = run(&deposit(s(&link)));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("head 798:"), "{out}");
+    assert!(out.contains("head 800:"), "{out}");
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
     assert_eq!(run(&["verify", s(&path)]).0, 0);
 
@@ -251,14 +251,14 @@ fn snapshot_never_writes_through_a_planted_link() {
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(1);
     for pid in last + 1..last + 3000 {
-        let name = format!(".{:020}.json.{pid}.tmp", 797);
+        let name = format!(".{:020}.json.{pid}.tmp", 799);
         symlink(&victim, snapshots.join(name)).unwrap();
     }
     let (code, out, err) = run(&["snapshot", s(&path)]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("saved "), "{out}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "kept\n");
-    let saved = snapshots.join(format!("{:020}.json", 797));
+    let saved = snapshots.join(format!("{:020}.json", 799));
     assert!(std::fs::symlink_metadata(&saved).unwrap().is_file());
 
     // The folder itself planted as a link to another folder: refused, nothing written there.
@@ -299,10 +299,10 @@ fn files_written_beside_a_log_are_never_more_readable_than_the_log() {
     assert_eq!(code, 0, "{err}");
     let snapshots = dir.path().join("ledger.jsonl.snapshots");
     assert_eq!(mode(&snapshots), 0o700);
-    assert_eq!(mode(&snapshots.join(format!("{:020}.json", 797))), 0o600);
+    assert_eq!(mode(&snapshots.join(format!("{:020}.json", 799))), 0o600);
 
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes.extend_from_slice(b"{\"seq\":798,\"eventId\":\"x");
+    bytes.extend_from_slice(b"{\"seq\":800,\"eventId\":\"x");
     std::fs::write(&path, &bytes).unwrap();
     let (code, _, err) = run_umask_0(&["repair", p]);
     assert_eq!(code, 0, "{err}");
@@ -504,14 +504,14 @@ fn every_command_reports_a_stdout_it_cannot_write_in_one_line_and_exit_2() {
     one_line(&err);
     assert!(
         err.contains(&format!(
-            "{p}: the record was appended as seq 798 and is durable (head 798:"
+            "{p}: the record was appended as seq 800 and is durable (head 800:"
         )),
         "{err}"
     );
     assert!(err.contains("No space left on device"), "{err}");
     let (code, out, _) = run(&["verify", p]);
     assert_eq!(code, 0);
-    assert!(out.contains("head 798:"), "the record is in the log: {out}");
+    assert!(out.contains("head 800:"), "the record is in the log: {out}");
     let mut again = deposit(p);
     again.extend(["--id", "same", "--json"]);
     assert_eq!(run(&again).0, 0);
