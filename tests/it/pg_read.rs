@@ -490,3 +490,97 @@ fn rows_out_of_physical_order_are_ordered_by_position() {
     ]);
     assert_eq!(json(&out)["accounts"][0]["balance"], "3");
 }
+
+/// State rules read a Message DB message's `data`: its members are the fields, under their own
+/// names, and a rule's path `limit` reads `data.limit`.
+#[test]
+#[ignore = "needs PostgreSQL"]
+fn state_rules_read_the_message_data() {
+    let db = pgdb::message_db("mdb_state");
+    let mut c = db.client();
+    let messages: &[(&str, &str)] = &[
+        ("AccountOpened", r#"{"amount":"100.00"}"#),
+        (
+            "AddressChanged",
+            r#"{"address":"12 Elm St","geo":{"city":"Harbourside"}}"#,
+        ),
+        ("LimitRaised", r#"{"limit":"500.00"}"#),
+        ("LimitRaised", r#"{"limit":"250.50"}"#),
+        (
+            "AddressChanged",
+            r#"{"address":"3 Oak Rd","geo":{"city":"Millbrook"}}"#,
+        ),
+    ];
+    for (kind, data) in messages {
+        write_message(&mut c, "account-acc-1", kind, data);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let types = dir.path().join("types.toml");
+    std::fs::write(
+        &types,
+        "ignore = [\"LimitRaised\"]\n[state.LimitRaised]\nadd = { limit = \"limit\" }\n",
+    )
+    .unwrap();
+    let types = types.to_str().unwrap();
+    let url = db.url.as_str();
+    let base = [
+        "--preset",
+        "message-db",
+        "--account",
+        "acc-1",
+        "--types",
+        types,
+    ];
+    let state = |extra: &[&str]| {
+        let mut args = vec!["state", url];
+        args.extend_from_slice(&base);
+        args.extend_from_slice(extra);
+        args.push("--json");
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        let v = json(&out);
+        let fields: BTreeMap<String, String> = v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["name"].as_str().unwrap().to_string(),
+                    f["value"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        fields
+    };
+    let end = state(&[]);
+    assert_eq!(end["address"], "3 Oak Rd", "{end:?}");
+    assert_eq!(end["geo.city"], "Millbrook", "{end:?}");
+    assert_eq!(end["limit"], "750.50", "{end:?}");
+    // The envelope is not state: no stream, position or data.* fields.
+    assert!(
+        end.keys()
+            .all(|k| !k.starts_with("data") && k != "stream" && k != "position"),
+        "{end:?}"
+    );
+    let third = state(&["--seq", "3"]);
+    assert_eq!(third["address"], "12 Elm St", "{third:?}");
+    assert_eq!(third["limit"], "500.00", "{third:?}");
+    // Blame and when on the same fields.
+    let mut args = vec!["blame", url];
+    args.extend_from_slice(&base);
+    args.extend_from_slice(&["--field", "address", "--json"]);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let changes = json(&out)["changes"].as_array().unwrap().len();
+    assert_eq!(changes, 2, "{out}");
+    let mut args = vec!["when", url];
+    args.extend_from_slice(&base);
+    args.extend_from_slice(&["address ~ elm", "--json"]);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        json(&out)["intervals"].as_array().unwrap().len(),
+        1,
+        "{out}"
+    );
+}

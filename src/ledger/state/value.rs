@@ -1,6 +1,10 @@
 //! Values of fields, and reading them out of a record's payload by path (`meta.city`,
 //! `data.address.line1`, `items.0`).
 //!
+//! A record with a `data` object (a Message DB or `eventsourcing` message, a CloudEvent) keeps
+//! its payload there: a path whose first name is not a member of the record is read in `data`
+//! (`address` reads `data.address`), and the default rule sets `data`'s members under their own names.
+//!
 //! The record is read from its raw JSON text each time a rule asks: nothing is stored at load.
 //! Numbers are kept as their digits (never through `f64`), so that `add` is exact.
 
@@ -99,10 +103,24 @@ fn members(text: &str) -> Option<Members<'_>> {
     serde_json::from_str(text).ok()
 }
 
-/// The value at `path` in the record `raw`.
+/// The value at `path` in the record `raw`, or in its `data` object when the path's first name
+/// is not a member of the record.
 pub fn lookup(raw: &str, path: &Path) -> Found {
+    match lookup_in(raw, &path.segments) {
+        Found::Absent => match members(raw) {
+            Some(top) if !top.contains_key(&path.segments[0]) => match top.get("data") {
+                Some(data) => lookup_in(data.get(), &path.segments),
+                None => Found::Absent,
+            },
+            _ => Found::Absent,
+        },
+        found => found,
+    }
+}
+
+fn lookup_in(raw: &str, segments: &[String]) -> Found {
     let mut current: &str = raw;
-    for segment in &path.segments {
+    for segment in segments {
         let t = current.trim_start();
         let next: Option<&RawValue> = if t.starts_with('{') {
             members(t).and_then(|m| m.get(segment.as_str()).copied())
@@ -144,11 +162,20 @@ pub fn is_own_member(name: &str) -> bool {
 }
 
 /// Every payload member of a record that is not one of rewind's own, objects read member by
-/// member (`meta.city`), in name order; `null` members are left out.
+/// member (`meta.city`), in name order; `null` members are left out. When the record has a
+/// non-empty `data` object, that object is the payload (the record's other members are its
+/// envelope: stream, position, metadata).
 pub fn payload(raw: &str) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     if let Some(top) = members(raw) {
-        for (name, value) in top {
+        let data = top.get("data").and_then(|d| {
+            let t = d.get().trim_start();
+            t.starts_with('{')
+                .then(|| members(t))
+                .flatten()
+                .filter(|m| !m.is_empty())
+        });
+        for (name, value) in data.unwrap_or(top) {
             if !is_own_member(&name) {
                 flatten(name, value.get(), &mut out);
             }
@@ -249,5 +276,36 @@ mod tests {
             ]
         );
         assert!(payload("not json").is_empty());
+    }
+
+    #[test]
+    fn a_data_object_is_the_payload() {
+        // A Message DB message as rewind reads it: the envelope, and the message's data.
+        let raw = r#"{"seq":9,"accountId":"a","type":"AddressChanged","timestamp":"2024-03-01T00:00:00Z","stream":"account-a","position":4,"data":{"accountId":"a","address":"12 Elm St","geo":{"lat":51.5}},"meta":{"user":"ops"}}"#;
+        assert_eq!(
+            payload(raw),
+            vec![
+                ("address".to_string(), Value::Text("12 Elm St".into())),
+                ("geo.lat".to_string(), Value::Number("51.5".into())),
+            ]
+        );
+        let at = |p: &str| lookup(raw, &Path::parse(p).unwrap());
+        assert_eq!(at("address"), Found::Value(Value::Text("12 Elm St".into())));
+        assert_eq!(at("data.address"), at("address"));
+        assert_eq!(at("geo.lat"), Found::Value(Value::Number("51.5".into())));
+        // The record's own members come first; `meta` stays where it is.
+        assert_eq!(at("stream"), Found::Value(Value::Text("account-a".into())));
+        assert_eq!(at("meta.user"), Found::Value(Value::Text("ops".into())));
+        assert_eq!(at("user"), Found::Absent);
+        assert_eq!(at("data.stream"), Found::Absent);
+        // An empty or non-object `data` is an ordinary member.
+        let raw = r#"{"type":"X","data":"text","note":"n"}"#;
+        assert_eq!(
+            payload(raw),
+            vec![
+                ("data".to_string(), Value::Text("text".into())),
+                ("note".to_string(), Value::Text("n".into())),
+            ]
+        );
     }
 }
