@@ -39,7 +39,24 @@ fn ledger(events: u64, accounts: u64) -> Ledger {
         &mut bytes,
     )
     .unwrap();
-    load_bytes("bench.jsonl", bytes, &LoadOptions::default())
+    load_bytes("bench.jsonl", with_cities(&bytes), &LoadOptions::default())
+}
+
+/// The generated log with a `city` on each `AddressChanged` (which `generate` writes without a
+/// field, its bytes fixed for a seed), so that the state cards have a field that changes.
+fn with_cities(bytes: &[u8]) -> Vec<u8> {
+    const TYPE: &[u8] = br#""type":"AddressChanged""#;
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 500);
+    let mut rest = bytes;
+    let mut n = 0u64;
+    while let Some(at) = memchr::memmem::find(rest, TYPE) {
+        out.extend_from_slice(&rest[..at + TYPE.len()]);
+        out.extend_from_slice(format!(r#","city":"city-{:03}""#, n % 1000).as_bytes());
+        n += 1;
+        rest = &rest[at + TYPE.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Runs `step` many times, each followed by a render, and prints the latency percentiles.
@@ -78,15 +95,54 @@ fn bench(c: &mut Criterion) {
     percentiles("one event forward + render", &mut app, |app, _| {
         app.key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
     });
-    percentiles("open / close the statement + render", &mut app, |app, k| {
-        if k % 2 == 0 {
-            app.update(Action::NextPane);
-            app.update(Action::Open);
-        } else {
-            app.update(Action::Back);
-            app.update(Action::NextPane);
-        }
-    });
+    percentiles(
+        "open / close the state card + render",
+        &mut app,
+        |app, k| {
+            if k % 2 == 0 {
+                app.main.focus = rewind::tui::view::Pane::Accounts;
+                app.update(Action::Open);
+            } else {
+                app.update(Action::Back);
+                app.main.focus = rewind::tui::view::Pane::Events;
+            }
+        },
+    );
+    // The card of an account whose fields change (an address change), beside its statement,
+    // following the cursor.
+    let ledger = &app.state.ledger;
+    let moved = (0..ledger.len())
+        .find(|&i| ledger.type_name(ledger.event(i).kind) == "AddressChanged")
+        .map(|i| ledger.event(i).account)
+        .unwrap();
+    let sel = ledger
+        .accounts_sorted()
+        .iter()
+        .position(|&a| a == moved)
+        .unwrap();
+    app.main.focus = rewind::tui::view::Pane::Accounts;
+    app.main.account_sel = sel;
+    app.update(Action::Open);
+    assert!(
+        matches!(app.view, rewind::tui::view::View::Card(_)),
+        "the state card is open"
+    );
+    percentiles(
+        "jump to a random moment with the state card open + render",
+        &mut app,
+        |app, _| {
+            app.jump_to_time(first + (rng.next_u64() % span) as i64);
+        },
+    );
+    percentiles(
+        "one event forward with the state card open + render",
+        &mut app,
+        |app, _| {
+            app.key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+        },
+    );
+    app.update(Action::Back);
+    app.main.focus = rewind::tui::view::Pane::Events;
 
     let theme = Theme { color: true };
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
