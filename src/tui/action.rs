@@ -114,7 +114,7 @@ impl Action {
             Action::Down => "move down in the list",
             Action::ListPageUp => "a page up in the list",
             Action::ListPageDown => "a page down in the list",
-            Action::Search => "search every event as you type (Enter keeps); in accounts: an id",
+            Action::Search => "search every field of every event (as you type; Enter keeps it)",
             Action::NextMatch => {
                 "next match, or interval of the w condition: whichever was asked last"
             }

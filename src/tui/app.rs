@@ -231,11 +231,6 @@ impl App {
             Action::First => state.go_first(),
             Action::Last => state.go_last(),
             Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
-            Action::Search
-                if self.view == View::Main && self.main.focus == super::view::Pane::Accounts =>
-            {
-                self.open_find_account()
-            }
             Action::Search => self.open_prompt(PromptKind::Search),
             Action::NextMatch => {
                 self.record_jump();
@@ -336,9 +331,6 @@ impl App {
                 if let Some(p) = self.prompt.take() {
                     match p.kind {
                         PromptKind::Search => self.state.search = p.saved_search,
-                        PromptKind::FindAccount => {
-                            self.main.account_sel = p.saved_sel.unwrap_or(self.main.account_sel)
-                        }
                         PromptKind::Export => {
                             self.export_job = None;
                             self.status = Some("export cancelled: nothing written".into());
@@ -348,10 +340,6 @@ impl App {
                 }
             }
             // Searching as you type.
-            PromptEvent::Edited if prompt.kind == PromptKind::FindAccount => {
-                let input = prompt.input.clone();
-                self.find_account_as_typed(&input);
-            }
             PromptEvent::Edited => {
                 if prompt.kind == PromptKind::Search
                     && self.state.ledger.len() <= INCREMENTAL_SEARCH_LIMIT
@@ -369,7 +357,6 @@ impl App {
                     PromptKind::Export => self.submit_export(&input),
                     PromptKind::When => self.submit_when(&input),
                     PromptKind::Command => self.submit_command(&input),
-                    PromptKind::FindAccount => self.prompt = None,
                 }
             }
         }
