@@ -523,22 +523,25 @@ fn state_rules_read_the_message_data() {
     .unwrap();
     let types = types.to_str().unwrap();
     let url = db.url.as_str();
-    let base = [
-        "--preset",
-        "message-db",
-        "--account",
-        "acc-1",
-        "--types",
-        types,
-    ];
-    let state = |extra: &[&str]| {
-        let mut args = vec!["state", url];
-        args.extend_from_slice(&base);
+    // `COMMAND URL` on acc-1 with the rules, and `extra`: its JSON.
+    let on_acc_1 = |command: &str, extra: &[&str]| {
+        let mut args = vec![command, url];
+        args.extend_from_slice(&[
+            "--preset",
+            "message-db",
+            "--account",
+            "acc-1",
+            "--types",
+            types,
+        ]);
         args.extend_from_slice(extra);
         args.push("--json");
         let (code, out, err) = run(&args);
-        assert_eq!(code, 0, "{err}");
-        let v = json(&out);
+        assert_eq!(code, 0, "{command}: {err}");
+        json(&out)
+    };
+    let state = |extra: &[&str]| {
+        let v = on_acc_1("state", extra);
         let fields: BTreeMap<String, String> = v["fields"]
             .as_array()
             .unwrap()
@@ -566,21 +569,8 @@ fn state_rules_read_the_message_data() {
     assert_eq!(third["address"], "12 Elm St", "{third:?}");
     assert_eq!(third["limit"], "500.00", "{third:?}");
     // Blame and when on the same fields.
-    let mut args = vec!["blame", url];
-    args.extend_from_slice(&base);
-    args.extend_from_slice(&["--field", "address", "--json"]);
-    let (code, out, err) = run(&args);
-    assert_eq!(code, 0, "{err}");
-    let changes = json(&out)["changes"].as_array().unwrap().len();
-    assert_eq!(changes, 2, "{out}");
-    let mut args = vec!["when", url];
-    args.extend_from_slice(&base);
-    args.extend_from_slice(&["address ~ elm", "--json"]);
-    let (code, out, err) = run(&args);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        json(&out)["intervals"].as_array().unwrap().len(),
-        1,
-        "{out}"
-    );
+    let blame = on_acc_1("blame", &["--field", "address"]);
+    assert_eq!(blame["changes"].as_array().unwrap().len(), 2, "{blame}");
+    let when = on_acc_1("when", &["address ~ elm"]);
+    assert_eq!(when["intervals"].as_array().unwrap().len(), 1, "{when}");
 }

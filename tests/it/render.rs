@@ -1223,19 +1223,27 @@ fn totals_are_on_screen_for_the_matches_and_the_diff() {
 
 #[test]
 fn state_fields_asked_for_are_columns_of_the_accounts_pane_as_of_the_cursor() {
+    // Kofi's row of the accounts pane (left of the events pane; the header names him too).
+    let kofi_row = |screen: &str| {
+        screen
+            .lines()
+            .skip(2)
+            .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
+            .unwrap()
+            .to_string()
+    };
+    let kofi_at = |app: &mut App, time: &str| {
+        keys(app, "t");
+        keys(app, time);
+        enter(app);
+        kofi_row(&text(&draw(app, COLOR)))
+    };
     let mut app = sample_app(160, 48);
     keys(&mut app, ":columns city");
-    app.key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Enter,
-        crossterm::event::KeyModifiers::NONE,
-    ));
+    enter(&mut app);
     let screen = text(&draw(&app, COLOR));
     assert!(screen.contains("CITY"), "{screen}");
-    let kofi = screen
-        .lines()
-        .skip(2)
-        .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
-        .unwrap();
+    let kofi = kofi_row(&screen);
     assert!(kofi.contains("Millbrook"), "{kofi}");
     let alice = screen.lines().find(|l| l.contains("cust-alice")).unwrap();
     assert!(
@@ -1243,40 +1251,15 @@ fn state_fields_asked_for_are_columns_of_the_accounts_pane_as_of_the_cursor() {
         "an account without the field shows —: {alice}"
     );
     // Between the two address changes (lines 343 and 799), Harbourside.
-    keys(&mut app, "t");
-    keys(&mut app, "2024-03-20 12:00");
-    app.key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Enter,
-        crossterm::event::KeyModifiers::NONE,
-    ));
-    let screen = text(&draw(&app, COLOR));
-    let kofi = screen
-        .lines()
-        .skip(2)
-        .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
-        .unwrap();
+    let kofi = kofi_at(&mut app, "2024-03-20 12:00");
     assert!(kofi.contains("Harbourside"), "{kofi}");
     // Before the first (line 343), kofi had no city.
-    keys(&mut app, "t");
-    keys(&mut app, "2024-03-01 12:00");
-    app.key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Enter,
-        crossterm::event::KeyModifiers::NONE,
-    ));
-    let screen = text(&draw(&app, COLOR));
-    let kofi = screen
-        .lines()
-        .skip(2)
-        .find(|l| l.split('┃').next().unwrap().contains("cust-kofi"))
-        .unwrap();
+    let kofi = kofi_at(&mut app, "2024-03-01 12:00");
     assert!(!kofi.contains("Harbourside"), "{kofi}");
     // At 80 columns the fields give way before the balance.
     let mut narrow = sample_app(80, 24);
     keys(&mut narrow, ":columns city");
-    narrow.key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Enter,
-        crossterm::event::KeyModifiers::NONE,
-    ));
+    enter(&mut narrow);
     let screen = text(&draw(&narrow, COLOR));
     assert!(screen.contains("5690.86"), "{screen}");
 }

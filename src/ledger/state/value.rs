@@ -106,15 +106,13 @@ fn members(text: &str) -> Option<Members<'_>> {
 /// The value at `path` in the record `raw`, or in its `data` object when the path's first name
 /// is not a member of the record.
 pub fn lookup(raw: &str, path: &Path) -> Found {
-    match lookup_in(raw, &path.segments) {
-        Found::Absent => match members(raw) {
-            Some(top) if !top.contains_key(&path.segments[0]) => match top.get("data") {
-                Some(data) => lookup_in(data.get(), &path.segments),
-                None => Found::Absent,
-            },
-            _ => Found::Absent,
-        },
-        found => found,
+    let (Some(top), Some((first, rest))) = (members(raw), path.segments.split_first()) else {
+        return Found::Absent;
+    };
+    match (top.get(first.as_str()), top.get("data")) {
+        (Some(value), _) => lookup_in(value.get(), rest),
+        (None, Some(data)) => lookup_in(data.get(), &path.segments),
+        (None, None) => Found::Absent,
     }
 }
 
