@@ -54,6 +54,8 @@ pub enum Action {
     Reload,
     /// Copy the event's record as written (in the details).
     CopyRecord,
+    /// Find an account in the accounts pane as its id is typed.
+    FindAccount,
     /// The timeline zoomed in or out around the cursor.
     ZoomIn,
     ZoomOut,
@@ -134,6 +136,9 @@ impl Action {
             Action::CopyRecord => {
                 "copy the event's record as written to the clipboard (OSC 52; REWIND_NO_OSC52 turns copying off)"
             }
+            Action::FindAccount => {
+                "find an account as its id is typed (the start of an id first; Esc goes back)"
+            }
             Action::ZoomIn => {
                 "zoom the timeline in four times around the cursor (down to a second a column); the status line says what a column is and its events"
             }
@@ -195,6 +200,7 @@ impl Action {
             Action::ToggleZone => "UTC/local",
             Action::Reload => "read again",
             Action::CopyRecord => "copy record",
+            Action::FindAccount => "find account",
             Action::ZoomIn | Action::ZoomOut => "zoom",
             Action::Pivot => "pivot",
             Action::ToggleOrder => "order",

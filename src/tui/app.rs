@@ -232,6 +232,7 @@ impl App {
             Action::Last => state.go_last(),
             Action::JumpPrompt => self.open_prompt(PromptKind::Jump),
             Action::Search => self.open_prompt(PromptKind::Search),
+            Action::FindAccount => self.open_find_account(),
             Action::NextMatch => {
                 self.record_jump();
                 self.find_next(true);
@@ -331,6 +332,7 @@ impl App {
                 if let Some(p) = self.prompt.take() {
                     match p.kind {
                         PromptKind::Search => self.state.search = p.saved_search,
+                        PromptKind::FindAccount => self.find_account_cancelled(p.saved_sel),
                         PromptKind::Export => {
                             self.export_job = None;
                             self.status = Some("export cancelled: nothing written".into());
@@ -339,7 +341,11 @@ impl App {
                     }
                 }
             }
-            // Searching as you type.
+            // Searching (or finding an account) as you type.
+            PromptEvent::Edited if prompt.kind == PromptKind::FindAccount => {
+                let input = prompt.input.clone();
+                self.find_account_as_typed(&input);
+            }
             PromptEvent::Edited => {
                 if prompt.kind == PromptKind::Search
                     && self.state.ledger.len() <= INCREMENTAL_SEARCH_LIMIT
@@ -357,6 +363,7 @@ impl App {
                     PromptKind::Export => self.submit_export(&input),
                     PromptKind::When => self.submit_when(&input),
                     PromptKind::Command => self.submit_command(&input),
+                    PromptKind::FindAccount => self.prompt = None,
                 }
             }
         }

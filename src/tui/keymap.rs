@@ -197,6 +197,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Events, &[key(KeyCode::Enter)], A::Open, true),
     bind(C::Events, &[key(KeyCode::Tab)], A::NextPane, true),
     bind(C::Events, &[key(KeyCode::BackTab)], A::PrevPane, false),
+    bind(C::Events, &[ch('a')], A::FindAccount, false),
     // The accounts list.
     bind(C::Accounts, &[key(KeyCode::Up), ch('k')], A::Up, true),
     bind(C::Accounts, &[key(KeyCode::Down), ch('j')], A::Down, true),
@@ -205,6 +206,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Accounts, &[key(KeyCode::Enter)], A::Open, true),
     bind(C::Accounts, &[key(KeyCode::Tab)], A::NextPane, true),
     bind(C::Accounts, &[key(KeyCode::BackTab)], A::PrevPane, false),
+    bind(C::Accounts, &[ch('a')], A::FindAccount, true),
     // The problems list.
     bind(C::Problems, &[key(KeyCode::Up), ch('k')], A::Up, true),
     bind(C::Problems, &[key(KeyCode::Down), ch('j')], A::Down, true),

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod export;
 mod exporting;
 pub mod filter;
+mod find_account;
 pub mod investigation;
 pub mod jumps;
 pub mod keymap;

@@ -7,7 +7,7 @@ use rewind::ledger::{LoadOptions, Millis, Moment, load_bytes, load_file};
 use rewind::tui::action::Action;
 use rewind::tui::app::{App, Follow};
 use rewind::tui::state::Order;
-use rewind::tui::view::{CardView, DetailView, DiffView, Pane, StatementView, View};
+use rewind::tui::view::{CardView, DetailView, DiffView, Pane, PromptKind, StatementView, View};
 
 const LOG: &str = r#"{"accountId":"a","type":"DEPOSIT","amount":"100","timestamp":"2024-03-01T10:00:00Z"}
 {"accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z"}
@@ -1596,4 +1596,38 @@ fn an_investigation_keeps_the_zone_its_times_were_typed_in() {
     assert_eq!(clock::shown_name().as_deref(), Some("Europe/Berlin"));
     assert_eq!(other.state.visible.as_ref().unwrap().len(), shown);
     clock::show(None).unwrap();
+}
+
+#[test]
+fn a_finds_an_account_as_its_id_is_typed() {
+    let mut app = sample();
+    let selected = |app: &App| {
+        let a = app.main.selected_account(&app.state).unwrap();
+        app.state.ledger.account_name(a).to_string()
+    };
+    // From the events pane, `a` focuses the accounts pane and starts the find.
+    app.main.focus = Pane::Events;
+    keys(&mut app, "ako");
+    assert_eq!(app.main.focus, Pane::Accounts);
+    assert_eq!(app.prompt.as_ref().unwrap().kind, PromptKind::FindAccount);
+    assert_eq!(selected(&app), "cust-kofi");
+    // Nothing holds it: said, and the selection stays.
+    keys(&mut app, "x");
+    assert!(app.prompt.as_ref().unwrap().error.is_some());
+    assert_eq!(selected(&app), "cust-kofi");
+    // Esc goes back to where it was.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(selected(&app), "cust-alice");
+    // Part of an id, any case; Enter keeps it, and the search and the cursor are untouched.
+    let cursor = app.state.cursor.pos;
+    keys(&mut app, "aENA");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none());
+    assert_eq!(selected(&app), "cust-lena");
+    assert_eq!(app.state.cursor.pos, cursor);
+    assert!(app.state.search.is_none());
+    // In the events pane `/` is still the search.
+    app.main.focus = Pane::Events;
+    keys(&mut app, "/");
+    assert_eq!(app.prompt.as_ref().unwrap().kind, PromptKind::Search);
 }

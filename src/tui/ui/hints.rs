@@ -44,6 +44,10 @@ impl Widget for Hints<'_> {
                     " :",
                     "  1497 · line N · seq N · account ID · time T · Tab completes · ↑ recalls",
                 ),
+                PromptKind::FindAccount => (
+                    " find account: ",
+                    "  part of an id (the start first) · the selection follows · Enter keeps · Esc goes back",
+                ),
                 PromptKind::Export => (
                     " export to: ",
                     "  Enter writes the CSV, and the JSON beside it · Esc cancels",

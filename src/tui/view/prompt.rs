@@ -20,6 +20,8 @@ pub enum PromptKind {
     When,
     /// A `:` command.
     Command,
+    /// `a` in the accounts or events pane: the accounts selection follows what is typed.
+    FindAccount,
 }
 
 /// A line the user is typing.
@@ -32,6 +34,8 @@ pub struct Prompt {
     pub saved_search: Option<Search>,
     /// For a command: which line of the history is shown (`↑`/`↓`), counted from the newest.
     pub history_at: Option<usize>,
+    /// For a find in the accounts pane: the selection before it, restored when it is cancelled.
+    pub saved_sel: Option<usize>,
 }
 
 /// What a key did to a prompt.
@@ -61,6 +65,7 @@ impl Prompt {
             error: None,
             saved_search: None,
             history_at: None,
+            saved_sel: None,
         }
     }
 
