@@ -129,7 +129,10 @@ impl App {
 
     /// The screen areas for the current size.
     pub fn areas(&self) -> Areas {
-        layout::areas(Rect::new(0, 0, self.size.0, self.size.1))
+        layout::areas(
+            Rect::new(0, 0, self.size.0, self.size.1),
+            self.main.focus == super::view::Pane::Problems,
+        )
     }
 
     /// The context whose keys apply now.

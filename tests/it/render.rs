@@ -10,6 +10,7 @@ use rewind::tui::action::Action;
 use rewind::tui::app::App;
 use rewind::tui::theme::Theme;
 use rewind::tui::ui;
+use rewind::tui::view::Pane;
 
 const COLOR: Theme = Theme { color: true };
 const NO_COLOR: Theme = Theme { color: false };
@@ -1089,6 +1090,31 @@ fn the_problems_pane_names_the_account() {
             // The text begins after the 18-wide kind column (`possible-duplicate`).
             assert!(overdraft.contains("balanc"), "{w}×{h}: {overdraft}");
         }
+        // Focused, the pane takes the larger share (at 220 columns the whole width): the account
+        // whole and the problem's text at every size, while the accounts keep ids and balances.
+        let mut app = sample_app(w, h);
+        app.main.focus = Pane::Problems;
+        let buf = draw(&app, COLOR);
+        let rows = rows_in(&buf, app.areas().problems);
+        let overdraft = rows.iter().find(|r| r.contains("404")).unwrap();
+        assert!(
+            overdraft.contains("cust-dana"),
+            "{w}×{h} focused: {overdraft}"
+        );
+        assert!(rows[1].contains("WHAT"), "{w}×{h} focused: {rows:#?}");
+        assert!(
+            overdraft.contains("balance of"),
+            "{w}×{h} focused: {overdraft}"
+        );
+        if w >= 220 {
+            assert!(
+                overdraft.contains("212.40 → -187.60"),
+                "{w}×{h} focused: {overdraft}"
+            );
+        }
+        let accounts = rows_in(&buf, app.areas().accounts);
+        let alice = accounts.iter().find(|r| r.contains("cust-alice")).unwrap();
+        assert!(alice.contains("5690.86"), "{w}×{h} focused: {alice}");
     }
 }
 
@@ -1283,4 +1309,87 @@ fn events_that_share_a_second_show_their_milliseconds() {
         !lone.contains("12:00:05."),
         "a second of its own needs no milliseconds: {lone}"
     );
+}
+
+/// The screens added since the first round, each at 80×24, 120×40 and 220×60: the command line,
+/// the state card and its blame, the totals, a zoomed timeline, an unreadable line and the diff
+/// with field changes. Each says what it is for at every size, and no cell is cut mid-character.
+#[test]
+fn the_newer_screens_hold_their_content_at_every_size() {
+    let esc = |app: &mut App| {
+        app.key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Esc,
+            crossterm::event::KeyModifiers::NONE,
+        ))
+    };
+    for (w, h) in [(80, 24), (120, 40), (220, 60)] {
+        let size = format!("{w}×{h}");
+        let mut app = sample_app(w, h);
+        let mut check = |app: &App, what: &str, needles: &[&str]| {
+            let buf = draw(app, COLOR);
+            assert_cells_measurable(&buf, &format!("{size} {what}"));
+            let screen = text(&buf);
+            for needle in needles {
+                assert!(
+                    screen.contains(needle),
+                    "{size} {what}: no {needle:?} in\n{screen}"
+                );
+            }
+        };
+        // The command line, with its hint.
+        keys(&mut app, ":798");
+        check(&app, "command line", &[":798"]);
+        enter(&mut app);
+        check(&app, "after :798", &["CardStatusChanged"]);
+        // Kofi's card as of the shipment, then the blame of a field.
+        keys(&mut app, ":account cust-kofi");
+        enter(&mut app);
+        enter(&mut app);
+        check(&app, "state card", &["cust-kofi", "Millbrook", "shipped"]);
+        keys(&mut app, "jj");
+        enter(&mut app);
+        check(&app, "blame", &["Blame of meta.city", "Millbrook", "799"]);
+        esc(&mut app);
+        esc(&mut app);
+        // Totals of a filter.
+        keys(&mut app, "faccount:=cust-dana");
+        enter(&mut app);
+        keys(&mut app, "=");
+        check(&app, "totals", &["52 events"]);
+        keys(&mut app, "F");
+        // A zoomed timeline says what a column is.
+        keys(&mut app, "zz");
+        check(&app, "zoomed timeline", &["column"]);
+        keys(&mut app, "ZZ");
+        // The diff between the first and the last moment, with the field changes.
+        keys(&mut app, "gmaGmbdab");
+        // Balances and counts whole at every width (the account gives way first).
+        check(
+            &app,
+            "diff",
+            &["EVENTS", "2400.00  5690.86  +3290.86     65"],
+        );
+        if h >= 60 {
+            check(&app, "diff", &["Millbrook"]);
+        }
+        esc(&mut app);
+    }
+    // An unreadable line, shown escaped with its number and why.
+    for (w, h) in [(80, 24), (120, 40), (220, 60)] {
+        let log = "{\"accountId\":\"a\",\"type\":\"DEPOSIT\",\"amount\":\"1\",\"timestamp\":\"2024-03-01T10:00:00Z\"}\n{\"accountId\":\"a\",\u{1b}[31m\n";
+        let mut app = App::new(
+            load_bytes("t.jsonl", log.as_bytes().to_vec(), &LoadOptions::default()),
+            (w, h),
+        );
+        keys(&mut app, "ge");
+        enter(&mut app);
+        let buf = draw(&app, COLOR);
+        assert_cells_measurable(&buf, &format!("{w}×{h} unreadable line"));
+        let screen = text(&buf);
+        assert!(screen.contains("line 2"), "{w}×{h}: {screen}");
+        assert!(
+            screen.contains("\\u{1b}") || screen.contains("\\x1b") || screen.contains("\\e"),
+            "{w}×{h}: {screen}"
+        );
+    }
 }

@@ -231,8 +231,8 @@ fn a_field_without_changes_has_an_empty_blame() {
 const HOSTILE: &str = "{\"accountId\":\"ann\",\"type\":\"AddressChanged\",\"address\":\"12 Elm\\u001b[2J\u{9b}1m \u{202e}tS\",\"na\\u001b]0;x\\u0007me\":\"v\",\"timestamp\":\"2024-03-01T11:00:00Z\"}\n";
 
 #[test]
-fn the_card_at_80_by_24_and_120_by_40_escapes_what_the_log_holds() {
-    for size in [(80, 24), (120, 40)] {
+fn the_card_at_every_size_escapes_what_the_log_holds() {
+    for size in [(80, 24), (120, 40), (220, 60)] {
         let mut app = app_of(HOSTILE, size);
         let ann = account(&app, "ann");
         app.view = View::Card(CardView::new(ann));

@@ -6,10 +6,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
+use super::columns::{Column, allocate, middle, middle_pair, widest};
 use super::events::amount_text;
 use super::{fit, fit_padded};
+use crate::ledger::Ledger;
 use crate::ledger::diff::Diff;
-use crate::text::{group, visible};
+use crate::text::group;
 use crate::tui::state::totals::Totals;
 use crate::tui::state::{State, moment_label};
 use crate::tui::theme::Theme;
@@ -71,14 +73,50 @@ impl Widget for DiffView<'_> {
             Span::raw(totals.summary(ledger)),
         ]));
         lines.push(Line::default());
+        // Balances and counts whole; the account gives way first, shortened in the middle.
+        let texts: Vec<[String; 4]> = diff
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    r.before.to_string(),
+                    r.after.to_string(),
+                    r.delta.signed_string(),
+                    group(r.events as usize),
+                ]
+            })
+            .collect();
+        let column = |k: usize, head: &str| widest(texts.iter().map(|t| t[k].as_str()), head.len());
+        let names = diff.rows.iter().map(|r| ledger.account_name(r.account));
+        let widths = allocate(
+            width,
+            &[
+                Column::flexible(widest(names, 7), 10, 0, 1),
+                Column::fixed(column(0, "BEFORE")),
+                Column::fixed(column(1, "AFTER")),
+                Column::fixed(column(2, "DELTA")),
+                Column::fixed(column(3, "EVENTS")),
+            ],
+            1,
+        );
+        let w: Vec<usize> = widths.iter().map(|w| w.unwrap_or(0)).collect();
         lines.push(Line::from(Span::styled(
             format!(
-                "{:<28} {:>14} {:>14} {:>14} {:>7}",
-                "ACCOUNT", "BEFORE", "AFTER", "DELTA", "EVENTS"
+                "{:<a$} {:>b$} {:>c$} {:>d$} {:>e$}",
+                "ACCOUNT",
+                "BEFORE",
+                "AFTER",
+                "DELTA",
+                "EVENTS",
+                a = w[0],
+                b = w[1],
+                c = w[2],
+                d = w[3],
+                e = w[4]
             ),
             theme.header(),
         )));
-        for row in &diff.rows {
+        for (row, t) in diff.rows.iter().zip(&texts) {
             let delta_style = if row.delta.is_negative() {
                 theme.debit()
             } else if row.delta.is_zero() {
@@ -94,43 +132,17 @@ impl Widget for DiffView<'_> {
             lines.push(Line::from(vec![
                 Span::raw(format!(
                     "{} ",
-                    fit_padded(ledger.account_name(row.account), 28)
+                    fit_padded(&middle(ledger.account_name(row.account), w[0]), w[0])
                 )),
-                Span::raw(format!("{:>14} ", row.before.to_string())),
-                Span::styled(format!("{:>14} ", row.after.to_string()), after_style),
-                Span::styled(format!("{:>14} ", row.delta.signed_string()), delta_style),
-                Span::raw(format!("{:>7}", row.events)),
+                Span::raw(format!("{:>b$} ", t[0], b = w[1])),
+                Span::styled(format!("{:>c$} ", t[1], c = w[2]), after_style),
+                Span::styled(format!("{:>d$} ", t[2], d = w[3]), delta_style),
+                Span::raw(format!("{:>e$}", t[3], e = w[4])),
             ]));
         }
         lines.extend(super::field_diff::lines(ledger, self.fields, theme));
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled(
-            format!(
-                "{:<19}  {:<28} {:<18} {:>13}  {:>8}",
-                "TIME", "ACCOUNT", "TYPE", "AMOUNT", "LINE"
-            ),
-            theme.header(),
-        )));
-        for &i in &diff.events {
-            let i = i as usize;
-            let e = ledger.event(i);
-            let account = match ledger.transfer_to(e) {
-                Some(to) => format!(
-                    "{} → {}",
-                    visible(ledger.account_name(e.account)),
-                    visible(ledger.account_name(to))
-                ),
-                None => ledger.account_name(e.account).to_string(),
-            };
-            let (amount, _) = amount_text(ledger, i);
-            lines.push(Line::from(vec![
-                Span::raw(format!("{:<19}  ", crate::tui::clock::short(e.ts))),
-                Span::raw(format!("{} ", fit_padded(&account, 28))),
-                Span::raw(format!("{} ", fit_padded(ledger.type_name(e.kind), 18))),
-                Span::raw(format!("{amount:>13}  ")),
-                Span::styled(format!("{:>8}", ledger.place(e.line)), theme.muted()),
-            ]));
-        }
+        lines.extend(event_lines(ledger, &diff.events, width, theme));
         let lines: Vec<Line> = lines
             .into_iter()
             .skip(self.scroll)
@@ -146,4 +158,85 @@ impl Widget for DiffView<'_> {
             .collect();
         Paragraph::new(lines).block(block).render(area, buf);
     }
+}
+
+/// The events between the two moments: times, amounts and lines whole; the accounts and the
+/// type give way first (the accounts shortened in the middle).
+fn event_lines(ledger: &Ledger, events: &[u32], width: usize, theme: Theme) -> Vec<Line<'static>> {
+    struct Row {
+        time: String,
+        from: String,
+        to: Option<String>,
+        kind: String,
+        amount: String,
+        line: String,
+    }
+    let rows: Vec<Row> = events
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            let e = ledger.event(i);
+            Row {
+                time: crate::tui::clock::short(e.ts),
+                from: ledger.account_name(e.account).to_string(),
+                to: ledger
+                    .transfer_to(e)
+                    .map(|to| ledger.account_name(to).to_string()),
+                kind: ledger.type_name(e.kind).to_string(),
+                amount: amount_text(ledger, i).0,
+                line: ledger.place(e.line).to_string(),
+            }
+        })
+        .collect();
+    let account_natural = rows
+        .iter()
+        .map(|r| match &r.to {
+            Some(to) => widest([r.from.as_str()], 0) + 3 + widest([to.as_str()], 0),
+            None => widest([r.from.as_str()], 0),
+        })
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let widths = allocate(
+        width,
+        &[
+            Column::fixed(widest(rows.iter().map(|r| r.time.as_str()), 4)),
+            Column::flexible(account_natural, 10, 0, 2),
+            Column::flexible(widest(rows.iter().map(|r| r.kind.as_str()), 4), 6, 1, 1),
+            Column::fixed(widest(rows.iter().map(|r| r.amount.as_str()), 6)),
+            Column::fixed(widest(rows.iter().map(|r| r.line.as_str()), 4)),
+        ],
+        1,
+    );
+    let w: Vec<usize> = widths.iter().map(|w| w.unwrap_or(0)).collect();
+    let mut out = vec![Line::from(Span::styled(
+        format!(
+            "{:<a$} {:<b$} {:<c$} {:>d$} {:>e$}",
+            "TIME",
+            "ACCOUNT",
+            "TYPE",
+            "AMOUNT",
+            "LINE",
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3],
+            e = w[4]
+        ),
+        theme.header(),
+    ))];
+    for r in rows {
+        let account = match &r.to {
+            Some(to) => middle_pair(&r.from, to, w[1]),
+            None => middle(&r.from, w[1]),
+        };
+        out.push(Line::from(vec![
+            Span::raw(format!("{:<a$} ", r.time, a = w[0])),
+            Span::raw(format!("{} ", fit_padded(&account, w[1]))),
+            Span::raw(format!("{} ", fit_padded(&r.kind, w[2]))),
+            Span::raw(format!("{:>d$} ", r.amount, d = w[3])),
+            Span::styled(format!("{:>e$}", r.line, e = w[4]), theme.muted()),
+        ]));
+    }
+    out
 }

@@ -23,7 +23,10 @@ pub struct Areas {
     pub hints: Rect,
 }
 
-pub fn areas(area: Rect) -> Areas {
+/// The areas for a terminal of `area`. When the problems pane has the focus (`problems_wide`) it
+/// takes the larger share beside the accounts pane, so that its WHAT column (the problem's text)
+/// and whole account ids show even at 80 columns; the accounts pane keeps its ids and balances.
+pub fn areas(area: Rect, problems_wide: bool) -> Areas {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return Areas {
             too_small: true,
@@ -37,7 +40,14 @@ pub fn areas(area: Rect) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let (accounts, problems, events) = if area.width >= SIDE_BY_SIDE {
+    let (accounts, problems, events) = if area.width >= SIDE_BY_SIDE && problems_wide {
+        // The problems across the whole width, under the accounts and the events.
+        let [top, problems] =
+            Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+        let [accounts, events] =
+            Layout::horizontal([Constraint::Length(46), Constraint::Min(40)]).areas(top);
+        (accounts, problems, events)
+    } else if area.width >= SIDE_BY_SIDE {
         let [left, events] =
             Layout::horizontal([Constraint::Length(46), Constraint::Min(40)]).areas(body);
         let [accounts, problems] =
@@ -46,8 +56,12 @@ pub fn areas(area: Rect) -> Areas {
     } else {
         let [top, events] =
             Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
-        let [accounts, problems] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+        let accounts_share = if problems_wide { 35 } else { 55 };
+        let [accounts, problems] = Layout::horizontal([
+            Constraint::Percentage(accounts_share),
+            Constraint::Percentage(100 - accounts_share),
+        ])
+        .areas(top);
         (accounts, problems, events)
     };
     Areas {

@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 
 /// Renders the screen into a buffer (the terminal's, or a test's).
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let areas = layout::areas(area);
+    let areas = layout::areas(area, app.main.focus == crate::tui::view::Pane::Problems);
     if areas.too_small {
         let message = format!(
             "window too small: {}×{}, rewind needs at least {}×{}",
