@@ -82,7 +82,7 @@ impl Widget for DiffView<'_> {
                     r.before.to_string(),
                     r.after.to_string(),
                     r.delta.signed_string(),
-                    group(r.events as usize),
+                    group(r.events),
                 ]
             })
             .collect();
