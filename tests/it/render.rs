@@ -1325,7 +1325,7 @@ fn the_newer_screens_hold_their_content_at_every_size() {
     for (w, h) in [(80, 24), (120, 40), (220, 60)] {
         let size = format!("{w}×{h}");
         let mut app = sample_app(w, h);
-        let mut check = |app: &App, what: &str, needles: &[&str]| {
+        let check = |app: &App, what: &str, needles: &[&str]| {
             let buf = draw(app, COLOR);
             assert_cells_measurable(&buf, &format!("{size} {what}"));
             let screen = text(&buf);
