@@ -388,7 +388,7 @@ impl App {
                 self.prompt = None;
                 self.record_jump();
                 self.state.jump_to_time(t);
-                self.status = Some(format!("jumped to {}", crate::tui::clock::full(t)));
+                self.status = Some(super::clock::jumped_to(t));
             }
             Err(e) => self.prompt_error(e.to_string()),
         }

@@ -24,11 +24,14 @@ static START: OnceLock<Option<(TimeZone, String)>> = OnceLock::new();
 struct Clock {
     /// The zone shown: `None` for UTC.
     shown: Option<(TimeZone, String)>,
+    /// What the last typed time needs said: a wall time the zone skipped or repeated.
+    note: Option<String>,
 }
 
 thread_local! {
     static CLOCK: RefCell<Clock> = RefCell::new(Clock {
         shown: START.get().cloned().flatten(),
+        note: None,
     });
 }
 
@@ -184,19 +187,57 @@ fn says_its_zone(t: &str) -> bool {
 }
 
 /// Local wall time `naive` (UTC milliseconds of the same digits) in the shown zone, as a moment.
+/// A wall time the zone skipped (clocks put forward) is read as the same span after the gap, and
+/// one it repeated (clocks put back) as its first occurrence, as RFC 5545 and `jiff` do; either
+/// way the note for [`take_note`] says so.
 fn from_local(naive: Millis) -> Millis {
     CLOCK.with(|c| {
-        let c = c.borrow();
-        let Some((tz, _)) = &c.shown else {
+        let mut c = c.borrow_mut();
+        let Some((tz, name)) = &c.shown else {
             return naive;
         };
         let civil: Option<DateTime> = Timestamp::from_millisecond(naive)
             .ok()
             .map(|t| Offset::UTC.to_datetime(t));
-        civil
-            .and_then(|dt| tz.to_ambiguous_timestamp(dt).compatible().ok())
-            .map_or(naive, |t| t.as_millisecond())
+        let Some(ambiguous) = civil.map(|dt| tz.to_ambiguous_timestamp(dt)) else {
+            return naive;
+        };
+        let Ok(moment) = ambiguous.clone().compatible() else {
+            return naive;
+        };
+        let wall = format_time_short(naive);
+        let shown = |t: Timestamp| tz.to_datetime(t).strftime("%H:%M:%S").to_string();
+        let note = match ambiguous.offset() {
+            jiff::tz::AmbiguousOffset::Unambiguous { .. } => None,
+            jiff::tz::AmbiguousOffset::Gap { before, after } => Some(format!(
+                "{wall} does not exist in {name} (the clocks went forward from {} to {}): read as {}",
+                offset_text(before),
+                offset_text(after),
+                shown(moment)
+            )),
+            jiff::tz::AmbiguousOffset::Fold { before, after } => Some(format!(
+                "{wall} happened twice in {name}: the first ({}) is taken; type {}{} for the second",
+                offset_text(before),
+                wall.replace(' ', "T"),
+                offset_text(after)
+            )),
+        };
+        c.note = note;
+        moment.as_millisecond()
     })
+}
+
+/// An offset as a typed time writes it: `+01:00`.
+fn offset_text(offset: Offset) -> String {
+    let s = offset.seconds();
+    let sign = if s < 0 { '-' } else { '+' };
+    let m = s.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// What the last typed time needs said, once: a wall time the shown zone skipped or repeated.
+pub fn take_note() -> Option<String> {
+    CLOCK.with(|c| c.borrow_mut().note.take())
 }
 
 /// The shown zone's midnight of the day holding `ms`, as wall-clock digits in UTC milliseconds.
@@ -242,6 +283,7 @@ pub fn parse_end(text: &str, base: Millis) -> Result<Millis, String> {
 }
 
 fn read(text: &str, base: Millis, end: bool) -> Result<Millis, String> {
+    CLOCK.with(|c| c.borrow_mut().note = None);
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
     let now = Timestamp::now().as_millisecond();
@@ -273,6 +315,14 @@ fn read(text: &str, base: Millis, end: bool) -> Result<Millis, String> {
     Ok(if says_its_zone(t) { ms } else { from_local(ms) })
 }
 
+/// The status after a jump to a typed time: where, and the note of a skipped or repeated wall time.
+pub fn jumped_to(t: Millis) -> String {
+    match take_note() {
+        Some(note) => format!("jumped to {}: {note}", full(t)),
+        None => format!("jumped to {}", full(t)),
+    }
+}
+
 /// Runs `f` with the shown zone set to `zone` (for tests), then back to what it was.
 pub fn with_zone<T>(zone: Option<(TimeZone, String)>, f: impl FnOnce() -> T) -> T {
     let before = CLOCK.with(|c| std::mem::replace(&mut c.borrow_mut().shown, zone));
@@ -288,6 +338,38 @@ mod tests {
 
     fn berlin() -> Option<(TimeZone, String)> {
         zone("Europe/Berlin").unwrap()
+    }
+
+    #[test]
+    fn a_wall_time_the_zone_skipped_or_repeated_is_said() {
+        with_zone(berlin(), || {
+            // 31 March 2024: Berlin's clocks went from 02:00 to 03:00.
+            let t = parse("2024-03-31 02:30", 0).unwrap();
+            assert_eq!(full(t), "2024-03-31T03:30:00.000+02:00");
+            let note = take_note().unwrap();
+            assert!(note.contains("2024-03-31 02:30:00 does not exist in Europe/Berlin (the clocks went forward from +01:00 to +02:00)"), "{note}");
+            assert!(note.contains("read as 03:30:00"), "{note}");
+            assert_eq!(take_note(), None, "said once");
+            // 27 October 2024: 02:30 happened twice; the first is taken, and the second named.
+            let t = parse("2024-10-27 02:30", 0).unwrap();
+            assert_eq!(full(t), "2024-10-27T02:30:00.000+02:00");
+            let note = jumped_to(t);
+            assert!(note.contains("happened twice in Europe/Berlin"), "{note}");
+            assert!(note.contains("the first (+02:00) is taken"), "{note}");
+            assert!(note.contains("type 2024-10-27T02:30:00+01:00 for the second"), "{note}");
+            let second = parse("2024-10-27T02:30:00+01:00", 0).unwrap();
+            assert_eq!(second - t, 3_600_000);
+            // An ordinary time says nothing more, and a failed one leaves no note behind.
+            parse("2024-03-31 01:30", 0).unwrap();
+            assert_eq!(take_note(), None);
+            parse("2024-03-31 02:30", 0).unwrap();
+            assert!(parse("nonsense", 0).is_err());
+            assert_eq!(take_note(), None);
+            assert_eq!(jumped_to(0), format!("jumped to {}", full(0)));
+        });
+        // In UTC no wall time is skipped.
+        parse("2024-03-31 02:30", 0).unwrap();
+        assert_eq!(take_note(), None);
     }
 
     #[test]

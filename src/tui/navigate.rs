@@ -218,7 +218,7 @@ impl App {
                 let t = crate::tui::clock::parse(&text, self.state.cursor.time)?;
                 self.record_jump();
                 self.state.jump_to_time(t);
-                Ok(format!("jumped to {}", crate::tui::clock::full(t)))
+                Ok(crate::tui::clock::jumped_to(t))
             }
         }
     }
