@@ -49,14 +49,20 @@ enum Quoted {
 }
 
 /// Splits on whitespace, keeping "quoted parts" together; says of each token how it was quoted.
+/// Inside quotes, `\"` is a quote and `\\` a backslash (`meta.note:="say \"hi\""`); any other
+/// backslash is itself.
 fn tokens(text: &str) -> Result<Vec<(String, Quoted)>, String> {
     let mut out = Vec::new();
     let mut quoted_flags = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
     let mut how = Quoted::No;
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            '\\' if quoted && matches!(chars.peek(), Some('"' | '\\')) => {
+                current.extend(chars.next());
+            }
             '"' => {
                 quoted = !quoted;
                 if how == Quoted::No {

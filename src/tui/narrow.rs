@@ -7,9 +7,9 @@ use super::app::App;
 use crate::ledger::record::members;
 use crate::ledger::state::is_own_member;
 
-/// `"text"` as a filter term reads it (quotes inside dropped: a filter's quotes do not nest).
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', ""))
+/// `"text"` as a filter term reads it: a quote and a backslash inside escaped.
+pub(super) fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The event's values a pivot can take, as filter terms: every member that is not one of
@@ -21,7 +21,7 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
             && !k.contains(|c: char| c.is_whitespace() || c == '.' || c == ':' || c == '"')
     }
     // Values as written (`1.50` stays `1.50`), so that the term finds the event it came from;
-    // a string with a `"` in it cannot be written as a filter's value, and is left out.
+    // a string's quotes and backslashes escaped.
     fn walk(path: &str, value: &str, out: &mut Vec<String>) {
         let v = value.trim();
         if v.starts_with('{') {
@@ -33,9 +33,8 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
         } else if v.starts_with('"') {
             if let Ok(s) = serde_json::from_str::<String>(v)
                 && !s.is_empty()
-                && !s.contains('"')
             {
-                out.push(format!("{path}:=\"{s}\""));
+                out.push(format!("{path}:={}", quoted(&s)));
             }
         } else if !v.starts_with('[') && v != "null" {
             out.push(format!("{path}:={v}"));
@@ -196,6 +195,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quoted_text_escapes_quotes_and_backslashes() {
+        assert_eq!(quoted(r#"say "hi" \ ok"#), r#""say \"hi\" \\ ok""#);
+    }
+
+    #[test]
     fn a_pivot_offers_every_nested_value_then_the_account_and_type() {
         let raw = r#"{"accountId":"a b","type":"PAYMENT","amount":"5","timestamp":1,"note":"x","meta":{"merchant":"Cafe \"Lumen\"","authCode":"A7F3","n":1.50,"deep":{"k":"v"},"empty":""}}"#;
         assert_eq!(
@@ -203,6 +207,7 @@ mod tests {
             [
                 r#"meta.authCode:="A7F3""#,
                 r#"meta.deep.k:="v""#,
+                r#"meta.merchant:="Cafe \"Lumen\"""#,
                 "meta.n:=1.50",
                 r#"account:="a b""#,
                 r#"type:"PAYMENT""#,

@@ -1631,3 +1631,40 @@ fn a_finds_an_account_as_its_id_is_typed() {
     keys(&mut app, "/");
     assert_eq!(app.prompt.as_ref().unwrap().kind, PromptKind::Search);
 }
+
+#[test]
+fn a_value_holding_quotes_and_backslashes_is_a_pivot_and_a_kept_search() {
+    let log = r#"{"accountId":"a","type":"PAYMENT","amount":"5","timestamp":"2024-03-01T10:00:00Z","meta":{"merchant":"Bar \"Zum Löwen\" \\ 2"}}
+{"accountId":"b","type":"PAYMENT","amount":"6","timestamp":"2024-03-01T11:00:00Z","meta":{"merchant":"Bar Zum Löwen \\ 2"}}
+{"accountId":"c","type":"PAYMENT","amount":"7","timestamp":"2024-03-01T12:00:00Z","meta":{"merchant":"Bar \"Zum Löwen\" \\ 2"}}
+"#;
+    let mut app = App::new(
+        load_bytes("q.jsonl", log.as_bytes().to_vec(), &LoadOptions::default()),
+        (120, 40),
+    );
+    keys(&mut app, "g*");
+    let filter = app.state.filter.as_ref().unwrap().text.clone();
+    assert_eq!(filter, r#"meta.merchant:="Bar \"Zum Löwen\" \\ 2""#);
+    let shown: Vec<u32> = app.state.visible.as_ref().unwrap().to_vec();
+    assert_eq!(shown.len(), 2, "the first and the third, not the one without quotes");
+    // The same typed by hand reads the same; a quote left open is still an error.
+    keys(&mut app, "F");
+    keys(&mut app, "f");
+    keys(&mut app, r#"meta.merchant:="Bar \"Zum Löwen\" \\ 2""#);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.state.visible.as_ref().unwrap().to_vec(), shown);
+    keys(&mut app, "F");
+    keys(&mut app, "f");
+    keys(&mut app, r#"meta.merchant:="Bar \""#);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.as_ref().unwrap().error.is_some());
+    press(&mut app, KeyCode::Esc);
+    // A search holding quotes kept as the filter keeps them.
+    keys(&mut app, r#"/"zum"#);
+    press(&mut app, KeyCode::Enter);
+    let matches = app.state.search.as_ref().unwrap().events.len();
+    assert_eq!(matches, 2);
+    keys(&mut app, "&");
+    assert_eq!(app.state.filter.as_ref().unwrap().text, r#""\"zum""#);
+    assert_eq!(app.state.visible.as_ref().unwrap().len(), matches);
+}
