@@ -56,6 +56,8 @@ pub enum Action {
     CopyRecord,
     /// Find an account in the accounts pane as its id is typed.
     FindAccount,
+    /// Copy one value of the event (opens `:copy `).
+    CopyValue,
     /// The timeline zoomed in or out around the cursor.
     ZoomIn,
     ZoomOut,
@@ -136,6 +138,7 @@ impl Action {
             Action::CopyRecord => {
                 "copy the event's record as written to the clipboard (OSC 52; REWIND_NO_OSC52 turns copying off)"
             }
+            Action::CopyValue => "copy one value: :copy PATH (Tab completes the event's paths)",
             Action::FindAccount => {
                 "find an account as its id is typed (the start of an id first; Esc goes back)"
             }
@@ -201,6 +204,7 @@ impl Action {
             Action::Reload => "read again",
             Action::CopyRecord => "copy record",
             Action::FindAccount => "find account",
+            Action::CopyValue => "copy a value",
             Action::ZoomIn | Action::ZoomOut => "zoom",
             Action::Pivot => "pivot",
             Action::ToggleOrder => "order",

@@ -279,6 +279,7 @@ impl App {
             Action::Export => self.export(),
             Action::CopyDigest => self.copy_digest(),
             Action::CopyRecord => self.copy_record(),
+            Action::CopyValue => self.open_copy_value(),
             Action::ZoomIn => self.zoom(true),
             Action::ZoomOut => self.zoom(false),
             Action::When => self.open_prompt(PromptKind::When),
@@ -552,19 +553,6 @@ impl App {
                 .into();
         }
         parts.join("; ")
-    }
-
-    fn copy_digest(&mut self) {
-        match &self.evidence.head {
-            Some(head) => {
-                let head = head.clone();
-                self.copy(format!("the head digest {head}"), head);
-            }
-            None => {
-                self.status =
-                    Some("no head digest: the log is not an intact sealed log".to_string());
-            }
-        }
     }
 
     // ----- derived state -----

@@ -356,7 +356,10 @@ mod tests {
             let note = jumped_to(t);
             assert!(note.contains("happened twice in Europe/Berlin"), "{note}");
             assert!(note.contains("the first (+02:00) is taken"), "{note}");
-            assert!(note.contains("type 2024-10-27T02:30:00+01:00 for the second"), "{note}");
+            assert!(
+                note.contains("type 2024-10-27T02:30:00+01:00 for the second"),
+                "{note}"
+            );
             let second = parse("2024-10-27T02:30:00+01:00", 0).unwrap();
             assert_eq!(second - t, 3_600_000);
             // An ordinary time says nothing more, and a failed one leaves no note behind.

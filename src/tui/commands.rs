@@ -44,6 +44,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         describe: "save the investigation (moment, order, filter, search, marks, notes, account) beside the log, or to PATH; `rewind LOG --investigation FILE` opens it",
     },
     CommandSpec {
+        names: &["copy", "y"],
+        takes: "[PATH]",
+        describe: "copy a value of the event at the cursor (`:copy meta.authCode`, `:copy amount`; Tab completes the path), or alone its record as written (OSC 52)",
+    },
+    CommandSpec {
         names: &["time", "t"],
         takes: "TIME",
         describe: "go to a time, as `t` takes it (2024-03-14 15:59, -15m…)",
@@ -65,6 +70,8 @@ pub enum Command {
     Note(String),
     /// Save the investigation (to this path, or beside the log).
     Save(Option<String>),
+    /// Copy a value of the event at the cursor by its path, or (none) its record.
+    Copy(Option<String>),
 }
 
 /// Reads a command line (without its `:`).
@@ -92,6 +99,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
     match spec.names[0] {
         "note" => return Ok(Command::Note(rest.to_string())),
         "save" => return Ok(Command::Save((!rest.is_empty()).then(|| rest.to_string()))),
+        "copy" => return Ok(Command::Copy((!rest.is_empty()).then(|| rest.to_string()))),
         _ => {}
     }
     if spec.names[0] == "columns" {
@@ -120,9 +128,10 @@ pub fn parse(input: &str) -> Result<Command, String> {
     })
 }
 
-/// The line completed by Tab: a command's name, or after `account ` the account ids that start
-/// with what is typed (the longest part they share; the whole id when only one does).
-pub fn complete(input: &str, ledger: &Ledger) -> Option<String> {
+/// The line completed by Tab: a command's name, after `account ` the account ids that start with
+/// what is typed, after `copy ` the paths of the values of the event at the cursor (`paths`): the
+/// longest part they share, the whole one when only one does.
+pub fn complete(input: &str, ledger: &Ledger, paths: &[String]) -> Option<String> {
     match input.split_once(' ') {
         None => {
             let names: Vec<&str> = COMMANDS
@@ -136,28 +145,40 @@ pub fn complete(input: &str, ledger: &Ledger) -> Option<String> {
             }
         }
         Some((name, typed)) if COMMANDS[2].names.contains(&name) => {
-            let ids: Vec<&str> = ledger
+            let ids = ledger
                 .accounts_sorted()
                 .iter()
-                .map(|&a| ledger.account_name(a))
-                .filter(|id| id.starts_with(typed))
-                .collect();
-            let first = ids.first()?;
-            let mut common = first.len();
-            for id in &ids[1..] {
-                common = common.min(
-                    first
-                        .char_indices()
-                        .zip(id.chars())
-                        .find(|((_, a), b)| a != b)
-                        .map_or(first.len().min(id.len()), |((i, _), _)| i),
-                );
-            }
-            let done = &first[..common];
-            (done.len() > typed.len()).then(|| format!("{name} {done}"))
+                .map(|&a| ledger.account_name(a));
+            longest_start(name, typed, ids)
+        }
+        Some((name, typed)) if name == "copy" || name == "y" => {
+            longest_start(name, typed, paths.iter().map(String::as_str))
         }
         Some(_) => None,
     }
+}
+
+/// `NAME DONE`, where DONE is the longest start shared by the `candidates` that start with
+/// `typed`, when it is longer than `typed`.
+fn longest_start<'a>(
+    name: &str,
+    typed: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<String> {
+    let ids: Vec<&str> = candidates.filter(|id| id.starts_with(typed)).collect();
+    let first = ids.first()?;
+    let mut common = first.len();
+    for id in &ids[1..] {
+        common = common.min(
+            first
+                .char_indices()
+                .zip(id.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(first.len().min(id.len()), |((i, _), _)| i),
+        );
+    }
+    let done = &first[..common];
+    (done.len() > typed.len()).then(|| format!("{name} {done}"))
 }
 
 #[cfg(test)]
@@ -200,14 +221,18 @@ mod tests {
         ]
         .join("\n");
         let l = load_bytes("t", log.into_bytes(), &LoadOptions::default());
-        assert_eq!(complete("acc", &l).as_deref(), Some("account "));
+        assert_eq!(complete("acc", &l, &[]).as_deref(), Some("account "));
         assert_eq!(
-            complete("account c", &l).as_deref(),
+            complete("account c", &l, &[]).as_deref(),
             Some("account cust-0417")
         );
-        assert_eq!(complete("account cust-0417", &l), None, "two ids start so");
-        assert_eq!(complete("a b", &l).as_deref(), Some("a bob"));
-        assert_eq!(complete("account z", &l), None);
-        assert_eq!(complete("seq 1", &l), None);
+        assert_eq!(
+            complete("account cust-0417", &l, &[]),
+            None,
+            "two ids start so"
+        );
+        assert_eq!(complete("a b", &l, &[]).as_deref(), Some("a bob"));
+        assert_eq!(complete("account z", &l, &[]), None);
+        assert_eq!(complete("seq 1", &l, &[]), None);
     }
 }

@@ -222,6 +222,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Detail, &[key(KeyCode::PageDown), ctrl('d')], A::ListPageDown, false),
     bind(C::Detail, &[key(KeyCode::Esc), key(KeyCode::Enter)], A::Back, true),
     bind(C::Detail, &[ch('y')], A::CopyRecord, true),
+    bind(C::Detail, &[ch('Y')], A::CopyValue, true),
     // Account statement.
     bind(C::Statement, &[key(KeyCode::Up), ch('k')], A::Up, true),
     bind(C::Statement, &[key(KeyCode::Down), ch('j')], A::Down, true),

@@ -60,6 +60,30 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
     out
 }
 
+/// The paths of every value of a record, in its order, nested objects by path (`meta`,
+/// `meta.authCode`), for `:copy PATH` to complete.
+pub fn value_paths(raw: &str) -> Vec<String> {
+    fn walk(prefix: &str, text: &str, out: &mut Vec<String>) {
+        for (k, inner) in members(text).unwrap_or_default() {
+            if k.is_empty() || k.contains(|c: char| c.is_whitespace() || c == '.') {
+                continue;
+            }
+            let path = if prefix.is_empty() {
+                k
+            } else {
+                format!("{prefix}.{k}")
+            };
+            out.push(path.clone());
+            if inner.trim_start().starts_with('{') {
+                walk(&path, &inner, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk("", raw, &mut out);
+    out
+}
+
 impl App {
     /// `z` / `Z`: the timeline zoomed in four times around the cursor (down to a second a
     /// column), or out four times (back to the whole log); the status line says what a column is
@@ -117,6 +141,20 @@ impl App {
         ));
     }
 
+    /// `y`: the head digest of an intact sealed log.
+    pub(super) fn copy_digest(&mut self) {
+        match &self.evidence.head {
+            Some(head) => {
+                let head = head.clone();
+                self.copy(format!("the head digest {head}"), head);
+            }
+            None => {
+                self.status =
+                    Some("no head digest: the log is not an intact sealed log".to_string());
+            }
+        }
+    }
+
     /// `y` in the details: the event's record as written.
     pub(super) fn copy_record(&mut self) {
         let Some(i) = self.state.cursor_event() else {
@@ -130,6 +168,40 @@ impl App {
         );
         let raw = ledger.raw_text(i);
         self.copy(what, raw);
+    }
+
+    /// `Y` in the details: the command line, holding `copy `, for the path of a value.
+    pub(super) fn open_copy_value(&mut self) {
+        let prompt = super::view::Prompt::new(super::view::PromptKind::Command, "copy ".into());
+        self.prompt = Some(prompt);
+    }
+
+    /// `:copy PATH`: the value at PATH of the event at the cursor (a string's text, anything
+    /// else as written); `:copy` alone, the record.
+    pub(super) fn copy_value(&mut self, path: Option<&str>) -> Result<String, String> {
+        let Some(path) = path else {
+            self.copy_record();
+            return Ok(self.status.take().unwrap_or_default());
+        };
+        let i = self
+            .state
+            .cursor_event()
+            .ok_or("no event at the cursor to copy from")?;
+        let parsed = crate::ledger::state::Path::parse(path)?;
+        let ledger = &self.state.ledger;
+        let raw = ledger.raw_text(i);
+        let place = ledger.place(ledger.event(i).line).phrase();
+        match crate::ledger::state::lookup(&raw, &parsed) {
+            crate::ledger::state::Found::Value(v) => {
+                let what = format!("{} of {place}", crate::text::visible(path));
+                self.copy(what, v.text().to_string());
+                Ok(self.status.take().unwrap_or_default())
+            }
+            crate::ledger::state::Found::Absent => Err(format!(
+                "{place} has no value at `{}` (Tab completes its paths)",
+                crate::text::visible(path)
+            )),
+        }
     }
 
     /// less's `&`: the search's matches become the filter, its text a quoted phrase among the

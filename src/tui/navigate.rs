@@ -61,11 +61,16 @@ impl App {
     pub(super) fn command_key(&mut self, what: PromptEvent) {
         let history = &self.command_history;
         let ledger = &self.state.ledger;
+        let paths = self
+            .state
+            .cursor_event()
+            .map(|i| super::narrow::value_paths(&ledger.raw_text(i)))
+            .unwrap_or_default();
         let Some(prompt) = self.prompt.as_mut() else {
             return;
         };
         match what {
-            PromptEvent::Complete => match commands::complete(&prompt.input, ledger) {
+            PromptEvent::Complete => match commands::complete(&prompt.input, ledger, &paths) {
                 Some(done) => prompt.input = done,
                 None => prompt.error = Some("nothing to complete".into()),
             },
@@ -146,6 +151,7 @@ impl App {
                     None => Err(format!("no event on line {n}")),
                 }
             }
+            Command::Copy(path) => self.copy_value(path.as_deref()),
             Command::Note(text) => {
                 let i = self
                     .state

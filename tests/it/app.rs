@@ -1646,7 +1646,11 @@ fn a_value_holding_quotes_and_backslashes_is_a_pivot_and_a_kept_search() {
     let filter = app.state.filter.as_ref().unwrap().text.clone();
     assert_eq!(filter, r#"meta.merchant:="Bar \"Zum Löwen\" \\ 2""#);
     let shown: Vec<u32> = app.state.visible.as_ref().unwrap().to_vec();
-    assert_eq!(shown.len(), 2, "the first and the third, not the one without quotes");
+    assert_eq!(
+        shown.len(),
+        2,
+        "the first and the third, not the one without quotes"
+    );
     // The same typed by hand reads the same; a quote left open is still an error.
     keys(&mut app, "F");
     keys(&mut app, "f");
@@ -1667,4 +1671,50 @@ fn a_value_holding_quotes_and_backslashes_is_a_pivot_and_a_kept_search() {
     keys(&mut app, "&");
     assert_eq!(app.state.filter.as_ref().unwrap().text, r#""\"zum""#);
     assert_eq!(app.state.visible.as_ref().unwrap().len(), matches);
+}
+
+#[test]
+fn one_value_of_an_event_is_copied_by_its_path() {
+    let mut app = sample();
+    keys(&mut app, ":404");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Detail(_)));
+    // `Y` in the details opens `:copy `; Tab completes the event's paths.
+    keys(&mut app, "Y");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "copy ");
+    keys(&mut app, "meta.au");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "copy meta.authCode");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.clipboard.take().as_deref(), Some("A7Q2K9"));
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.contains("copied meta.authCode of line 404"),
+        "{status}"
+    );
+    // A top-level member as written, a nested object whole, the record alone.
+    keys(&mut app, ":copy amount");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.clipboard.take().as_deref(), Some("400.00"));
+    keys(&mut app, ":y meta");
+    press(&mut app, KeyCode::Enter);
+    let meta = app.clipboard.take().unwrap();
+    assert!(
+        meta.starts_with('{') && meta.contains("\"authCode\":\"A7Q2K9\""),
+        "{meta}"
+    );
+    keys(&mut app, ":copy");
+    press(&mut app, KeyCode::Enter);
+    let record = app.clipboard.take().unwrap();
+    assert_eq!(
+        record,
+        app.state.ledger.raw_text(app.state.cursor_event().unwrap())
+    );
+    // A path the event does not have keeps the line open with the reason.
+    keys(&mut app, ":copy meta.nothing");
+    press(&mut app, KeyCode::Enter);
+    let error = app.prompt.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("no value at `meta.nothing`"), "{error}");
+    assert!(app.clipboard.is_none());
 }
