@@ -202,7 +202,7 @@ fn from_local(naive: Millis) -> Millis {
         let Some(ambiguous) = civil.map(|dt| tz.to_ambiguous_timestamp(dt)) else {
             return naive;
         };
-        let Ok(moment) = ambiguous.clone().compatible() else {
+        let Ok(moment) = ambiguous.compatible() else {
             return naive;
         };
         let wall = format_time_short(naive);
