@@ -126,7 +126,7 @@ impl Action {
             Action::NextProblem => "next problem (moves the cursor to its event)",
             Action::PrevProblem => "previous problem",
             Action::Filter => {
-                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME state.FIELD:VALUE (as of the cursor) meta.KEY:VALUE, or free text"
+                "filter events: account:NAME type:NAME amount:>X|<X|X..Y from:TIME to:TIME problem:KIND state.FIELD:VALUE (as of the cursor) meta.KEY:VALUE, or free text"
             }
             Action::ClearFilter => "clear the filters",
             Action::SearchToFilter => {

@@ -34,9 +34,11 @@ pub struct Filter {
     fields: Vec<record::FieldTerm>,
     /// Free text the record must contain (each word, or each quoted phrase).
     words: Vec<String>,
+    /// Parts of problem kinds (`problem:duplicate`), or `any`: the events with such a problem.
+    problems: Vec<String>,
 }
 
-const HELP: &str = "use account:NAME account:=ID type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME state.FIELD:VALUE meta.KEY:VALUE or free text (quotes for spaces)";
+const HELP: &str = "use account:NAME account:=ID type:NAME amount:>X|<X|X..Y|X from:TIME to:TIME problem:KIND state.FIELD:VALUE meta.KEY:VALUE or free text (quotes for spaces)";
 
 /// How a token was quoted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +165,23 @@ impl Filter {
                         f.max = Some((m, true));
                     }
                 }
+                "problem" | "p" => {
+                    let kind = value.trim_start_matches('=').to_ascii_lowercase();
+                    let known = crate::ledger::ProblemKind::ALL
+                        .iter()
+                        .any(|k| k.name().contains(kind.as_str()));
+                    if kind.is_empty() || !(known || kind == "any") {
+                        let names: Vec<&str> = crate::ledger::ProblemKind::ALL
+                            .iter()
+                            .map(|k| k.name())
+                            .collect();
+                        return Err(format!(
+                            "`{token}`: problem: takes part of a kind, or any: {}",
+                            names.join(", ")
+                        ));
+                    }
+                    f.problems.push(kind);
+                }
                 "from" => f.from = Some(crate::tui::clock::parse(value, base)?),
                 "to" => f.to = Some(crate::tui::clock::parse_end(value, base)?),
                 _ if key.starts_with("state.") => f.state.push(state::term(&key[6..], value)?),
@@ -222,9 +241,13 @@ impl Filter {
                     .collect()
             })
         });
+        let records = match (self.record_events(ledger), self.problem_events(ledger)) {
+            (Some(a), Some(b)) => Some(a.iter().zip(b).map(|(x, y)| *x && y).collect()),
+            (a, b) => a.or(b),
+        };
         Plan {
             accounts,
-            records: self.record_events(ledger),
+            records,
             state,
             transfers,
             types,
@@ -233,6 +256,27 @@ impl Filter {
             from: self.from,
             to: self.to,
         }
+    }
+
+    /// Which events (by index in recorded order) have a problem of a kind the `problem:` terms
+    /// name; `None` without any.
+    fn problem_events(&self, ledger: &Ledger) -> Option<Vec<bool>> {
+        if self.problems.is_empty() {
+            return None;
+        }
+        let mut pass = vec![false; ledger.len()];
+        for p in ledger.problems() {
+            let name = p.kind.name();
+            if let Some(i) = p.event()
+                && self
+                    .problems
+                    .iter()
+                    .any(|k| k == "any" || name.contains(k.as_str()))
+            {
+                pass[i as usize] = true;
+            }
+        }
+        Some(pass)
     }
 
     /// Whether an event passes (for one event; use [`Filter::plan`] for many).
@@ -325,6 +369,34 @@ mod tests {
         let base = parse_time("2024-03-14T16:00:00Z").unwrap();
         let f = Filter::parse(text, base).unwrap();
         (0..l.len()).filter(|&i| f.matches(&l, i)).collect()
+    }
+
+    #[test]
+    fn problem_terms_keep_the_events_with_such_a_problem() {
+        let log = r#"{"eventId":"1","accountId":"a","type":"DEPOSIT","amount":"500","timestamp":"2024-03-14T15:00:00Z"}
+{"eventId":"2","accountId":"a","type":"WITHDRAW","amount":"400","timestamp":"2024-03-14T15:59:03Z"}
+{"eventId":"3","accountId":"a","type":"WITHDRAW","amount":"400","timestamp":"2024-03-14T16:00:02Z"}
+{"eventId":"4","accountId":"b","type":"DEPOSIT","amount":"5","timestamp":"2024-03-14T17:00:00Z"}
+"#;
+        let l = load_bytes("t", log.as_bytes().to_vec(), &LoadOptions::default());
+        let pass = |text: &str| {
+            let plan = Filter::parse(text, 0).unwrap().plan(&l);
+            (0..l.len())
+                .filter(|&i| plan.matches(i, l.event(i)))
+                .collect::<Vec<_>>()
+        };
+        // The second withdrawal repeats the first 59 s later: a possible duplicate, and an
+        // overdraft.
+        assert_eq!(pass("problem:possible-duplicate"), vec![2]);
+        assert_eq!(pass("problem:DUP"), vec![2]);
+        assert_eq!(pass("p:overdraft"), vec![2]);
+        assert_eq!(pass("problem:dup account:b"), Vec::<usize>::new());
+        assert_eq!(pass("problem:dup problem:overdraft"), vec![2]);
+        assert_eq!(pass("problem:any"), vec![2]);
+        assert_eq!(pass("problem:any type:deposit"), Vec::<usize>::new());
+        let e = Filter::parse("problem:dupe", 0).unwrap_err();
+        assert!(e.contains("possible-duplicate"), "{e}");
+        assert!(Filter::parse("problem:", 0).is_err());
     }
 
     #[test]
