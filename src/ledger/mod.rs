@@ -42,6 +42,7 @@ pub mod snapshot;
 pub mod state;
 pub mod statement;
 pub mod store;
+pub mod stories;
 pub mod time;
 pub mod verify;
 

@@ -696,3 +696,99 @@ fn the_readmes_shipment_walkthrough_runs_as_written() {
     s.send("q");
     assert_eq!(s.exit_code(), 0);
 }
+
+/// Writes `rewind generate --story NAME` into `dir` and returns the log's path.
+fn story(dir: &std::path::Path, name: &str) -> String {
+    let out = common::rewind()
+        .args(["generate", "--story", name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&path, out.stdout).unwrap();
+    path.display().to_string()
+}
+
+/// The README's "A disputed charge, key by key", key by key.
+#[test]
+fn the_readmes_dispute_walkthrough_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = story(dir.path(), "dispute");
+    let mut s = Session::start(&[&log], 140, 44);
+    s.wait_for("event 3,000 of 3,000");
+    // 1. Find her in the accounts pane; the lookalike id is the row below.
+    s.send("a");
+    s.send("cust-0417");
+    s.send("\r");
+    let screen = s.wait_for("▸  cust-0417 ");
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = rows
+        .iter()
+        .position(|r| r.contains("▸  cust-0417 "))
+        .unwrap();
+    assert!(rows[at + 1].contains("cust-04170"), "{screen}");
+    // 2. Her Nordlicht charges only.
+    s.send("faccount:=cust-0417 meta.merchant:nordlicht\r");
+    s.wait_for("Σ -597.40");
+    s.wait_for("15:59:41");
+    // 3. The flagged one's details.
+    s.send("\t");
+    s.send("e");
+    s.send("\r");
+    s.wait_for("possible-duplicate repeats line 1342");
+    s.wait_for("38.000 s");
+    s.wait_for("terminal retry after timeout");
+    s.wait_for("\"N7F3Q2\"");
+    s.send("\x1b");
+    // 4. Pivot on the authorisation code, and what it adds up to.
+    s.send("*");
+    s.wait_for("meta.authCode:=\"N7F3Q2\" · 2 events");
+    s.send("=");
+    s.wait_for("2 events, net -499.98");
+    // 5. The code for the chargeback form.
+    s.send("\r");
+    s.send("Y");
+    s.send("meta.authCode\r");
+    s.wait_for("copied meta.authCode of line 1343");
+    s.send("\x1b");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+}
+
+/// The README's "A batch applied twice, key by key", key by key.
+#[test]
+fn the_readmes_batch_walkthrough_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = story(dir.path(), "incident");
+    let saved = dir.path().join("batch-0603.json");
+    let mut s = Session::start(&[&log], 140, 44);
+    // 1. Sealed and intact, with 50 problems.
+    s.wait_for("✓ sealed, chain verified");
+    s.wait_for("⚠ 50 problems");
+    // 2. How many, and how much.
+    s.send("fproblem:duplicate\r");
+    s.send("=");
+    s.wait_for("50 events, net -9811.33 — BILL_PAID 50: -9811.33");
+    // 3. The first repeat.
+    s.send("g");
+    s.send("\r");
+    s.wait_for("repeats line 4124");
+    s.wait_for("\"BATCH-0603\"");
+    s.wait_for("✓ verified");
+    s.send("\x1b");
+    // 4. Every second attempt of the batch, and nothing else.
+    s.send("F");
+    s.send("fmeta.batch:=BATCH-0603 meta.attempt:=2\r");
+    s.send("=");
+    s.wait_for("meta.attempt:=2: 50 events, net -9811.33");
+    // 5. Saved for the ticket.
+    s.send(&format!(":save {}\r", saved.display()));
+    s.wait_for("investigation saved");
+    s.send("q");
+    assert_eq!(s.exit_code(), 0);
+    assert!(saved.exists());
+}
