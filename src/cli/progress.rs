@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Failure, open_failure};
-use crate::ledger::{Ledger, LoadError, LoadOptions, Progress};
+use crate::ledger::{Ledger, LoadError, LoadOptions, Pace, Progress};
 use crate::source::{OpenError, Source};
 use crate::text::{escape_control, group};
 
@@ -51,7 +51,16 @@ pub fn load_reporting(source: &Source, options: &LoadOptions) -> Result<Ledger, 
     let name = escape_control(&path).into_owned();
     let show = std::io::stderr().is_terminal();
     let grace = (!source.waits_for_stop()).then_some(STOP_GRACE);
-    report(&name, &progress, &interrupted, &done, show, grace);
+    let mut pace = Pace::new(options.depth);
+    report(
+        &name,
+        &progress,
+        &mut pace,
+        &interrupted,
+        &done,
+        show,
+        grace,
+    );
     let interrupted_failure = || Failure {
         code: INTERRUPTED,
         message: format!("{path}: the load was interrupted"),
@@ -93,6 +102,7 @@ pub(crate) fn watch_interrupts(flag: &Arc<AtomicBool>) {
 fn report(
     name: &str,
     progress: &Progress,
+    pace: &mut Pace,
     interrupted: &AtomicBool,
     done: &AtomicBool,
     show: bool,
@@ -113,7 +123,7 @@ fn report(
             }
         }
         if show && start.elapsed() >= QUIET_FOR && (!drawn || last_draw.elapsed() >= EVERY) {
-            let _ = write!(stderr, "\r\x1b[2K{}", line(name, progress));
+            let _ = write!(stderr, "\r\x1b[2K{}", line(name, progress, pace));
             let _ = stderr.flush();
             drawn = true;
             last_draw = Instant::now();
@@ -125,18 +135,19 @@ fn report(
     }
 }
 
-/// The progress line: `rewind: loading FILE · 512 of 1,366 MB · 3,812,000 events`, then
-/// `indexing` once every byte is read.
-fn line(name: &str, progress: &Progress) -> String {
+/// The progress line: `rewind: loading FILE · 512 of 1,366 MB · 3,812,000 events · reading ·
+/// about 4 s left`, then `indexing` once every byte is read.
+fn line(name: &str, progress: &Progress, pace: &mut Pace) -> String {
     let total = progress.bytes_total.load(Ordering::Relaxed);
     let done = progress.bytes_done.load(Ordering::Relaxed).min(total);
     let events = progress.events.load(Ordering::Relaxed);
     let name = shorten(name, 40);
+    let said = pace.said(progress);
     if total > 0 && done == total {
-        format!("rewind: indexing {name} · {} events", group(events))
+        format!("rewind: {name} · {} events · {said}", group(events))
     } else {
         format!(
-            "rewind: loading {name} · {} of {} MB · {} events",
+            "rewind: loading {name} · {} of {} MB · {} events · {said}",
             group(done / 1_000_000),
             group(total / 1_000_000),
             group(events)
@@ -164,18 +175,27 @@ mod tests {
         p.bytes_total.store(1_366_000_000, Ordering::Relaxed);
         p.bytes_done.store(512_400_000, Ordering::Relaxed);
         p.events.store(3_812_000, Ordering::Relaxed);
-        assert_eq!(
-            line("big.jsonl", &p),
-            "rewind: loading big.jsonl · 512 of 1,366 MB · 3,812,000 events"
+        let mut pace = Pace::new(crate::ledger::Depth::Summary);
+        let said = line("big.jsonl", &p, &mut pace);
+        assert!(
+            said.starts_with(
+                "rewind: loading big.jsonl · 512 of 1,366 MB · 3,812,000 events · reading · "
+            ),
+            "{said}"
+        );
+        assert!(
+            said.contains(" left") || said.ends_with("finishing"),
+            "{said}"
         );
         p.bytes_done.store(1_366_000_000, Ordering::Relaxed);
         p.events.store(10_000_000, Ordering::Relaxed);
-        assert_eq!(
-            line("big.jsonl", &p),
-            "rewind: indexing big.jsonl · 10,000,000 events"
+        let said = line("big.jsonl", &p, &mut pace);
+        assert!(
+            said.starts_with("rewind: big.jsonl · 10,000,000 events · indexing"),
+            "{said}"
         );
         let long = format!("/var/log/{}/ledger.jsonl", "x".repeat(60));
-        assert!(line(&long, &p).contains("…"));
+        assert!(line(&long, &p, &mut pace).contains("…"));
         assert_eq!(shorten(&long, 40).chars().count(), 40);
     }
 
@@ -187,7 +207,18 @@ mod tests {
         let interrupted = AtomicBool::new(true);
         let done = AtomicBool::new(false);
         thread::scope(|s| {
-            s.spawn(|| report("x", &p, &interrupted, &done, false, Some(STOP_GRACE)));
+            s.spawn(|| {
+                let mut pace = Pace::new(crate::ledger::Depth::Full);
+                report(
+                    "x",
+                    &p,
+                    &mut pace,
+                    &interrupted,
+                    &done,
+                    false,
+                    Some(STOP_GRACE),
+                )
+            });
             while !p.cancelled() {
                 thread::sleep(Duration::from_millis(5));
             }

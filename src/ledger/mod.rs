@@ -50,8 +50,8 @@ pub use book::{Depth, Ledger, Posting};
 pub use event::{AccountId, Effect, LedgerEvent, TypeMap};
 pub use explain::Explainer;
 pub use load::{
-    Builder, LoadError, LoadOptions, Progress, RecordSpan, Resume, load_bytes, load_file,
-    load_file_from,
+    Builder, LoadError, LoadOptions, Pace, Phase, Progress, RecordSpan, Resume, load_bytes,
+    load_file, load_file_from,
 };
 pub use money::Money;
 pub use places::{MessagePlace, Place, Places};

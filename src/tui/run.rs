@@ -17,7 +17,7 @@ use super::evidence::Expectation;
 use super::theme::Theme;
 use super::ui;
 use super::ui::layout::centered;
-use crate::ledger::{Ledger, LoadOptions, Progress};
+use crate::ledger::{Depth, Ledger, LoadOptions, Pace, Progress};
 use crate::source::evidence::ReadError;
 use crate::source::{self, FollowError, Follower, OpenError, Source};
 
@@ -222,9 +222,11 @@ fn wait_for<T>(
     worker: &std::thread::JoinHandle<T>,
     name: &str,
     progress: &Progress,
+    depth: Depth,
     theme: Theme,
 ) -> Result<Waited, Error> {
     // The progress is redrawn every 50 ms; the end of the load is noticed within 5 ms.
+    let mut pace = Pace::new(depth);
     let mut drawn: Option<Instant> = None;
     let mut quit: Option<Instant> = None;
     while !worker.is_finished() {
@@ -236,7 +238,7 @@ fn wait_for<T>(
             continue;
         }
         if drawn.is_none_or(|at| at.elapsed() >= Duration::from_millis(50)) {
-            draw_loading(terminal, name, progress, theme)?;
+            draw_loading(terminal, name, progress, &mut pace, theme)?;
             drawn = Some(Instant::now());
         }
         if event::poll(Duration::from_millis(5)).map_err(terminal_error)?
@@ -268,13 +270,14 @@ fn load_with_progress(
     stopping: &mut Option<Stopping>,
 ) -> Result<Option<Ledger>, Error> {
     let progress = Arc::new(Progress::default());
+    let depth = options.depth;
     let worker = {
         let progress = Arc::clone(&progress);
         let source = source.clone();
         std::thread::spawn(move || source.load(&options, Some(&progress)))
     };
     let name = source.name();
-    if wait_for(terminal, &worker, &name, &progress, theme)? == Waited::Quit {
+    if wait_for(terminal, &worker, &name, &progress, depth, theme)? == Waited::Quit {
         if source.waits_for_stop() {
             *stopping = Some(worker);
         }
@@ -296,17 +299,25 @@ fn draw_loading(
     terminal: &mut DefaultTerminal,
     name: &str,
     progress: &Progress,
+    pace: &mut Pace,
     theme: Theme,
 ) -> Result<(), Error> {
+    let said = pace.said(progress);
     terminal
-        .draw(|frame| loading_screen(frame, name, progress, theme))
+        .draw(|frame| loading_screen(frame, name, progress, &said, theme))
         .map(|_| ())
         .map_err(terminal_error)
 }
 
 /// The loading screen: the source's name (a database's URL as read, without its password), the
-/// progress, and how to stop.
-pub fn loading_screen(frame: &mut Frame, name: &str, progress: &Progress, theme: Theme) {
+/// progress with its phase and the time left (`pace`, from [`Pace::said`]), and how to stop.
+pub fn loading_screen(
+    frame: &mut Frame,
+    name: &str,
+    progress: &Progress,
+    pace: &str,
+    theme: Theme,
+) {
     let total = progress.bytes_total.load(Ordering::Relaxed);
     let done = progress.bytes_done.load(Ordering::Relaxed).min(total);
     let events = progress.events.load(Ordering::Relaxed);
@@ -328,9 +339,9 @@ pub fn loading_screen(frame: &mut Frame, name: &str, progress: &Progress, theme:
             Line::from(ui::fit(name, inner.width as usize)),
             Line::from(Span::styled(
                 format!(
-                    "{} of {} MB · {} events",
-                    done / 1_000_000,
-                    total / 1_000_000,
+                    "{} of {} MB · {} events · {pace}",
+                    crate::text::group(done / 1_000_000),
+                    crate::text::group(total / 1_000_000),
                     crate::text::group(events)
                 ),
                 theme.muted(),

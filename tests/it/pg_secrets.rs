@@ -109,7 +109,13 @@ fn refused(args: &[&str], secrets: &[&str]) -> Result<String, TestCaseError> {
 fn screens_are_clean(ledger: Ledger, secrets: &[&str]) -> Result<(), TestCaseError> {
     let name = ledger.name().to_string();
     let loading = screen_text(200, 12, |f| {
-        loading_screen(f, &name, &Progress::default(), Theme { color: true })
+        loading_screen(
+            f,
+            &name,
+            &Progress::default(),
+            "reading",
+            Theme { color: true },
+        )
     });
     let app = App::new(ledger, (300, 40));
     let main = screen_text(300, 40, |f| ui::draw(f, &app, Theme { color: true }));

@@ -9,6 +9,7 @@ mod builder;
 mod chunk;
 mod detect;
 mod merge;
+mod pace;
 mod torn;
 mod wave;
 
@@ -23,6 +24,7 @@ use super::recorded::{Link, Records};
 pub use builder::{Builder, RecordSpan};
 pub(crate) use chunk::{diagnose, too_long_text};
 use detect::is_array;
+pub use pace::{Pace, Phase};
 
 /// How to read a log.
 #[derive(Clone, Debug, Default)]
