@@ -44,3 +44,17 @@ done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 printf 'rewind balance on %s Message DB messages (server on this host): best %.2f s, median %.2f s (runs: %s)\n' \
   "$N" "$(echo "$sorted" | head -n1)" "$(echo "$sorted" | sed -n 2p)" "${times[*]}"
+
+# The floor: the server sending the very rows rewind asks for (the same binary COPY, in the same
+# order) to psql, which throws them away.
+floor=()
+for run in 1 2 3; do
+  start=$(date +%s.%N)
+  psql -X -q "$URL" -c "\\copy (SELECT global_position, position, id, stream_name, type, time, data, metadata FROM message_store.messages ORDER BY global_position) TO '/dev/null' (FORMAT binary)"
+  end=$(date +%s.%N)
+  floor+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
+done
+fsorted=$(printf '%s\n' "${floor[@]}" | sort -n)
+printf 'the floor, psql receiving the same binary COPY: best %.2f s, median %.2f s (runs: %s); rewind / floor (medians) %.2f\n' \
+  "$(echo "$fsorted" | head -n1)" "$(echo "$fsorted" | sed -n 2p)" "${floor[*]}" \
+  "$(awk -v a="$(echo "$sorted" | sed -n 2p)" -v b="$(echo "$fsorted" | sed -n 2p)" 'BEGIN { printf "%.2f", a / b }')"
