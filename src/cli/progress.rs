@@ -115,6 +115,7 @@ fn report(
     let mut stopping: Option<Instant> = None;
     while !done.load(Ordering::Relaxed) {
         thread::sleep(Duration::from_millis(5));
+        pace.phase(progress);
         if interrupted.load(Ordering::Relaxed) {
             progress.cancel.store(true, Ordering::Relaxed);
             let since = *stopping.get_or_insert_with(Instant::now);
@@ -143,7 +144,7 @@ fn line(name: &str, progress: &Progress, pace: &mut Pace) -> String {
     let events = progress.events.load(Ordering::Relaxed);
     let name = shorten(name, 40);
     let said = pace.said(progress);
-    if total > 0 && done == total {
+    if progress.read.load(Ordering::Relaxed) {
         format!("rewind: {name} · {} events · {said}", group(events))
     } else {
         format!(
@@ -183,11 +184,9 @@ mod tests {
             ),
             "{said}"
         );
-        assert!(
-            said.contains(" left") || said.ends_with("finishing"),
-            "{said}"
-        );
+        // (The time left itself is tested with given times in `ledger::load::pace`.)
         p.bytes_done.store(1_366_000_000, Ordering::Relaxed);
+        p.read.store(true, Ordering::Relaxed);
         p.events.store(10_000_000, Ordering::Relaxed);
         let said = line("big.jsonl", &p, &mut pace);
         assert!(

@@ -336,7 +336,9 @@ impl App {
                 if let Some(p) = self.prompt.take() {
                     match p.kind {
                         PromptKind::Search => self.state.search = p.saved_search,
-                        PromptKind::FindAccount => self.find_account_cancelled(p.saved_sel),
+                        PromptKind::FindAccount => {
+                            self.find_account_cancelled(p.saved_sel, p.saved_focus)
+                        }
                         PromptKind::Export => {
                             self.export_job = None;
                             self.status = Some("export cancelled: nothing written".into());
@@ -384,6 +386,7 @@ impl App {
             self.prompt = None;
             return;
         }
+        super::clock::take_note();
         match crate::tui::clock::parse(input, self.state.cursor.time) {
             Ok(t) => {
                 self.prompt = None;
@@ -417,10 +420,14 @@ impl App {
             self.set_filter(None);
             return;
         }
+        super::clock::take_note();
         match Filter::parse(input, self.state.cursor.time).map(|f| f.as_of(self.state.moment())) {
             Ok(f) => {
                 self.prompt = None;
                 self.set_filter(Some(f));
+                if let Some(note) = super::clock::take_note() {
+                    self.status = Some(note);
+                }
             }
             Err(e) => self.prompt_error(e),
         }

@@ -205,7 +205,10 @@ fn from_local(naive: Millis) -> Millis {
         let Ok(moment) = ambiguous.compatible() else {
             return naive;
         };
-        let wall = format_time_short(naive);
+        let wall = match naive.rem_euclid(1000) {
+            0 => format_time_short(naive),
+            ms => format!("{}.{ms:03}", format_time_short(naive)),
+        };
         let shown = |t: Timestamp| tz.to_datetime(t).strftime("%H:%M:%S").to_string();
         let note = match ambiguous.offset() {
             jiff::tz::AmbiguousOffset::Unambiguous { .. } => None,
@@ -222,7 +225,11 @@ fn from_local(naive: Millis) -> Millis {
                 offset_text(after)
             )),
         };
-        c.note = note;
+        // Two times in one line (a filter's from: and to:) keep both notes.
+        c.note = match (c.note.take(), note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         moment.as_millisecond()
     })
 }
@@ -235,7 +242,8 @@ fn offset_text(offset: Offset) -> String {
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
-/// What the last typed time needs said, once: a wall time the shown zone skipped or repeated.
+/// What the times typed since the last call need said, once: wall times the shown zone skipped
+/// or repeated. Call it before reading a line of times, to forget what an earlier one left.
 pub fn take_note() -> Option<String> {
     CLOCK.with(|c| c.borrow_mut().note.take())
 }
@@ -283,7 +291,6 @@ pub fn parse_end(text: &str, base: Millis) -> Result<Millis, String> {
 }
 
 fn read(text: &str, base: Millis, end: bool) -> Result<Millis, String> {
-    CLOCK.with(|c| c.borrow_mut().note = None);
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
     let now = Timestamp::now().as_millisecond();
@@ -362,12 +369,21 @@ mod tests {
             );
             let second = parse("2024-10-27T02:30:00+01:00", 0).unwrap();
             assert_eq!(second - t, 3_600_000);
-            // An ordinary time says nothing more, and a failed one leaves no note behind.
+            // An ordinary time says nothing more; two in one line keep both notes; milliseconds
+            // are kept in what is said.
             parse("2024-03-31 01:30", 0).unwrap();
             assert_eq!(take_note(), None);
             parse("2024-03-31 02:30", 0).unwrap();
-            assert!(parse("nonsense", 0).is_err());
-            assert_eq!(take_note(), None);
+            parse("2024-10-27 02:30:00.500", 0).unwrap();
+            let both = take_note().unwrap();
+            assert!(
+                both.contains("does not exist") && both.contains("; "),
+                "{both}"
+            );
+            assert!(
+                both.contains("type 2024-10-27T02:30:00.500+01:00 for the second"),
+                "{both}"
+            );
             assert_eq!(jumped_to(0), format!("jumped to {}", full(0)));
         });
         // In UTC no wall time is skipped.

@@ -166,11 +166,33 @@ impl Filter {
                     }
                 }
                 "problem" | "p" => {
+                    use crate::ledger::ProblemKind as K;
                     let kind = value.trim_start_matches('=').to_ascii_lowercase();
-                    let known = crate::ledger::ProblemKind::ALL
-                        .iter()
-                        .any(|k| k.name().contains(kind.as_str()));
-                    if kind.is_empty() || !(known || kind == "any") {
+                    // Kinds only a line that did not become an event has: never in the pane.
+                    const LINES: [K; 7] = [
+                        K::BadJson,
+                        K::InvalidUtf8,
+                        K::LineTooLong,
+                        K::MissingField,
+                        K::BadField,
+                        K::BadAmount,
+                        K::BadTime,
+                    ];
+                    let matching: Vec<K> = K::ALL
+                        .into_iter()
+                        .filter(|k| k.name().contains(kind.as_str()))
+                        .collect();
+                    if !kind.is_empty()
+                        && !matching.is_empty()
+                        && matching
+                            .iter()
+                            .all(|k| LINES.contains(k) || *k == K::TornTail)
+                    {
+                        return Err(format!(
+                            "`{token}`: a line with that problem is no event, so never in this pane; the problems pane and e/E reach it"
+                        ));
+                    }
+                    if kind.is_empty() || (matching.is_empty() && kind != "any") {
                         let names: Vec<&str> = crate::ledger::ProblemKind::ALL
                             .iter()
                             .map(|k| k.name())
@@ -397,6 +419,12 @@ mod tests {
         let e = Filter::parse("problem:dupe", 0).unwrap_err();
         assert!(e.contains("possible-duplicate"), "{e}");
         assert!(Filter::parse("problem:", 0).is_err());
+        let e = Filter::parse("problem:bad-json", 0).unwrap_err();
+        assert!(e.contains("never in this pane"), "{e}");
+        assert!(
+            Filter::parse("problem:bad", 0).is_err(),
+            "bad-json, bad-field, …: lines only"
+        );
     }
 
     #[test]

@@ -7,16 +7,20 @@ use super::view::{Pane, Prompt, PromptKind};
 
 impl App {
     pub(super) fn open_find_account(&mut self) {
-        self.main.focus = Pane::Accounts;
         let mut prompt = Prompt::new(PromptKind::FindAccount, String::new());
         prompt.saved_sel = Some(self.main.account_sel);
+        prompt.saved_focus = Some(self.main.focus);
+        self.main.focus = Pane::Accounts;
         self.prompt = Some(prompt);
     }
 
-    /// `Esc`: the selection goes back to where it was before the find.
-    pub(super) fn find_account_cancelled(&mut self, saved: Option<usize>) {
+    /// `Esc`: the selection and the focus go back to where they were before the find.
+    pub(super) fn find_account_cancelled(&mut self, saved: Option<usize>, focus: Option<Pane>) {
         if let Some(k) = saved {
             self.main.account_sel = k;
+        }
+        if let Some(focus) = focus {
+            self.main.focus = focus;
         }
     }
 
@@ -24,8 +28,12 @@ impl App {
     /// first that holds it, ignoring case; says so when none does, and leaves the selection.
     pub(super) fn find_account_as_typed(&mut self, input: &str) {
         if input.is_empty() {
-            let saved = self.prompt.as_ref().and_then(|p| p.saved_sel);
-            self.find_account_cancelled(saved);
+            if let Some(p) = self.prompt.as_mut() {
+                p.error = None;
+                if let Some(k) = p.saved_sel {
+                    self.main.account_sel = k;
+                }
+            }
             return;
         }
         let ledger = &self.state.ledger;

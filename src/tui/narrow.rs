@@ -73,6 +73,10 @@ pub fn value_paths(raw: &str) -> Vec<String> {
             } else {
                 format!("{prefix}.{k}")
             };
+            if out.contains(&path) {
+                // A member given twice: one path to complete.
+                continue;
+            }
             out.push(path.clone());
             if inner.trim_start().starts_with('{') {
                 walk(&path, &inner, out);
@@ -191,6 +195,12 @@ impl App {
         let ledger = &self.state.ledger;
         let raw = ledger.raw_text(i);
         let place = ledger.place(ledger.event(i).line).phrase();
+        if ledger.event(i).is_ambiguous() {
+            // Readers disagree on which of the two values a repeated member holds.
+            return Err(format!(
+                "{place} gives a member more than once, so no value of it is certain: `:copy` alone copies the record"
+            ));
+        }
         match crate::ledger::state::lookup(&raw, &parsed) {
             crate::ledger::state::Found::Value(v) => {
                 let what = format!("{} of {place}", crate::text::visible(path));

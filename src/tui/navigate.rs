@@ -221,6 +221,7 @@ impl App {
                 Ok(format!("account {}", crate::text::visible(&name)))
             }
             Command::Time(text) => {
+                crate::tui::clock::take_note();
                 let t = crate::tui::clock::parse(&text, self.state.cursor.time)?;
                 self.record_jump();
                 self.state.jump_to_time(t);

@@ -230,6 +230,7 @@ fn wait_for<T>(
     let mut drawn: Option<Instant> = None;
     let mut quit: Option<Instant> = None;
     while !worker.is_finished() {
+        pace.phase(progress);
         if let Some(at) = quit {
             if at.elapsed() >= STOP_GRACE {
                 return Ok(Waited::Quit);

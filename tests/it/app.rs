@@ -1615,10 +1615,16 @@ fn a_finds_an_account_as_its_id_is_typed() {
     keys(&mut app, "x");
     assert!(app.prompt.as_ref().unwrap().error.is_some());
     assert_eq!(selected(&app), "cust-kofi");
-    // Esc goes back to where it was.
+    // Emptied, the find says nothing more; Esc goes back to where it was, focus too.
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    assert!(app.prompt.as_ref().unwrap().error.is_none());
     press(&mut app, KeyCode::Esc);
     assert_eq!(selected(&app), "cust-alice");
+    assert_eq!(app.main.focus, Pane::Events);
     // Part of an id, any case; Enter keeps it, and the search and the cursor are untouched.
+    app.main.focus = Pane::Accounts;
     let cursor = app.state.cursor.pos;
     keys(&mut app, "aENA");
     press(&mut app, KeyCode::Enter);
@@ -1716,5 +1722,24 @@ fn one_value_of_an_event_is_copied_by_its_path() {
     press(&mut app, KeyCode::Enter);
     let error = app.prompt.as_ref().unwrap().error.clone().unwrap();
     assert!(error.contains("no value at `meta.nothing`"), "{error}");
+    assert!(app.clipboard.is_none());
+}
+
+#[test]
+fn a_record_giving_a_member_twice_has_no_value_to_copy() {
+    let log = r#"{"accountId":"a","type":"DEPOSIT","amount":"5","timestamp":"2024-03-01T10:00:00Z","meta":{"authCode":"A1"},"meta":{"authCode":"B2"}}
+"#;
+    let mut app = App::new(
+        load_bytes(
+            "twice.jsonl",
+            log.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        ),
+        (120, 40),
+    );
+    keys(&mut app, ":copy meta.authCode");
+    press(&mut app, KeyCode::Enter);
+    let error = app.prompt.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("more than once"), "{error}");
     assert!(app.clipboard.is_none());
 }

@@ -360,3 +360,31 @@ fn a_url_given_as_a_value_never_shows_its_password() {
         );
     }
 }
+
+#[test]
+fn a_story_stands_alone_and_a_generated_log_needs_its_size() {
+    for extra in [
+        &["--events", "5"][..],
+        &["--accounts", "2"],
+        &["--seed", "7"],
+        &["--sealed"],
+    ] {
+        let mut args = vec!["generate", "--story", "dispute"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = crate::common::run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: nothing written");
+        assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+    for args in [
+        &["generate", "--events", "5"][..],
+        &["generate", "--accounts", "2"],
+    ] {
+        let (code, out, err) = crate::common::run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty());
+    }
+    let (code, out, _) = crate::common::run(&["generate", "--story", "dispute"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 3_000);
+}

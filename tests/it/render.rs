@@ -1393,3 +1393,26 @@ fn the_newer_screens_hold_their_content_at_every_size() {
         );
     }
 }
+
+/// The diff's events are made only where the screen shows them: scrolled to its end, the last
+/// events of the span show, with their amounts and lines whole, and the header has gone by.
+#[test]
+fn a_diff_scrolled_to_its_last_events_shows_them() {
+    let mut app = sample_app(120, 40);
+    keys(&mut app, "gmaGmbdab");
+    let rewind::tui::view::View::Diff(view) = &mut app.view else {
+        panic!("the diff is open")
+    };
+    let events = view.diff.events.len();
+    assert_eq!(events, 798);
+    // Scrolled far enough that only the last events of the section are on screen.
+    view.scroll = events;
+    let screen = text(&draw(&app, COLOR));
+    assert!(screen.contains("CardStatusChanged"), "{screen}");
+    assert!(screen.contains("798"), "{screen}");
+    assert!(
+        !screen.contains("TIME "),
+        "the header has gone by: {screen}"
+    );
+    assert_cells_measurable(&draw(&app, COLOR), "scrolled diff");
+}

@@ -99,6 +99,7 @@ impl Builder {
         if let Some(p) = progress {
             p.events
                 .store(self.records.events.len() as u64, Ordering::Relaxed);
+            p.read.store(true, Ordering::Relaxed);
         }
         Ledger::index(
             self.name,

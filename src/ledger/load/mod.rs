@@ -44,6 +44,9 @@ pub struct Progress {
     pub bytes_done: AtomicU64,
     /// Events read so far.
     pub events: AtomicU64,
+    /// Every byte is read: indexing has begun (set by the load itself, since `bytes_total` of a
+    /// database or a topic is an estimate that the bytes read may pass).
+    pub read: AtomicBool,
     /// Set by whoever shows the progress to stop the load; the load then ends as cancelled.
     pub cancel: AtomicBool,
 }

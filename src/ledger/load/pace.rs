@@ -46,11 +46,10 @@ impl Pace {
         }
     }
 
-    /// The phase the load is in, noting when the reading is seen to end.
+    /// The phase the load is in, noting when the reading is seen to end (call it often: the
+    /// estimate of the indexing starts from that moment).
     pub fn phase(&mut self, progress: &Progress) -> Phase {
-        let total = progress.bytes_total.load(Ordering::Relaxed);
-        let done = progress.bytes_done.load(Ordering::Relaxed);
-        if total > 0 && done >= total {
+        if progress.read.load(Ordering::Relaxed) {
             self.read_in.get_or_insert_with(|| self.start.elapsed());
             Phase::Indexing
         } else {
@@ -73,13 +72,14 @@ impl Pace {
                 // `read_in` may be noted a moment after `elapsed` was taken.
                 (indexing - elapsed.saturating_sub(read_in).as_secs_f64()).max(0.0)
             }
-            _ if done <= 0.0 || total <= 0.0 => return None,
+            // Nothing read yet, or more than the estimated total (a database's or a topic's).
+            _ if done <= 0.0 || total <= 0.0 || done >= total => return None,
             _ => {
                 let reading = elapsed.as_secs_f64() * total / done;
                 (reading - elapsed.as_secs_f64()).max(0.0) + reading * self.share
             }
         };
-        Some(Duration::from_secs_f64(seconds))
+        Duration::try_from_secs_f64(seconds).ok()
     }
 
     /// `reading · about 4 s left`, `indexing · about 1 s left`, or `indexing · finishing`.
@@ -116,6 +116,12 @@ mod tests {
         p
     }
 
+    fn read(total: u64) -> Progress {
+        let p = progress(total, total);
+        p.read.store(true, Ordering::Relaxed);
+        p
+    }
+
     #[test]
     fn the_time_left_follows_the_pace_of_reading_then_of_indexing() {
         let mut pace = Pace::new(Depth::Summary);
@@ -131,8 +137,12 @@ mod tests {
             pace.said_at(&p, Duration::from_secs(1)),
             "reading · about 5 s left"
         );
-        // Read in 4 s: indexing, 2.4 s from then.
+        // All the bytes counted, but the load has not said it is done reading: no guess.
         let p = progress(1000, 1000);
+        assert_eq!(pace.phase(&p), Phase::Reading);
+        assert_eq!(pace.said_at(&p, Duration::from_secs(4)), "reading");
+        // Read in 4 s: indexing, 2.4 s from then.
+        let p = read(1000);
         assert_eq!(pace.phase(&p), Phase::Indexing);
         pace.read_in = Some(Duration::from_secs(4));
         assert_eq!(
@@ -152,7 +162,7 @@ mod tests {
     #[test]
     fn the_end_of_reading_seen_after_the_clock_was_read_is_no_panic() {
         let mut pace = Pace::new(Depth::Full);
-        let p = progress(1000, 1000);
+        let p = read(1000);
         // The reading is noted as ending now, later than the moment given.
         let said = pace.said_at(&p, Duration::ZERO);
         assert!(said.starts_with("indexing"), "{said}");

@@ -142,10 +142,26 @@ impl Widget for DiffView<'_> {
         }
         lines.extend(super::field_diff::lines(ledger, self.fields, theme));
         lines.push(Line::default());
-        lines.extend(event_lines(ledger, &diff.events, width, theme));
+        // The events between may be millions: only the rows on screen are made (their columns
+        // fitted to those rows), the header first while it is on screen.
+        let height = area.height.saturating_sub(2) as usize;
+        let head = lines.len();
+        let start = self.scroll.saturating_sub(head);
+        let end = (self.scroll + height)
+            .saturating_sub(head)
+            .min(diff.events.len() + 1);
+        let mut section = Vec::new();
+        if end > start {
+            let rows = &diff.events[start.saturating_sub(1)..end.saturating_sub(1)];
+            section = event_lines(ledger, rows, width, theme);
+            if start > 0 {
+                section.remove(0);
+            }
+        }
         let lines: Vec<Line> = lines
             .into_iter()
             .skip(self.scroll)
+            .chain(section)
             .map(|l| {
                 // Keep rows on one line each; cut what does not fit.
                 let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();

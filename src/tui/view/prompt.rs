@@ -34,8 +34,10 @@ pub struct Prompt {
     pub saved_search: Option<Search>,
     /// For a command: which line of the history is shown (`↑`/`↓`), counted from the newest.
     pub history_at: Option<usize>,
-    /// For a find in the accounts pane: the selection before it, restored when it is cancelled.
+    /// For a find in the accounts pane: the selection and the focus before it, restored when it
+    /// is cancelled.
     pub saved_sel: Option<usize>,
+    pub saved_focus: Option<super::Pane>,
 }
 
 /// What a key did to a prompt.
@@ -66,6 +68,7 @@ impl Prompt {
             saved_search: None,
             history_at: None,
             saved_sel: None,
+            saved_focus: None,
         }
     }
 
