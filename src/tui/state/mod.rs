@@ -67,6 +67,9 @@ pub struct State {
     pub search: Option<Search>,
     /// Each problem's position in the current order, sorted: `(position, problem index)`.
     pub problem_positions: Vec<(u32, u32)>,
+    /// The longest name of a problem kind in the log (the problems pane's kind column), found
+    /// once per load rather than over every problem at every frame.
+    pub problem_kind_width: usize,
     pub marks: BTreeMap<char, Moment>,
     /// State fields the accounts pane shows as columns (`:columns`).
     pub account_columns: Vec<String>,
@@ -98,6 +101,7 @@ impl State {
             filter_totals: None,
             search: None,
             problem_positions: Vec::new(),
+            problem_kind_width: 0,
             marks: BTreeMap::new(),
             account_columns: Vec::new(),
             column_timelines: Default::default(),

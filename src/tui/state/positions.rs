@@ -182,6 +182,13 @@ impl State {
             .collect();
         positions.sort_unstable();
         self.problem_positions = positions;
+        self.problem_kind_width = self
+            .ledger
+            .problems()
+            .iter()
+            .map(|p| p.kind.name().len())
+            .max()
+            .unwrap_or(0);
         self.refresh_when();
     }
 

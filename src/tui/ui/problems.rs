@@ -66,12 +66,7 @@ impl Widget for Problems<'_> {
             shown.iter().map(|(_, p)| explain.message(p)).collect()
         };
         // The kind column fits the longest kind's name among the problems.
-        let kind_width = problems
-            .iter()
-            .map(|p| p.kind.name().len())
-            .max()
-            .unwrap_or(0)
-            .max(4);
+        let kind_width = state.problem_kind_width.max(4);
         let line_width = widest(
             shown
                 .iter()
