@@ -61,6 +61,9 @@ impl App {
 /// compared in place, byte by byte, so that a keystroke over millions of ids allocates nothing;
 /// any other is compared on the lower-cased texts.
 fn holds(name: &str, needle: &str, at_start: bool) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
     if needle.is_ascii() {
         let (name, needle) = (name.as_bytes(), needle.as_bytes());
         if at_start {
@@ -91,5 +94,6 @@ mod tests {
         assert!(!holds("cust", "cust-0", false));
         assert!(holds("Ärzte-1", "äRZ", true));
         assert!(holds("kunde-ÄRZTE", "ärzte", false));
+        assert!(holds("cust", "", false) && holds("", "", true));
     }
 }
