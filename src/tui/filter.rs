@@ -50,6 +50,11 @@ enum Quoted {
     Whole,
 }
 
+/// `"text"` with `"` and `\` escaped, as a filter term and the condition language both read it.
+pub fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Splits on whitespace, keeping "quoted parts" together; says of each token how it was quoted.
 /// Inside quotes, `\"` is a quote and `\\` a backslash (`meta.note:="say \"hi\""`); any other
 /// backslash is itself.

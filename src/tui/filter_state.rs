@@ -5,6 +5,7 @@
 //! Terms on one field widen (either value), terms on different fields narrow (both).
 
 use super::Filter;
+use super::quote;
 use crate::ledger::condition::Condition;
 use crate::ledger::state::{View, state_at};
 use crate::ledger::{Ledger, Moment};
@@ -14,11 +15,6 @@ use crate::ledger::{Ledger, Moment};
 pub struct StateTerm {
     pub field: String,
     pub condition: Condition,
-}
-
-/// `"text"` with `"` and `\` escaped, as the condition language reads it.
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// Reads the term `state.FIELD:VALUE` (`field` is what follows `state.`).

@@ -4,13 +4,9 @@
 //! the event's next value. And what `y` copies.
 
 use super::app::App;
+use super::filter::quote;
 use crate::ledger::record::members;
 use crate::ledger::state::is_own_member;
-
-/// `"text"` as a filter term reads it: a quote and a backslash inside escaped.
-pub(super) fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-}
 
 /// The event's values a pivot can take, as filter terms: every member that is not one of
 /// rewind's own, nested objects by path (`meta.authCode:="A7F3"`), then the account and the type.
@@ -34,7 +30,7 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
             if let Ok(s) = serde_json::from_str::<String>(v)
                 && !s.is_empty()
             {
-                out.push(format!("{path}:={}", quoted(&s)));
+                out.push(format!("{path}:={}", quote(&s)));
             }
         } else if !v.starts_with('[') && v != "null" {
             out.push(format!("{path}:={v}"));
@@ -55,8 +51,8 @@ pub fn pivot_terms(raw: &str, account: &str, kind: &str) -> Vec<String> {
             }
         }
     }
-    out.push(format!("account:={}", quoted(account)));
-    out.push(format!("type:{}", quoted(kind)));
+    out.push(format!("account:={}", quote(account)));
+    out.push(format!("type:{}", quote(kind)));
     out
 }
 
@@ -221,7 +217,7 @@ impl App {
             self.status = Some("no search: / searches, then & keeps only its matches".into());
             return;
         };
-        let phrase = quoted(&query);
+        let phrase = quote(&query);
         let text = match &self.state.filter {
             Some(f) if !f.text.is_empty() => format!("{} {phrase}", f.text),
             _ => phrase,
@@ -278,7 +274,7 @@ mod tests {
 
     #[test]
     fn quoted_text_escapes_quotes_and_backslashes() {
-        assert_eq!(quoted(r#"say "hi" \ ok"#), r#""say \"hi\" \\ ok""#);
+        assert_eq!(quote(r#"say "hi" \ ok"#), r#""say \"hi\" \\ ok""#);
     }
 
     #[test]

@@ -57,11 +57,8 @@ impl Pace {
         }
     }
 
-    /// About how long is left (see the module's notes); `None` before the first piece is read.
-    pub fn time_left(&mut self, progress: &Progress) -> Option<Duration> {
-        self.time_left_at(progress, self.start.elapsed())
-    }
-
+    /// About how long is left at `elapsed` (see the module's notes); `None` before the first
+    /// piece is read.
     fn time_left_at(&mut self, progress: &Progress, elapsed: Duration) -> Option<Duration> {
         let phase = self.phase(progress);
         let total = progress.bytes_total.load(Ordering::Relaxed) as f64;

@@ -100,22 +100,17 @@ impl Widget for DiffView<'_> {
             1,
         );
         let w: Vec<usize> = widths.iter().map(|w| w.unwrap_or(0)).collect();
-        lines.push(Line::from(Span::styled(
-            format!(
-                "{:<a$} {:>b$} {:>c$} {:>d$} {:>e$}",
-                "ACCOUNT",
-                "BEFORE",
-                "AFTER",
-                "DELTA",
-                "EVENTS",
-                a = w[0],
-                b = w[1],
-                c = w[2],
-                d = w[3],
-                e = w[4]
-            ),
-            theme.header(),
-        )));
+        lines.push(header(
+            &[
+                ("ACCOUNT", false),
+                ("BEFORE", true),
+                ("AFTER", true),
+                ("DELTA", true),
+                ("EVENTS", true),
+            ],
+            &w,
+            theme,
+        ));
         for (row, t) in diff.rows.iter().zip(&texts) {
             let delta_style = if row.delta.is_negative() {
                 theme.debit()
@@ -176,6 +171,23 @@ impl Widget for DiffView<'_> {
     }
 }
 
+/// A table's header line: each label in its column's width (`true`: aligned right, over numbers),
+/// one space between columns.
+fn header(labels: &[(&str, bool)], widths: &[usize], theme: Theme) -> Line<'static> {
+    let cells: Vec<String> = labels
+        .iter()
+        .zip(widths)
+        .map(|(&(label, right), &w)| {
+            if right {
+                format!("{label:>w$}")
+            } else {
+                format!("{label:<w$}")
+            }
+        })
+        .collect();
+    Line::from(Span::styled(cells.join(" "), theme.header()))
+}
+
 /// The events between the two moments: times, amounts and lines whole; the accounts and the
 /// type give way first (the accounts shortened in the middle).
 fn event_lines(ledger: &Ledger, events: &[u32], width: usize, theme: Theme) -> Vec<Line<'static>> {
@@ -225,22 +237,17 @@ fn event_lines(ledger: &Ledger, events: &[u32], width: usize, theme: Theme) -> V
         1,
     );
     let w: Vec<usize> = widths.iter().map(|w| w.unwrap_or(0)).collect();
-    let mut out = vec![Line::from(Span::styled(
-        format!(
-            "{:<a$} {:<b$} {:<c$} {:>d$} {:>e$}",
-            "TIME",
-            "ACCOUNT",
-            "TYPE",
-            "AMOUNT",
-            "LINE",
-            a = w[0],
-            b = w[1],
-            c = w[2],
-            d = w[3],
-            e = w[4]
-        ),
-        theme.header(),
-    ))];
+    let mut out = vec![header(
+        &[
+            ("TIME", false),
+            ("ACCOUNT", false),
+            ("TYPE", false),
+            ("AMOUNT", true),
+            ("LINE", true),
+        ],
+        &w,
+        theme,
+    )];
     for r in rows {
         let account = match &r.to {
             Some(to) => middle_pair(&r.from, to, w[1]),
